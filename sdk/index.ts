@@ -1,0 +1,2 @@
+/** The keyplane SDK. */
+export {};

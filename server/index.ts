@@ -1,0 +1,2 @@
+/** The keyplane server. */
+export {};

@@ -1,0 +1,26 @@
+/** The Notification Center (extension): API Key Expiration notices, one per key per lead. */
+import { z } from "zod";
+import { dataEnvelope } from "./common";
+
+export const NotificationLead = z.enum(["7d", "1d"]);
+
+export const Notification = z.object({
+  id: z.number(),
+  type: z.literal("API Key Expiration"),
+  title: z.string(),
+  message: z.string(),
+  key_id: z.number(),
+  lead: NotificationLead.describe("`7d`: one week before expiry; `1d`: one day before."),
+  expiration: z.number().describe("The key's expiration the notice is about, epoch ms."),
+  created_ts: z.number(),
+  read: z.boolean(),
+  webhook_status: z.enum(["none", "pending", "delivered", "failed"]),
+  webhook_attempts: z.number(),
+});
+export type Notification = z.infer<typeof Notification>;
+
+export const NotificationListReply = dataEnvelope(z.array(Notification));
+export const NotificationReply = dataEnvelope(Notification);
+
+/** `PATCH /platform/notifications/v1/notifications/{id}` request_data. */
+export const PatchNotificationRequest = z.object({ read: z.boolean({ error: "must be true or false" }) });

@@ -1,0 +1,83 @@
+/**
+ * The management audit log: who did what to which object, when, from where, with what result.
+ * Entries never hold a secret: callers pass ids, names and outcomes, never request bodies.
+ */
+import type { FastifyRequest } from "fastify";
+import type { RouteDef } from "../sdk/contract";
+import type { KeyPrincipal } from "./auth/cache";
+import type { Clock } from "./clock";
+import type { NewAudit, Store } from "./store/store";
+
+/** Audit entities, a subset of the reference's AUDIT_ENTITY enum. */
+export type AuditEntity = "API_KEY" | "PUBLIC_API" | "PERMISSIONS" | "AUTH" | "SERVER_SETTINGS" | "USER" | "USER_GROUP" | "ROLE" | "ROLE_BINDING" | "SCOPE" | "NOTIFICATION";
+
+export interface AuditEvent {
+  entity: AuditEntity;
+  subtype: string;
+  result?: "SUCCESS" | "FAIL";
+  description: string;
+  objectId?: string | number | null;
+  reason?: string | null;
+  assetNames?: string | null;
+  additional?: Record<string, unknown>;
+  severity?: string;
+}
+
+const ua = (req: FastifyRequest) => {
+  const v = req.headers["user-agent"];
+  return typeof v === "string" ? v.slice(0, 256) : null;
+};
+
+export class AuditLog {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(req: FastifyRequest | null, actor: KeyPrincipal | null, e: AuditEvent): Promise<void> {
+    const entry: NewAudit = {
+      ts: this.clock.now(),
+      actorKeyId: actor?.keyId ?? null,
+      ownerName: actor?.displayName ?? (req ? null : "system"),
+      ownerEmail: null,
+      entity: e.entity,
+      subtype: e.subtype,
+      result: e.result ?? "SUCCESS",
+      reason: e.reason ?? null,
+      description: e.description,
+      objectId: e.objectId === undefined || e.objectId === null ? null : String(e.objectId),
+      assetNames: e.assetNames ?? null,
+      sourceIp: req?.ip ?? null,
+      userAgent: req ? ua(req) : null,
+      userRoles: actor?.roleNames ?? [],
+      additional: { ...(e.additional ?? {}), ...(req ? { request_id: String(req.id) } : {}) },
+      severity: e.severity ?? (e.result === "FAIL" ? "SEV_030_MEDIUM" : "SEV_020_LOW"),
+    };
+    await this.store.insertAudit(entry);
+  }
+
+  /** A refused authentication: the claimed key id and the reason, nothing the caller sent as a key. */
+  async authFailure(req: FastifyRequest, keyId: number | null, reason: string): Promise<void> {
+    await this.record(req, null, {
+      entity: "AUTH",
+      subtype: "authenticate",
+      result: "FAIL",
+      description: `Authentication refused${keyId !== null ? ` for key id ${keyId}` : ""}`,
+      reason,
+      objectId: keyId,
+      additional: { path: req.url.split("?")[0] },
+    });
+  }
+
+  /** A refused permission check. */
+  async permissionDenied(req: FastifyRequest, actor: KeyPrincipal, route: RouteDef): Promise<void> {
+    await this.record(req, actor, {
+      entity: "PERMISSIONS",
+      subtype: "check",
+      result: "FAIL",
+      description: `${route.method} ${route.path} needs ${route.permission!.component}:${route.permission!.level}`,
+      reason: "INSUFFICIENT_PERMISSION",
+      additional: { route: route.id },
+    });
+  }
+}

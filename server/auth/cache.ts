@@ -1,0 +1,164 @@
+/**
+ * What the hot path needs, cached: per key its auth record, decrypted Advanced secret, effective
+ * roles, permissions and scope; all roles; the tenant settings. A replica drops everything when
+ * the store's `revision` moves (polled every 200 ms) and at once after its own writes, so a
+ * revocation reaches every replica well within a second.
+ */
+import type { CanonicalScope, ComponentPermissions, Settings } from "../../sdk/contract";
+import { ADMIN_ROLE_IDS, unionPermissions } from "../authz/roles";
+import type { Keyring } from "../crypto/keyring";
+import type { KeyAuthRecord, RoleRecord, Store } from "../store/store";
+
+export interface KeyPrincipal {
+  keyId: number;
+  securityLevel: "standard" | "advanced";
+  expiration: number | null;
+  status: "active" | "revoked";
+  roleIds: string[];
+  roleNames: string[];
+  permissions: ComponentPermissions;
+  admin: boolean;
+  scope: CanonicalScope | null;
+  scopeDefinitionId: string | null;
+  /** How the audit log and `created_by` name this key. */
+  displayName: string;
+}
+
+export interface CachedKey {
+  auth: KeyAuthRecord;
+  /** Advanced keys: the decrypted key, to recompute signatures. */
+  secret: string | null;
+  principal: KeyPrincipal;
+}
+
+export const keyDisplayName = (id: number) => `Public API - ${id}`;
+
+export class AuthCache {
+  private keys = new Map<number, CachedKey | null>();
+  private roles: Map<string, RoleRecord> | null = null;
+  private settings: Settings | null = null;
+  private rev = -1;
+  private timer: NodeJS.Timeout | null = null;
+  private polling = false;
+  /** Loads in flight, so a burst of requests for one key costs one load. */
+  private loading = new Map<number, Promise<CachedKey | null>>();
+  private readonly maxKeys = 100_000;
+
+  constructor(
+    private readonly store: Store,
+    private readonly keyring: Keyring,
+  ) {}
+
+  /** Starts polling the revision counter. */
+  start(intervalMs = 200): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.poll(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Checks the revision and drops the caches when it moved. */
+  async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const r = await this.store.revision();
+      if (r !== this.rev) {
+        this.invalidate();
+        this.rev = r;
+      }
+    } catch {
+      // A store hiccup: keep serving; the next poll retries.
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Drops everything (after a local write, or when another replica wrote). */
+  invalidate(): void {
+    this.keys = new Map();
+    this.roles = null;
+    this.settings = null;
+    this.loading = new Map();
+  }
+
+  async getSettings(): Promise<Settings> {
+    if (!this.settings) this.settings = await this.store.getSettings();
+    return this.settings;
+  }
+
+  async allRoles(): Promise<Map<string, RoleRecord>> {
+    if (!this.roles) {
+      const page = await this.store.listRoles(0, 100_000);
+      this.roles = new Map(page.rows.map((r) => [r.roleId, r]));
+    }
+    return this.roles;
+  }
+
+  /** Effective permissions of a set of role ids. */
+  async permissionsOf(roleIds: string[]): Promise<{ permissions: ComponentPermissions; names: string[]; admin: boolean }> {
+    const all = await this.allRoles();
+    const roles = roleIds.map((id) => all.get(id)).filter((r): r is RoleRecord => !!r);
+    return {
+      permissions: unionPermissions(roles),
+      names: roles.map((r) => r.prettyName).sort((a, b) => a.localeCompare(b)),
+      admin: roleIds.some((id) => ADMIN_ROLE_IDS.has(id)),
+    };
+  }
+
+  /** The key with its effective principal, or null when no such key exists. */
+  async key(id: number): Promise<CachedKey | null> {
+    const hit = this.keys.get(id);
+    if (hit !== undefined) return hit;
+    let p = this.loading.get(id);
+    if (!p) {
+      const keys = this.keys;
+      p = this.load(id).then((v) => {
+        if (this.keys === keys) {
+          if (keys.size >= this.maxKeys) keys.clear();
+          keys.set(id, v);
+        }
+        this.loading.delete(id);
+        return v;
+      }, (e) => {
+        this.loading.delete(id);
+        throw e;
+      });
+      this.loading.set(id, p);
+    }
+    return p;
+  }
+
+  private async load(id: number): Promise<CachedKey | null> {
+    const auth = await this.store.getKeyAuth(id);
+    if (!auth) return null;
+    const roleIds = await this.store.roleIdsOf("api-key", String(id));
+    const scope = await this.store.getEntityScope("api-key", String(id));
+    const { permissions, names, admin } = await this.permissionsOf(roleIds);
+    let secret: string | null = null;
+    if (auth.securityLevel === "advanced" && auth.secretEnc && auth.masterKeyId) {
+      secret = this.keyring.decrypt(auth.secretEnc, auth.masterKeyId, `api-key:${id}`).toString("utf8");
+    }
+    return {
+      auth,
+      secret,
+      principal: {
+        keyId: id,
+        securityLevel: auth.securityLevel,
+        expiration: auth.expiration,
+        status: auth.status,
+        roleIds,
+        roleNames: names,
+        permissions,
+        admin,
+        scope: scope?.areas ?? null,
+        scopeDefinitionId: scope?.scopeDefinitionId ?? null,
+        displayName: keyDisplayName(id),
+      },
+    };
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Shared checks for handlers that grant something: resolving role references, the privilege
+ * ceiling (nobody grants, through a key, a binding, a group, a user or a role edit, more than
+ * they hold themselves), expirations against the tenant settings, and scope inputs.
+ */
+import { canonicalScope, type ComponentPermissions, type ScopeAreasWrite, type Settings } from "../../sdk/contract";
+import type { Ctx } from "../app";
+import { ApiError, invalid } from "../errors";
+import type { RoleRecord, ScopeAssignment } from "../store/store";
+import { exceeding, unionPermissions } from "./roles";
+
+/** Resolves role references (display names or ids); an unknown one is a 400 naming its index. */
+export async function resolveRoles(c: Ctx, refs: string[], field: string): Promise<RoleRecord[]> {
+  const out: RoleRecord[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < refs.length; i++) {
+    const r = await c.svc.store.findRole(refs[i]!);
+    if (!r) {
+      throw new ApiError("UNKNOWN_ROLE", `${field}.${i}: unknown role '${refs[i]}' (GET /platform/iam/v1/role lists the roles)`, {
+        fields: [{ path: `${field}.${i}`, reason: `unknown role '${refs[i]}'` }],
+      });
+    }
+    if (!seen.has(r.roleId)) out.push(r);
+    seen.add(r.roleId);
+  }
+  return out;
+}
+
+/** Refuses when `granted` exceeds what the caller holds (403 PRIVILEGE_ESCALATION, naming the components). */
+export function assertWithinCeiling(c: Ctx, granted: ComponentPermissions, what: string): void {
+  const over = exceeding(granted, c.principal.permissions);
+  if (over.length) {
+    const list = over.map((o) => `${o.component} (${o.want} > your ${o.have})`).join(", ");
+    throw new ApiError("PRIVILEGE_ESCALATION", `${what} would grant more than you hold: ${list}`, { detail: list });
+  }
+}
+
+export function assertCanGrantRoles(c: Ctx, roles: RoleRecord[], what: string): void {
+  assertWithinCeiling(c, unionPermissions(roles), what);
+}
+
+const DAY = 86_400_000;
+const days = (ms: number) => `${Math.round((ms / DAY) * 10) / 10} days`;
+
+/**
+ * The expiration a key gets: `undefined` takes the tenant default, `null` means never (when the
+ * tenant allows it), a number must be in the future and within the maximum lifetime.
+ */
+export function resolveExpiration(value: number | null | undefined, s: Settings, now: number, field: string): number | null {
+  if (value === undefined) {
+    return s.default_key_lifetime_ms !== null ? now + s.default_key_lifetime_ms : s.max_key_lifetime_ms !== null ? now + s.max_key_lifetime_ms : null;
+  }
+  if (value === null) {
+    if (s.max_key_lifetime_ms !== null) throw invalid(field, `is required: the tenant allows keys to live at most ${days(s.max_key_lifetime_ms)}`);
+    return null;
+  }
+  if (value <= now) {
+    throw new ApiError("PAST_EXPIRATION", `${field}: ${value} (${new Date(value).toISOString()}) is not in the future`, {
+      fields: [{ path: field, reason: "must be in the future" }],
+    });
+  }
+  if (s.max_key_lifetime_ms !== null && value > now + s.max_key_lifetime_ms) {
+    throw new ApiError("EXPIRATION_TOO_FAR", `${field}: must be at most ${days(s.max_key_lifetime_ms)} from now (the tenant's maximum key lifetime)`, {
+      fields: [{ path: field, reason: `must be within ${days(s.max_key_lifetime_ms)}` }],
+    });
+  }
+  return value;
+}
+
+/** Turns a scope input (a definition reference or inline areas) into what the store keeps. */
+export async function resolveScope(c: Ctx, input: { scope_definition_id: string } | ScopeAreasWrite, field: string): Promise<ScopeAssignment> {
+  if ("scope_definition_id" in input && typeof input.scope_definition_id === "string") {
+    const def = await c.svc.store.findScopeDefinition(input.scope_definition_id);
+    if (!def) {
+      throw new ApiError("UNKNOWN_SCOPE", `${field}.scope_definition_id: the scope definition '${input.scope_definition_id}' does not exist`, {
+        fields: [{ path: `${field}.scope_definition_id`, reason: "does not exist" }],
+      });
+    }
+    return { scopeDefinitionId: def.scopeId };
+  }
+  return { areas: canonicalScope(input as ScopeAreasWrite) };
+}

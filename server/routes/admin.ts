@@ -1,0 +1,92 @@
+/** Tenant settings, the Notification Center, the management audit log. */
+import type { AuditFilter, UpdateSettingsRequest } from "../../sdk/contract";
+import { pageWindow } from "../../sdk/contract";
+import { data, reply, type Ctx, type Handlers } from "../app";
+import { ApiError, invalid } from "../errors";
+import type { NotificationRecord } from "../store/store";
+
+export function notificationToWire(n: NotificationRecord) {
+  return {
+    id: n.id,
+    type: "API Key Expiration" as const,
+    title: n.title,
+    message: n.message,
+    key_id: n.keyId,
+    lead: n.lead,
+    expiration: n.expiration,
+    created_ts: n.createdTs,
+    read: n.read,
+    webhook_status: n.webhookStatus,
+    webhook_attempts: n.webhookAttempts,
+  };
+}
+
+async function updateSettings(c: Ctx) {
+  const b = c.body as UpdateSettingsRequest;
+  const cur = await c.svc.store.getSettings();
+  const next = { ...cur, ...Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)) };
+  if (next.default_key_lifetime_ms !== null && next.max_key_lifetime_ms !== null && next.default_key_lifetime_ms > next.max_key_lifetime_ms) {
+    throw invalid("request_data.default_key_lifetime_ms", "must not exceed max_key_lifetime_ms");
+  }
+  const s = await c.svc.store.updateSettings(b as never);
+  c.svc.cache.invalidate();
+  await c.svc.audit.record(c.req, c.principal, {
+    entity: "SERVER_SETTINGS",
+    subtype: "edit",
+    description: `Changed settings: ${Object.keys(b).join(", ")}`,
+    additional: Object.fromEntries(Object.entries(b).map(([k, v]) => [k, k === "notification_webhook" && v ? "(set)" : v])),
+  });
+  return data(s);
+}
+
+async function auditLogs(c: Ctx) {
+  const b = c.body as { filters?: AuditFilter[]; sort?: { field: string; keyword: "asc" | "desc" }; search_from?: number; search_to?: number };
+  const { offset, limit } = pageWindow(b, 100);
+  const page = await c.svc.store.listAudit({ filters: b.filters ?? [], sort: b.sort, offset, limit });
+  return reply({
+    total_count: page.total,
+    result_count: page.rows.length,
+    data: page.rows.map((a) => ({
+      AUDIT_ID: a.id,
+      AUDIT_OWNER_NAME: a.ownerName,
+      AUDIT_OWNER_EMAIL: a.ownerEmail,
+      AUDIT_ASSET_JSON: null,
+      AUDIT_ASSET_NAMES: a.assetNames,
+      AUDIT_HOSTNAME: null,
+      AUDIT_RESULT: a.result,
+      AUDIT_REASON: a.reason,
+      AUDIT_DESCRIPTION: a.description,
+      AUDIT_ENTITY: a.entity,
+      AUDIT_ENTITY_SUBTYPE: a.subtype,
+      AUDIT_SESSION_ID: null,
+      AUDIT_CASE_ID: null,
+      AUDIT_INSERT_TIME: a.ts,
+      AUDIT_SEVERITY: a.severity,
+      AUDIT_LINK: null,
+      AUDIT_SOURCE_IP: a.sourceIp,
+      AUDIT_USER_AGENT: a.userAgent,
+      AUDIT_USER_ROLES: a.userRoles,
+      AUDIT_ADDITIONAL_INFORMATION: a.additional,
+      AUDIT_OBJECT_ID: a.objectId,
+    })),
+  });
+}
+
+export const adminHandlers: Handlers = {
+  "settings.get": async (c) => data(await c.svc.store.getSettings()),
+  "settings.update": updateSettings,
+  "notifications.list": async (c) => {
+    const q = c.query as { search_from?: number; search_to?: number; unread?: "true" | "false"; key_id?: number };
+    const { offset, limit } = pageWindow(q);
+    const page = await c.svc.store.listNotifications({ unread: q.unread === undefined ? undefined : q.unread === "true", keyId: q.key_id }, offset, limit);
+    return data(page.rows.map(notificationToWire), { total: page.total });
+  },
+  "notifications.patch": async (c) => {
+    const id = Number(c.params.id);
+    if (!Number.isSafeInteger(id) || id <= 0) throw invalid("id", "must be a positive integer");
+    const n = await c.svc.store.setNotificationRead(id, (c.body as { read: boolean }).read);
+    if (!n) throw new ApiError("NOT_FOUND", `notification ${id} does not exist`);
+    return data(notificationToWire(n));
+  },
+  "audit.managementLogs": auditLogs,
+};

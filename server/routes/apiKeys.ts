@@ -1,0 +1,260 @@
+/** API keys: generate, list, get, edit, delete, revoke, examples, validate. */
+import { createHash } from "node:crypto";
+import type { z } from "zod";
+import { EditKeyRequest, GenerateKeyRequest, ListKeysRequest } from "../../sdk/contract";
+import { pageWindow } from "../../sdk/contract";
+import { data, reply, type Ctx, type Handlers } from "../app";
+import { keyDisplayName } from "../auth/cache";
+import { assertCanGrantRoles, resolveExpiration, resolveRoles, resolveScope } from "../authz/grants";
+import { generateKeyValue } from "../crypto/keyFormat";
+import { ApiError, invalid } from "../errors";
+import { curlExample, pythonExample } from "../examples";
+import { UniqueViolation, type KeyRecord } from "../store/store";
+
+const DAY = 86_400_000;
+
+/** A key as the wire shows it. Never the secret. */
+export function keyToWire(c: Ctx, k: KeyRecord) {
+  const status = k.status === "revoked" ? "revoked" : k.expiration !== null && k.expiration <= c.now ? "expired" : "active";
+  return {
+    id: k.id,
+    creation_time: k.createdAt,
+    created_by: k.createdBy,
+    user_name: k.userName,
+    roles: k.roleNames,
+    security_level: k.securityLevel,
+    comment: k.comment,
+    expiration: k.expiration,
+    last_used: c.svc.lastUsed.merge(k.id, k.lastUsed),
+    status,
+    scope_definition_id: k.scopeDefinitionId,
+    has_scope: k.hasScope,
+  };
+}
+
+/** Stable JSON (sorted keys), so that the same request hashes the same however it was spelled. */
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+const IDEMPOTENCY_RE = /^[\x21-\x7e]{1,255}$/;
+
+function parseId(raw: string | undefined, field: string): number {
+  if (!raw || !/^[1-9][0-9]{0,14}$/.test(raw)) throw invalid(field, "must be a positive integer key id");
+  return Number(raw);
+}
+
+function notFound(id: number): ApiError {
+  return new ApiError("NOT_FOUND", `Api Key fetch failed: api_key_id does not exist, id=${id}.`);
+}
+
+function idsOf(filters: Array<{ value: number[] }>): number[] {
+  return [...new Set(filters.flatMap((f) => f.value))];
+}
+
+/** The base URL examples point at: the tenant FQDN when set, else where this request came in. */
+function baseUrl(c: Ctx, fqdn: string | null): string {
+  if (fqdn) return `https://${fqdn}`;
+  const host = c.req.host || c.req.hostname;
+  return `${c.req.protocol}://${host}`;
+}
+
+async function generate(c: Ctx) {
+  const b = c.body as z.output<typeof GenerateKeyRequest>;
+  const { store, keyring, cache } = c.svc;
+  const settings = await cache.getSettings();
+
+  const idem = c.req.headers["idempotency-key"];
+  let idemKey: string | undefined;
+  let requestHash = "";
+  if (idem !== undefined) {
+    if (typeof idem !== "string" || !IDEMPOTENCY_RE.test(idem)) throw invalid("Idempotency-Key", "must be 1-255 printable ASCII characters");
+    idemKey = idem;
+    const raw = (c.req.body as { request_data?: unknown } | undefined)?.request_data ?? {};
+    requestHash = createHash("sha256").update(stableJson(raw)).digest("hex");
+    const replay = await replayIdempotent(c, idemKey, requestHash);
+    if (replay) return replay;
+  }
+
+  const roles = await resolveRoles(c, b.roles, "request_data.roles");
+  assertCanGrantRoles(c, roles, "these roles");
+  const expiration = resolveExpiration(b.expiration, settings, c.now, "request_data.expiration");
+  const scope = b.scope ? await resolveScope(c, b.scope, "request_data.scope") : undefined;
+  const key = generateKeyValue(c.svc.random);
+  const actor = c.principal;
+  let id: number;
+  try {
+    id = await store.createKey({
+      securityLevel: b.security_level,
+      secret: (newId) => {
+        if (b.security_level === "standard") {
+          const h = keyring.hashKey(key);
+          return { secretHash: h.hash, pepperChain: h.chain, secretEnc: null, masterKeyId: null };
+        }
+        const e = keyring.encrypt(key, `api-key:${newId}`);
+        return { secretHash: null, pepperChain: null, secretEnc: e.enc, masterKeyId: e.keyId };
+      },
+      comment: b.comment ?? null,
+      expiration,
+      createdAt: c.now,
+      createdBy: actor.displayName,
+      userName: actor.displayName,
+      creatorKeyId: actor.keyId,
+      roleIds: roles.map((r) => r.roleId),
+      bindingIds: roles.map(() => c.svc.newId("rb-")),
+      scope,
+      idempotency: idemKey
+        ? {
+            actorKeyId: actor.keyId,
+            key: idemKey,
+            requestHash,
+            notBefore: c.now - DAY,
+            encryptReply: (newId) => keyring.seal(JSON.stringify({ id: newId, key }), `idempotency:${actor.keyId}:${idemKey}`),
+          }
+        : undefined,
+    });
+  } catch (e) {
+    if (e instanceof UniqueViolation && idemKey) {
+      // A twin request with the same Idempotency-Key won the race: answer as it did.
+      const replay = await replayIdempotent(c, idemKey, requestHash);
+      if (replay) return replay;
+    }
+    throw e;
+  }
+  cache.invalidate();
+  await c.svc.audit.record(c.req, actor, {
+    entity: "API_KEY",
+    subtype: "create",
+    description: `Generated ${b.security_level} API key ${id} with roles ${roles.map((r) => r.prettyName).join(", ")}`,
+    objectId: id,
+    assetNames: keyDisplayName(id),
+    additional: { security_level: b.security_level, roles: roles.map((r) => r.prettyName), expiration, scope: scope ? ("scopeDefinitionId" in scope ? scope.scopeDefinitionId : "inline") : null },
+  });
+  return reply({ id, key });
+}
+
+async function replayIdempotent(c: Ctx, idemKey: string, requestHash: string) {
+  const prior = await c.svc.store.getIdempotency(c.principal.keyId, idemKey, c.now - DAY);
+  if (!prior || prior.replyEnc === "") return undefined;
+  if (prior.requestHash !== requestHash) {
+    throw new ApiError("IDEMPOTENCY_CONFLICT", "Idempotency-Key was already used with a different request body in the last 24 h");
+  }
+  const stored = JSON.parse(c.svc.keyring.open(prior.replyEnc, `idempotency:${c.principal.keyId}:${idemKey}`)) as { id: number; key: string };
+  return { ...reply(stored), headers: { "idempotent-replayed": "true" } };
+}
+
+async function list(c: Ctx) {
+  const b = c.body as z.output<typeof ListKeysRequest>;
+  const { offset, limit } = pageWindow(b);
+  if (b.search_to !== undefined && b.search_from !== undefined && b.search_to < b.search_from) {
+    throw invalid("request_data.search_to", "must not be less than search_from");
+  }
+  const res = await c.svc.store.listKeys({ filters: b.filters ?? [], sort: b.sort, offset, limit, now: c.now });
+  return reply({ DATA: res.rows.map((k) => keyToWire(c, k)), FILTER_COUNT: res.filterCount, TOTAL_COUNT: res.totalCount });
+}
+
+async function getOne(c: Ctx) {
+  const id = parseId(c.params.id, "api_key_id");
+  const k = await c.svc.store.getKey(id);
+  if (!k) throw notFound(id);
+  return data(keyToWire(c, k));
+}
+
+async function edit(c: Ctx) {
+  const id = parseId(c.params.id, "api_key_id");
+  const b = c.body as z.output<typeof EditKeyRequest>;
+  const { store, cache } = c.svc;
+  const k = await store.getKey(id);
+  if (!k) throw notFound(id);
+  if (b.security_level !== undefined && b.security_level !== k.securityLevel) {
+    throw invalid("request_data.security_level", `cannot change from ${k.securityLevel} to ${b.security_level}; generate a new key instead`);
+  }
+  if (k.status === "revoked") throw new ApiError("CONFLICT", `API key ${id} is revoked and cannot be edited`);
+  let roleIds: string[] | undefined;
+  const changes: Record<string, unknown> = {};
+  if (b.roles !== undefined) {
+    const roles = await resolveRoles(c, b.roles, "request_data.roles");
+    assertCanGrantRoles(c, roles, "these roles");
+    roleIds = roles.map((r) => r.roleId);
+    changes.roles = roles.map((r) => r.prettyName);
+  }
+  let expiration: number | null | undefined;
+  if (b.expiration !== undefined) {
+    expiration = resolveExpiration(b.expiration, await cache.getSettings(), c.now, "request_data.expiration");
+    changes.expiration = expiration;
+  }
+  if (b.comment !== undefined) changes.comment = b.comment === null ? null : "(changed)";
+  await store.updateKey(id, {
+    roleIds,
+    bindingIds: roleIds?.map(() => c.svc.newId("rb-")),
+    comment: b.comment === undefined ? undefined : b.comment,
+    expiration,
+    by: c.principal.displayName,
+    now: c.now,
+  });
+  cache.invalidate();
+  await c.svc.audit.record(c.req, c.principal, {
+    entity: "API_KEY",
+    subtype: "edit",
+    description: `Edited API key ${id}: ${Object.keys(changes).join(", ") || "no change"}`,
+    objectId: id,
+    assetNames: keyDisplayName(id),
+    additional: changes,
+  });
+  return data({ message: "API key updated successfully" });
+}
+
+async function remove(c: Ctx) {
+  const ids = idsOf((c.body as { filters: Array<{ value: number[] }> }).filters);
+  const n = await c.svc.store.deleteKeys(ids);
+  c.svc.cache.invalidate();
+  await c.svc.audit.record(c.req, c.principal, {
+    entity: "API_KEY",
+    subtype: "delete",
+    description: `Deleted ${n} API key(s): ${ids.join(", ")}`,
+    objectId: ids.length === 1 ? ids[0] : null,
+    additional: { ids, deleted: n },
+  });
+  return reply({ update_count: n });
+}
+
+async function revoke(c: Ctx) {
+  const ids = idsOf((c.body as { filters: Array<{ value: number[] }> }).filters);
+  const n = await c.svc.store.revokeKeys(ids, c.now);
+  c.svc.cache.invalidate();
+  await c.svc.audit.record(c.req, c.principal, {
+    entity: "API_KEY",
+    subtype: "revoke",
+    description: `Revoked ${n} API key(s): ${ids.join(", ")}`,
+    objectId: ids.length === 1 ? ids[0] : null,
+    additional: { ids, revoked: n },
+  });
+  return reply({ update_count: n });
+}
+
+async function examples(c: Ctx) {
+  const { id } = c.body as { id: number };
+  const k = await c.svc.store.getKey(id);
+  if (!k) throw notFound(id);
+  const url = baseUrl(c, (await c.svc.cache.getSettings()).tenant_fqdn);
+  const o = { baseUrl: url, keyId: id, level: k.securityLevel };
+  return reply({ id, security_level: k.securityLevel, url, python: pythonExample(o), curl: curlExample(o) });
+}
+
+export const apiKeyHandlers: Handlers = {
+  "apiKeys.generate": generate,
+  "apiKeys.list": list,
+  "apiKeys.get": getOne,
+  "apiKeys.edit": edit,
+  "apiKeys.delete": remove,
+  "apiKeys.revoke": revoke,
+  "apiKeys.examples": examples,
+  "apiKeys.validate": async () => ({ body: true }),
+};

@@ -1,0 +1,10 @@
+/** Health and the OpenAPI document. */
+import type { Handlers } from "../app";
+import { openApiDocument } from "../openapi";
+
+let doc: unknown;
+
+export const metaHandlers: Handlers = {
+  health: async () => ({ body: { status: "available" } }),
+  openapi: async () => ({ body: (doc ??= openApiDocument()) }),
+};

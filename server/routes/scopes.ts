@@ -1,0 +1,144 @@
+/** Named scope definitions (extension) and entity scopes of users, groups and API keys. */
+import { canonicalScope, EntityType, scopeToRead, type EntityScopeWrite, type ScopeDefinitionCreate, type ScopeDefinitionUpdate } from "../../sdk/contract";
+import { data, type Ctx, type Handlers } from "../app";
+import { resolveScope } from "../authz/grants";
+import { ApiError, invalid } from "../errors";
+import { UniqueViolation, type PrincipalType, type ScopeDefinitionRecord } from "../store/store";
+
+export function scopeDefToWire(s: ScopeDefinitionRecord) {
+  return {
+    scope_id: s.scopeId,
+    name: s.name,
+    description: s.description,
+    areas: scopeToRead(s.areas),
+    created_by: s.createdBy,
+    created_ts: s.createdTs,
+    updated_ts: s.updatedTs,
+  };
+}
+
+async function defOr404(c: Ctx, ref: string): Promise<ScopeDefinitionRecord> {
+  const s = await c.svc.store.findScopeDefinition(ref);
+  if (!s) throw new ApiError("NOT_FOUND", `scope definition '${ref}' does not exist`);
+  return s;
+}
+
+async function createDef(c: Ctx) {
+  const b = c.body as ScopeDefinitionCreate;
+  const { store } = c.svc;
+  if (await store.findScopeDefinition(b.name)) throw new ApiError("CONFLICT", `a scope definition named '${b.name}' exists`);
+  const scopeId = c.svc.newId("scope-");
+  try {
+    await store.createScopeDefinition({
+      scopeId,
+      name: b.name,
+      description: b.description ?? null,
+      areas: canonicalScope(b.areas),
+      createdBy: c.principal.displayName,
+      createdTs: c.now,
+      updatedTs: null,
+    });
+  } catch (e) {
+    if (e instanceof UniqueViolation) throw new ApiError("CONFLICT", `a scope definition named '${b.name}' exists`);
+    throw e;
+  }
+  c.svc.cache.invalidate();
+  await c.svc.audit.record(c.req, c.principal, { entity: "SCOPE", subtype: "create", description: `Created scope definition ${scopeId} ('${b.name}')`, objectId: scopeId });
+  return data({ message: `scope definition ${scopeId} created successfully`, scope_id: scopeId }, { status: 201 });
+}
+
+async function updateDef(c: Ctx) {
+  const b = c.body as ScopeDefinitionUpdate;
+  const { store } = c.svc;
+  const s = await defOr404(c, c.params.scope_id!);
+  if (b.name && b.name.toLowerCase() !== s.name.toLowerCase() && (await store.findScopeDefinition(b.name))) {
+    throw new ApiError("CONFLICT", `a scope definition named '${b.name}' exists`);
+  }
+  await store.updateScopeDefinition(s.scopeId, {
+    name: b.name,
+    description: b.description === undefined ? undefined : b.description,
+    areas: b.areas ? canonicalScope(b.areas) : undefined,
+    now: c.now,
+  });
+  c.svc.cache.invalidate();
+  await c.svc.audit.record(c.req, c.principal, {
+    entity: "SCOPE",
+    subtype: "edit",
+    description: `Edited scope definition ${s.scopeId}`,
+    objectId: s.scopeId,
+    additional: { fields: Object.keys(b) },
+  });
+  return data(scopeDefToWire((await store.findScopeDefinition(s.scopeId))!));
+}
+
+async function deleteDef(c: Ctx) {
+  const s = await defOr404(c, c.params.scope_id!);
+  const res = await c.svc.store.deleteScopeDefinition(s.scopeId);
+  if (res === "in_use") {
+    const users = (await c.svc.store.scopeDefinitionUsers(s.scopeId)).slice(0, 5).map((u) => `${u.entityType} ${u.entityId}`);
+    throw new ApiError("IN_USE", `scope definition '${s.name}' is used by: ${users.join(", ")}; point them elsewhere first`);
+  }
+  if (res === "not_found") throw new ApiError("NOT_FOUND", `scope definition '${c.params.scope_id}' does not exist`);
+  c.svc.cache.invalidate();
+  await c.svc.audit.record(c.req, c.principal, { entity: "SCOPE", subtype: "delete", description: `Deleted scope definition ${s.scopeId}`, objectId: s.scopeId });
+  return data({ message: `scope definition ${s.scopeId} deleted successfully` });
+}
+
+function entity(c: Ctx): { type: PrincipalType; id: string } {
+  const t = EntityType.safeParse(c.params.entity_type);
+  if (!t.success) throw invalid("entity_type", `'${c.params.entity_type}' is not one of: user, user-group, api-key`);
+  let id = decodeURIComponent(c.params.entity_id ?? "");
+  if (t.data === "user") id = id.toLowerCase();
+  return { type: t.data, id };
+}
+
+async function getScope(c: Ctx) {
+  const e = entity(c);
+  const { store } = c.svc;
+  if (!(await store.principalExists(e.type, e.id))) throw new ApiError("NOT_FOUND", `no ${e.type} with id '${e.id}'`);
+  const s = await store.getEntityScope(e.type, e.id);
+  const def = s?.scopeDefinitionId ? await store.findScopeDefinition(s.scopeDefinitionId) : undefined;
+  return data({
+    ...scopeToRead(s?.areas ?? canonicalScope(undefined)),
+    scope_definition_id: s?.scopeDefinitionId ?? null,
+    scope_definition_name: def?.name ?? null,
+    has_scope: !!s,
+  });
+}
+
+async function putScope(c: Ctx) {
+  const e = entity(c);
+  const b = c.body as EntityScopeWrite;
+  const { store } = c.svc;
+  if (!(await store.principalExists(e.type, e.id))) throw new ApiError("NOT_FOUND", `no ${e.type} with id '${e.id}'`);
+  const { scope_definition_id, clear, ...areas } = b as EntityScopeWrite & { scope_definition_id?: string | null; clear?: boolean };
+  const hasAreas = Object.values(areas).some((v) => v !== undefined);
+  if (clear && (scope_definition_id || hasAreas)) throw invalid("request_data.clear", "cannot be combined with areas or scope_definition_id");
+  if (scope_definition_id && hasAreas) throw invalid("request_data.scope_definition_id", "give either a scope definition or areas, not both");
+  const assignment = clear ? null : await resolveScope(c, scope_definition_id ? { scope_definition_id } : areas, "request_data");
+  await store.putEntityScope(e.type, e.id, assignment, c.now);
+  c.svc.cache.invalidate();
+  await c.svc.audit.record(c.req, c.principal, {
+    entity: "SCOPE",
+    subtype: clear ? "clear" : "set",
+    description: `${clear ? "Cleared" : "Set"} the scope of ${e.type} ${e.id}`,
+    objectId: `${e.type}:${e.id}`,
+    additional: { scope_definition_id: scope_definition_id ?? null },
+  });
+  return data({ message: `Scope updated for ${e.type} ${e.id} successfully` });
+}
+
+export const scopeHandlers: Handlers = {
+  "scopeDefinitions.list": async (c) => {
+    const q = c.query as { search_from?: number; search_to?: number };
+    const from = q.search_from ?? 0;
+    const page = await c.svc.store.listScopeDefinitions(from, Math.max(0, Math.min(1000, (q.search_to ?? from + 100) - from)));
+    return data(page.rows.map(scopeDefToWire), { total: page.total });
+  },
+  "scopeDefinitions.get": async (c) => data(scopeDefToWire(await defOr404(c, c.params.scope_id!))),
+  "scopeDefinitions.create": createDef,
+  "scopeDefinitions.update": updateDef,
+  "scopeDefinitions.delete": deleteDef,
+  "scopes.get": getScope,
+  "scopes.put": putScope,
+};

@@ -1,0 +1,52 @@
+/**
+ * `auth/verify`: a downstream service asks whether its caller's key is valid, holds a
+ * permission, and may see a resource. The hot path: everything comes from the auth cache; the
+ * only write is the nonce of an Advanced request.
+ */
+import type { z } from "zod";
+import type { VerifyRequest, VerifyResult } from "../../sdk/contract";
+import { levelAtLeast } from "../../sdk/contract";
+import { reply, type Ctx, type Handlers } from "../app";
+import { evaluateScope } from "../authz/scope";
+
+async function verify(c: Ctx) {
+  const b = c.body as z.output<typeof VerifyRequest>;
+  const lower = new Map<string, string>();
+  for (const [k, v] of Object.entries(b.headers)) lower.set(k.toLowerCase(), v);
+  const settings = await c.svc.cache.getSettings();
+  const out = await c.svc.authenticator.authenticate((n) => lower.get(n), null);
+  const empty: VerifyResult = {
+    valid: false,
+    reason: null,
+    key_id: null,
+    security_level: null,
+    roles: [],
+    permissions: {},
+    has_scope: false,
+    scope_enforced: settings.sbac_enabled,
+    scope: null,
+    row_filter: null,
+    expiration: null,
+  };
+  if (!out.ok) return reply({ ...empty, reason: out.reason, key_id: out.keyId });
+  const p = out.principal;
+  const base: VerifyResult = {
+    ...empty,
+    valid: true,
+    key_id: p.keyId,
+    security_level: p.securityLevel,
+    roles: p.roleNames,
+    permissions: p.permissions,
+    has_scope: p.scope !== null,
+    scope: p.scope,
+    expiration: p.expiration,
+  };
+  if (b.permission && !levelAtLeast(p.permissions[b.permission.component as keyof typeof p.permissions], b.permission.level)) {
+    return reply({ ...base, valid: false, reason: "INSUFFICIENT_PERMISSION" });
+  }
+  const d = evaluateScope({ enforced: settings.sbac_enabled, admin: p.admin, scopes: p.scope ? [p.scope] : [], resource: b.resource });
+  if (!d.allowed) return reply({ ...base, valid: false, reason: "OUT_OF_SCOPE" });
+  return reply({ ...base, row_filter: d.rowFilter });
+}
+
+export const verifyHandlers: Handlers = { "auth.verify": verify };

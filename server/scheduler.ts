@@ -1,0 +1,131 @@
+/**
+ * API Key Expiration notices: one per key per lead (one week, one day before its expiration),
+ * created by a scheduler that holds a lease in the database, so with several replicas one of
+ * them works at a time. The unique (key, lead, expiration) row makes a notice exist at most once
+ * even if two replicas ever ran together; a restart resumes from the table. Notices are also
+ * POSTed to the tenant's webhook, retried with backoff (the retry state lives in the table too).
+ */
+import type { AuthCache } from "./auth/cache";
+import type { Clock } from "./clock";
+import type { NotificationRecord, Store } from "./store/store";
+
+const DAY = 86_400_000;
+export const LEADS: Array<{ lead: "7d" | "1d"; ms: number; words: string }> = [
+  { lead: "7d", ms: 7 * DAY, words: "one week" },
+  { lead: "1d", ms: DAY, words: "one day" },
+];
+const LEASE = "notification-scheduler";
+const LEASE_TTL = 60_000;
+export const WEBHOOK_MAX_ATTEMPTS = 8;
+
+/** Sends one webhook POST; resolves with the HTTP status or rejects on a transport error. */
+export type WebhookSender = (url: string, body: unknown) => Promise<number>;
+
+/** The default sender: undici's fetch with a 10 s timeout. */
+export const fetchWebhook: WebhookSender = async (url, body) => {
+  const { fetch } = await import("undici");
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "user-agent": "keyplane-notifier" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.arrayBuffer().catch(() => undefined);
+  return res.status;
+};
+
+export class NotificationScheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; cache: AuthCache; replicaId: string; webhook?: WebhookSender },
+  ) {}
+
+  start(intervalMs: number): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick().catch(() => undefined), intervalMs);
+    this.timer.unref();
+    void this.tick().catch(() => undefined);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One pass: create due notices, deliver due webhooks, purge old nonces. Returns the notices created. */
+  async tick(): Promise<NotificationRecord[]> {
+    if (this.running) return [];
+    this.running = true;
+    try {
+      const { store, clock, replicaId } = this.deps;
+      const now = clock.now();
+      if (!(await store.acquireLease(LEASE, replicaId, now, LEASE_TTL))) return [];
+      const settings = await this.deps.cache.getSettings();
+      const created: NotificationRecord[] = [];
+      for (let i = 0; i < LEADS.length; i++) {
+        const { lead, ms, words } = LEADS[i]!;
+        // The most urgent notice only: a key already inside the one-day window gets no one-week notice.
+        const nearer = LEADS[i + 1]?.ms ?? 0;
+        for (const k of await store.keysExpiringBetween(now + nearer, now + ms)) {
+          const n = await store.insertNotification({
+            keyId: k.id,
+            lead,
+            expiration: k.expiration,
+            title: "API Key Expiration",
+            message: `API key ${k.id} expires in ${words}, at ${new Date(k.expiration).toISOString()}. Rotate it before then.`,
+            createdTs: now,
+            webhookStatus: settings.notification_webhook ? "pending" : "none",
+            webhookNextAt: settings.notification_webhook ? now : null,
+          });
+          if (n) created.push(n);
+        }
+      }
+      await this.deliver(now, settings.notification_webhook);
+      await store.purgeNonces(now - 2 * settings.replay_window_ms);
+      await store.purgeIdempotency(now - DAY);
+      return created;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async deliver(now: number, url: string | null): Promise<void> {
+    const { store } = this.deps;
+    const due = await store.dueWebhooks(now);
+    if (due.length === 0) return;
+    const send = this.deps.webhook ?? fetchWebhook;
+    for (const n of due) {
+      if (!url) {
+        await store.recordWebhookAttempt(n.id, { status: "failed", nextAt: null, error: "no webhook configured" });
+        continue;
+      }
+      let error: string | null = null;
+      try {
+        const status = await send(url, {
+          type: "API Key Expiration",
+          id: n.id,
+          key_id: n.keyId,
+          lead: n.lead,
+          expiration: n.expiration,
+          title: n.title,
+          message: n.message,
+          created_ts: n.createdTs,
+        });
+        if (status >= 200 && status < 300) {
+          await store.recordWebhookAttempt(n.id, { status: "delivered", nextAt: null, error: null });
+          continue;
+        }
+        error = `HTTP ${status}`;
+      } catch (e) {
+        error = (e as Error).message.slice(0, 200);
+      }
+      const attempts = n.webhookAttempts + 1;
+      const give = attempts >= WEBHOOK_MAX_ATTEMPTS;
+      // 5 s, 10 s, 20 s … capped at 10 minutes.
+      const backoff = Math.min(600_000, 5000 * 2 ** (attempts - 1));
+      await store.recordWebhookAttempt(n.id, { status: give ? "failed" : "pending", nextAt: give ? null : now + backoff, error });
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Starting a server: open the store, migrate, load the keyring, bootstrap, build the app and
+ * listen. `keyplane server` and the tests' harness both come through here.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import * as path from "node:path";
+import type { FastifyInstance } from "fastify";
+import { buildServer, type ServerOptions, type Services } from "./app";
+import { PREDEFINED_ROLES } from "./authz/roles";
+import { bootstrap, type BootstrapResult } from "./bootstrap";
+import { systemClock, type Clock } from "./clock";
+import { Keyring } from "./crypto/keyring";
+import type { RandomBytes } from "./crypto/keyFormat";
+import type { WebhookSender } from "./scheduler";
+import { openDriver } from "./store/driver";
+import { Store } from "./store/store";
+
+export interface StartOptions {
+  /** `sqlite:PATH`, a path, or `postgres://…`. Default: sqlite:./.keyplane/keyplane.db */
+  db?: string;
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  bootstrapFile?: string;
+  masterKeyFile?: string;
+  /** A keyring to use instead of the file (tests). */
+  keyring?: Keyring;
+  clock?: Clock;
+  random?: RandomBytes;
+  logger?: boolean | Record<string, unknown>;
+  webhook?: WebhookSender;
+  options?: ServerOptions;
+}
+
+export interface RunningServer {
+  app: FastifyInstance & { services: Services };
+  store: Store;
+  url: string;
+  port: number;
+  host: string;
+  bootstrap: BootstrapResult;
+  keyring: Keyring;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DB = "sqlite:./.keyplane/keyplane.db";
+export const DEFAULT_BOOTSTRAP_FILE = "./.keyplane/bootstrap.json";
+export const DEFAULT_KEYRING_FILE = "./.keyplane/master.key";
+
+/** Opens and migrates the store (with the predefined roles in place). */
+export async function openStore(db: string, now = Date.now()): Promise<Store> {
+  const driver = await openDriver(db);
+  const store = new Store(driver);
+  try {
+    await store.init(
+      PREDEFINED_ROLES.map((r) => ({ ...r, isCustom: false, datasetPermissions: null, createdBy: "system", createdTs: now, updatedTs: null })),
+      now,
+    );
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+  return store;
+}
+
+export async function startServer(o: StartOptions = {}): Promise<RunningServer> {
+  const clock = o.clock ?? systemClock;
+  const random = o.random ?? randomBytes;
+  const replicaId = o.options?.replicaId ?? randomUUID();
+  const keyring = o.keyring ?? Keyring.load(o.masterKeyFile ?? process.env.KEYPLANE_MASTER_KEY_FILE ?? DEFAULT_KEYRING_FILE).keyring;
+  const store = await openStore(o.db ?? DEFAULT_DB, clock.now());
+  let app: RunningServer["app"] | undefined;
+  try {
+    const boot = await bootstrap({ store, keyring, clock, random, file: o.bootstrapFile ?? DEFAULT_BOOTSTRAP_FILE, replicaId });
+    app = await buildServer({ store, keyring, clock, random, logger: o.logger, webhook: o.webhook, options: { ...o.options, replicaId } });
+    const host = o.host ?? "127.0.0.1";
+    await app.listen({ host, port: o.port ?? 0 });
+    const addr = app.server.address();
+    const port = typeof addr === "object" && addr ? addr.port : (o.port ?? 0);
+    const shownHost = host.includes(":") ? `[${host}]` : host;
+    return {
+      app,
+      store,
+      url: `http://${shownHost}:${port}`,
+      port,
+      host,
+      bootstrap: boot,
+      keyring,
+      async close() {
+        await app!.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    if (app) await app.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+export function resolveDbUrl(db: string | undefined): string {
+  if (!db) return DEFAULT_DB;
+  if (/^postgres(ql)?:\/\//i.test(db) || db.startsWith("sqlite:")) return db;
+  return `sqlite:${path.resolve(db)}`;
+}

@@ -1,0 +1,1467 @@
+/**
+ * The store: every read and write the server makes, as domain-level methods, each atomic on
+ * its own. One implementation over the {@link Driver} interface serves SQLite and PostgreSQL;
+ * the contract suite in test/server/store.test.ts runs against both. Filtering, sorting and
+ * paging happen in SQL. Every write that can change who may do what bumps `revision`, which
+ * replicas poll to drop their caches.
+ */
+import type { KeyFilter } from "../../sdk/contract/apiKeys";
+import type { AuditFilter } from "../../sdk/contract/audit";
+import type { ComponentPermissions } from "../../sdk/contract/components";
+import type { CanonicalScope } from "../../sdk/contract/scopes";
+import { DEFAULT_SETTINGS, type Settings } from "../../sdk/contract/settings";
+import { UniqueViolation, type Driver, type Param } from "./driver";
+import { migrate } from "./migrations";
+
+export { UniqueViolation };
+
+export type SecurityLevel = "standard" | "advanced";
+export type PrincipalType = "user" | "user-group" | "api-key";
+export type BindingOwner = "api-key" | "user" | "user-group" | "binding";
+
+export interface KeySecret {
+  /** Standard: hex HMAC of the key (chained through each pepper in pepperChain). */
+  secretHash: string | null;
+  pepperChain: string | null;
+  /** Advanced: AES-256-GCM ciphertext of the key under masterKeyId. */
+  secretEnc: string | null;
+  masterKeyId: string | null;
+}
+
+export interface KeyAuthRecord extends KeySecret {
+  id: number;
+  securityLevel: SecurityLevel;
+  expiration: number | null;
+  status: "active" | "revoked";
+}
+
+export interface KeyRecord {
+  id: number;
+  securityLevel: SecurityLevel;
+  comment: string | null;
+  expiration: number | null;
+  createdAt: number;
+  createdBy: string | null;
+  userName: string | null;
+  creatorKeyId: number | null;
+  status: "active" | "revoked";
+  revokedAt: number | null;
+  lastUsed: number | null;
+  roleIds: string[];
+  roleNames: string[];
+  scopeDefinitionId: string | null;
+  hasScope: boolean;
+}
+
+export interface RoleRecord {
+  roleId: string;
+  prettyName: string;
+  description: string | null;
+  isCustom: boolean;
+  components: ComponentPermissions;
+  datasetPermissions: unknown[] | null;
+  createdBy: string | null;
+  createdTs: number | null;
+  updatedTs: number | null;
+}
+
+export interface UserRecord {
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  phoneNumber: string | null;
+  status: string;
+  isHidden: boolean;
+  userType: string;
+  lastLoggedIn: number | null;
+  createdTs: number;
+  updatedTs: number | null;
+}
+
+export interface GroupRecord {
+  groupId: string;
+  groupName: string;
+  description: string | null;
+  groupType: string;
+  idpGroups: string[];
+  createdBy: string | null;
+  createdTs: number;
+  updatedTs: number | null;
+}
+
+export interface BindingRecord {
+  bindingId: string;
+  principalType: PrincipalType;
+  principalId: string;
+  roleId: string;
+  roleName: string;
+  owner: BindingOwner;
+  createdBy: string | null;
+  createdTs: number;
+}
+
+export interface ScopeDefinitionRecord {
+  scopeId: string;
+  name: string;
+  description: string | null;
+  areas: CanonicalScope;
+  createdBy: string | null;
+  createdTs: number;
+  updatedTs: number | null;
+}
+
+export interface EntityScopeRecord {
+  entityType: PrincipalType;
+  entityId: string;
+  scopeDefinitionId: string | null;
+  /** Inline areas, or the definition's areas when the entity points at one. */
+  areas: CanonicalScope;
+  updatedTs: number;
+}
+
+/** An entity's scope as written: inline areas or a pointer to a definition. */
+export type ScopeAssignment = { scopeDefinitionId: string } | { areas: CanonicalScope };
+
+export interface NotificationRecord {
+  id: number;
+  keyId: number;
+  lead: "7d" | "1d";
+  expiration: number;
+  title: string;
+  message: string;
+  createdTs: number;
+  read: boolean;
+  webhookStatus: "none" | "pending" | "delivered" | "failed";
+  webhookAttempts: number;
+  webhookNextAt: number | null;
+  webhookLastError: string | null;
+}
+
+export interface AuditRecord {
+  id: number;
+  ts: number;
+  actorKeyId: number | null;
+  ownerName: string | null;
+  ownerEmail: string | null;
+  entity: string;
+  subtype: string | null;
+  result: "SUCCESS" | "FAIL";
+  reason: string | null;
+  description: string | null;
+  objectId: string | null;
+  assetNames: string | null;
+  sourceIp: string | null;
+  userAgent: string | null;
+  userRoles: string[];
+  additional: Record<string, unknown>;
+  severity: string;
+}
+
+export type NewAudit = Omit<AuditRecord, "id">;
+
+export interface Page<T> {
+  rows: T[];
+  total: number;
+}
+
+const ROLE_KEY = (s: string) => s.trim().toLowerCase();
+
+function placeholders(n: number): string {
+  return new Array(n).fill("?").join(", ");
+}
+
+function likeEscape(s: string): string {
+  return s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+const KEY_SORT_COLUMNS: Record<string, string> = {
+  id: "k.id",
+  creation_time: "k.created_at",
+  expiration: "k.expiration",
+  security_level: "k.security_level",
+  comment: "LOWER(COALESCE(k.comment, ''))",
+  roles: "k.roles_sort",
+  last_used: "k.last_used",
+};
+
+const AUDIT_SORT_COLUMNS: Record<string, string> = {
+  type: "entity",
+  "sub-type": "subtype",
+  result: "result",
+  timestamp: "ts",
+  email: "owner_email",
+};
+
+type Row = Record<string, unknown>;
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+export class Store {
+  constructor(readonly driver: Driver) {}
+
+  get dialect() {
+    return this.driver.dialect;
+  }
+
+  /** Applies pending migrations and installs the predefined roles. */
+  async init(predefined: RoleRecord[], now: number): Promise<void> {
+    await migrate(this.driver);
+    await this.driver.tx(async (d) => {
+      for (const r of predefined) {
+        await d.run(
+          `INSERT INTO roles (role_id, pretty_name, name_key, description, is_custom, components, dataset_permissions, created_by, created_ts, updated_ts)
+           VALUES (?, ?, ?, ?, 0, ?, NULL, 'system', ?, NULL)
+           ON CONFLICT (role_id) DO UPDATE SET pretty_name = excluded.pretty_name, name_key = excluded.name_key,
+             description = excluded.description, components = excluded.components`,
+          [r.roleId, r.prettyName, ROLE_KEY(r.prettyName), r.description, JSON.stringify(r.components), now],
+        );
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+
+  // ---------------------------------------------------------------- revision
+
+  private async bump(d: Driver): Promise<void> {
+    await d.run("UPDATE revision SET n = n + 1 WHERE id = 1");
+  }
+
+  /** The change counter that replicas poll to invalidate their caches. */
+  async revision(): Promise<number> {
+    const r = await this.driver.get<{ n: number }>("SELECT n FROM revision WHERE id = 1");
+    return Number(r?.n ?? 0);
+  }
+
+  // ---------------------------------------------------------------- api keys
+
+  /**
+   * Creates a key with its role bindings and scope, and (when asked) the idempotency record
+   * whose encrypted reply needs the new id — all in one transaction.
+   */
+  async createKey(input: {
+    securityLevel: SecurityLevel;
+    /** The secret material, computed from the new id (Advanced ciphertext is bound to it). */
+    secret: (id: number) => KeySecret;
+    comment: string | null;
+    expiration: number | null;
+    createdAt: number;
+    createdBy: string | null;
+    userName: string | null;
+    creatorKeyId: number | null;
+    roleIds: string[];
+    bindingIds: string[];
+    scope?: ScopeAssignment;
+    idempotency?: { actorKeyId: number; key: string; requestHash: string; notBefore: number; encryptReply: (id: number) => string };
+  }): Promise<number> {
+    return this.driver.tx(async (d) => {
+      if (input.idempotency) {
+        const i = input.idempotency;
+        // A record older than the idempotency window no longer counts.
+        await d.run("DELETE FROM idempotency WHERE actor_key_id = ? AND idem_key = ? AND created_at < ?", [i.actorKeyId, i.key, i.notBefore]);
+        // Claims the idempotency key first: a concurrent twin blocks here (PostgreSQL) or
+        // waits for the lock (SQLite), then fails the unique check and replays the stored reply.
+        await d.run(
+          "INSERT INTO idempotency (actor_key_id, idem_key, request_hash, reply_enc, created_at) VALUES (?, ?, ?, '', ?)",
+          [i.actorKeyId, i.key, i.requestHash, input.createdAt],
+        );
+      }
+      const roleNames = await this.roleNamesFor(d, input.roleIds);
+      const row = await d.get<{ id: number }>(
+        `INSERT INTO api_keys (security_level, comment, expiration, created_at, created_by, user_name, creator_key_id, status, roles_sort)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?) RETURNING id`,
+        [
+          input.securityLevel,
+          input.comment,
+          input.expiration,
+          input.createdAt,
+          input.createdBy,
+          input.userName,
+          input.creatorKeyId,
+          rolesSort(roleNames),
+        ],
+      );
+      const id = Number(row!.id);
+      const secret = input.secret(id);
+      await d.run("UPDATE api_keys SET secret_hash = ?, pepper_chain = ?, secret_enc = ?, master_key_id = ? WHERE id = ?", [
+        secret.secretHash,
+        secret.pepperChain,
+        secret.secretEnc,
+        secret.masterKeyId,
+        id,
+      ]);
+      for (let i = 0; i < input.roleIds.length; i++) {
+        await d.run(
+          "INSERT INTO role_bindings (binding_id, principal_type, principal_id, role_id, owner, created_by, created_ts) VALUES (?, 'api-key', ?, ?, 'api-key', ?, ?)",
+          [input.bindingIds[i]!, String(id), input.roleIds[i]!, input.createdBy, input.createdAt],
+        );
+      }
+      if (input.scope) await this.putScopeIn(d, "api-key", String(id), input.scope, input.createdAt);
+      if (input.idempotency) {
+        const i = input.idempotency;
+        await d.run("UPDATE idempotency SET reply_enc = ? WHERE actor_key_id = ? AND idem_key = ?", [i.encryptReply(id), i.actorKeyId, i.key]);
+      }
+      await this.bump(d);
+      return id;
+    });
+  }
+
+  /** The idempotency record for (actor, key), if younger than `notBefore`. */
+  async getIdempotency(actorKeyId: number, key: string, notBefore: number): Promise<{ requestHash: string; replyEnc: string } | undefined> {
+    const r = await this.driver.get<Row>(
+      "SELECT request_hash, reply_enc FROM idempotency WHERE actor_key_id = ? AND idem_key = ? AND created_at >= ?",
+      [actorKeyId, key, notBefore],
+    );
+    return r ? { requestHash: String(r.request_hash), replyEnc: String(r.reply_enc) } : undefined;
+  }
+
+  /** Drops idempotency records older than `before` (and any stale one under the same key first). */
+  async purgeIdempotency(before: number): Promise<number> {
+    return (await this.driver.run("DELETE FROM idempotency WHERE created_at < ?", [before])).changes;
+  }
+
+  async getKeyAuth(id: number): Promise<KeyAuthRecord | undefined> {
+    const r = await this.driver.get<Row>(
+      "SELECT id, security_level, secret_hash, pepper_chain, secret_enc, master_key_id, expiration, status FROM api_keys WHERE id = ?",
+      [id],
+    );
+    if (!r) return undefined;
+    return {
+      id: Number(r.id),
+      securityLevel: r.security_level as SecurityLevel,
+      secretHash: str(r.secret_hash),
+      pepperChain: str(r.pepper_chain),
+      secretEnc: str(r.secret_enc),
+      masterKeyId: str(r.master_key_id),
+      expiration: num(r.expiration),
+      status: r.status as "active" | "revoked",
+    };
+  }
+
+  private keyFromRow(r: Row, roles: Map<number, { ids: string[]; names: string[] }>, scopes: Map<number, string | null>): KeyRecord {
+    const id = Number(r.id);
+    const rr = roles.get(id) ?? { ids: [], names: [] };
+    return {
+      id,
+      securityLevel: r.security_level as SecurityLevel,
+      comment: str(r.comment),
+      expiration: num(r.expiration),
+      createdAt: Number(r.created_at),
+      createdBy: str(r.created_by),
+      userName: str(r.user_name),
+      creatorKeyId: num(r.creator_key_id),
+      status: r.status as "active" | "revoked",
+      revokedAt: num(r.revoked_at),
+      lastUsed: num(r.last_used),
+      roleIds: rr.ids,
+      roleNames: rr.names,
+      scopeDefinitionId: scopes.has(id) ? (scopes.get(id) ?? null) : null,
+      hasScope: scopes.has(id),
+    };
+  }
+
+  private async keyExtras(d: Driver, ids: number[]) {
+    const roles = new Map<number, { ids: string[]; names: string[] }>();
+    const scopes = new Map<number, string | null>();
+    if (ids.length === 0) return { roles, scopes };
+    const sids = ids.map(String);
+    for (let i = 0; i < sids.length; i += 500) {
+      const chunk = sids.slice(i, i + 500);
+      const rows = await d.all<Row>(
+        `SELECT b.principal_id, r.role_id, r.pretty_name FROM role_bindings b JOIN roles r ON r.role_id = b.role_id
+         WHERE b.principal_type = 'api-key' AND b.owner = 'api-key' AND b.principal_id IN (${placeholders(chunk.length)})
+         ORDER BY b.principal_id, r.name_key`,
+        chunk,
+      );
+      for (const row of rows) {
+        const id = Number(row.principal_id);
+        const e = roles.get(id) ?? { ids: [], names: [] };
+        e.ids.push(String(row.role_id));
+        e.names.push(String(row.pretty_name));
+        roles.set(id, e);
+      }
+      const srows = await d.all<Row>(
+        `SELECT entity_id, scope_definition_id FROM entity_scopes WHERE entity_type = 'api-key' AND entity_id IN (${placeholders(chunk.length)})`,
+        chunk,
+      );
+      for (const row of srows) scopes.set(Number(row.entity_id), str(row.scope_definition_id));
+    }
+    return { roles, scopes };
+  }
+
+  async getKey(id: number): Promise<KeyRecord | undefined> {
+    const r = await this.driver.get<Row>("SELECT * FROM api_keys WHERE id = ?", [id]);
+    if (!r) return undefined;
+    const { roles, scopes } = await this.keyExtras(this.driver, [id]);
+    return this.keyFromRow(r, roles, scopes);
+  }
+
+  /** Lists keys with the reference's filters, sort and paging, in SQL. */
+  async listKeys(q: {
+    filters: KeyFilter[];
+    sort?: { field: string; keyword: "asc" | "desc" };
+    offset: number;
+    limit: number;
+    now: number;
+  }): Promise<{ rows: KeyRecord[]; filterCount: number; totalCount: number }> {
+    const where: string[] = [];
+    const params: Param[] = [];
+    for (const f of q.filters) {
+      switch (f.field) {
+        case "id":
+          if (f.value.length === 0) where.push("1 = 0");
+          else {
+            where.push(`k.id IN (${placeholders(f.value.length)})`);
+            params.push(...f.value);
+          }
+          break;
+        case "expiration":
+          // A key that never expires is later than any date.
+          if (f.operator === "gte") where.push("(k.expiration IS NULL OR k.expiration >= ?)");
+          else where.push("(k.expiration IS NOT NULL AND k.expiration <= ?)");
+          params.push(f.value);
+          break;
+        case "creation_time":
+          where.push(f.operator === "gte" ? "k.created_at >= ?" : "k.created_at <= ?");
+          params.push(f.value);
+          break;
+        case "roles": {
+          const keys = f.value.map(ROLE_KEY);
+          if (keys.length === 0) break;
+          where.push(
+            `EXISTS (SELECT 1 FROM role_bindings b JOIN roles r ON r.role_id = b.role_id
+              WHERE b.principal_type = 'api-key' AND b.owner = 'api-key' AND b.principal_id = CAST(k.id AS TEXT)
+              AND (r.name_key IN (${placeholders(keys.length)}) OR r.role_id IN (${placeholders(f.value.length)})))`,
+          );
+          params.push(...keys, ...f.value);
+          break;
+        }
+        case "security_level":
+          where.push(`k.security_level IN (${placeholders(f.value.length)})`);
+          params.push(...f.value);
+          break;
+        case "comment":
+          where.push("LOWER(COALESCE(k.comment, '')) LIKE ? ESCAPE '\\'");
+          params.push(`%${likeEscape(f.value)}%`);
+          break;
+        case "created_by":
+          where.push(`k.created_by IN (${placeholders(f.value.length)})`);
+          params.push(...f.value);
+          break;
+        case "status": {
+          const ors: string[] = [];
+          for (const s of new Set(f.value)) {
+            if (s === "revoked") ors.push("k.status = 'revoked'");
+            if (s === "active") {
+              ors.push("(k.status = 'active' AND (k.expiration IS NULL OR k.expiration > ?))");
+              params.push(q.now);
+            }
+            if (s === "expired") {
+              ors.push("(k.status = 'active' AND k.expiration IS NOT NULL AND k.expiration <= ?)");
+              params.push(q.now);
+            }
+          }
+          where.push(ors.length ? `(${ors.join(" OR ")})` : "1 = 0");
+          break;
+        }
+      }
+    }
+    const whereSql = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const col = KEY_SORT_COLUMNS[q.sort?.field ?? "id"] ?? "k.id";
+    const dir = q.sort?.keyword === "desc" ? "DESC" : "ASC";
+    const nulls = dir === "ASC" ? "NULLS LAST" : "NULLS FIRST";
+    const order = col === "k.id" ? `k.id ${dir}` : `${col} ${dir} ${nulls}, k.id ${dir}`;
+    return this.driverRead(async (d) => {
+      const rows = await d.all<Row>(`SELECT k.* FROM api_keys k ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`, [...params, q.limit, q.offset]);
+      const fc = await d.get<{ c: number }>(`SELECT COUNT(*) AS c FROM api_keys k ${whereSql}`, params);
+      const tc = await d.get<{ c: number }>("SELECT COUNT(*) AS c FROM api_keys");
+      const { roles, scopes } = await this.keyExtras(d, rows.map((r) => Number(r.id)));
+      return {
+        rows: rows.map((r) => this.keyFromRow(r, roles, scopes)),
+        filterCount: Number(fc?.c ?? 0),
+        totalCount: Number(tc?.c ?? 0),
+      };
+    });
+  }
+
+  /** Runs several reads as one consistent snapshot. */
+  private async driverRead<T>(fn: (d: Driver) => Promise<T>): Promise<T> {
+    return this.driver.tx(fn);
+  }
+
+  /** Edits a key; `roleIds` replaces the roles the key owns. Returns false when the key is gone. */
+  async updateKey(
+    id: number,
+    patch: { roleIds?: string[]; bindingIds?: string[]; comment?: string | null; expiration?: number | null; by: string | null; now: number },
+  ): Promise<boolean> {
+    return this.driver.tx(async (d) => {
+      const exists = await d.get<Row>("SELECT id FROM api_keys WHERE id = ?", [id]);
+      if (!exists) return false;
+      const sets: string[] = [];
+      const params: Param[] = [];
+      if (patch.comment !== undefined) {
+        sets.push("comment = ?");
+        params.push(patch.comment);
+      }
+      if (patch.expiration !== undefined) {
+        sets.push("expiration = ?");
+        params.push(patch.expiration);
+      }
+      if (patch.roleIds) {
+        const current = await d.all<Row>(
+          "SELECT binding_id, role_id FROM role_bindings WHERE principal_type = 'api-key' AND principal_id = ? AND owner = 'api-key'",
+          [String(id)],
+        );
+        const want = new Set(patch.roleIds);
+        for (const c of current) {
+          if (!want.has(String(c.role_id))) await d.run("DELETE FROM role_bindings WHERE binding_id = ?", [String(c.binding_id)]);
+        }
+        const have = new Set(current.map((c) => String(c.role_id)));
+        for (let i = 0; i < patch.roleIds.length; i++) {
+          const rid = patch.roleIds[i]!;
+          if (have.has(rid)) continue;
+          await d.run(
+            "INSERT INTO role_bindings (binding_id, principal_type, principal_id, role_id, owner, created_by, created_ts) VALUES (?, 'api-key', ?, ?, 'api-key', ?, ?)",
+            [patch.bindingIds![i]!, String(id), rid, patch.by, patch.now],
+          );
+        }
+        sets.push("roles_sort = ?");
+        params.push(rolesSort(await this.roleNamesFor(d, patch.roleIds)));
+      }
+      if (sets.length) await d.run(`UPDATE api_keys SET ${sets.join(", ")} WHERE id = ?`, [...params, id]);
+      await this.bump(d);
+      return true;
+    });
+  }
+
+  /** Deletes keys and everything that hangs off them. Returns how many existed. */
+  async deleteKeys(ids: number[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.driver.tx(async (d) => {
+      let n = 0;
+      for (const id of ids) {
+        const r = await d.run("DELETE FROM api_keys WHERE id = ?", [id]);
+        if (r.changes === 0) continue;
+        n++;
+        await d.run("DELETE FROM role_bindings WHERE principal_type = 'api-key' AND principal_id = ?", [String(id)]);
+        await d.run("DELETE FROM entity_scopes WHERE entity_type = 'api-key' AND entity_id = ?", [String(id)]);
+        await d.run("DELETE FROM nonces WHERE key_id = ?", [id]);
+      }
+      await this.bump(d);
+      return n;
+    });
+  }
+
+  /** Revokes keys: they stay listed, lose their secret material and never authenticate again. */
+  async revokeKeys(ids: number[], now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.driver.tx(async (d) => {
+      const r = await d.run(
+        `UPDATE api_keys SET status = 'revoked', revoked_at = ?, secret_hash = NULL, secret_enc = NULL
+         WHERE status = 'active' AND id IN (${placeholders(ids.length)})`,
+        [now, ...ids],
+      );
+      await this.bump(d);
+      return r.changes;
+    });
+  }
+
+  /** Writes last-used times gathered in memory (one statement per key, in one transaction). */
+  async touchLastUsed(entries: Array<[number, number]>): Promise<void> {
+    if (entries.length === 0) return;
+    await this.driver.tx(async (d) => {
+      for (const [id, ts] of entries) {
+        await d.run("UPDATE api_keys SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)", [ts, id, ts]);
+      }
+    });
+  }
+
+  async countKeys(): Promise<number> {
+    const r = await this.driver.get<{ c: number }>("SELECT COUNT(*) AS c FROM api_keys");
+    return Number(r?.c ?? 0);
+  }
+
+  /** Keys that expire in `(from, to]` and are still active. */
+  async keysExpiringBetween(from: number, to: number): Promise<Array<{ id: number; expiration: number }>> {
+    const rows = await this.driver.all<Row>(
+      "SELECT id, expiration FROM api_keys WHERE status = 'active' AND expiration IS NOT NULL AND expiration > ? AND expiration <= ? ORDER BY expiration",
+      [from, to],
+    );
+    return rows.map((r) => ({ id: Number(r.id), expiration: Number(r.expiration) }));
+  }
+
+  /** Every key's stored secret material (for re-encryption and re-peppering). */
+  async allKeySecrets(): Promise<Array<KeySecret & { id: number; securityLevel: SecurityLevel }>> {
+    const rows = await this.driver.all<Row>(
+      "SELECT id, security_level, secret_hash, pepper_chain, secret_enc, master_key_id FROM api_keys WHERE status = 'active' ORDER BY id",
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      securityLevel: r.security_level as SecurityLevel,
+      secretHash: str(r.secret_hash),
+      pepperChain: str(r.pepper_chain),
+      secretEnc: str(r.secret_enc),
+      masterKeyId: str(r.master_key_id),
+    }));
+  }
+
+  /** Replaces key secret material in one transaction (key-rotation command). */
+  async replaceKeySecrets(entries: Array<{ id: number } & KeySecret>): Promise<void> {
+    await this.driver.tx(async (d) => {
+      for (const e of entries) {
+        await d.run("UPDATE api_keys SET secret_hash = ?, pepper_chain = ?, secret_enc = ?, master_key_id = ? WHERE id = ?", [
+          e.secretHash,
+          e.pepperChain,
+          e.secretEnc,
+          e.masterKeyId,
+          e.id,
+        ]);
+      }
+      await this.bump(d);
+    });
+  }
+
+  /** Idempotency replies, for re-encryption under a new master key. */
+  async allIdempotencyReplies(): Promise<Array<{ actorKeyId: number; key: string; replyEnc: string }>> {
+    const rows = await this.driver.all<Row>("SELECT actor_key_id, idem_key, reply_enc FROM idempotency");
+    return rows.map((r) => ({ actorKeyId: Number(r.actor_key_id), key: String(r.idem_key), replyEnc: String(r.reply_enc) }));
+  }
+
+  async replaceIdempotencyReplies(entries: Array<{ actorKeyId: number; key: string; replyEnc: string }>): Promise<void> {
+    await this.driver.tx(async (d) => {
+      for (const e of entries) {
+        await d.run("UPDATE idempotency SET reply_enc = ? WHERE actor_key_id = ? AND idem_key = ?", [e.replyEnc, e.actorKeyId, e.key]);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- nonces
+
+  /** Records a nonce; false when this key already used it inside the window (a replay). */
+  async recordNonce(keyId: number, nonce: string, seenAt: number): Promise<boolean> {
+    const r = await this.driver.run("INSERT INTO nonces (key_id, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [keyId, nonce, seenAt]);
+    return r.changes === 1;
+  }
+
+  async purgeNonces(before: number): Promise<number> {
+    return (await this.driver.run("DELETE FROM nonces WHERE seen_at < ?", [before])).changes;
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  private roleFromRow(r: Row): RoleRecord {
+    return {
+      roleId: String(r.role_id),
+      prettyName: String(r.pretty_name),
+      description: str(r.description),
+      isCustom: Number(r.is_custom) === 1,
+      components: JSON.parse(String(r.components)),
+      datasetPermissions: r.dataset_permissions ? JSON.parse(String(r.dataset_permissions)) : null,
+      createdBy: str(r.created_by),
+      createdTs: num(r.created_ts),
+      updatedTs: num(r.updated_ts),
+    };
+  }
+
+  private async roleNamesFor(d: Driver, roleIds: string[]): Promise<string[]> {
+    if (roleIds.length === 0) return [];
+    const rows = await d.all<Row>(`SELECT pretty_name FROM roles WHERE role_id IN (${placeholders(roleIds.length)})`, roleIds);
+    return rows.map((r) => String(r.pretty_name));
+  }
+
+  async listRoles(offset = 0, limit = 1000): Promise<Page<RoleRecord>> {
+    const rows = await this.driver.all<Row>("SELECT * FROM roles ORDER BY is_custom, name_key LIMIT ? OFFSET ?", [limit, offset]);
+    const t = await this.driver.get<{ c: number }>("SELECT COUNT(*) AS c FROM roles");
+    return { rows: rows.map((r) => this.roleFromRow(r)), total: Number(t?.c ?? 0) };
+  }
+
+  /** A role by id or (case-insensitive) display name. */
+  async findRole(ref: string): Promise<RoleRecord | undefined> {
+    const r =
+      (await this.driver.get<Row>("SELECT * FROM roles WHERE role_id = ?", [ref])) ??
+      (await this.driver.get<Row>("SELECT * FROM roles WHERE name_key = ?", [ROLE_KEY(ref)]));
+    return r ? this.roleFromRow(r) : undefined;
+  }
+
+  async getRolesByIds(ids: string[]): Promise<RoleRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.driver.all<Row>(`SELECT * FROM roles WHERE role_id IN (${placeholders(ids.length)})`, ids);
+    return rows.map((r) => this.roleFromRow(r));
+  }
+
+  async roleIdExists(id: string): Promise<boolean> {
+    return !!(await this.driver.get("SELECT 1 AS x FROM roles WHERE role_id = ?", [id]));
+  }
+
+  async createRole(r: RoleRecord): Promise<void> {
+    await this.driver.tx(async (d) => {
+      await d.run(
+        `INSERT INTO roles (role_id, pretty_name, name_key, description, is_custom, components, dataset_permissions, created_by, created_ts, updated_ts)
+         VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, NULL)`,
+        [
+          r.roleId,
+          r.prettyName,
+          ROLE_KEY(r.prettyName),
+          r.description,
+          JSON.stringify(r.components),
+          r.datasetPermissions ? JSON.stringify(r.datasetPermissions) : null,
+          r.createdBy,
+          r.createdTs,
+        ],
+      );
+      await this.bump(d);
+    });
+  }
+
+  async updateRole(
+    roleId: string,
+    patch: { prettyName?: string; description?: string | null; components?: ComponentPermissions; datasetPermissions?: unknown[] | null; now: number },
+  ): Promise<boolean> {
+    return this.driver.tx(async (d) => {
+      const sets: string[] = ["updated_ts = ?"];
+      const params: Param[] = [patch.now];
+      if (patch.prettyName !== undefined) {
+        sets.push("pretty_name = ?", "name_key = ?");
+        params.push(patch.prettyName, ROLE_KEY(patch.prettyName));
+      }
+      if (patch.description !== undefined) {
+        sets.push("description = ?");
+        params.push(patch.description);
+      }
+      if (patch.components !== undefined) {
+        sets.push("components = ?");
+        params.push(JSON.stringify(patch.components));
+      }
+      if (patch.datasetPermissions !== undefined) {
+        sets.push("dataset_permissions = ?");
+        params.push(patch.datasetPermissions ? JSON.stringify(patch.datasetPermissions) : null);
+      }
+      const r = await d.run(`UPDATE roles SET ${sets.join(", ")} WHERE role_id = ? AND is_custom = 1`, [...params, roleId]);
+      if (r.changes === 0) return false;
+      if (patch.prettyName !== undefined) {
+        // Keep the denormalised sort column of keys holding this role in step.
+        const keys = await d.all<Row>(
+          "SELECT DISTINCT principal_id FROM role_bindings WHERE role_id = ? AND principal_type = 'api-key' AND owner = 'api-key'",
+          [roleId],
+        );
+        for (const k of keys) {
+          const names = await d.all<Row>(
+            "SELECT r.pretty_name FROM role_bindings b JOIN roles r ON r.role_id = b.role_id WHERE b.principal_type = 'api-key' AND b.owner = 'api-key' AND b.principal_id = ?",
+            [String(k.principal_id)],
+          );
+          await d.run("UPDATE api_keys SET roles_sort = ? WHERE id = ?", [rolesSort(names.map((n) => String(n.pretty_name))), Number(k.principal_id)]);
+        }
+      }
+      await this.bump(d);
+      return true;
+    });
+  }
+
+  /** Who holds a role: the bindings that reference it. */
+  async roleUsage(roleId: string): Promise<BindingRecord[]> {
+    return (await this.listBindings({ roleId }, 0, 100)).rows;
+  }
+
+  /** Deletes a custom role; fails with 'in_use' when bindings reference it. */
+  async deleteRole(roleId: string): Promise<"deleted" | "not_found" | "in_use" | "read_only"> {
+    return this.driver.tx(async (d) => {
+      const r = await d.get<Row>("SELECT is_custom FROM roles WHERE role_id = ?", [roleId]);
+      if (!r) return "not_found";
+      if (Number(r.is_custom) !== 1) return "read_only";
+      const used = await d.get<Row>("SELECT 1 AS x FROM role_bindings WHERE role_id = ?", [roleId]);
+      if (used) return "in_use";
+      await d.run("DELETE FROM roles WHERE role_id = ?", [roleId]);
+      await this.bump(d);
+      return "deleted";
+    });
+  }
+
+  // ---------------------------------------------------------------- bindings
+
+  private bindingFromRow(r: Row): BindingRecord {
+    return {
+      bindingId: String(r.binding_id),
+      principalType: r.principal_type as PrincipalType,
+      principalId: String(r.principal_id),
+      roleId: String(r.role_id),
+      roleName: String(r.pretty_name),
+      owner: r.owner as BindingOwner,
+      createdBy: str(r.created_by),
+      createdTs: Number(r.created_ts),
+    };
+  }
+
+  async listBindings(
+    f: { principalType?: PrincipalType; principalId?: string; roleId?: string; owner?: BindingOwner },
+    offset: number,
+    limit: number,
+  ): Promise<Page<BindingRecord>> {
+    const where: string[] = [];
+    const params: Param[] = [];
+    if (f.principalType) (where.push("b.principal_type = ?"), params.push(f.principalType));
+    if (f.principalId) (where.push("b.principal_id = ?"), params.push(f.principalId));
+    if (f.roleId) (where.push("b.role_id = ?"), params.push(f.roleId));
+    if (f.owner) (where.push("b.owner = ?"), params.push(f.owner));
+    const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const rows = await this.driver.all<Row>(
+      `SELECT b.*, r.pretty_name FROM role_bindings b JOIN roles r ON r.role_id = b.role_id ${w} ORDER BY b.created_ts, b.binding_id LIMIT ? OFFSET ?`,
+      [...params, limit, offset],
+    );
+    const t = await this.driver.get<{ c: number }>(`SELECT COUNT(*) AS c FROM role_bindings b ${w}`, params);
+    return { rows: rows.map((r) => this.bindingFromRow(r)), total: Number(t?.c ?? 0) };
+  }
+
+  async getBinding(id: string): Promise<BindingRecord | undefined> {
+    const r = await this.driver.get<Row>(
+      "SELECT b.*, r.pretty_name FROM role_bindings b JOIN roles r ON r.role_id = b.role_id WHERE b.binding_id = ?",
+      [id],
+    );
+    return r ? this.bindingFromRow(r) : undefined;
+  }
+
+  /** Creates a binding. Throws UniqueViolation when the same principal already holds the role through this API. */
+  async createBinding(b: Omit<BindingRecord, "roleName">): Promise<void> {
+    await this.driver.tx(async (d) => {
+      await d.run(
+        "INSERT INTO role_bindings (binding_id, principal_type, principal_id, role_id, owner, created_by, created_ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [b.bindingId, b.principalType, b.principalId, b.roleId, b.owner, b.createdBy, b.createdTs],
+      );
+      await this.bump(d);
+    });
+  }
+
+  async deleteBinding(id: string): Promise<boolean> {
+    return this.driver.tx(async (d) => {
+      const r = await d.run("DELETE FROM role_bindings WHERE binding_id = ?", [id]);
+      if (r.changes) await this.bump(d);
+      return r.changes > 0;
+    });
+  }
+
+  /** Role ids bound to one principal, through any owner. */
+  async roleIdsOf(principalType: PrincipalType, principalId: string): Promise<string[]> {
+    const rows = await this.driver.all<Row>("SELECT DISTINCT role_id FROM role_bindings WHERE principal_type = ? AND principal_id = ?", [
+      principalType,
+      principalId,
+    ]);
+    return rows.map((r) => String(r.role_id));
+  }
+
+  /** Sets (or with null removes) the direct role of a user or group: the binding that principal owns. */
+  private async setDirectRole(d: Driver, type: "user" | "user-group", id: string, roleId: string | null, bindingId: string, by: string | null, now: number) {
+    await d.run("DELETE FROM role_bindings WHERE principal_type = ? AND principal_id = ? AND owner = ?", [type, id, type]);
+    if (roleId) {
+      await d.run(
+        "INSERT INTO role_bindings (binding_id, principal_type, principal_id, role_id, owner, created_by, created_ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [bindingId, type, id, roleId, type, by, now],
+      );
+    }
+  }
+
+  private async directRoles(d: Driver, type: "user" | "user-group", ids: string[]): Promise<Map<string, { roleId: string; roleName: string }>> {
+    const out = new Map<string, { roleId: string; roleName: string }>();
+    if (ids.length === 0) return out;
+    const rows = await d.all<Row>(
+      `SELECT b.principal_id, b.role_id, r.pretty_name FROM role_bindings b JOIN roles r ON r.role_id = b.role_id
+       WHERE b.principal_type = ? AND b.owner = ? AND b.principal_id IN (${placeholders(ids.length)})`,
+      [type, type, ...ids],
+    );
+    for (const r of rows) out.set(String(r.principal_id), { roleId: String(r.role_id), roleName: String(r.pretty_name) });
+    return out;
+  }
+
+  // ---------------------------------------------------------------- users
+
+  private userFromRow(r: Row): UserRecord {
+    return {
+      email: String(r.email),
+      firstName: str(r.first_name),
+      lastName: str(r.last_name),
+      phoneNumber: str(r.phone_number),
+      status: String(r.status),
+      isHidden: Number(r.is_hidden) === 1,
+      userType: String(r.user_type),
+      lastLoggedIn: num(r.last_logged_in),
+      createdTs: Number(r.created_ts),
+      updatedTs: num(r.updated_ts),
+    };
+  }
+
+  async listUsers(offset: number, limit: number): Promise<Page<UserRecord & { role: { roleId: string; roleName: string } | null; groups: Array<{ groupId: string; groupName: string }> }>> {
+    return this.driverRead(async (d) => {
+      const rows = await d.all<Row>("SELECT * FROM users ORDER BY email LIMIT ? OFFSET ?", [limit, offset]);
+      const t = await d.get<{ c: number }>("SELECT COUNT(*) AS c FROM users");
+      const users = rows.map((r) => this.userFromRow(r));
+      const emails = users.map((u) => u.email);
+      const roles = await this.directRoles(d, "user", emails);
+      const groups = await this.groupsOfUsers(d, emails);
+      return {
+        rows: users.map((u) => ({ ...u, role: roles.get(u.email) ?? null, groups: groups.get(u.email) ?? [] })),
+        total: Number(t?.c ?? 0),
+      };
+    });
+  }
+
+  private async groupsOfUsers(d: Driver, emails: string[]): Promise<Map<string, Array<{ groupId: string; groupName: string }>>> {
+    const out = new Map<string, Array<{ groupId: string; groupName: string }>>();
+    if (emails.length === 0) return out;
+    const rows = await d.all<Row>(
+      `SELECT m.email, g.group_id, g.group_name FROM group_members m JOIN user_groups g ON g.group_id = m.group_id
+       WHERE m.email IN (${placeholders(emails.length)}) ORDER BY g.name_key`,
+      emails,
+    );
+    for (const r of rows) {
+      const list = out.get(String(r.email)) ?? [];
+      list.push({ groupId: String(r.group_id), groupName: String(r.group_name) });
+      out.set(String(r.email), list);
+    }
+    return out;
+  }
+
+  async getUser(email: string) {
+    return this.driverRead(async (d) => {
+      const r = await d.get<Row>("SELECT * FROM users WHERE email = ?", [email]);
+      if (!r) return undefined;
+      const u = this.userFromRow(r);
+      const roles = await this.directRoles(d, "user", [email]);
+      const groups = await this.groupsOfUsers(d, [email]);
+      return { ...u, role: roles.get(email) ?? null, groups: groups.get(email) ?? [] };
+    });
+  }
+
+  async createUser(u: UserRecord, direct: { roleId: string | null; bindingId: string; by: string | null }, groupIds: string[]): Promise<void> {
+    await this.driver.tx(async (d) => {
+      await d.run(
+        `INSERT INTO users (email, first_name, last_name, phone_number, status, is_hidden, user_type, last_logged_in, created_ts, updated_ts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL)`,
+        [u.email, u.firstName, u.lastName, u.phoneNumber, u.status, u.isHidden ? 1 : 0, u.userType, u.createdTs],
+      );
+      await this.setDirectRole(d, "user", u.email, direct.roleId, direct.bindingId, direct.by, u.createdTs);
+      for (const g of groupIds) await d.run("INSERT INTO group_members (group_id, email) VALUES (?, ?)", [g, u.email]);
+      await this.bump(d);
+    });
+  }
+
+  async patchUser(
+    email: string,
+    p: {
+      firstName?: string | null;
+      lastName?: string | null;
+      phoneNumber?: string | null;
+      status?: string;
+      isHidden?: boolean;
+      direct?: { roleId: string | null; bindingId: string; by: string | null };
+      groupIds?: string[];
+      now: number;
+    },
+  ): Promise<boolean> {
+    return this.driver.tx(async (d) => {
+      const sets: string[] = ["updated_ts = ?"];
+      const params: Param[] = [p.now];
+      if (p.firstName !== undefined) (sets.push("first_name = ?"), params.push(p.firstName));
+      if (p.lastName !== undefined) (sets.push("last_name = ?"), params.push(p.lastName));
+      if (p.phoneNumber !== undefined) (sets.push("phone_number = ?"), params.push(p.phoneNumber));
+      if (p.status !== undefined) (sets.push("status = ?"), params.push(p.status));
+      if (p.isHidden !== undefined) (sets.push("is_hidden = ?"), params.push(p.isHidden ? 1 : 0));
+      const r = await d.run(`UPDATE users SET ${sets.join(", ")} WHERE email = ?`, [...params, email]);
+      if (r.changes === 0) return false;
+      if (p.direct) await this.setDirectRole(d, "user", email, p.direct.roleId, p.direct.bindingId, p.direct.by, p.now);
+      if (p.groupIds) {
+        await d.run("DELETE FROM group_members WHERE email = ?", [email]);
+        for (const g of p.groupIds) await d.run("INSERT INTO group_members (group_id, email) VALUES (?, ?)", [g, email]);
+      }
+      await this.bump(d);
+      return true;
+    });
+  }
+
+  async deleteUser(email: string): Promise<boolean> {
+    return this.driver.tx(async (d) => {
+      const r = await d.run("DELETE FROM users WHERE email = ?", [email]);
+      if (r.changes === 0) return false;
+      await d.run("DELETE FROM role_bindings WHERE principal_type = 'user' AND principal_id = ?", [email]);
+      await d.run("DELETE FROM entity_scopes WHERE entity_type = 'user' AND entity_id = ?", [email]);
+      await this.bump(d);
+      return true;
+    });
+  }
+
+  async existingUsers(emails: string[]): Promise<Set<string>> {
+    if (emails.length === 0) return new Set();
+    const rows = await this.driver.all<Row>(`SELECT email FROM users WHERE email IN (${placeholders(emails.length)})`, emails);
+    return new Set(rows.map((r) => String(r.email)));
+  }
+
+  // ---------------------------------------------------------------- groups
+
+  private groupFromRow(r: Row): GroupRecord {
+    return {
+      groupId: String(r.group_id),
+      groupName: String(r.group_name),
+      description: str(r.description),
+      groupType: String(r.group_type),
+      idpGroups: JSON.parse(String(r.idp_groups ?? "[]")),
+      createdBy: str(r.created_by),
+      createdTs: Number(r.created_ts),
+      updatedTs: num(r.updated_ts),
+    };
+  }
+
+  private async groupDetails(d: Driver, groups: GroupRecord[]) {
+    const ids = groups.map((g) => g.groupId);
+    const roles = await this.directRoles(d, "user-group", ids);
+    const members = new Map<string, string[]>();
+    const nested = new Map<string, Array<{ groupId: string; groupName: string }>>();
+    if (ids.length) {
+      for (const r of await d.all<Row>(`SELECT group_id, email FROM group_members WHERE group_id IN (${placeholders(ids.length)}) ORDER BY email`, ids)) {
+        const l = members.get(String(r.group_id)) ?? [];
+        l.push(String(r.email));
+        members.set(String(r.group_id), l);
+      }
+      for (const r of await d.all<Row>(
+        `SELECT n.group_id, g.group_id AS child_id, g.group_name FROM group_nesting n JOIN user_groups g ON g.group_id = n.child_group_id
+         WHERE n.group_id IN (${placeholders(ids.length)}) ORDER BY g.name_key`,
+        ids,
+      )) {
+        const l = nested.get(String(r.group_id)) ?? [];
+        l.push({ groupId: String(r.child_id), groupName: String(r.group_name) });
+        nested.set(String(r.group_id), l);
+      }
+    }
+    return groups.map((g) => ({
+      ...g,
+      role: roles.get(g.groupId) ?? null,
+      users: members.get(g.groupId) ?? [],
+      nestedGroups: nested.get(g.groupId) ?? [],
+    }));
+  }
+
+  async listGroups(offset: number, limit: number, names?: string[]) {
+    return this.driverRead(async (d) => {
+      const w = names ? `WHERE name_key IN (${placeholders(names.length)})` : "";
+      const p = names ? names.map(ROLE_KEY) : [];
+      const rows = names && names.length === 0 ? [] : await d.all<Row>(`SELECT * FROM user_groups ${w} ORDER BY name_key LIMIT ? OFFSET ?`, [...p, limit, offset]);
+      const t = await d.get<{ c: number }>("SELECT COUNT(*) AS c FROM user_groups");
+      return { rows: await this.groupDetails(d, rows.map((r) => this.groupFromRow(r))), total: Number(t?.c ?? 0) };
+    });
+  }
+
+  async getGroup(groupId: string) {
+    return this.driverRead(async (d) => {
+      const r = await d.get<Row>("SELECT * FROM user_groups WHERE group_id = ?", [groupId]);
+      if (!r) return undefined;
+      return (await this.groupDetails(d, [this.groupFromRow(r)]))[0];
+    });
+  }
+
+  async existingGroups(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.driver.all<Row>(`SELECT group_id FROM user_groups WHERE group_id IN (${placeholders(ids.length)})`, ids);
+    return new Set(rows.map((r) => String(r.group_id)));
+  }
+
+  async createGroup(
+    g: GroupRecord,
+    direct: { roleId: string | null; bindingId: string; by: string | null },
+    users: string[],
+    nestedIds: string[],
+  ): Promise<void> {
+    await this.driver.tx(async (d) => {
+      await d.run(
+        `INSERT INTO user_groups (group_id, group_name, name_key, description, group_type, idp_groups, created_by, created_ts, updated_ts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+        [g.groupId, g.groupName, ROLE_KEY(g.groupName), g.description, g.groupType, JSON.stringify(g.idpGroups), g.createdBy, g.createdTs],
+      );
+      await this.setDirectRole(d, "user-group", g.groupId, direct.roleId, direct.bindingId, direct.by, g.createdTs);
+      for (const u of users) await d.run("INSERT INTO group_members (group_id, email) VALUES (?, ?)", [g.groupId, u]);
+      for (const n of nestedIds) await d.run("INSERT INTO group_nesting (group_id, child_group_id) VALUES (?, ?)", [g.groupId, n]);
+      await this.bump(d);
+    });
+  }
+
+  async patchGroup(
+    groupId: string,
+    p: {
+      groupName?: string;
+      description?: string | null;
+      idpGroups?: string[];
+      direct?: { roleId: string | null; bindingId: string; by: string | null };
+      users?: string[];
+      nestedIds?: string[];
+      now: number;
+    },
+  ): Promise<boolean> {
+    return this.driver.tx(async (d) => {
+      const sets: string[] = ["updated_ts = ?"];
+      const params: Param[] = [p.now];
+      if (p.groupName !== undefined) (sets.push("group_name = ?", "name_key = ?"), params.push(p.groupName, ROLE_KEY(p.groupName)));
+      if (p.description !== undefined) (sets.push("description = ?"), params.push(p.description));
+      if (p.idpGroups !== undefined) (sets.push("idp_groups = ?"), params.push(JSON.stringify(p.idpGroups)));
+      const r = await d.run(`UPDATE user_groups SET ${sets.join(", ")} WHERE group_id = ?`, [...params, groupId]);
+      if (r.changes === 0) return false;
+      if (p.direct) await this.setDirectRole(d, "user-group", groupId, p.direct.roleId, p.direct.bindingId, p.direct.by, p.now);
+      if (p.users) {
+        await d.run("DELETE FROM group_members WHERE group_id = ?", [groupId]);
+        for (const u of p.users) await d.run("INSERT INTO group_members (group_id, email) VALUES (?, ?)", [groupId, u]);
+      }
+      if (p.nestedIds) {
+        await d.run("DELETE FROM group_nesting WHERE group_id = ?", [groupId]);
+        for (const n of p.nestedIds) await d.run("INSERT INTO group_nesting (group_id, child_group_id) VALUES (?, ?)", [groupId, n]);
+      }
+      await this.bump(d);
+      return true;
+    });
+  }
+
+  async deleteGroup(groupId: string): Promise<boolean> {
+    return this.driver.tx(async (d) => {
+      await d.run("DELETE FROM group_nesting WHERE group_id = ? OR child_group_id = ?", [groupId, groupId]);
+      await d.run("DELETE FROM group_members WHERE group_id = ?", [groupId]);
+      const r = await d.run("DELETE FROM user_groups WHERE group_id = ?", [groupId]);
+      if (r.changes === 0) return false;
+      await d.run("DELETE FROM role_bindings WHERE principal_type = 'user-group' AND principal_id = ?", [groupId]);
+      await d.run("DELETE FROM entity_scopes WHERE entity_type = 'user-group' AND entity_id = ?", [groupId]);
+      await this.bump(d);
+      return true;
+    });
+  }
+
+  /** The groups a user belongs to, directly or through nesting (a member of a nested group belongs to its parent). */
+  async groupIdsOfUser(email: string): Promise<string[]> {
+    const direct = (await this.driver.all<Row>("SELECT group_id FROM group_members WHERE email = ?", [email])).map((r) => String(r.group_id));
+    const edges = await this.driver.all<Row>("SELECT group_id, child_group_id FROM group_nesting");
+    const parents = new Map<string, string[]>();
+    for (const e of edges) {
+      const l = parents.get(String(e.child_group_id)) ?? [];
+      l.push(String(e.group_id));
+      parents.set(String(e.child_group_id), l);
+    }
+    const seen = new Set<string>(direct);
+    const queue = [...direct];
+    while (queue.length) {
+      const g = queue.shift()!;
+      for (const p of parents.get(g) ?? []) if (!seen.has(p)) (seen.add(p), queue.push(p));
+    }
+    return [...seen];
+  }
+
+  /** Would nesting `childIds` under `groupId` make a cycle? */
+  async nestingCycle(groupId: string, childIds: string[]): Promise<boolean> {
+    const edges = await this.driver.all<Row>("SELECT group_id, child_group_id FROM group_nesting WHERE group_id <> ?", [groupId]);
+    const children = new Map<string, string[]>();
+    for (const e of edges) {
+      const l = children.get(String(e.group_id)) ?? [];
+      l.push(String(e.child_group_id));
+      children.set(String(e.group_id), l);
+    }
+    const seen = new Set<string>();
+    const stack = [...childIds];
+    while (stack.length) {
+      const g = stack.pop()!;
+      if (g === groupId) return true;
+      if (seen.has(g)) continue;
+      seen.add(g);
+      stack.push(...(children.get(g) ?? []));
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- scopes
+
+  private scopeDefFromRow(r: Row): ScopeDefinitionRecord {
+    return {
+      scopeId: String(r.scope_id),
+      name: String(r.name),
+      description: str(r.description),
+      areas: JSON.parse(String(r.areas)),
+      createdBy: str(r.created_by),
+      createdTs: Number(r.created_ts),
+      updatedTs: num(r.updated_ts),
+    };
+  }
+
+  async listScopeDefinitions(offset: number, limit: number): Promise<Page<ScopeDefinitionRecord>> {
+    const rows = await this.driver.all<Row>("SELECT * FROM scope_definitions ORDER BY name_key LIMIT ? OFFSET ?", [limit, offset]);
+    const t = await this.driver.get<{ c: number }>("SELECT COUNT(*) AS c FROM scope_definitions");
+    return { rows: rows.map((r) => this.scopeDefFromRow(r)), total: Number(t?.c ?? 0) };
+  }
+
+  /** A scope definition by id or (case-insensitive) name. */
+  async findScopeDefinition(ref: string): Promise<ScopeDefinitionRecord | undefined> {
+    const r =
+      (await this.driver.get<Row>("SELECT * FROM scope_definitions WHERE scope_id = ?", [ref])) ??
+      (await this.driver.get<Row>("SELECT * FROM scope_definitions WHERE name_key = ?", [ROLE_KEY(ref)]));
+    return r ? this.scopeDefFromRow(r) : undefined;
+  }
+
+  async createScopeDefinition(s: ScopeDefinitionRecord): Promise<void> {
+    await this.driver.tx(async (d) => {
+      await d.run(
+        "INSERT INTO scope_definitions (scope_id, name, name_key, description, areas, created_by, created_ts, updated_ts) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+        [s.scopeId, s.name, ROLE_KEY(s.name), s.description, JSON.stringify(s.areas), s.createdBy, s.createdTs],
+      );
+      await this.bump(d);
+    });
+  }
+
+  async updateScopeDefinition(
+    scopeId: string,
+    p: { name?: string; description?: string | null; areas?: CanonicalScope; now: number },
+  ): Promise<boolean> {
+    return this.driver.tx(async (d) => {
+      const sets: string[] = ["updated_ts = ?"];
+      const params: Param[] = [p.now];
+      if (p.name !== undefined) (sets.push("name = ?", "name_key = ?"), params.push(p.name, ROLE_KEY(p.name)));
+      if (p.description !== undefined) (sets.push("description = ?"), params.push(p.description));
+      if (p.areas !== undefined) (sets.push("areas = ?"), params.push(JSON.stringify(p.areas)));
+      const r = await d.run(`UPDATE scope_definitions SET ${sets.join(", ")} WHERE scope_id = ?`, [...params, scopeId]);
+      if (r.changes) await this.bump(d);
+      return r.changes > 0;
+    });
+  }
+
+  async deleteScopeDefinition(scopeId: string): Promise<"deleted" | "not_found" | "in_use"> {
+    return this.driver.tx(async (d) => {
+      const used = await d.get<Row>("SELECT 1 AS x FROM entity_scopes WHERE scope_definition_id = ?", [scopeId]);
+      if (used) return "in_use";
+      const r = await d.run("DELETE FROM scope_definitions WHERE scope_id = ?", [scopeId]);
+      if (r.changes === 0) return "not_found";
+      await this.bump(d);
+      return "deleted";
+    });
+  }
+
+  async scopeDefinitionUsers(scopeId: string): Promise<Array<{ entityType: string; entityId: string }>> {
+    const rows = await this.driver.all<Row>("SELECT entity_type, entity_id FROM entity_scopes WHERE scope_definition_id = ? ORDER BY entity_type, entity_id LIMIT 20", [scopeId]);
+    return rows.map((r) => ({ entityType: String(r.entity_type), entityId: String(r.entity_id) }));
+  }
+
+  private async putScopeIn(d: Driver, type: PrincipalType, id: string, s: ScopeAssignment | null, now: number): Promise<void> {
+    if (s === null) {
+      await d.run("DELETE FROM entity_scopes WHERE entity_type = ? AND entity_id = ?", [type, id]);
+      return;
+    }
+    const defId = "scopeDefinitionId" in s ? s.scopeDefinitionId : null;
+    const areas = "areas" in s ? JSON.stringify(s.areas) : null;
+    await d.run(
+      `INSERT INTO entity_scopes (entity_type, entity_id, scope_definition_id, areas, updated_ts) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (entity_type, entity_id) DO UPDATE SET scope_definition_id = excluded.scope_definition_id, areas = excluded.areas, updated_ts = excluded.updated_ts`,
+      [type, id, defId, areas, now],
+    );
+  }
+
+  /** Sets (or with null removes) an entity's scope. */
+  async putEntityScope(type: PrincipalType, id: string, s: ScopeAssignment | null, now: number): Promise<void> {
+    await this.driver.tx(async (d) => {
+      await this.putScopeIn(d, type, id, s, now);
+      await this.bump(d);
+    });
+  }
+
+  async getEntityScope(type: PrincipalType, id: string): Promise<EntityScopeRecord | undefined> {
+    const r = await this.driver.get<Row>(
+      `SELECT e.entity_type, e.entity_id, e.scope_definition_id, e.areas, e.updated_ts, s.areas AS def_areas
+       FROM entity_scopes e LEFT JOIN scope_definitions s ON s.scope_id = e.scope_definition_id
+       WHERE e.entity_type = ? AND e.entity_id = ?`,
+      [type, id],
+    );
+    if (!r) return undefined;
+    return {
+      entityType: r.entity_type as PrincipalType,
+      entityId: String(r.entity_id),
+      scopeDefinitionId: str(r.scope_definition_id),
+      areas: JSON.parse(String(r.scope_definition_id ? r.def_areas : r.areas)),
+      updatedTs: Number(r.updated_ts),
+    };
+  }
+
+  /** Whether a principal exists (for scope and binding writes). */
+  async principalExists(type: PrincipalType, id: string): Promise<boolean> {
+    if (type === "api-key") {
+      const n = Number(id);
+      if (!Number.isSafeInteger(n) || n <= 0) return false;
+      return !!(await this.driver.get("SELECT 1 AS x FROM api_keys WHERE id = ?", [n]));
+    }
+    if (type === "user") return !!(await this.driver.get("SELECT 1 AS x FROM users WHERE email = ?", [id]));
+    return !!(await this.driver.get("SELECT 1 AS x FROM user_groups WHERE group_id = ?", [id]));
+  }
+
+  // ---------------------------------------------------------------- settings
+
+  async getSettings(): Promise<Settings> {
+    const rows = await this.driver.all<Row>("SELECT k, v FROM settings");
+    const s: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+    for (const r of rows) if (String(r.k) in DEFAULT_SETTINGS) s[String(r.k)] = JSON.parse(String(r.v));
+    return s as Settings;
+  }
+
+  async updateSettings(patch: Partial<Settings>): Promise<Settings> {
+    await this.driver.tx(async (d) => {
+      for (const [k, v] of Object.entries(patch)) {
+        if (v === undefined) continue;
+        await d.run("INSERT INTO settings (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", [k, JSON.stringify(v)]);
+      }
+      await this.bump(d);
+    });
+    return this.getSettings();
+  }
+
+  // ---------------------------------------------------------------- notifications
+
+  private notificationFromRow(r: Row): NotificationRecord {
+    return {
+      id: Number(r.id),
+      keyId: Number(r.key_id),
+      lead: r.lead as "7d" | "1d",
+      expiration: Number(r.expiration),
+      title: String(r.title),
+      message: String(r.message),
+      createdTs: Number(r.created_ts),
+      read: Number(r.is_read) === 1,
+      webhookStatus: r.webhook_status as NotificationRecord["webhookStatus"],
+      webhookAttempts: Number(r.webhook_attempts),
+      webhookNextAt: num(r.webhook_next_at),
+      webhookLastError: str(r.webhook_last_error),
+    };
+  }
+
+  /** Inserts a notice unless one exists for (key, lead, expiration); returns it when inserted. */
+  async insertNotification(n: Omit<NotificationRecord, "id" | "read" | "webhookAttempts" | "webhookLastError">): Promise<NotificationRecord | undefined> {
+    const r = await this.driver.get<Row>(
+      `INSERT INTO notifications (key_id, lead, expiration, title, message, created_ts, is_read, webhook_status, webhook_attempts, webhook_next_at)
+       VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, ?) ON CONFLICT (key_id, lead, expiration) DO NOTHING RETURNING *`,
+      [n.keyId, n.lead, n.expiration, n.title, n.message, n.createdTs, n.webhookStatus, n.webhookNextAt],
+    );
+    return r ? this.notificationFromRow(r) : undefined;
+  }
+
+  async listNotifications(f: { unread?: boolean; keyId?: number }, offset: number, limit: number): Promise<Page<NotificationRecord>> {
+    const where: string[] = [];
+    const params: Param[] = [];
+    if (f.unread !== undefined) (where.push("is_read = ?"), params.push(f.unread ? 0 : 1));
+    if (f.keyId !== undefined) (where.push("key_id = ?"), params.push(f.keyId));
+    const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const rows = await this.driver.all<Row>(`SELECT * FROM notifications ${w} ORDER BY created_ts DESC, id DESC LIMIT ? OFFSET ?`, [...params, limit, offset]);
+    const t = await this.driver.get<{ c: number }>(`SELECT COUNT(*) AS c FROM notifications ${w}`, params);
+    return { rows: rows.map((r) => this.notificationFromRow(r)), total: Number(t?.c ?? 0) };
+  }
+
+  async setNotificationRead(id: number, read: boolean): Promise<NotificationRecord | undefined> {
+    await this.driver.run("UPDATE notifications SET is_read = ? WHERE id = ?", [read ? 1 : 0, id]);
+    const r = await this.driver.get<Row>("SELECT * FROM notifications WHERE id = ?", [id]);
+    return r ? this.notificationFromRow(r) : undefined;
+  }
+
+  /** Notices whose webhook delivery is due. */
+  async dueWebhooks(now: number, limit = 50): Promise<NotificationRecord[]> {
+    const rows = await this.driver.all<Row>(
+      "SELECT * FROM notifications WHERE webhook_status = 'pending' AND (webhook_next_at IS NULL OR webhook_next_at <= ?) ORDER BY id LIMIT ?",
+      [now, limit],
+    );
+    return rows.map((r) => this.notificationFromRow(r));
+  }
+
+  async recordWebhookAttempt(id: number, r: { status: "pending" | "delivered" | "failed"; nextAt: number | null; error: string | null }): Promise<void> {
+    await this.driver.run(
+      "UPDATE notifications SET webhook_status = ?, webhook_attempts = webhook_attempts + 1, webhook_next_at = ?, webhook_last_error = ? WHERE id = ?",
+      [r.status, r.nextAt, r.error, id],
+    );
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  /** Takes or renews a named lease; true when `holder` holds it until `now + ttl`. */
+  async acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean> {
+    const r = await this.driver.run(
+      `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE leases.expires_at < ? OR leases.holder = excluded.holder`,
+      [name, holder, now + ttlMs, now],
+    );
+    return r.changes === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.driver.run("DELETE FROM leases WHERE name = ? AND holder = ?", [name, holder]);
+  }
+
+  // ---------------------------------------------------------------- audit
+
+  async insertAudit(a: NewAudit): Promise<void> {
+    await this.driver.run(
+      `INSERT INTO audit_log (ts, actor_key_id, owner_name, owner_email, entity, subtype, result, reason, description, object_id,
+         asset_names, source_ip, user_agent, user_roles, additional, severity)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        a.ts,
+        a.actorKeyId,
+        a.ownerName,
+        a.ownerEmail,
+        a.entity,
+        a.subtype,
+        a.result,
+        a.reason,
+        a.description,
+        a.objectId,
+        a.assetNames,
+        a.sourceIp,
+        a.userAgent,
+        JSON.stringify(a.userRoles),
+        JSON.stringify(a.additional),
+        a.severity,
+      ],
+    );
+  }
+
+  async listAudit(q: { filters: AuditFilter[]; sort?: { field: string; keyword: "asc" | "desc" }; offset: number; limit: number }): Promise<Page<AuditRecord>> {
+    const where: string[] = [];
+    const params: Param[] = [];
+    const col: Record<string, string> = { email: "owner_email", type: "entity", sub_type: "subtype", result: "result" };
+    for (const f of q.filters) {
+      if (f.field === "timestamp") {
+        where.push(f.operator === "gte" ? "ts >= ?" : "ts <= ?");
+        params.push(f.value as number);
+      } else {
+        const vals = f.value as string[];
+        if (vals.length === 0) where.push("1 = 0");
+        else {
+          where.push(`${col[f.field]} IN (${placeholders(vals.length)})`);
+          params.push(...vals);
+        }
+      }
+    }
+    const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const sortCol = AUDIT_SORT_COLUMNS[q.sort?.field ?? "timestamp"] ?? "ts";
+    const dir = q.sort?.keyword === "asc" ? "ASC" : q.sort ? "DESC" : "DESC";
+    const rows = await this.driver.all<Row>(`SELECT * FROM audit_log ${w} ORDER BY ${sortCol} ${dir}, id ${dir} LIMIT ? OFFSET ?`, [...params, q.limit, q.offset]);
+    const t = await this.driver.get<{ c: number }>(`SELECT COUNT(*) AS c FROM audit_log ${w}`, params);
+    return {
+      rows: rows.map((r) => ({
+        id: Number(r.id),
+        ts: Number(r.ts),
+        actorKeyId: num(r.actor_key_id),
+        ownerName: str(r.owner_name),
+        ownerEmail: str(r.owner_email),
+        entity: String(r.entity),
+        subtype: str(r.subtype),
+        result: r.result as "SUCCESS" | "FAIL",
+        reason: str(r.reason),
+        description: str(r.description),
+        objectId: str(r.object_id),
+        assetNames: str(r.asset_names),
+        sourceIp: str(r.source_ip),
+        userAgent: str(r.user_agent),
+        userRoles: JSON.parse(String(r.user_roles)),
+        additional: JSON.parse(String(r.additional)),
+        severity: String(r.severity),
+      })),
+      total: Number(t?.c ?? 0),
+    };
+  }
+}
+
+function rolesSort(names: string[]): string {
+  return names.map((n) => n.toLowerCase()).sort().join(",");
+}

@@ -28,6 +28,8 @@ export const User = z
     is_hidden: z.boolean(),
     user_type: z.string(),
     groups: z.array(z.object({ group_id: z.string(), group_name: z.string() })),
+    effective_roles: z.array(z.string()).optional().describe("Get only: every role the user holds, directly, through bindings or through its groups (extension)."),
+    effective_permissions: z.record(z.string(), z.string()).optional().describe("Get only: the union of those roles' permissions (extension)."),
   })
   .loose();
 export type User = z.infer<typeof User>;

@@ -128,9 +128,14 @@ export const userHandlers: Handlers = {
   },
   "users.get": async (c) => {
     const email = decodeURIComponent(c.params.email!).toLowerCase();
-    const u = await c.svc.store.getUser(email);
+    const { store, cache } = c.svc;
+    const u = await store.getUser(email);
     if (!u) throw new ApiError("NOT_FOUND", `user ${email} does not exist`);
-    return data(userToWire(u));
+    // Effective permissions: the union over the user's own bindings and its groups' (nested included).
+    const roleIds = new Set(await store.roleIdsOf("user", email));
+    for (const g of await store.groupIdsOfUser(email)) for (const r of await store.roleIdsOf("user-group", g)) roleIds.add(r);
+    const eff = await cache.permissionsOf([...roleIds]);
+    return data({ ...userToWire(u), effective_roles: eff.names, effective_permissions: eff.permissions });
   },
   "users.create": create,
   "users.patch": patch,

@@ -1,0 +1,74 @@
+/** `keyplane server`: runs the key-management service. */
+import { parse, UsageError, type Command } from "../args";
+
+const usage = `usage: keyplane server [--port N] [--host H] [--db sqlite:PATH | postgres://URL]
+                       [--bootstrap-file PATH] [--master-key-file PATH] [--log-level LEVEL] [--trust-proxy]
+
+Runs the keyplane API. Prints "keyplane listening on http://HOST:PORT" once it accepts calls.
+
+  --port N               port to listen on; 0 picks a free one (default 8080, or $KEYPLANE_PORT)
+  --host H               address to bind (default 127.0.0.1, or $KEYPLANE_HOST)
+  --db URL               sqlite:PATH (default sqlite:./.keyplane/keyplane.db) or postgres://… ($KEYPLANE_DB)
+  --bootstrap-file PATH  where the first admin key is written on an empty database, mode 0600,
+                         never overwritten (default ./.keyplane/bootstrap.json)
+  --master-key-file PATH keyring with the master key and pepper; generated (0600) when missing
+                         (default ./.keyplane/master.key, or $KEYPLANE_MASTER_KEY_FILE;
+                         $KEYPLANE_KEYRING holds the keyring itself instead)
+  --log-level LEVEL      fatal, error, warn, info (default), debug, silent; logs are JSON on stderr
+  --trust-proxy          trust X-Forwarded-For/-Proto from a proxy in front
+Stops gracefully on SIGTERM and SIGINT.`;
+
+export const serverCommand: Command = {
+  name: "server",
+  summary: "run the key-management server",
+  usage,
+  async run(argv) {
+    const { values } = parse(argv, {
+      port: { type: "string" },
+      host: { type: "string" },
+      db: { type: "string" },
+      "bootstrap-file": { type: "string" },
+      "master-key-file": { type: "string" },
+      "log-level": { type: "string" },
+      "trust-proxy": { type: "boolean" },
+    });
+    if (values.help) {
+      console.log(usage);
+      return 0;
+    }
+    const portRaw = values.port ?? process.env.KEYPLANE_PORT ?? "8080";
+    if (!/^\d{1,5}$/.test(portRaw) || Number(portRaw) > 65535) throw new UsageError(`--port: '${portRaw}' is not a port number (0-65535)`);
+    const level = values["log-level"] ?? process.env.KEYPLANE_LOG_LEVEL ?? "info";
+    if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(level)) throw new UsageError(`--log-level: '${level}' is not a level`);
+    const { startServer, resolveDbUrl } = await import("../../server/start");
+    const running = await startServer({
+      db: resolveDbUrl(values.db ?? process.env.KEYPLANE_DB),
+      host: values.host ?? process.env.KEYPLANE_HOST ?? "127.0.0.1",
+      port: Number(portRaw),
+      bootstrapFile: values["bootstrap-file"] ?? process.env.KEYPLANE_BOOTSTRAP_FILE,
+      masterKeyFile: values["master-key-file"],
+      logger: { level, stream: process.stderr },
+      options: { trustProxy: !!values["trust-proxy"] },
+    });
+    if (running.bootstrap.created) {
+      // The key itself is only in the file.
+      console.error(`keyplane: bootstrap key ${running.bootstrap.keyId} written to ${running.bootstrap.file} (mode 0600)`);
+    }
+    console.log(`keyplane listening on ${running.url}`);
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (sig: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.error(`keyplane: ${sig}: shutting down`);
+        running.close().then(resolve, (e) => {
+          console.error(`keyplane: error while shutting down: ${(e as Error).message}`);
+          resolve();
+        });
+      };
+      process.once("SIGTERM", () => stop("SIGTERM"));
+      process.once("SIGINT", () => stop("SIGINT"));
+    });
+    return 0;
+  },
+};

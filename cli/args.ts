@@ -1,5 +1,6 @@
 /** Small helpers the commands share: argument parsing, usage errors, output. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseDuration } from "../provider/durations";
 
 /** A usage error: printed with the command's help hint, exit code 2. */
 export class UsageError extends Error {
@@ -26,11 +27,9 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-/** Parses a duration such as 30d, 12h, 90m, 45s or 1w into milliseconds. */
-export function parseDuration(s: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(w|d|h|m|s|ms)$/.exec(s.trim());
-  if (!m) throw new UsageError(`${flag}: '${s}' is not a duration (use e.g. 30d, 12h, 90m)`);
-  const n = Number(m[1]);
-  const unit = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 }[m[2] as "w" | "d" | "h" | "m" | "s" | "ms"];
-  return Math.round(n * unit);
+/** Parses a duration flag such as 30d, 12h, 90m, 45s or 1w into milliseconds. */
+export function durationFlag(s: string, flag: string): number {
+  const ms = parseDuration(s);
+  if (ms === undefined) throw new UsageError(`${flag}: '${s}' is not a duration (use e.g. 30d, 12h, 90m)`);
+  return ms;
 }

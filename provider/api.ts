@@ -1,0 +1,115 @@
+/**
+ * The calls the resources make, over the SDK. One narrow seam: the resource logic speaks in
+ * these terms, and this file maps them onto KeyplaneClient (404s become `null`).
+ */
+import type { z } from "zod";
+import type { ApiKey, EntityScope, RoleBinding, ScopeAreasWrite, ScopeDefinition, VerifyResult } from "../sdk/contract";
+import type { Role } from "../sdk/contract";
+import type { KeyplaneClient } from "../sdk";
+import { ForbiddenError, NotFoundError } from "../sdk";
+
+export type KeyScopeInput = { scope_definition_id: string } | ScopeAreasWrite;
+
+export interface ProviderApi {
+  generateKey(r: { roles: string[]; securityLevel: "standard" | "advanced"; expiration?: number | null; comment?: string | null; scope?: KeyScopeInput }): Promise<{ id: number; key: string }>;
+  getKey(id: number): Promise<ApiKey | null>;
+  editKey(id: number, e: { roles?: string[]; comment?: string | null; expiration?: number | null }): Promise<void>;
+  /** Deletes a key; false when it was already gone. */
+  deleteKey(id: number): Promise<boolean>;
+  getScope(entityType: "user" | "user-group" | "api-key", id: string): Promise<EntityScope | null>;
+  setScope(entityType: "user" | "user-group" | "api-key", id: string, scope: KeyScopeInput | null): Promise<void>;
+  /** Verify another key's headers; "forbidden" when this credential may not call verify. */
+  verify(headers: Record<string, string>): Promise<VerifyResult | "forbidden">;
+  /** Authenticates with the given key (api_keys/validate). */
+  validateAs(cred: { apiKeyId: number; apiKey: string; securityLevel: "standard" | "advanced" }): Promise<boolean>;
+  createBinding(b: { principalType: "user" | "user-group" | "api-key"; principalId: string; role: string }): Promise<RoleBinding>;
+  getBinding(id: string): Promise<RoleBinding | null>;
+  deleteBinding(id: string): Promise<boolean>;
+  createScopeDefinition(d: { name: string; description?: string | null; areas: ScopeAreasWrite }): Promise<ScopeDefinition>;
+  getScopeDefinition(id: string): Promise<ScopeDefinition | null>;
+  updateScopeDefinition(id: string, d: { name?: string; description?: string | null; areas?: ScopeAreasWrite }): Promise<ScopeDefinition>;
+  deleteScopeDefinition(id: string): Promise<boolean>;
+  createRole(r: { name: string; description?: string | null; components: Record<string, string> }): Promise<Role>;
+  getRole(id: string): Promise<Role | null>;
+  updateRole(id: string, r: { name?: string; description?: string | null; components?: Record<string, string> }): Promise<Role>;
+  deleteRole(id: string): Promise<boolean>;
+}
+
+const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof NotFoundError) return null;
+    throw e;
+  }
+};
+const gone = async (p: Promise<unknown>): Promise<boolean> => {
+  try {
+    await p;
+    return true;
+  } catch (e) {
+    if (e instanceof NotFoundError) return false;
+    throw e;
+  }
+};
+
+type Out<T extends z.ZodType> = z.output<T>;
+export type { Out };
+
+/** The ProviderApi over a KeyplaneClient. */
+export function sdkApi(client: KeyplaneClient): ProviderApi {
+  return {
+    generateKey: async (r) => {
+      const g = await client.apiKeys.generate(r);
+      return { id: g.id, key: g.key };
+    },
+    getKey: (id) => orNull(client.apiKeys.get(id)),
+    editKey: async (id, e) => {
+      await client.apiKeys.edit(id, e);
+    },
+    deleteKey: async (id) => (await client.apiKeys.delete([id])) > 0,
+    getScope: (t, id) => orNull(client.scopes.get(t, id)),
+    setScope: async (t, id, s) => {
+      if (s === null) await client.scopes.clear(t, id);
+      else await client.scopes.set(t, id, s as never);
+    },
+    verify: async (headers) => {
+      try {
+        return await client.auth.verify({ headers });
+      } catch (e) {
+        if (e instanceof ForbiddenError) return "forbidden";
+        throw e;
+      }
+    },
+    validateAs: async (cred) => {
+      const { KeyplaneClient: Client } = await import("../sdk");
+      const c = new Client({ endpoint: client.endpoint, ...cred, retries: 3 });
+      try {
+        return await c.apiKeys.validate();
+      } finally {
+        await c.close();
+      }
+    },
+    createBinding: (b) => client.bindings.create(b),
+    getBinding: (id) => orNull(client.bindings.get(id)),
+    deleteBinding: (id) => gone(client.bindings.delete(id)),
+    createScopeDefinition: async (d) => {
+      const created = await client.scopes.createDefinition(d);
+      return client.scopes.getDefinition(created.scope_id);
+    },
+    getScopeDefinition: (id) => orNull(client.scopes.getDefinition(id)),
+    updateScopeDefinition: (id, d) => client.scopes.updateDefinition(id, d),
+    deleteScopeDefinition: (id) => gone(client.scopes.deleteDefinition(id)),
+    createRole: async (r) => {
+      const created = await client.roles.create(r as never);
+      if (!created.role_id) throw new Error(`the server did not say which role it created for '${r.name}'`);
+      return client.roles.get(created.role_id);
+    },
+    getRole: (id) => orNull(client.roles.get(id)),
+    updateRole: async (id, r) => {
+      await client.roles.update(id, r as never);
+      return client.roles.get(id);
+    },
+    deleteRole: (id) => gone(client.roles.delete(id)),
+  };
+}

@@ -1,0 +1,449 @@
+/**
+ * ApiKey: one API key, its roles, comment, expiration and scope.
+ *
+ * Replaced when: `securityLevel`, `rotationTriggers` or `adopt` change; the key has expired; or
+ * it is inside `rotateBefore` of its expiry. Updated in place: `roles`, `comment`, `expiration` /
+ * `expiresIn`, `scope`. Replacement is create-before-delete, and with `overlap` the delete that
+ * follows only shortens the old key's life to now + overlap, so consumers can switch over.
+ *
+ * Drift: `read` returns the live key; refresh shows roles, comment, expiration and scope changed
+ * by hand as updates that the next `up` reverts; a key deleted or revoked out of band drops out
+ * of state (the next `up` recreates it); an expired key plans a replacement.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { authHeaders, canonicalScope, MAX_COMMENT, scopeFromRead, ScopeAreasWrite, type ApiKey as WireKey, type CanonicalScope } from "../../sdk/contract";
+import type { KeyScopeInput } from "../api";
+import { defined, failuresFrom, iso, isUnknown, sameSet, stable, withoutEngineKeys, type CheckFailure, type ProviderDeps } from "../common";
+import { humanDuration, parseDuration, parseInstant } from "../durations";
+import { providerShell } from "../shell";
+
+/** What `key` holds for an adopted key, whose value keyplane never saw. */
+export const ADOPTED_KEY_VALUE = "(adopted: keyplane never saw this key's value; rotate it to get a new one)";
+
+const Duration = (what: string) =>
+  z.string().refine((s) => parseDuration(s) !== undefined, { error: (iss) => `'${String(iss.input)}' is not a duration; write e.g. "90d", "12h", "30m" (${what})` });
+
+/** ApiKey inputs, as `check` validates them. Every field has a description: docs/resources.md is generated from them. */
+export const ApiKeyInputs = z
+  .object({
+    securityLevel: z
+      .enum(["standard", "advanced"], { error: "must be `standard` or `advanced`" })
+      .default("standard")
+      .describe("`standard` or `advanced` (each request signed with sha256(key + nonce + timestamp)). A change replaces the key."),
+    roles: z
+      .array(z.string().trim().min(1, "must not be empty"), { error: "must be a list of role names" })
+      .min(1, "must name at least one role")
+      .max(32, "must name at most 32 roles")
+      .describe("Roles by display name (or role id), e.g. `Viewer` or a `Role` resource's `name`. Updated in place."),
+    comment: z.string().max(MAX_COMMENT, `must be at most ${MAX_COMMENT} characters`).optional().describe("Free text shown in the API Keys table. Updated in place."),
+    expiration: z
+      .union([z.string(), z.number()])
+      .optional()
+      .describe("When the key stops working: ISO-8601 or epoch ms. Updated in place. Give this or `expiresIn`, not both."),
+    expiresIn: Duration("expiresIn")
+      .optional()
+      .describe("Lifetime from creation, e.g. `90d`. Resolved once, at create: it does not move on later runs. Changing it updates the expiration to now + the new value."),
+    rotateBefore: Duration("rotateBefore")
+      .optional()
+      .describe("Once the key is within this window of its expiry (e.g. `7d`), the plan replaces it."),
+    overlap: Duration("overlap")
+      .optional()
+      .describe("On delete (after a replacement, and on destroy), shorten the old key's expiry to now + overlap (e.g. `24h`) instead of deleting it."),
+    scope: z
+      .union([z.string().min(1, "must not be empty"), ScopeAreasWrite])
+      .optional()
+      .describe("The key's scope: a `ScopeDefinition`'s `scopeId`, or inline areas in the reference's write shape. Updated in place."),
+    rotationTriggers: z.unknown().optional().describe("Any value; a change replaces (rotates) the key, e.g. `[\"2026-Q3\"]`."),
+    verifyAfterCreate: z
+      .boolean({ error: "must be true or false" })
+      .default(true)
+      .describe("Right after minting, verify the new key (signed, if Advanced) and fail, removing it, if its effective roles or scope differ from what was asked."),
+    adopt: z.coerce
+      .number({ error: "must be a key id" })
+      .int("must be a key id")
+      .positive("must be a key id")
+      .optional()
+      .describe("Take over an existing key by id instead of minting one. Its value stays unknown: `key` says so."),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.expiration !== undefined && v.expiresIn !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["expiresIn"], message: "give `expiration` or `expiresIn`, not both" });
+    }
+    if (v.expiration !== undefined && !isUnknown(v.expiration) && parseInstant(v.expiration) === undefined) {
+      ctx.addIssue({ code: "custom", path: ["expiration"], message: `'${v.expiration}' is not an ISO-8601 date-time or epoch milliseconds` });
+    }
+    if (v.rotateBefore !== undefined && v.expiration === undefined && v.expiresIn === undefined) {
+      ctx.addIssue({ code: "custom", path: ["rotateBefore"], message: "needs `expiration` or `expiresIn`: a key that never expires is never inside the window" });
+    }
+  });
+export type ApiKeyInputs = z.output<typeof ApiKeyInputs>;
+
+/** What an ApiKey's state holds: the live key plus the inputs it was made from. */
+export interface ApiKeyState {
+  keyId: number;
+  key: string;
+  createdAt: string;
+  expiresAt: string | null;
+  expiresAtMs: number | null;
+  createdBy: string | null;
+  status: string;
+  roles: string[];
+  comment: string | null;
+  securityLevel: "standard" | "advanced";
+  lastUsed: string | null;
+  scopeId: string | null;
+  /** The live scope, canonical (null: none). */
+  scopeAreas: CanonicalScope | null;
+  hasScope: boolean;
+  adopted: boolean;
+  /** Echoed inputs. */
+  rolesInput: string[];
+  /** What `rolesInput` resolved to on the server at the last create/update (role ids → names). */
+  rolesResolved: string[];
+  commentInput?: string;
+  expirationInput?: number;
+  expiresIn?: string;
+  /** The expiration this resource asked for (from `expiration`, or from `expiresIn` at create). */
+  desiredExpiration: number | null;
+  rotateBefore?: string;
+  overlap?: string;
+  scopeInput?: string | ScopeAreasWrite;
+  rotationTriggers?: unknown;
+  verifyAfterCreate: boolean;
+  adopt?: number;
+}
+
+type News = ApiKeyInputs & { expiration?: number };
+
+/** The inputs a state was made from (the echoes kept beside the live values). */
+function inputsOf(st: ApiKeyState): News {
+  return defined({
+    securityLevel: st.securityLevel,
+    roles: st.rolesInput,
+    comment: st.commentInput,
+    expiration: st.expirationInput,
+    expiresIn: st.expiresIn,
+    rotateBefore: st.rotateBefore,
+    overlap: st.overlap,
+    scope: st.scopeInput,
+    rotationTriggers: st.rotationTriggers,
+    verifyAfterCreate: st.verifyAfterCreate ?? true,
+    adopt: st.adopt,
+  }) as News;
+}
+
+function keyScopeParam(scope: string | ScopeAreasWrite | undefined): KeyScopeInput | undefined {
+  if (scope === undefined) return undefined;
+  return typeof scope === "string" ? { scope_definition_id: scope } : scope;
+}
+
+/** Whether the live scope matches the requested one. */
+function scopeMatches(want: string | ScopeAreasWrite | undefined, live: { scopeId: string | null; areas: CanonicalScope | null; has: boolean }): boolean {
+  if (want === undefined) return !live.has;
+  if (typeof want === "string") return live.scopeId === want;
+  return live.scopeId === null && live.areas !== null && stable(canonicalScope(want)) === stable(live.areas);
+}
+
+function liveScope(s: { scope_definition_id?: string | null; has_scope?: boolean } & Parameters<typeof scopeFromRead>[0] | null) {
+  if (!s || s.has_scope === false) return { scopeId: null, areas: null, has: false };
+  return { scopeId: s.scope_definition_id ?? null, areas: scopeFromRead(s), has: true };
+}
+
+export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvider {
+  const rel = (ms: number, now: number) => (ms > now ? `expires in ${humanDuration(ms - now)}` : `expired ${humanDuration(now - ms)} ago`);
+
+  /** Builds the state from the live key and the inputs. */
+  async function stateOf(id: number, key: string, news: News, extra: { rolesResolved: string[]; desiredExpiration: number | null; adopted: boolean }, live?: WireKey): Promise<ApiKeyState> {
+    const api = deps.api();
+    const k = live ?? (await api.getKey(id));
+    if (!k) throw new Error(`API key ${id} disappeared while it was being set up`);
+    const s = liveScope((await api.getScope("api-key", String(id))) as never);
+    return defined({
+      keyId: id,
+      key,
+      createdAt: iso(k.creation_time)!,
+      expiresAt: iso(k.expiration),
+      expiresAtMs: k.expiration ?? null,
+      createdBy: k.created_by ?? null,
+      status: k.status ?? "active",
+      roles: k.roles,
+      comment: k.comment ?? null,
+      securityLevel: k.security_level as "standard" | "advanced",
+      lastUsed: iso(k.last_used),
+      scopeId: s.scopeId,
+      scopeAreas: s.areas,
+      hasScope: s.has,
+      adopted: extra.adopted,
+      rolesInput: news.roles,
+      rolesResolved: extra.rolesResolved,
+      commentInput: news.comment,
+      expirationInput: news.expiration,
+      expiresIn: news.expiresIn,
+      desiredExpiration: extra.desiredExpiration,
+      rotateBefore: news.rotateBefore,
+      overlap: news.overlap,
+      scopeInput: news.scope,
+      rotationTriggers: news.rotationTriggers,
+      verifyAfterCreate: news.verifyAfterCreate,
+      adopt: news.adopt,
+    }) as ApiKeyState;
+  }
+
+  /** verifyAfterCreate: the key must authenticate and hold exactly the roles and scope asked for. */
+  async function verifyNewKey(id: number, key: string, news: News): Promise<void> {
+    const api = deps.api();
+    const cred = { apiKeyId: id, apiKey: key, securityLevel: news.securityLevel };
+    const res = await api.verify(authHeaders(cred, deps.now));
+    const k = await api.getKey(id);
+    if (!k) throw new Error(`API key ${id} is gone right after it was generated`);
+    let roles: string[];
+    let scope: { scopeId: string | null; areas: CanonicalScope | null; has: boolean };
+    if (res === "forbidden") {
+      // This credential may not call verify: prove the key works by using it, and read what it holds.
+      if (!(await api.validateAs(cred))) throw new Error(`API key ${id} does not authenticate right after it was generated`);
+      roles = k.roles;
+      scope = liveScope((await api.getScope("api-key", String(id))) as never);
+    } else {
+      if (!res.valid) throw new Error(`API key ${id} does not authenticate right after it was generated (${res.reason})`);
+      roles = res.roles;
+      const s = await api.getScope("api-key", String(id));
+      scope = liveScope(s as never);
+      if (res.has_scope !== scope.has) throw new Error(`API key ${id}: verify and the scope API disagree about its scope`);
+    }
+    if (!sameSet(roles, k.roles) || k.roles.length !== new Set(news.roles.map((r) => r.toLowerCase())).size) {
+      // Effective roles (verify) must be exactly the key's own roles, one per role asked for.
+      throw new Error(`API key ${id} holds roles [${roles.join(", ")}] but [${news.roles.join(", ")}] were asked for`);
+    }
+    if (!scopeMatches(news.scope, scope)) {
+      throw new Error(`API key ${id} has a different scope than was asked for`);
+    }
+  }
+
+  return {
+    async check(olds, rawNews) {
+      const failures: CheckFailure[] = [];
+      const news = withoutEngineKeys(rawNews);
+      const parsed = ApiKeyInputs.safeParse(news);
+      if (!parsed.success) return { inputs: news, failures: failuresFrom(parsed.error, news) };
+      const v = parsed.data as News;
+      const now = deps.now();
+      if (v.expiration !== undefined && !isUnknown(v.expiration)) {
+        const ms = parseInstant(v.expiration)!;
+        const unchanged = olds && olds.expiration !== undefined && parseInstant(olds.expiration) === ms;
+        if (ms <= now) {
+          failures.push({
+            property: "expiration",
+            reason: unchanged
+              ? `${new Date(ms).toISOString()} has passed, so the key expired; set a later expiration (or use expiresIn to rotate automatically)`
+              : `${new Date(ms).toISOString()} is in the past`,
+          });
+        }
+        v.expiration = ms;
+      }
+      return { inputs: defined({ ...v }), failures };
+    },
+
+    async diff(_id, olds: ApiKeyState, news: News) {
+      const now = deps.now();
+      const replaces: string[] = [];
+      const updates: string[] = [];
+      if (olds.securityLevel !== news.securityLevel) replaces.push("securityLevel");
+      if (stable(olds.rotationTriggers) !== stable(news.rotationTriggers)) replaces.push("rotationTriggers");
+      if ((olds.adopt ?? null) !== (news.adopt ?? null)) replaces.push("adopt");
+      const exp = olds.expiresAtMs;
+      if (exp !== null && exp !== undefined) {
+        if (exp <= now) {
+          replaces.push("expiration");
+          deps.warn(`keyplane: key ${olds.keyId} expired ${humanDuration(now - exp)} ago: replacing it`);
+        } else if (news.rotateBefore && !isUnknown(news.rotateBefore)) {
+          const window = parseDuration(news.rotateBefore)!;
+          if (exp - now < window) {
+            replaces.push("rotateBefore");
+            deps.warn(`keyplane: key ${olds.keyId} expires in ${humanDuration(exp - now)}, rotateBefore ${humanDuration(window)}: replacing it`);
+          }
+        }
+      }
+      // Roles: a changed input, or live roles that differ from what the input resolved to.
+      if (isUnknown(news.roles) || stable(news.roles) !== stable(olds.rolesInput) || !sameSet(olds.roles, olds.rolesResolved)) updates.push("roles");
+      if ((news.comment ?? null) !== (olds.comment ?? null)) updates.push("comment");
+      // Expiration: what this resource wants now vs what the key has.
+      let desired: number | null | undefined;
+      if (news.expiration !== undefined) desired = isUnknown(news.expiration) ? undefined : (news.expiration as number);
+      else if (news.expiresIn !== undefined) desired = news.expiresIn === olds.expiresIn ? olds.desiredExpiration : now + parseDuration(news.expiresIn)!;
+      else desired = olds.expirationInput !== undefined || olds.expiresIn !== undefined ? null : olds.desiredExpiration;
+      if (isUnknown(news.expiration) || (desired !== undefined && desired !== (olds.expiresAtMs ?? null))) updates.push("expiration");
+      if (news.expiresIn !== olds.expiresIn && !updates.includes("expiration")) updates.push("expiresIn");
+      if (isUnknown(news.scope) || !scopeMatches(news.scope, { scopeId: olds.scopeId ?? null, areas: olds.scopeAreas ?? null, has: !!olds.hasScope })) updates.push("scope");
+      for (const f of ["rotateBefore", "overlap", "verifyAfterCreate"] as const) if (stable(news[f]) !== stable(olds[f])) updates.push(f);
+      return { changes: replaces.length > 0 || updates.length > 0, replaces, deleteBeforeReplace: false };
+    },
+
+    async create(news: News) {
+      const api = deps.api();
+      const now = deps.now();
+      if (news.adopt !== undefined) {
+        const k = await api.getKey(news.adopt);
+        if (!k) throw new Error(`adopt: API key ${news.adopt} does not exist`);
+        if (k.status === "revoked") throw new Error(`adopt: API key ${news.adopt} is revoked`);
+        if (k.security_level !== news.securityLevel) {
+          throw new Error(`adopt: API key ${news.adopt} is ${k.security_level}, but securityLevel is ${news.securityLevel}`);
+        }
+        const desired = news.expiration ?? (news.expiresIn ? now + parseDuration(news.expiresIn)! : (k.expiration ?? null));
+        await api.editKey(news.adopt, { roles: news.roles, comment: news.comment ?? null, ...(desired !== (k.expiration ?? null) ? { expiration: desired } : {}) });
+        await api.setScope("api-key", String(news.adopt), keyScopeParam(news.scope) ?? null);
+        const live = await api.getKey(news.adopt);
+        const outs = await stateOf(news.adopt, ADOPTED_KEY_VALUE, news, { rolesResolved: live?.roles ?? [], desiredExpiration: desired, adopted: true }, live ?? undefined);
+        return { id: String(news.adopt), outs };
+      }
+      const expiration = news.expiration ?? (news.expiresIn ? now + parseDuration(news.expiresIn)! : undefined);
+      const { id, key } = await api.generateKey({
+        roles: news.roles,
+        securityLevel: news.securityLevel,
+        ...(expiration !== undefined ? { expiration } : {}),
+        ...(news.comment !== undefined ? { comment: news.comment } : {}),
+        ...(news.scope !== undefined ? { scope: keyScopeParam(news.scope) } : {}),
+      });
+      try {
+        if (news.verifyAfterCreate) await verifyNewKey(id, key, news);
+        const live = await api.getKey(id);
+        const outs = await stateOf(id, key, news, { rolesResolved: live?.roles ?? [], desiredExpiration: live?.expiration ?? expiration ?? null, adopted: false }, live ?? undefined);
+        return { id: String(id), outs };
+      } catch (e) {
+        // All or nothing: a key that is not as declared does not stay behind.
+        await api.deleteKey(id).catch(() => undefined);
+        throw new Error(`${(e as Error).message}; the new key was removed`);
+      }
+    },
+
+    async read(id, props: ApiKeyState) {
+      const api = deps.api();
+      const k = await api.getKey(Number(id));
+      // Deleted or revoked out of band: drop it from state; the next `up` recreates it.
+      if (!k || k.status === "revoked") return {};
+      const echo = inputsOf(props);
+      const outs = await stateOf(Number(id), props.key, echo, { rolesResolved: props.rolesResolved, desiredExpiration: props.desiredExpiration, adopted: props.adopted }, k);
+      // The live values of the managed fields, so that refresh shows drift as a change.
+      const inputs = defined({
+        ...echo,
+        roles: sameSet(k.roles, props.rolesResolved) ? props.rolesInput : k.roles,
+        comment: k.comment ?? undefined,
+        expiration: props.expirationInput !== undefined ? (k.expiration ?? undefined) : undefined,
+        scope: scopeMatches(props.scopeInput, { scopeId: outs.scopeId, areas: outs.scopeAreas, has: outs.hasScope })
+          ? props.scopeInput
+          : outs.hasScope
+            ? (outs.scopeId ?? (outs.scopeAreas as unknown as ScopeAreasWrite))
+            : undefined,
+      });
+      return { id, props: outs, inputs };
+    },
+
+    async update(id, olds: ApiKeyState, news: News) {
+      const api = deps.api();
+      const now = deps.now();
+      const keyId = Number(id);
+      const edit: { roles?: string[]; comment?: string | null; expiration?: number | null } = {};
+      if (stable(news.roles) !== stable(olds.rolesInput) || !sameSet(olds.roles, olds.rolesResolved)) edit.roles = news.roles;
+      if ((news.comment ?? null) !== (olds.comment ?? null)) edit.comment = news.comment ?? null;
+      let desired: number | null;
+      if (news.expiration !== undefined) desired = news.expiration;
+      else if (news.expiresIn !== undefined) desired = news.expiresIn === olds.expiresIn ? olds.desiredExpiration : now + parseDuration(news.expiresIn)!;
+      else desired = olds.expirationInput !== undefined || olds.expiresIn !== undefined ? null : olds.desiredExpiration;
+      if (desired !== (olds.expiresAtMs ?? null)) edit.expiration = desired;
+      if (Object.keys(edit).length) await api.editKey(keyId, edit);
+      if (!scopeMatches(news.scope, { scopeId: olds.scopeId ?? null, areas: olds.scopeAreas ?? null, has: !!olds.hasScope })) {
+        await api.setScope("api-key", id, keyScopeParam(news.scope) ?? null);
+      }
+      const live = await api.getKey(keyId);
+      if (!live) throw new Error(`API key ${keyId} no longer exists; run \`pulumi up --refresh\` to recreate it`);
+      const rolesResolved = edit.roles ? live.roles : olds.rolesResolved;
+      const outs = await stateOf(keyId, olds.key, news, { rolesResolved, desiredExpiration: desired, adopted: olds.adopted }, live);
+      return { outs };
+    },
+
+    async delete(id, props: ApiKeyState) {
+      const api = deps.api();
+      const keyId = Number(id);
+      if (props.overlap) {
+        const k = await api.getKey(keyId);
+        if (!k) return;
+        const now = deps.now();
+        const until = now + parseDuration(props.overlap)!;
+        if (k.expiration !== null && k.expiration !== undefined && k.expiration <= now) {
+          await api.deleteKey(keyId);
+          return;
+        }
+        if (k.expiration === null || k.expiration === undefined || k.expiration > until) {
+          await api.editKey(keyId, { expiration: until });
+          deps.warn(`keyplane: key ${keyId} keeps working until ${new Date(until).toISOString()} (overlap ${props.overlap}), then expires`);
+        }
+        return;
+      }
+      await api.deleteKey(keyId);
+    },
+  };
+}
+
+/** Inputs of the ApiKey resource. */
+export interface ApiKeyArgs {
+  securityLevel?: pulumi.Input<"standard" | "advanced">;
+  roles: pulumi.Input<pulumi.Input<string>[]>;
+  comment?: pulumi.Input<string>;
+  expiration?: pulumi.Input<string | number>;
+  expiresIn?: pulumi.Input<string>;
+  rotateBefore?: pulumi.Input<string>;
+  overlap?: pulumi.Input<string>;
+  scope?: pulumi.Input<string | ScopeAreasWrite>;
+  rotationTriggers?: pulumi.Input<unknown>;
+  verifyAfterCreate?: pulumi.Input<boolean>;
+  adopt?: pulumi.Input<number>;
+}
+
+/**
+ * An API key. `key` is a Pulumi secret, shown once by the server and kept only encrypted in state.
+ *
+ * ```ts
+ * const ci = new keyplane.ApiKey("ci", { roles: ["Viewer"], securityLevel: "advanced", expiresIn: "90d", rotateBefore: "7d", overlap: "24h" });
+ * export const ciKey = ci.key; // secret
+ * ```
+ */
+export class ApiKey extends pulumi.dynamic.Resource {
+  /** The key id (`x-xdr-auth-id`). */
+  declare readonly keyId: pulumi.Output<number>;
+  /** The key value: a secret. For an adopted key, a note that it is unknown. */
+  declare readonly key: pulumi.Output<string>;
+  declare readonly createdAt: pulumi.Output<string>;
+  declare readonly expiresAt: pulumi.Output<string | null>;
+  declare readonly createdBy: pulumi.Output<string | null>;
+  /** `active`, `expired` or `revoked`. */
+  declare readonly status: pulumi.Output<string>;
+  /** Display names of the roles the key holds. */
+  declare readonly roles: pulumi.Output<string[]>;
+  declare readonly comment: pulumi.Output<string | null>;
+  declare readonly securityLevel: pulumi.Output<"standard" | "advanced">;
+  declare readonly lastUsed: pulumi.Output<string | null>;
+  /** The scope definition the key points at, if any. */
+  declare readonly scopeId: pulumi.Output<string | null>;
+
+  constructor(name: string, args: ApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerShell("apiKey"),
+      name,
+      {
+        ...args,
+        keyId: undefined,
+        key: undefined,
+        createdAt: undefined,
+        expiresAt: undefined,
+        createdBy: undefined,
+        status: undefined,
+        lastUsed: undefined,
+        scopeId: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["key"] }),
+      "keyplane",
+      "ApiKey",
+    );
+  }
+}

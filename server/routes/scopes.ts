@@ -87,7 +87,7 @@ async function deleteDef(c: Ctx) {
 function entity(c: Ctx): { type: PrincipalType; id: string } {
   const t = EntityType.safeParse(c.params.entity_type);
   if (!t.success) throw invalid("entity_type", `'${c.params.entity_type}' is not one of: user, user-group, api-key`);
-  let id = decodeURIComponent(c.params.entity_id ?? "");
+  let id = (c.params.entity_id ?? "");
   if (t.data === "user") id = id.toLowerCase();
   return { type: t.data, id };
 }

@@ -1,7 +1,7 @@
 /** Users (`/platform/iam/v1/user`) and the legacy `rbac/get_users` and `rbac/set_user_role`. */
 import type { CreateUserRequest, PatchUserRequest } from "../../sdk/contract";
 import { data, reply, type Ctx, type Handlers } from "../app";
-import { assertCanGrantRoles, resolveRoles } from "../authz/grants";
+import { assertCanGrantGroups, assertCanGrantRoles, resolveRoles } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import type { Store } from "../store/store";
 
@@ -46,6 +46,7 @@ async function create(c: Ctx) {
   const roleId = await directRole(c, b.role_id, "request_data.role_id");
   const groups = [...new Set(b.user_groups ?? [])];
   await checkGroups(c, groups, "request_data.user_groups");
+  await assertCanGrantGroups(c, groups, "joining these groups");
   await store.createUser(
     {
       email: b.user_email,
@@ -68,12 +69,17 @@ async function create(c: Ctx) {
 }
 
 async function patch(c: Ctx) {
-  const email = decodeURIComponent(c.params.email!).toLowerCase();
+  const email = c.params.email!.toLowerCase();
   const b = c.body as PatchUserRequest;
   const { store } = c.svc;
-  if (!(await store.getUser(email))) throw new ApiError("NOT_FOUND", `user ${email} does not exist`);
+  const u = await store.getUser(email);
+  if (!u) throw new ApiError("NOT_FOUND", `user ${email} does not exist`);
   const roleId = await directRole(c, b.role_id, "request_data.role_id");
-  if (b.user_groups) await checkGroups(c, b.user_groups, "request_data.user_groups");
+  if (b.user_groups) {
+    await checkGroups(c, b.user_groups, "request_data.user_groups");
+    const current = new Set(u.groups.map((g) => g.groupId));
+    await assertCanGrantGroups(c, b.user_groups.filter((g) => !current.has(g)), "joining these groups");
+  }
   await store.patchUser(email, {
     firstName: b.user_first_name,
     lastName: b.user_last_name,
@@ -127,7 +133,7 @@ export const userHandlers: Handlers = {
     return data(page.rows.map(userToWire), { total: page.total });
   },
   "users.get": async (c) => {
-    const email = decodeURIComponent(c.params.email!).toLowerCase();
+    const email = c.params.email!.toLowerCase();
     const { store, cache } = c.svc;
     const u = await store.getUser(email);
     if (!u) throw new ApiError("NOT_FOUND", `user ${email} does not exist`);
@@ -140,7 +146,7 @@ export const userHandlers: Handlers = {
   "users.create": create,
   "users.patch": patch,
   "users.delete": async (c) => {
-    const email = decodeURIComponent(c.params.email!).toLowerCase();
+    const email = c.params.email!.toLowerCase();
     if (!(await c.svc.store.deleteUser(email))) throw new ApiError("NOT_FOUND", `user ${email} does not exist`);
     c.svc.cache.invalidate();
     await c.svc.audit.record(c.req, c.principal, { entity: "USER", subtype: "delete", description: `Deleted user ${email}`, objectId: email });

@@ -1,0 +1,45 @@
+/** `client.settings`: tenant settings (extension). */
+import type { Settings } from "../contract";
+import type { CallOptions } from "../transport";
+import { compact } from "../wire";
+import { CallGroup } from "./base";
+
+/** Re-exported from the contract (zod output types). */
+export type { Settings };
+
+/** `update` input: any subset. */
+export interface UpdateSettingsInput {
+  /** Enforce scopes (wire `sbac_enabled`). */
+  sbacEnabled?: boolean;
+  /** Accepted clock skew and nonce memory for Advanced keys, 10 s to 1 h (wire `replay_window_ms`). */
+  replayWindowMs?: number;
+  /** Lifetime of a key generated without `expiration`; null: such keys never expire (wire `default_key_lifetime_ms`). */
+  defaultKeyLifetimeMs?: number | null;
+  /** Longest allowed lifetime; null: no limit (wire `max_key_lifetime_ms`). */
+  maxKeyLifetimeMs?: number | null;
+  /** URL that receives expiration notices; null: none (wire `notification_webhook`). */
+  notificationWebhook?: string | null;
+  /** Host shown in View Examples; null: the request's host (wire `tenant_fqdn`). */
+  tenantFqdn?: string | null;
+}
+
+/** Tenant settings. */
+export class SettingsApi extends CallGroup {
+  /** The tenant settings. */
+  async get(opts?: CallOptions): Promise<Settings> {
+    return (await this.call("settings.get", {}, opts)).body.data;
+  }
+
+  /** Changes some settings; returns all of them. */
+  async update(input: UpdateSettingsInput, opts?: CallOptions): Promise<Settings> {
+    const body = compact({
+      sbac_enabled: input.sbacEnabled,
+      replay_window_ms: input.replayWindowMs,
+      default_key_lifetime_ms: input.defaultKeyLifetimeMs,
+      max_key_lifetime_ms: input.maxKeyLifetimeMs,
+      notification_webhook: input.notificationWebhook,
+      tenant_fqdn: input.tenantFqdn,
+    });
+    return (await this.call("settings.update", { body }, opts)).body.data;
+  }
+}

@@ -51,7 +51,7 @@ export const ApiKeyInputs = z
       .optional()
       .describe("On delete (after a replacement, and on destroy), shorten the old key's expiry to now + overlap (e.g. `24h`) instead of deleting it."),
     scope: z
-      .union([z.string().min(1, "must not be empty"), ScopeAreasWrite])
+      .unknown()
       .optional()
       .describe("The key's scope: a `ScopeDefinition`'s `scopeId`, or inline areas in the reference's write shape. Updated in place."),
     rotationTriggers: z.unknown().optional().describe("Any value; a change replaces (rotates) the key, e.g. `[\"2026-Q3\"]`."),
@@ -74,11 +74,21 @@ export const ApiKeyInputs = z
     if (v.expiration !== undefined && !isUnknown(v.expiration) && parseInstant(v.expiration) === undefined) {
       ctx.addIssue({ code: "custom", path: ["expiration"], message: `'${v.expiration}' is not an ISO-8601 date-time or epoch milliseconds` });
     }
+    if (v.scope !== undefined && !isUnknown(v.scope)) {
+      if (typeof v.scope === "string") {
+        if (v.scope.trim() === "") ctx.addIssue({ code: "custom", path: ["scope"], message: "must not be empty" });
+      } else if (v.scope && typeof v.scope === "object" && !Array.isArray(v.scope)) {
+        const r = ScopeAreasWrite.safeParse(v.scope);
+        if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: "custom", path: ["scope", ...i.path.map((p) => p as string | number)], message: i.message });
+      } else {
+        ctx.addIssue({ code: "custom", path: ["scope"], message: "must be a ScopeDefinition's scopeId or scope areas" });
+      }
+    }
     if (v.rotateBefore !== undefined && v.expiration === undefined && v.expiresIn === undefined) {
       ctx.addIssue({ code: "custom", path: ["rotateBefore"], message: "needs `expiration` or `expiresIn`: a key that never expires is never inside the window" });
     }
   });
-export type ApiKeyInputs = z.output<typeof ApiKeyInputs>;
+export type ApiKeyInputs = Omit<z.output<typeof ApiKeyInputs>, "scope"> & { scope?: string | ScopeAreasWrite };
 
 /** What an ApiKey's state holds: the live key plus the inputs it was made from. */
 export interface ApiKeyState {

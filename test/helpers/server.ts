@@ -52,6 +52,8 @@ export interface TestServerOptions {
   db?: DbKind;
   /** Use a FakeClock starting at this time (or now, when true). */
   fakeClock?: boolean | number;
+  /** Any other clock (e.g. an {@link OffsetClock}). */
+  clock?: Clock;
   options?: ServerOptions;
   webhook?: WebhookSender;
   /** Reuse an existing database URL (a second replica); it is not dropped on close. */
@@ -75,7 +77,7 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
     } else dbUrl = `sqlite:${path.join(dir, "keyplane.db")}`;
   }
   const fake = o.fakeClock ? new FakeClock(typeof o.fakeClock === "number" ? o.fakeClock : Date.now()) : undefined;
-  const clock: Clock = fake ?? { now: () => Date.now() };
+  const clock: Clock = o.clock ?? fake ?? { now: () => Date.now() };
   const logs: string[] = [];
   const keyring = o.keyring ?? Keyring.generate();
   const running = await startServer({
@@ -152,4 +154,15 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
     },
   };
   return t;
+}
+
+/** Real time plus an offset that tests move forward: expiries without sleeping, while signed requests from other processes (real time) stay inside the replay window until the test moves it. */
+export class OffsetClock implements Clock {
+  offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  advance(ms: number): void {
+    this.offset += ms;
+  }
 }

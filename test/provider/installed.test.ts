@@ -1,0 +1,68 @@
+/**
+ * Installed use: `npm pack` the package, install the tarball into a fresh project directory
+ * (Pulumi.yaml, plain JavaScript), and run up, a refreshed preview and destroy with the built CLI
+ * through the language host. This proves that the serialized provider shell finds its runtime
+ * when keyplane lives in node_modules, not in this repository.
+ */
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { offlineEngine } from "../../provider/engine";
+import { repoRoot, scratchDir } from "../helpers/paths";
+import { startTestServer, type TestServer } from "../helpers/server";
+import { credentialEnv, outputsOf, PASSPHRASE, serverKeyIds } from "../helpers/stacks";
+
+describe("keyplane installed from npm pack into a Pulumi project", function () {
+  this.timeout(10 * 60_000);
+  let t: TestServer;
+  let project: string;
+
+  before(async () => {
+    t = await startTestServer();
+    // A project outside the repo's package scope, so nothing resolves from the repo by accident.
+    project = fs.mkdtempSync(path.join(fs.realpathSync(require("node:os").tmpdir()), "keyplane-installed-"));
+    const packDir = scratchDir("pack");
+    const tgz = execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", packDir, "--silent"], { cwd: repoRoot, encoding: "utf8" }).trim().split("\n").pop()!;
+    fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "installed-keyplane-program", private: true, main: "index.js" }, null, 2));
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", path.join(packDir, tgz)], { cwd: project, stdio: "pipe" });
+    fs.writeFileSync(
+      path.join(project, "Pulumi.yaml"),
+      "name: installed-keyplane\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
+    );
+    fs.writeFileSync(
+      path.join(project, "index.js"),
+      `"use strict";
+const keyplane = require("keyplane");
+const key = new keyplane.ApiKey("installed", { roles: ["Viewer"], securityLevel: "advanced", expiresIn: "30d", comment: "from node_modules" });
+const scope = new keyplane.ScopeDefinition("installed-scope", { name: "installed", areas: { assets: { mode: "see_all" } } });
+exports.keyId = key.keyId;
+exports.scopeId = scope.scopeId;
+`,
+    );
+  });
+
+  after(async () => {
+    await t?.close();
+    if (project) fs.rmSync(project, { recursive: true, force: true });
+  });
+
+  it("runs up, a refreshed preview with no changes, and destroy", async () => {
+    assert.ok(fs.existsSync(path.join(project, "node_modules", "keyplane", "dist", "provider", "runtime.js")));
+    assert.ok(!fs.existsSync(path.join(project, "node_modules", "keyplane", "dist", "test")), "the package ships no tests");
+    const engine = await offlineEngine({ baseDir: project, passphrase: PASSPHRASE, env: credentialEnv(t.url, t.admin) });
+    const stack = await engine.localStack("installed", project);
+    const before = await serverKeyIds(t);
+    const up = await stack.up();
+    const o = outputsOf(up);
+    assert.equal(up.summary.resourceChanges?.create, 3);
+    assert.ok((await serverKeyIds(t)).includes(o.keyId));
+    // The shell in state loads its runtime from this project's node_modules/keyplane.
+    const state = JSON.stringify(await stack.exportStack());
+    assert.match(state, /keyplane\/provider-runtime/);
+    await stack.preview({ refresh: true, expectNoChanges: true });
+    await stack.destroy();
+    assert.deepEqual(await serverKeyIds(t), before);
+    await stack.workspace.removeStack("installed");
+  });
+});

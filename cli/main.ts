@@ -4,10 +4,11 @@
  * are 0 (ok), 1 (error), 2 (usage); errors go to stderr.
  */
 import { UsageError, type Command } from "./args";
+import { driftCommand } from "./commands/drift";
 import { openapiCommand } from "./commands/openapi";
 import { serverCommand } from "./commands/server";
 
-const COMMANDS: Command[] = [serverCommand, openapiCommand];
+const COMMANDS: Command[] = [serverCommand, driftCommand, openapiCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -17,6 +18,14 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
 Run 'keyplane <command> --help' for a command's options.`;
+}
+
+/** An error for people: the Pulumi CLI's own `error:` lines when the Automation API failed, else the message. */
+function describeError(e: unknown): string {
+  const msg = (e as Error)?.message ?? String(e);
+  const cliErrors = [...msg.matchAll(/^error: (.+)$/gm)].map((m) => m[1]!.trim());
+  if (cliErrors.length) return [...new Set(cliErrors)].join("; ");
+  return msg;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -42,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`keyplane ${cmd.name}: ${e.message}\nRun 'keyplane ${cmd.name} --help' for usage.`);
       return 2;
     }
-    console.error(`keyplane ${cmd.name}: ${(e as Error).message}`);
+    console.error(`keyplane ${cmd.name}: ${describeError(e)}`);
     return 1;
   }
 }

@@ -107,13 +107,17 @@ export async function detectDrift(stack: Stack, opts: { within: number; now?: ()
     refresh: true,
     onOutput: opts.onOutput,
     onEvent: (e: EngineEvent) => {
-      const m = e.resourcePreEvent?.metadata;
-      if (!m || !KEYPLANE_TYPES.includes(m.type)) return;
-      if (m.op === "refresh") {
-        refreshed.set(m.urn, m.new ? (m.new.outputs as Props) : undefined);
-      } else {
-        ops.set(m.urn, m.op);
-        plan[m.op] = (plan[m.op] ?? 0) + 1;
+      // The refresh step's result arrives with its outputs event: `new` is the live state, or
+      // absent when the object is gone.
+      const out = e.resOutputsEvent?.metadata;
+      if (out && out.op === "refresh" && KEYPLANE_TYPES.includes(out.type)) {
+        refreshed.set(out.urn, out.new ? (out.new.outputs as Props) : undefined);
+        return;
+      }
+      const pre = e.resourcePreEvent?.metadata;
+      if (pre && pre.op !== "refresh" && KEYPLANE_TYPES.includes(pre.type)) {
+        ops.set(pre.urn, pre.op);
+        plan[pre.op] = (plan[pre.op] ?? 0) + 1;
       }
     },
   });

@@ -40,6 +40,14 @@ export const serverCommand: Command = {
     if (!/^\d{1,5}$/.test(portRaw) || Number(portRaw) > 65535) throw new UsageError(`--port: '${portRaw}' is not a port number (0-65535)`);
     const level = values["log-level"] ?? process.env.KEYPLANE_LOG_LEVEL ?? "info";
     if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(level)) throw new UsageError(`--log-level: '${level}' is not a level`);
+    // Hidden (tests and local experiments, not in --help): the notification scheduler's tick in ms.
+    // The default (30 s) is right for production; 0 disables the scheduler.
+    const schedulerRaw = process.env.KEYPLANE_SCHEDULER_MS;
+    let schedulerMs: number | undefined;
+    if (schedulerRaw !== undefined && schedulerRaw !== "") {
+      if (!/^\d{1,9}$/.test(schedulerRaw)) throw new UsageError(`KEYPLANE_SCHEDULER_MS: '${schedulerRaw}' is not a number of milliseconds`);
+      schedulerMs = Number(schedulerRaw);
+    }
     const { startServer, resolveDbUrl } = await import("../../server/start");
     const running = await startServer({
       db: resolveDbUrl(values.db ?? process.env.KEYPLANE_DB),
@@ -48,7 +56,7 @@ export const serverCommand: Command = {
       bootstrapFile: values["bootstrap-file"] ?? process.env.KEYPLANE_BOOTSTRAP_FILE,
       masterKeyFile: values["master-key-file"],
       logger: { level, stream: process.stderr },
-      options: { trustProxy: !!values["trust-proxy"] },
+      options: { trustProxy: !!values["trust-proxy"], ...(schedulerMs !== undefined ? { schedulerMs } : {}) },
     });
     if (running.bootstrap.created) {
       // The key itself is only in the file.

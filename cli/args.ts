@@ -33,3 +33,11 @@ export function durationFlag(s: string, flag: string): number {
   if (ms === undefined) throw new UsageError(`${flag}: '${s}' is not a duration (use e.g. 30d, 12h, 90m)`);
   return ms;
 }
+
+/** An error for people: the Pulumi CLI's own `error:` lines when the Automation API failed, else the message. */
+export function describeError(e: unknown): string {
+  const msg = (e as Error)?.message ?? String(e);
+  const cliErrors = [...msg.matchAll(/^error: (.+)$/gm)].map((m) => m[1]!.trim());
+  if (cliErrors.length) return [...new Set(cliErrors)].join("; ");
+  return msg;
+}

@@ -3,12 +3,13 @@
  * The keyplane command line: `keyplane <command> [args]`. Every command has --help; exit codes
  * are 0 (ok), 1 (error), 2 (usage); errors go to stderr.
  */
-import { UsageError, type Command } from "./args";
+import { describeError, UsageError, type Command } from "./args";
 import { driftCommand } from "./commands/drift";
+import { keysCommand, notificationsCommand } from "./commands/keys";
 import { openapiCommand } from "./commands/openapi";
 import { serverCommand } from "./commands/server";
 
-const COMMANDS: Command[] = [serverCommand, driftCommand, openapiCommand];
+const COMMANDS: Command[] = [serverCommand, keysCommand, notificationsCommand, driftCommand, openapiCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -18,14 +19,6 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
 Run 'keyplane <command> --help' for a command's options.`;
-}
-
-/** An error for people: the Pulumi CLI's own `error:` lines when the Automation API failed, else the message. */
-function describeError(e: unknown): string {
-  const msg = (e as Error)?.message ?? String(e);
-  const cliErrors = [...msg.matchAll(/^error: (.+)$/gm)].map((m) => m[1]!.trim());
-  if (cliErrors.length) return [...new Set(cliErrors)].join("; ");
-  return msg;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,27 +1,58 @@
-/** The root Pulumi program (Pulumi.yaml at the repo root). For now: the engine smoke resource. */
-import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+/**
+ * The demo program (Pulumi.yaml at the repo root): what a platform team declares.
+ *  - a custom role for an on-call responder team;
+ *  - a scope definition limiting what that team's keys see;
+ *  - a Standard key and an Advanced key, both expiring;
+ *  - a role binding that lets the Standard key verify other keys (for a downstream service).
+ * Credentials come from the stack config `keyplane:*` that `npm run demo` sets.
+ */
+import * as keyplane from "../provider";
 
-const fileProvider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs) {
-    require("fs").writeFileSync(inputs.path, inputs.content);
-    return { id: inputs.path, outs: inputs };
-  },
-  async update(_id, _olds, news) {
-    require("fs").writeFileSync(news.path, news.content);
-    return { outs: news };
-  },
-  async delete(id) {
-    require("fs").rmSync(id, { force: true });
-  },
-};
+const responder = new keyplane.Role("oncall-responder", {
+  name: "On-call Responder",
+  description: "Triage cases and run response actions; read endpoints and assets.",
+  components: { cases_issues: "view_edit", response: "view_edit", endpoints: "view", assets: "view", public_api: "view" },
+});
 
-class DemoFile extends pulumi.dynamic.Resource {
-  declare readonly path: pulumi.Output<string>;
-  constructor(name: string, args: { path: string; content: string }) {
-    super(fileProvider, name, args, {}, "demo", "File");
-  }
-}
+const emea = new keyplane.ScopeDefinition("emea-endpoints", {
+  name: "EMEA endpoints",
+  description: "Endpoints and cases of the EMEA region only.",
+  areas: {
+    endpoints: { endpoint_groups: { mode: "scope", names: ["emea-servers", "emea-laptops"] }, endpoint_tags: { mode: "any" } },
+    cases_issues: { mode: "scope", names: ["EMEA"], include_cases_issues_empty_entities: false },
+    assets: { mode: "see_all" },
+  },
+});
 
-const note = new DemoFile("note", { path: path.resolve(__dirname, "..", "..", ".keyplane", "demo-note.txt"), content: "keyplane demo" });
-export const notePath = note.path;
+const gateway = new keyplane.ApiKey("gateway", {
+  securityLevel: "standard",
+  roles: ["Viewer"],
+  comment: "API gateway: verifies the keys its callers present",
+  expiresIn: "90d",
+  rotateBefore: "7d",
+  overlap: "24h",
+});
+
+const oncall = new keyplane.ApiKey("oncall-bot", {
+  securityLevel: "advanced",
+  roles: [responder.name],
+  comment: "On-call automation, EMEA only",
+  expiresIn: "30d",
+  rotateBefore: "3d",
+  scope: emea.scopeId,
+});
+
+const verifier = new keyplane.RoleBinding("gateway-verifier", {
+  principal: { type: "apiKey", id: gateway.keyId },
+  role: "Key Verifier",
+});
+
+export const roleId = responder.roleId;
+export const scopeId = emea.scopeId;
+export const gatewayKeyId = gateway.keyId;
+export const gatewayKey = gateway.key;
+export const gatewayExpiresAt = gateway.expiresAt;
+export const oncallKeyId = oncall.keyId;
+export const oncallKey = oncall.key;
+export const oncallExpiresAt = oncall.expiresAt;
+export const verifierBindingId = verifier.bindingId;

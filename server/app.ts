@@ -249,13 +249,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
           }
           const rd = raw?.request_data ?? {};
           const parsed = route.request.safeParse(rd);
-          if (!parsed.success) throw fromZod(parsed.error, "request_data");
+          if (!parsed.success) throw fromZod(parsed.error, "request_data", rd);
           body = parsed.data;
         }
         let query: unknown = {};
         if (route.query) {
           const parsed = route.query.safeParse(req.query ?? {});
-          if (!parsed.success) throw fromZod(parsed.error, "query");
+          if (!parsed.success) throw fromZod(parsed.error, "query", req.query ?? {});
           query = parsed.data;
         }
         const ans = await h({
@@ -291,6 +291,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
     scheduler.stop();
     cache.stop();
     await lastUsed.stop();
+    await scheduler.release().catch(() => undefined);
   });
 
   await app.ready();

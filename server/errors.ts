@@ -32,15 +32,72 @@ export function invalid(path: string, reason: string): ApiError {
   return new ApiError("INVALID_INPUT", `${path}: ${reason}`, { fields: [{ path, reason }] });
 }
 
-/** Turns zod issues into a 400 naming each field (`request_data.roles: must name at least one role`). */
-export function fromZod(err: ZodError, prefix: string): ApiError {
-  const fields: FieldError[] = err.issues.slice(0, 20).map((i) => {
-    const p = [prefix, ...i.path.map(String)].filter(Boolean).join(".");
-    let reason = i.message;
-    if (i.code === "invalid_type" && /received undefined/.test(i.message)) reason = "is required";
-    if (i.code === "unrecognized_keys") reason = `unknown field(s): ${(i as { keys: string[] }).keys.join(", ")}`;
-    return { path: p || "(body)", reason };
-  });
+type Issue = ZodError["issues"][number];
+
+/** The value at `path` inside `input` (undefined when any step is missing). */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const k of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+const depth = (issues: Issue[]) => Math.max(0, ...issues.map((i) => i.path.length));
+
+/**
+ * Replaces a union's generic "Invalid input" by what went wrong in the branch the input came
+ * closest to matching (one whose type it has, with the deepest issues), so that
+ * `{scope: {assets: {mode: "any"}}}` says the mode is wrong rather than that the scope is; a
+ * discriminated union names its discriminator's values, and a value of none of the union's types
+ * says which types would do.
+ */
+function flatten(issues: readonly Issue[], input: unknown, base: readonly PropertyKey[] = []): Array<{ path: PropertyKey[]; issue: Issue }> {
+  const out: Array<{ path: PropertyKey[]; issue: Issue }> = [];
+  for (const i of issues) {
+    const path = [...base, ...i.path];
+    if (i.code === "invalid_union") {
+      const u = i as Issue & { errors?: Issue[][]; options?: unknown[]; note?: string };
+      if (u.note === "No matching discriminator" && u.options?.length) {
+        out.push({ path, issue: { ...i, message: `must be one of: ${u.options.map(String).join(", ")}` } as Issue });
+        continue;
+      }
+      const branches = (u.errors ?? []).filter((b) => b.length > 0);
+      if (branches.length && branches.every((b) => b.every((x) => x.code === "invalid_type" && x.path.length === 0))) {
+        const expected = [...new Set(branches.flat().map((x) => (x as Issue & { expected?: string }).expected))].join(" or ");
+        out.push({ path, issue: { ...i, code: "invalid_type", message: `must be ${expected}` } as unknown as Issue });
+        continue;
+      }
+      if (branches.length) {
+        // A branch the input is not even the type of is the worst match.
+        const wrongType = (b: Issue[]) => (b.every((x) => x.code === "invalid_type" && x.path.length === 0) ? 1 : 0);
+        const best = [...branches].sort((a, b) => wrongType(a) - wrongType(b) || depth(b) - depth(a) || a.length - b.length)[0]!;
+        out.push(...flatten(best, input, path));
+        continue;
+      }
+    }
+    out.push({ path, issue: i });
+  }
+  return out;
+}
+
+/**
+ * Turns zod issues into a 400 naming each field (`request_data.roles: must name at least one role`).
+ * `input` is what was validated: a field absent from it is reported as "is required", whatever
+ * message its schema carries for a wrong type.
+ */
+export function fromZod(err: ZodError, prefix: string, input?: unknown): ApiError {
+  const fields: FieldError[] = flatten(err.issues, input)
+    .slice(0, 20)
+    .map(({ path, issue: i }) => {
+      const p = [prefix, ...path.map(String)].filter(Boolean).join(".");
+      let reason = i.message;
+      if (i.code === "invalid_type" && (/received undefined/.test(i.message) || (input !== undefined && path.length > 0 && valueAt(input, path) === undefined))) reason = "is required";
+      else if (i.code === "invalid_type" && / received NaN$/.test(i.message)) reason = "must be a number";
+      if (i.code === "unrecognized_keys") reason = `unknown field(s): ${(i as { keys: string[] }).keys.join(", ")}`;
+      return { path: p || "(body)", reason };
+    });
   const first = fields[0]!;
   const more = fields.length > 1 ? ` (and ${fields.length - 1} more)` : "";
   return new ApiError("INVALID_INPUT", `${first.path}: ${first.reason}${more}`, { fields });

@@ -30,7 +30,7 @@ export function pythonExample(o: { baseUrl: string; keyId: number; level: "stand
     }`;
   const imports = o.level === "advanced" ? "import hashlib\nimport json\nimport secrets\nimport string\nimport sys\nimport urllib.error\nimport urllib.request\nfrom datetime import datetime, timezone" : "import json\nimport sys\nimport urllib.error\nimport urllib.request";
   return `#!/usr/bin/env python3
-# keyplane: calling the API with ${o.level} key ${o.keyId}. Paste the key where it says ${KEY_PLACEHOLDER}.
+# keyplane: calling the API with ${o.level} key ${o.keyId}. Paste the key into API_KEY below.
 ${imports}
 
 API_KEY = "${KEY_PLACEHOLDER}"

@@ -15,7 +15,8 @@ function schema(s: z.ZodType, io: "input" | "output"): Record<string, unknown> {
 }
 
 const errorResponses = (r: RouteDef) => {
-  const body = { "application/json": { schema: schema(r.family === "public" ? PublicApiError : PlatformError, "output") } };
+  // The two error envelopes are defined once under components.schemas (the document stays small).
+  const body = { "application/json": { schema: { $ref: `#/components/schemas/${r.family === "public" ? "PublicApiError" : "PlatformError"}` } } };
   const out: Record<string, unknown> = {
     "400": { description: "Bad input: `err_msg` names the field and the reason.", content: body },
     "429": { description: "Too many failed authentications; see Retry-After.", content: body },
@@ -73,6 +74,10 @@ export function openApiDocument(): Record<string, unknown> {
     },
     servers: [{ url: "/" }],
     components: {
+      schemas: {
+        PublicApiError: schema(PublicApiError, "output"),
+        PlatformError: schema(PlatformError, "output"),
+      },
       securitySchemes: {
         keyId: { type: "apiKey", in: "header", name: "x-xdr-auth-id", description: "The key id." },
         standardKey: { type: "apiKey", in: "header", name: "Authorization", description: "Standard keys: the key itself." },

@@ -54,6 +54,11 @@ export class NotificationScheduler {
     this.timer = null;
   }
 
+  /** Gives the lease up (on shutdown), so that another replica, or this one restarted, takes over at once. */
+  async release(): Promise<void> {
+    await this.deps.store.releaseLease(LEASE, this.deps.replicaId);
+  }
+
   /** One pass: create due notices, deliver due webhooks, purge old nonces. Returns the notices created. */
   async tick(): Promise<NotificationRecord[]> {
     if (this.running) return [];

@@ -72,10 +72,22 @@ export const ApiKey = z
   .loose();
 export type ApiKey = z.infer<typeof ApiKey>;
 
+/** The most key ids one request may list, across all its `id in` filters (the store binds each as a parameter). */
+export const MAX_IDS = 10_000;
+/** The most values a string-list filter may carry. */
+const MAX_VALUES = 1000;
+const StringOrList = z.union([z.string().transform((s) => [s]), z.array(z.string()).max(MAX_VALUES, `must list at most ${MAX_VALUES} values`)]);
+
+const idCount = (filters: Array<{ field: string; value?: unknown }> | undefined) =>
+  (filters ?? []).reduce((n, f) => n + (f.field === "id" && Array.isArray(f.value) ? f.value.length : 0), 0);
+const atMostIds = (r: { filters?: Array<{ field: string; value?: unknown }> }, ctx: z.RefinementCtx) => {
+  if (idCount(r.filters) > MAX_IDS) ctx.addIssue({ code: "custom", path: ["filters"], message: `must list at most ${MAX_IDS} key ids in all` });
+};
+
 const IdIn = z.object({
   field: z.literal("id"),
   operator: z.literal("in", { error: "operator for `id` must be `in`" }),
-  value: z.array(NumericId, { error: "must be a list of key ids" }).max(10_000, "must list at most 10000 ids"),
+  value: z.array(NumericId, { error: "must be a list of key ids" }).max(MAX_IDS, `must list at most ${MAX_IDS} ids`),
 });
 
 /** Filters of `get_api_keys`: the reference's `id in`, `expiration gte/lte`, `roles contains`, and ours. */
@@ -96,12 +108,12 @@ export const KeyFilter = z.discriminatedUnion(
     z.object({
       field: z.literal("roles"),
       operator: z.literal("contains", { error: "operator for `roles` must be `contains`" }),
-      value: z.union([z.string().transform((s) => [s]), z.array(z.string())]),
+      value: StringOrList,
     }),
     z.object({
       field: z.literal("security_level"),
       operator: z.enum(["in", "eq"], { error: "operator for `security_level` must be `in` or `eq`" }),
-      value: z.union([z.string().transform((s) => [s]), z.array(z.string())]).pipe(z.array(SecurityLevel)),
+      value: StringOrList.pipe(z.array(SecurityLevel)),
     }),
     z.object({
       field: z.literal("comment"),
@@ -111,12 +123,12 @@ export const KeyFilter = z.discriminatedUnion(
     z.object({
       field: z.literal("created_by"),
       operator: z.enum(["in", "eq"], { error: "operator for `created_by` must be `in` or `eq`" }),
-      value: z.union([z.string().transform((s) => [s]), z.array(z.string())]),
+      value: StringOrList,
     }),
     z.object({
       field: z.literal("status"),
       operator: z.enum(["in", "eq"], { error: "operator for `status` must be `in` or `eq`" }),
-      value: z.union([z.string().transform((s) => [s]), z.array(z.string())]).pipe(z.array(KeyStatus)),
+      value: StringOrList.pipe(z.array(KeyStatus)),
     }),
   ],
   {
@@ -132,9 +144,9 @@ export const KEY_SORT_FIELDS = ["id", "creation_time", "expiration", "security_l
 
 /** `POST /public_api/v1/api_keys/get_api_keys` request_data. */
 export const ListKeysRequest = Paging.extend({
-  filters: z.array(KeyFilter).max(50, "must have at most 50 filters").optional().describe("AND-combined."),
+  filters: z.array(KeyFilter).max(50, "must have at most 50 filters").optional().describe(`AND-combined; at most ${MAX_IDS} key ids in all.`),
   sort: sortOf([...KEY_SORT_FIELDS]).optional(),
-});
+}).superRefine(atMostIds);
 export type ListKeysRequest = z.input<typeof ListKeysRequest>;
 
 /** Lower-cases the reply keys real tenants send in upper case, and reads numeric-string counts. */
@@ -164,11 +176,15 @@ export const ListKeysReply = replyEnvelope(
 );
 
 /** `POST /public_api/v1/api_keys/delete` (and `revoke`) request_data: only `id in`. */
-export const DeleteKeysRequest = z.object({
-  filters: z
-    .array(IdIn, { error: "must be a list of filters; only `{field: \"id\", operator: \"in\", value: [...]}` is supported" })
-    .min(1, "must have the `id in` filter"),
-});
+export const DeleteKeysRequest = z
+  .object({
+    filters: z
+      .array(IdIn, { error: "must be a list of filters; only `{field: \"id\", operator: \"in\", value: [...]}` is supported" })
+      .min(1, "must have the `id in` filter")
+      .max(50, "must have at most 50 filters")
+      .describe(`OR-combined; at most ${MAX_IDS} key ids in all.`),
+  })
+  .superRefine(atMostIds);
 export type DeleteKeysRequest = z.input<typeof DeleteKeysRequest>;
 
 export const UpdateCountReply = replyEnvelope(z.object({ update_count: z.coerce.number().int() }));

@@ -6,7 +6,7 @@ const StringIn = (field: string) =>
   z.object({
     field: z.literal(field),
     operator: z.literal("in", { error: `operator for \`${field}\` must be \`in\`` }),
-    value: z.union([z.string().transform((s) => [s]), z.array(z.string())]),
+    value: z.union([z.string().transform((s) => [s]), z.array(z.string()).max(1000, "must list at most 1000 values")]),
   });
 
 export const AuditFilter = z.discriminatedUnion("field", [

@@ -102,7 +102,7 @@ export const PermissionConfigReply = dataEnvelope(
 
 /** `POST /public_api/v1/rbac/get_roles` request_data. */
 export const GetRolesRequest = z.object({
-  role_names: z.array(z.string().min(1)).min(1, "must name at least one role"),
+  role_names: z.array(z.string().min(1)).min(1, "must name at least one role").max(1000, "must name at most 1000 roles"),
 });
 export const LegacyRole = z
   .object({

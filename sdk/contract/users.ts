@@ -41,7 +41,7 @@ export const CreateUserRequest = z.object({
   user_last_name: Name.nullish(),
   phone_number: z.string().trim().max(64).nullish(),
   role_id: z.string().nullish().describe("Direct role, by id or display name."),
-  user_groups: z.array(z.string()).optional().describe("Group ids to join."),
+  user_groups: z.array(z.string()).max(1000, "must list at most 1000 groups").optional().describe("Group ids to join."),
 });
 export type CreateUserRequest = z.input<typeof CreateUserRequest>;
 
@@ -53,7 +53,7 @@ export const PatchUserRequest = z.object({
   role_id: z.string().nullish(),
   status: z.enum(["Active", "Inactive"]).optional(),
   is_hidden: z.boolean().optional(),
-  user_groups: z.array(z.string()).optional().describe("The complete list of group ids the user belongs to."),
+  user_groups: z.array(z.string()).max(1000, "must list at most 1000 groups").optional().describe("The complete list of group ids the user belongs to."),
 });
 export type PatchUserRequest = z.input<typeof PatchUserRequest>;
 
@@ -117,7 +117,7 @@ export const LegacyUser = z
 export const GetUsersReply = replyEnvelope(z.array(LegacyUser));
 
 /** Legacy `rbac/get_user_group`. */
-export const GetUserGroupRequest = z.object({ group_names: z.array(z.string().min(1)).min(1, "must name at least one group") });
+export const GetUserGroupRequest = z.object({ group_names: z.array(z.string().min(1)).min(1, "must name at least one group").max(1000, "must name at most 1000 groups") });
 export const LegacyGroup = z
   .object({
     group_name: z.string(),
@@ -133,7 +133,7 @@ export const GetUserGroupReply = replyEnvelope(z.array(LegacyGroup));
 
 /** Legacy `rbac/set_user_role`: `role_name: ""` removes the users' direct role. */
 export const SetUserRoleRequest = z.object({
-  user_emails: z.array(Email).min(1, "must name at least one user"),
+  user_emails: z.array(Email).min(1, "must name at least one user").max(10_000, "must name at most 10000 users"),
   role_name: z.string(),
 });
 /** The reference sends this count as a string. */

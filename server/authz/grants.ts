@@ -14,16 +14,22 @@ export async function resolveRoles(c: Ctx, refs: string[], field: string): Promi
   const out: RoleRecord[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < refs.length; i++) {
-    const r = await c.svc.store.findRole(refs[i]!);
-    if (!r) {
-      throw new ApiError("UNKNOWN_ROLE", `${field}.${i}: unknown role '${refs[i]}' (GET /platform/iam/v1/role lists the roles)`, {
-        fields: [{ path: `${field}.${i}`, reason: `unknown role '${refs[i]}'` }],
-      });
-    }
+    const r = await resolveRole(c, refs[i]!, `${field}.${i}`);
     if (!seen.has(r.roleId)) out.push(r);
     seen.add(r.roleId);
   }
   return out;
+}
+
+/** Resolves one role reference (a display name or an id) given in `field`; unknown is a 400 naming the field. */
+export async function resolveRole(c: Ctx, ref: string, field: string): Promise<RoleRecord> {
+  const r = await c.svc.store.findRole(ref);
+  if (!r) {
+    throw new ApiError("UNKNOWN_ROLE", `${field}: unknown role '${ref}' (GET /platform/iam/v1/role lists the roles)`, {
+      fields: [{ path: field, reason: `unknown role '${ref}'` }],
+    });
+  }
+  return r;
 }
 
 /** Refuses when `granted` exceeds what the caller holds (403 PRIVILEGE_ESCALATION, naming the components). */
@@ -37,6 +43,17 @@ export function assertWithinCeiling(c: Ctx, granted: ComponentPermissions, what:
 
 export function assertCanGrantRoles(c: Ctx, roles: RoleRecord[], what: string): void {
   assertWithinCeiling(c, unionPermissions(roles), what);
+}
+
+/**
+ * Refuses when making someone a member of `groupIds` would give them more than the caller holds:
+ * members get the roles of their groups and of every group those are nested in.
+ */
+export async function assertCanGrantGroups(c: Ctx, groupIds: string[], what: string): Promise<void> {
+  if (groupIds.length === 0) return;
+  const roleIds = new Set<string>();
+  for (const g of await c.svc.store.groupsWithParents(groupIds)) for (const r of await c.svc.store.roleIdsOf("user-group", g)) roleIds.add(r);
+  assertWithinCeiling(c, (await c.svc.cache.permissionsOf([...roleIds])).permissions, what);
 }
 
 const DAY = 86_400_000;

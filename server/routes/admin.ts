@@ -84,8 +84,15 @@ export const adminHandlers: Handlers = {
   "notifications.patch": async (c) => {
     const id = Number(c.params.id);
     if (!Number.isSafeInteger(id) || id <= 0) throw invalid("id", "must be a positive integer");
-    const n = await c.svc.store.setNotificationRead(id, (c.body as { read: boolean }).read);
+    const read = (c.body as { read: boolean }).read;
+    const n = await c.svc.store.setNotificationRead(id, read);
     if (!n) throw new ApiError("NOT_FOUND", `notification ${id} does not exist`);
+    await c.svc.audit.record(c.req, c.principal, {
+      entity: "NOTIFICATION",
+      subtype: read ? "read" : "unread",
+      description: `Marked notification ${id} ${read ? "read" : "unread"}`,
+      objectId: id,
+    });
     return data(notificationToWire(n));
   },
   "audit.managementLogs": auditLogs,

@@ -1,7 +1,7 @@
 /** Role bindings (extension): bind a role to a user, a group or an API key, as its own object. */
 import type { CreateBindingRequest, PrincipalType } from "../../sdk/contract";
 import { data, type Ctx, type Handlers } from "../app";
-import { assertCanGrantRoles, resolveRoles } from "../authz/grants";
+import { assertCanGrantRoles, resolveRole } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import { UniqueViolation, type BindingRecord } from "../store/store";
 
@@ -25,22 +25,22 @@ async function create(c: Ctx) {
   if (!(await store.principalExists(b.principal_type, principalId))) {
     throw invalid("request_data.principal_id", `no ${b.principal_type} with id '${principalId}'`);
   }
-  const [role] = await resolveRoles(c, [b.role], "request_data.role");
-  assertCanGrantRoles(c, [role!], `role '${role!.prettyName}'`);
+  const role = await resolveRole(c, b.role, "request_data.role");
+  assertCanGrantRoles(c, [role], `role '${role.prettyName}'`);
   const bindingId = c.svc.newId("rb-");
   try {
     await store.createBinding({
       bindingId,
       principalType: b.principal_type,
       principalId,
-      roleId: role!.roleId,
+      roleId: role.roleId,
       owner: "binding",
       createdBy: c.principal.displayName,
       createdTs: c.now,
     });
   } catch (e) {
     if (e instanceof UniqueViolation) {
-      throw new ApiError("CONFLICT", `${b.principal_type} ${principalId} already holds role '${role!.prettyName}' through a role binding`);
+      throw new ApiError("CONFLICT", `${b.principal_type} ${principalId} already holds role '${role.prettyName}' through a role binding`);
     }
     throw e;
   }
@@ -48,9 +48,9 @@ async function create(c: Ctx) {
   await c.svc.audit.record(c.req, c.principal, {
     entity: "ROLE_BINDING",
     subtype: "create",
-    description: `Bound role '${role!.prettyName}' to ${b.principal_type} ${principalId}`,
+    description: `Bound role '${role.prettyName}' to ${b.principal_type} ${principalId}`,
     objectId: bindingId,
-    additional: { principal_type: b.principal_type, principal_id: principalId, role_id: role!.roleId },
+    additional: { principal_type: b.principal_type, principal_id: principalId, role_id: role.roleId },
   });
   return data(bindingToWire((await store.getBinding(bindingId))!), { status: 201 });
 }
@@ -84,8 +84,10 @@ export const bindingHandlers: Handlers = {
   "bindings.list": async (c) => {
     const q = c.query as { search_from?: number; search_to?: number; principal_type?: PrincipalType; principal_id?: string; role_id?: string };
     const from = q.search_from ?? 0;
+    // Users are stored by lower-cased email (as create does), so the filter is too.
+    const principalId = q.principal_type === "user" ? q.principal_id?.toLowerCase() : q.principal_id;
     const page = await c.svc.store.listBindings(
-      { principalType: q.principal_type, principalId: q.principal_id, roleId: q.role_id },
+      { principalType: q.principal_type, principalId, roleId: q.role_id },
       from,
       Math.max(0, Math.min(1000, (q.search_to ?? from + 100) - from)),
     );

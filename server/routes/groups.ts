@@ -1,7 +1,7 @@
 /** User groups (`/platform/iam/v1/user-group`) and the legacy `rbac/get_user_group`. */
 import type { CreateGroupRequest, PatchGroupRequest } from "../../sdk/contract";
 import { data, reply, type Ctx, type Handlers } from "../app";
-import { assertCanGrantRoles, resolveRoles } from "../authz/grants";
+import { assertCanGrantGroups, assertCanGrantRoles, resolveRole } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import type { Store } from "../store/store";
 
@@ -27,9 +27,9 @@ export function groupToWire(g: GroupRow) {
 async function groupRole(c: Ctx, ref: string | null | undefined): Promise<string | null | undefined> {
   if (ref === undefined) return undefined;
   if (ref === null || ref === "") return null;
-  const [role] = await resolveRoles(c, [ref], "request_data.role_id");
-  assertCanGrantRoles(c, [role!], `role '${role!.prettyName}'`);
-  return role!.roleId;
+  const role = await resolveRole(c, ref, "request_data.role_id");
+  assertCanGrantRoles(c, [role], `role '${role.prettyName}'`);
+  return role.roleId;
 }
 
 async function checkMembers(c: Ctx, groupId: string | null, users: string[] | undefined, nested: string[] | undefined) {
@@ -91,6 +91,9 @@ async function patch(c: Ctx) {
   const users = b.users ? [...new Set(b.users)] : undefined;
   const nested = b.nested_group_ids ? [...new Set(b.nested_group_ids)] : undefined;
   await checkMembers(c, id, users, nested);
+  // New members (users, or the members of newly nested groups) get this group's roles and its parents'.
+  const current = new Set([...g.users, ...g.nestedGroups.map((n) => n.groupId)]);
+  if ([...(users ?? []), ...(nested ?? [])].some((m) => !current.has(m))) await assertCanGrantGroups(c, [id], `adding members to user group ${id}`);
   await store.patchGroup(id, {
     groupName: b.group_name || undefined,
     description: b.description === undefined ? undefined : b.description || null,

@@ -3,7 +3,7 @@ import { COMPONENTS, namesFromPermissions, permissionsFromNames, type ComponentP
 import { data, reply, type Ctx, type Handlers } from "../app";
 import { assertWithinCeiling } from "../authz/grants";
 import { canonicalPermissions, unionPermissions } from "../authz/roles";
-import { ApiError } from "../errors";
+import { ApiError, invalid } from "../errors";
 import type { RoleRecord } from "../store/store";
 
 export function roleToWire(r: RoleRecord) {
@@ -76,14 +76,14 @@ async function update(c: Ctx) {
   const { store } = c.svc;
   const r = await findRoleOr404(c, c.params.role_id!);
   if (!r.isCustom) throw new ApiError("READ_ONLY", `role '${r.prettyName}' is predefined and cannot be changed; create a custom role instead`);
+  // Editing any part of a role (lowering it included) needs the caller to hold what the role
+  // grants now, and what it will grant after the edit.
+  assertWithinCeiling(c, r.components, `role '${r.prettyName}'`);
   let components: ComponentPermissions | undefined;
   if (b.components !== undefined || b.component_permissions !== undefined) {
     components = permissionsOf(b);
-    if (Object.keys(components).length === 0) throw new ApiError("INVALID_INPUT", "request_data.components: a role must grant at least one permission");
+    if (Object.keys(components).length === 0) throw invalid("request_data.components", "a role must grant at least one permission");
     assertWithinCeiling(c, components, `role '${r.prettyName}'`);
-  } else {
-    // Editing any part of a role still needs its holder to hold what the role grants.
-    assertWithinCeiling(c, r.components, `role '${r.prettyName}'`);
   }
   if (b.pretty_name !== undefined && b.pretty_name.toLowerCase() !== r.prettyName.toLowerCase()) {
     const clash = await store.findRole(b.pretty_name);

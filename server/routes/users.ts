@@ -1,7 +1,7 @@
 /** Users (`/platform/iam/v1/user`) and the legacy `rbac/get_users` and `rbac/set_user_role`. */
 import type { CreateUserRequest, PatchUserRequest } from "../../sdk/contract";
 import { data, reply, type Ctx, type Handlers } from "../app";
-import { assertCanGrantGroups, assertCanGrantRoles, resolveRoles } from "../authz/grants";
+import { assertCanGrantGroups, assertCanGrantRoles, resolveRole } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import type { Store } from "../store/store";
 
@@ -27,10 +27,10 @@ export function userToWire(u: UserRow) {
 async function directRole(c: Ctx, ref: string | null | undefined, field: string): Promise<string | null | undefined> {
   if (ref === undefined) return undefined;
   if (ref === null || ref === "") return null;
-  const [role] = await resolveRoles(c, [ref], field.replace(/\.\d+$/, ""));
-  if (role!.roleId === "account_admin") throw invalid(field, "Can not update users to Account Admin role.");
-  assertCanGrantRoles(c, [role!], `role '${role!.prettyName}'`);
-  return role!.roleId;
+  const role = await resolveRole(c, ref, field);
+  if (role.roleId === "account_admin") throw invalid(field, "Can not update users to Account Admin role.");
+  assertCanGrantRoles(c, [role], `role '${role.prettyName}'`);
+  return role.roleId;
 }
 
 async function checkGroups(c: Ctx, ids: string[], field: string): Promise<void> {

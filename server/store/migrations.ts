@@ -203,7 +203,16 @@ export async function migrate(driver: Driver): Promise<number[]> {
       if (done.has(m.version)) continue;
       if (driver.dialect === "sqlite") {
         // DDL and its bookkeeping row commit together.
-        await d.exec(`BEGIN IMMEDIATE;\n${m.sql("sqlite")}\nINSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.name}', ${Date.now()});\nCOMMIT;`);
+        try {
+          await d.exec(`BEGIN IMMEDIATE;\n${m.sql("sqlite")}\nINSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.name}', ${Date.now()});\nCOMMIT;`);
+        } catch (e) {
+          // Another connection (a second process starting on the same file) may have applied it
+          // between our check and our write lock: then there is nothing left to do.
+          await d.exec("ROLLBACK").catch(() => undefined);
+          const now = await d.get("SELECT 1 AS x FROM schema_migrations WHERE version = ?", [m.version]);
+          if (!now) throw e;
+          continue;
+        }
       } else {
         await d.exec(`BEGIN;\n${m.sql("postgres")}\nINSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.name}', ${Date.now()});\nCOMMIT;`);
       }

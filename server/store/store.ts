@@ -189,7 +189,8 @@ const AUDIT_SORT_COLUMNS: Record<string, string> = {
   "sub-type": "subtype",
   result: "result",
   timestamp: "ts",
-  email: "owner_email",
+  // Keys have no email: their display name ("Public API - 12") stands in for it.
+  email: "COALESCE(owner_email, owner_name)",
 };
 
 type Row = Record<string, unknown>;
@@ -1131,6 +1132,11 @@ export class Store {
   /** The groups a user belongs to, directly or through nesting (a member of a nested group belongs to its parent). */
   async groupIdsOfUser(email: string): Promise<string[]> {
     const direct = (await this.driver.all<Row>("SELECT group_id FROM group_members WHERE email = ?", [email])).map((r) => String(r.group_id));
+    return this.groupsWithParents(direct);
+  }
+
+  /** The given groups and every group they are nested in, transitively (their members belong to all of them). */
+  async groupsWithParents(direct: string[]): Promise<string[]> {
     const edges = await this.driver.all<Row>("SELECT group_id, child_group_id FROM group_nesting");
     const parents = new Map<string, string[]>();
     for (const e of edges) {
@@ -1418,7 +1424,7 @@ export class Store {
   async listAudit(q: { filters: AuditFilter[]; sort?: { field: string; keyword: "asc" | "desc" }; offset: number; limit: number }): Promise<Page<AuditRecord>> {
     const where: string[] = [];
     const params: Param[] = [];
-    const col: Record<string, string> = { email: "owner_email", type: "entity", sub_type: "subtype", result: "result" };
+    const col: Record<string, string> = { email: AUDIT_SORT_COLUMNS.email!, type: "entity", sub_type: "subtype", result: "result" };
     for (const f of q.filters) {
       if (f.field === "timestamp") {
         where.push(f.operator === "gte" ? "ts >= ?" : "ts <= ?");

@@ -1,0 +1,91 @@
+/**
+ * Two servers on one PostgreSQL database behave as one service: a nonce used on one is refused
+ * on the other, a revocation on one is honoured by the other within a second (its cache polls
+ * the revision counter), and a binding made on one is effective on the other. The test polls
+ * for propagation; it never sleeps longer than that needs.
+ */
+import * as assert from "node:assert/strict";
+import { startTestServer, type TestServer } from "../helpers/server";
+import { assertError, ok, pollUntil, raw, rd, signed } from "./support";
+
+const VALIDATE = "/public_api/v1/api_keys/validate";
+
+describe("two servers on one PostgreSQL database", () => {
+  let a: TestServer;
+  let b: TestServer;
+  before(async () => {
+    a = await startTestServer({ db: "postgres" });
+    b = await startTestServer({ dbUrl: a.dbUrl, keyring: a.keyring });
+    assert.equal(b.running.bootstrap.created, false, "only the first replica bootstraps");
+    b.admin = a.admin;
+  });
+  after(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  it("authenticates a key minted on one replica on the other", async () => {
+    const k = await a.createKey({ level: "advanced" });
+    assert.equal((await b.call("POST", VALIDATE, rd(), { as: k })).status, 200);
+  });
+
+  it("refuses on one replica a nonce used on the other", async () => {
+    const k = await a.createKey({ level: "advanced" });
+    const h = signed(k, Date.now());
+    assert.equal((await a.call("POST", VALIDATE, rd(), { as: null, headers: h })).status, 200);
+    const replay = await b.call("POST", VALIDATE, rd(), { as: null, headers: h });
+    assert.equal(replay.status, 401);
+    // Through verify as well: the nonce table is the database's.
+    const v = ok(await b.call("POST", "/public_api/v1/auth/verify", rd({ headers: h }), { as: a.admin })).reply;
+    assert.equal(v.reason, "REPLAYED");
+  });
+
+  it("accepts the same Advanced request on only one replica when both get it at once", async () => {
+    const k = await a.createKey({ level: "advanced" });
+    const h = signed(k, Date.now());
+    const results = await Promise.all([a, b, a, b].map((s) => s.call("POST", VALIDATE, rd(), { as: null, headers: h })));
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 401, 401, 401]);
+  });
+
+  for (const how of ["revoked", "deleted"] as const) {
+    it(`refuses on the other replica within 1 s a key ${how} on one`, async () => {
+      const k = await a.createKey();
+      // Warm the other replica's cache with the key.
+      assert.equal((await b.call("POST", VALIDATE, rd(), { as: k })).status, 200);
+      assert.equal((await b.call("POST", VALIDATE, rd(), { as: k })).status, 200);
+      const path = how === "revoked" ? "/public_api/v1/api_keys/revoke" : "/public_api/v1/api_keys/delete";
+      ok(await a.call("POST", path, rd({ filters: [{ field: "id", operator: "in", value: [k.id] }] })));
+      assert.equal((await a.call("POST", VALIDATE, rd(), { as: k })).status, 401, "at once on the replica that wrote");
+      const ms = await pollUntil(async () => (await b.call("POST", VALIDATE, rd(), { as: null, headers: raw(k) })).status === 401, 1000, 20);
+      assert.ok(ms < 1000, `took ${ms} ms`);
+    });
+  }
+
+  it("makes a binding created on one replica effective on the other", async () => {
+    const k = await a.createKey({ roles: ["Viewer"] });
+    assertError("/platform/iam", await b.call("GET", "/platform/iam/v1/settings", undefined, { as: k }), 403, "FORBIDDEN");
+    const binding = ok(await a.call("POST", "/platform/iam/v1/role-binding", rd({ principal_type: "api-key", principal_id: String(k.id), role: "Security Admin" })), 201).data;
+    const ms = await pollUntil(async () => (await b.call("GET", "/platform/iam/v1/settings", undefined, { as: k })).status === 200, 1000, 20);
+    assert.ok(ms < 1000, `took ${ms} ms`);
+    // And its removal on the other replica is honoured back on the first.
+    ok(await b.call("DELETE", `/platform/iam/v1/role-binding/${binding.binding_id}`, undefined, { as: a.admin }));
+    await pollUntil(async () => (await a.call("GET", "/platform/iam/v1/settings", undefined, { as: k })).status === 403, 1000, 20);
+  });
+
+  it("applies settings changed on one replica on the other (the replay window)", async () => {
+    const k = await a.createKey({ level: "advanced" });
+    ok(await a.call("PUT", "/platform/iam/v1/settings", rd({ replay_window_ms: 10_000 })));
+    try {
+      await pollUntil(async () => (await b.call("POST", VALIDATE, rd(), { as: null, headers: signed(k, Date.now() - 60_000) })).status === 401, 1000, 20);
+    } finally {
+      ok(await a.call("PUT", "/platform/iam/v1/settings", rd({ replay_window_ms: 300_000 })));
+    }
+  });
+
+  it("shares one Idempotency-Key record", async () => {
+    const body = rd({ roles: ["Viewer"], security_level: "standard", comment: "replicas" });
+    const h = { "idempotency-key": "replicated" };
+    const [x, y] = await Promise.all([a.call("POST", "/public_api/v1/api_keys/generate", body, { headers: h }), b.call("POST", "/public_api/v1/api_keys/generate", body, { headers: h, as: a.admin })]);
+    assert.deepEqual(ok(x).reply, ok(y).reply);
+  });
+});

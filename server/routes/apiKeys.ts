@@ -257,4 +257,7 @@ export const apiKeyHandlers: Handlers = {
   "apiKeys.revoke": revoke,
   "apiKeys.examples": examples,
   "apiKeys.validate": async () => ({ body: true }),
+  "apiKeys.validateGet": async () => ({ body: true }),
+  "apiKeys.validateBare": async () => ({ body: true }),
+  "apiKeys.validateBarePost": async () => ({ body: true }),
 };

@@ -13,7 +13,7 @@ const LOGS = "/public_api/v1/audits/management_logs";
 const T0 = Date.UTC(2026, 3, 1);
 
 /** POST routes that only read (or check a key): they change nothing, so there is nothing to record. */
-const READ_ONLY_POSTS = new Set(["apiKeys.list", "apiKeys.examples", "apiKeys.validate", "auth.verify", "rbac.getRoles", "rbac.getUsers", "rbac.getUserGroup", "audit.managementLogs"]);
+const READ_ONLY_POSTS = new Set(["apiKeys.list", "apiKeys.examples", "apiKeys.validate", "apiKeys.validateBarePost", "auth.verify", "rbac.getRoles", "rbac.getUsers", "rbac.getUserGroup", "audit.managementLogs"]);
 
 const AUDIT_FIELDS = [
   "AUDIT_ID",

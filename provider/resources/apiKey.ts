@@ -13,10 +13,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { authHeaders, canonicalScope, MAX_COMMENT, scopeFromRead, ScopeAreasWrite, type ApiKey as WireKey, type CanonicalScope } from "../../sdk/contract";
+import { KeyplaneApiError, KeyplaneConnectError, KeyplaneTimeoutError } from "../../sdk/errors";
 import type { KeyScopeInput } from "../api";
 import { defined, failuresFrom, iso, isUnknown, sameSet, stable, withoutEngineKeys, type CheckFailure, type ProviderDeps } from "../common";
 import { humanDuration, parseDuration, parseInstant } from "../durations";
 import { providerShell } from "../shell";
+
+/** Retries of verifyAfterCreate's `auth/verify` after a transient failure, each freshly signed. */
+const VERIFY_RETRIES = 6;
 
 /** What `key` holds for an adopted key, whose value keyplane never saw. */
 export const ADOPTED_KEY_VALUE = "(adopted: keyplane never saw this key's value; rotate it to get a new one)";
@@ -82,6 +86,13 @@ export const ApiKeyInputs = z
         if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: "custom", path: ["scope", ...i.path.map((p) => p as string | number)], message: i.message });
       } else {
         ctx.addIssue({ code: "custom", path: ["scope"], message: "must be a ScopeDefinition's scopeId or scope areas" });
+      }
+    }
+    if (v.rotateBefore !== undefined && v.expiresIn !== undefined && !isUnknown(v.rotateBefore) && !isUnknown(v.expiresIn)) {
+      const w = parseDuration(v.rotateBefore);
+      const life = parseDuration(v.expiresIn);
+      if (w !== undefined && life !== undefined && w >= life) {
+        ctx.addIssue({ code: "custom", path: ["rotateBefore"], message: `must be shorter than expiresIn (${v.expiresIn}), or every run would rotate the key` });
       }
     }
     if (v.rotateBefore !== undefined && v.expiration === undefined && v.expiresIn === undefined) {
@@ -201,11 +212,29 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
     }) as ApiKeyState;
   }
 
+  /**
+   * `auth/verify` is never retried by the SDK (it cannot re-sign forwarded headers, and a repeat
+   * of an Advanced request is a replay). Here the headers are made afresh for every attempt, so a
+   * transient failure (connection lost or reset, time-out, 429/502/503/504) is retried: without
+   * this, one blip on this single call failed the whole create and threw the new key away.
+   */
+  async function verifyFresh<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let i = 0; ; i++) {
+      try {
+        return await attempt();
+      } catch (e) {
+        const transient = e instanceof KeyplaneConnectError || e instanceof KeyplaneTimeoutError || (e instanceof KeyplaneApiError && [429, 502, 503, 504].includes(e.status));
+        if (!transient || i >= VERIFY_RETRIES) throw e;
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(4000, 250 * 2 ** i)));
+      }
+    }
+  }
+
   /** verifyAfterCreate: the key must authenticate and hold exactly the roles and scope asked for. */
   async function verifyNewKey(id: number, key: string, news: News): Promise<void> {
     const api = deps.api();
     const cred = { apiKeyId: id, apiKey: key, securityLevel: news.securityLevel };
-    const res = await api.verify(authHeaders(cred, deps.now));
+    const res = await verifyFresh(() => api.verify(authHeaders(cred, deps.now)));
     const k = await api.getKey(id);
     if (!k) throw new Error(`API key ${id} is gone right after it was generated`);
     let roles: string[];

@@ -16,6 +16,8 @@ export interface ProviderApi {
   editKey(id: number, e: { roles?: string[]; comment?: string | null; expiration?: number | null }): Promise<void>;
   /** Deletes a key; false when it was already gone. */
   deleteKey(id: number): Promise<boolean>;
+  /** Ends a key's life at `until` (its overlap); the server deletes it then. "gone" when it did not exist. */
+  retireKey(id: number, until: number): Promise<{ status: "retiring" | "deleted" | "gone"; expiration: number | null }>;
   getScope(entityType: "user" | "user-group" | "api-key", id: string): Promise<EntityScope | null>;
   setScope(entityType: "user" | "user-group" | "api-key", id: string, scope: KeyScopeInput | null): Promise<void>;
   /** Verify another key's headers; "forbidden" when this credential may not call verify. */
@@ -28,11 +30,13 @@ export interface ProviderApi {
   createScopeDefinition(d: { name: string; description?: string | null; areas: ScopeAreasWrite }): Promise<ScopeDefinition>;
   getScopeDefinition(id: string): Promise<ScopeDefinition | null>;
   updateScopeDefinition(id: string, d: { name?: string; description?: string | null; areas?: ScopeAreasWrite }): Promise<ScopeDefinition>;
-  deleteScopeDefinition(id: string): Promise<boolean>;
+  /** Deletes a scope definition; "retired" when only retiring keys still use it (it goes when they do). */
+  deleteScopeDefinition(id: string): Promise<"deleted" | "retired" | "gone">;
   createRole(r: { name: string; description?: string | null; components: Record<string, string> }): Promise<Role>;
   getRole(id: string): Promise<Role | null>;
   updateRole(id: string, r: { name?: string; description?: string | null; components?: Record<string, string> }): Promise<Role>;
-  deleteRole(id: string): Promise<boolean>;
+  /** Deletes a custom role; "retired" when only retiring keys still hold it (it goes when they do). */
+  deleteRole(id: string): Promise<"deleted" | "retired" | "gone">;
 }
 
 const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
@@ -68,6 +72,15 @@ export function sdkApi(client: KeyplaneClient): ProviderApi {
       await client.apiKeys.edit(id, e);
     },
     deleteKey: async (id) => (await client.apiKeys.delete([id])) > 0,
+    retireKey: async (id, until) => {
+      try {
+        const r = await client.apiKeys.retire(id, until);
+        return { status: r.status, expiration: r.expiration };
+      } catch (e) {
+        if (e instanceof NotFoundError) return { status: "gone", expiration: null };
+        throw e;
+      }
+    },
     getScope: (t, id) => orNull(client.scopes.get(t, id)),
     setScope: async (t, id, s) => {
       if (s === null) await client.scopes.clear(t, id);
@@ -99,7 +112,14 @@ export function sdkApi(client: KeyplaneClient): ProviderApi {
     },
     getScopeDefinition: (id) => orNull(client.scopes.getDefinition(id)),
     updateScopeDefinition: (id, d) => client.scopes.updateDefinition(id, d),
-    deleteScopeDefinition: (id) => gone(client.scopes.deleteDefinition(id)),
+    deleteScopeDefinition: async (id) => {
+      try {
+        return (await client.scopes.deleteDefinition(id, { whenUnused: true })).retired ? "retired" : "deleted";
+      } catch (e) {
+        if (e instanceof NotFoundError) return "gone";
+        throw e;
+      }
+    },
     createRole: async (r) => {
       const created = await client.roles.create(r as never);
       if (!created.role_id) throw new Error(`the server did not say which role it created for '${r.name}'`);
@@ -110,6 +130,13 @@ export function sdkApi(client: KeyplaneClient): ProviderApi {
       await client.roles.update(id, r as never);
       return client.roles.get(id);
     },
-    deleteRole: (id) => gone(client.roles.delete(id)),
+    deleteRole: async (id) => {
+      try {
+        return (await client.roles.delete(id, { whenUnused: true })).retired ? "retired" : "deleted";
+      } catch (e) {
+        if (e instanceof NotFoundError) return "gone";
+        throw e;
+      }
+    },
   };
 }

@@ -54,6 +54,7 @@ export const RETRY_POLICY: Record<RouteId, RetryPolicy> = {
   "apiKeys.list": "repeatable",
   "apiKeys.delete": "repeatable",
   "apiKeys.revoke": "repeatable",
+  "apiKeys.retire": "repeatable",
   "apiKeys.examples": "repeatable",
   "apiKeys.validate": "repeatable",
   "apiKeys.validateGet": "repeatable",

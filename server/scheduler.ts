@@ -89,6 +89,29 @@ export class NotificationScheduler {
       }
       await this.deliver(now, settings.notification_webhook);
       await store.purgeNonces(now - 2 * settings.replay_window_ms);
+      // Keys whose overlap ended, and the retired roles and scope definitions they kept alive.
+      const purged = await store.purgeRetired(now);
+      if (purged.keys || purged.roles || purged.scopes) {
+        this.deps.cache.invalidate();
+        await store.insertAudit({
+          ts: now,
+          actorKeyId: null,
+          ownerName: "system",
+          ownerEmail: null,
+          entity: "API_KEY",
+          subtype: "delete",
+          result: "SUCCESS",
+          reason: "overlap ended",
+          description: `Deleted ${purged.keys} retiring key(s) whose overlap ended${purged.keyIds.length ? ` (${purged.keyIds.join(", ")})` : ""}, ${purged.roles} retired role(s), ${purged.scopes} retired scope definition(s)`,
+          objectId: purged.keyIds.length === 1 ? String(purged.keyIds[0]) : null,
+          assetNames: null,
+          sourceIp: null,
+          userAgent: null,
+          userRoles: [],
+          additional: { key_ids: purged.keyIds, roles: purged.roles, scope_definitions: purged.scopes },
+          severity: "SEV_020_LOW",
+        });
+      }
       await store.purgeIdempotency(now - DAY);
       return created;
     } finally {

@@ -33,6 +33,7 @@ for (const team of teams) {
     comment: `${team.name} CI`,
     expiresIn: team.expiresIn ?? "90d",
     rotateBefore: team.rotateBefore ?? "14d",
+    overlap: "24h",
   });
   if (team.verifier) {
     new keyplane.RoleBinding(`${team.name}-verifier`, { principal: { type: "apiKey", id: key.keyId }, role: "Key Verifier" });

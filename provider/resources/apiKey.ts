@@ -405,17 +405,12 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       const api = deps.api();
       const keyId = Number(id);
       if (props.overlap) {
-        const k = await api.getKey(keyId);
-        if (!k) return;
-        const now = deps.now();
-        const until = now + parseDuration(props.overlap)!;
-        if (k.expiration !== null && k.expiration !== undefined && k.expiration <= now) {
-          await api.deleteKey(keyId);
-          return;
-        }
-        if (k.expiration === null || k.expiration === undefined || k.expiration > until) {
-          await api.editKey(keyId, { expiration: until });
-          deps.warn(`keyplane: key ${keyId} keeps working until ${new Date(until).toISOString()} (overlap ${props.overlap}), then expires`);
+        // The server keeps the key working until now + overlap (or its own expiry, if sooner) and
+        // then deletes it; a key already expired goes at once.
+        const until = deps.now() + parseDuration(props.overlap)!;
+        const r = await api.retireKey(keyId, until);
+        if (r.status === "retiring" && r.expiration !== null) {
+          deps.warn(`keyplane: key ${keyId} keeps working until ${new Date(r.expiration).toISOString()} (overlap ${props.overlap}), then the server deletes it`);
         }
         return;
       }

@@ -74,8 +74,10 @@ export function roleProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvide
       const r = await deps.api().updateRole(id, { description: news.description ?? null, components: news.components as Record<string, string> });
       return { outs: stateOf(r, news.adopt) };
     },
-    async delete(id) {
-      await deps.api().deleteRole(id);
+    async delete(id, props: RoleState) {
+      if ((await deps.api().deleteRole(id)) === "retired") {
+        deps.warn(`keyplane: role '${props.name}' is still held by keys in their overlap; the server deletes it once they expire`);
+      }
     },
   };
 }

@@ -85,8 +85,10 @@ export function scopeDefinitionProvider(deps: ProviderDeps): pulumi.dynamic.Reso
       const d = await deps.api().updateScopeDefinition(id, { name: news.name, description: news.description ?? null, areas: news.areas });
       return { outs: stateOf(d, news) };
     },
-    async delete(id) {
-      await deps.api().deleteScopeDefinition(id);
+    async delete(id, props: ScopeDefinitionState) {
+      if ((await deps.api().deleteScopeDefinition(id)) === "retired") {
+        deps.warn(`keyplane: scope definition '${props.name}' is still used by keys in their overlap; the server deletes it once they expire`);
+      }
     },
   };
 }

@@ -68,6 +68,7 @@ export const ApiKey = z
     status: KeyStatus.optional().describe("`active`, `expired` or `revoked` (extension)."),
     scope_definition_id: z.string().nullable().optional().describe("The named scope the key points at (extension)."),
     has_scope: z.boolean().optional().describe("Whether the key has a scope (extension)."),
+    retiring: z.boolean().optional().describe("In its overlap after a rotation: deleted when it expires (extension)."),
   })
   .loose();
 export type ApiKey = z.infer<typeof ApiKey>;
@@ -205,6 +206,25 @@ export const EditKeyRequest = z.object({
 });
 export type EditKeyRequest = z.input<typeof EditKeyRequest>;
 export const EditKeyReply = dataEnvelope(MessageData);
+
+/**
+ * `POST /public_api/v1/api_keys/retire` request_data (extension): end a key's life at
+ * `expiration` instead of now (the overlap after a rotation): the sooner of its own expiration and
+ * this one applies, and once it passes the server deletes the key. An expiration in the past
+ * deletes the key at once.
+ */
+export const RetireKeyRequest = z.object({
+  id: NumericId.describe("The key to retire."),
+  expiration: EpochMs.describe("When the key stops working and is deleted, epoch ms."),
+});
+export type RetireKeyRequest = z.input<typeof RetireKeyRequest>;
+export const RetireKeyReply = replyEnvelope(
+  z.object({
+    id: z.number(),
+    status: z.enum(["retiring", "deleted"]),
+    expiration: z.number().nullable().describe("When the key goes (null when it is already gone)."),
+  }),
+);
 
 /** `POST /public_api/v1/api_keys/examples` request_data (extension: the page's "View Examples"). */
 export const ExamplesRequest = z.object({ id: NumericId });

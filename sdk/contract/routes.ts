@@ -46,6 +46,10 @@ const PagingQuery = z.object({
   search_to: z.coerce.number().int().min(0).optional(),
 });
 
+const WhenUnusedQuery = z.object({
+  when_unused: z.enum(["true", "false"], { error: "must be true or false" }).optional().describe("Retire instead of failing when only retiring keys still use it."),
+});
+
 const view = (component: ComponentName) => ({ component, level: "view" as const });
 const edit = (component: ComponentName) => ({ component, level: "view_edit" as const });
 
@@ -59,6 +63,7 @@ export const ROUTES = [
   { id: "apiKeys.list", method: "POST", path: "/public_api/v1/api_keys/get_api_keys", family: "public", auth: true, permission: view("public_api"), request: apiKeys.ListKeysRequest, reply: apiKeys.ListKeysReply, summary: "List API keys with filters, sort and paging.", reference: true },
   { id: "apiKeys.delete", method: "POST", path: "/public_api/v1/api_keys/delete", family: "public", auth: true, permission: edit("public_api"), request: apiKeys.DeleteKeysRequest, reply: apiKeys.UpdateCountReply, summary: "Delete API keys by id.", reference: true },
   { id: "apiKeys.revoke", method: "POST", path: "/public_api/v1/api_keys/revoke", family: "public", auth: true, permission: edit("public_api"), request: apiKeys.DeleteKeysRequest, reply: apiKeys.UpdateCountReply, summary: "Revoke API keys by id: they stay listed with status `revoked` and never authenticate again.", reference: false },
+  { id: "apiKeys.retire", method: "POST", path: "/public_api/v1/api_keys/retire", family: "public", auth: true, permission: edit("public_api"), request: apiKeys.RetireKeyRequest, reply: apiKeys.RetireKeyReply, summary: "Retire a key: it keeps working until the given time (or its own expiration, if sooner), then the server deletes it. For rotation with overlap.", reference: false },
   { id: "apiKeys.examples", method: "POST", path: "/public_api/v1/api_keys/examples", family: "public", auth: true, permission: view("public_api"), request: apiKeys.ExamplesRequest, reply: apiKeys.ExamplesReply, summary: "Python 3 and curl snippets for a key (the page's View Examples), with the key as a placeholder.", reference: false },
   { id: "apiKeys.validate", method: "POST", path: "/public_api/v1/api_keys/validate", family: "public", auth: true, reply: apiKeys.ValidateReply, summary: "Answers `true` when the calling key authenticates (undocumented in the reference; the Go SDK uses it).", reference: true },
   { id: "apiKeys.validateGet", method: "GET", path: "/public_api/v1/api_keys/validate", family: "public", auth: true, reply: apiKeys.ValidateReply, summary: "The same check with GET.", reference: true },
@@ -76,7 +81,7 @@ export const ROUTES = [
   { id: "roles.get", method: "GET", path: "/platform/iam/v1/role/:role_id", family: "platform", auth: true, permission: view("access_management"), reply: roles.RoleReply, summary: "Get one role with its permissions.", reference: false },
   { id: "roles.create", method: "POST", path: "/platform/iam/v1/role", family: "platform", auth: true, permission: edit("access_management"), request: roles.CreateRoleRequest, reply: roles.RoleCreatedReply, status: 201, summary: "Create a custom role.", reference: true },
   { id: "roles.update", method: "PUT", path: "/platform/iam/v1/role/:role_id", family: "platform", auth: true, permission: edit("access_management"), request: roles.UpdateRoleRequest, reply: roles.RoleMessageReply, summary: "Update a custom role.", reference: false },
-  { id: "roles.delete", method: "DELETE", path: "/platform/iam/v1/role/:role_id", family: "platform", auth: true, permission: edit("access_management"), reply: roles.RoleMessageReply, summary: "Delete a custom role that nothing is bound to.", reference: true },
+  { id: "roles.delete", method: "DELETE", path: "/platform/iam/v1/role/:role_id", family: "platform", auth: true, permission: edit("access_management"), query: WhenUnusedQuery, reply: roles.RoleMessageReply, summary: "Delete a custom role that nothing is bound to. With `when_unused=true`, a role held only by retiring keys is retired: its name is freed now and it is deleted when they expire.", reference: true },
   { id: "rbac.getRoles", method: "POST", path: "/public_api/v1/rbac/get_roles", family: "public", auth: true, permission: view("access_management"), request: roles.GetRolesRequest, reply: roles.GetRolesReply, summary: "Legacy: roles by name.", reference: true },
 
   // Users and groups.
@@ -105,7 +110,7 @@ export const ROUTES = [
   { id: "scopeDefinitions.get", method: "GET", path: "/platform/iam/v1/scope-definition/:scope_id", family: "platform", auth: true, permission: view("access_management"), reply: scopes.ScopeDefinitionReply, summary: "Get a named scope definition.", reference: false },
   { id: "scopeDefinitions.create", method: "POST", path: "/platform/iam/v1/scope-definition", family: "platform", auth: true, permission: edit("access_management"), request: scopes.ScopeDefinitionCreate, reply: scopes.ScopeDefinitionCreated, status: 201, summary: "Create a named scope definition.", reference: false },
   { id: "scopeDefinitions.update", method: "PUT", path: "/platform/iam/v1/scope-definition/:scope_id", family: "platform", auth: true, permission: edit("access_management"), request: scopes.ScopeDefinitionUpdate, reply: scopes.ScopeDefinitionReply, summary: "Update a named scope definition (every entity pointing at it follows).", reference: false },
-  { id: "scopeDefinitions.delete", method: "DELETE", path: "/platform/iam/v1/scope-definition/:scope_id", family: "platform", auth: true, permission: edit("access_management"), reply: dataEnvelope(z.object({ message: z.string() }).loose()), summary: "Delete a named scope definition that no entity points at.", reference: false },
+  { id: "scopeDefinitions.delete", method: "DELETE", path: "/platform/iam/v1/scope-definition/:scope_id", family: "platform", auth: true, permission: edit("access_management"), query: WhenUnusedQuery, reply: dataEnvelope(z.object({ message: z.string() }).loose()), summary: "Delete a named scope definition that no entity points at.", reference: false },
   { id: "scopes.get", method: "GET", path: "/platform/iam/v1/scope/:entity_type/:entity_id", family: "platform", auth: true, permission: view("access_management"), reply: scopes.EntityScopeReply, summary: "Get the scope of a user, group or API key.", reference: true },
   { id: "scopes.put", method: "PUT", path: "/platform/iam/v1/scope/:entity_type/:entity_id", family: "platform", auth: true, permission: edit("access_management"), request: scopes.EntityScopeWrite, reply: dataEnvelope(z.object({ message: z.string() }).loose()), summary: "Set the scope of a user, group or API key.", reference: true },
 

@@ -204,6 +204,15 @@ export class ApiKeysApi extends CallGroup {
     return (await this.call("apiKeys.revoke", { body: { filters: [{ field: "id", operator: "in", value }] } }, opts)).body.reply.update_count;
   }
 
+  /**
+   * Retires a key: it keeps working until `expiration` (or its own expiration, if sooner), then the
+   * server deletes it. For rotation with overlap. An expiration in the past deletes it now.
+   */
+  async retire(id: number, expiration: TimeInput, opts?: CallOptions): Promise<{ id: number; status: "retiring" | "deleted"; expiration: number | null }> {
+    const body = { id, expiration: toEpochMs(expiration, "expiration") };
+    return (await this.call("apiKeys.retire", { body }, opts)).body.reply;
+  }
+
   /** Python 3 and curl snippets for a key (the page's "View Examples"). */
   async examples(id: number, opts?: CallOptions): Promise<KeyExamples> {
     return (await this.call("apiKeys.examples", { body: { id } }, opts)).body.reply;

@@ -73,8 +73,9 @@ export class RolesApi extends CallGroup {
   }
 
   /** Deletes a custom role that nothing is bound to ({@link ConflictError} `IN_USE` otherwise). */
-  async delete(roleId: string, opts?: CallOptions): Promise<{ message: string }> {
-    return (await this.call("roles.delete", { params: { role_id: roleId } }, opts)).body.data;
+  async delete(roleId: string, options: { whenUnused?: boolean } = {}, opts?: CallOptions): Promise<{ message: string; retired?: boolean }> {
+    const query = options.whenUnused ? { when_unused: "true" } : {};
+    return (await this.call("roles.delete", { params: { role_id: roleId }, query }, opts)).body.data as { message: string; retired?: boolean };
   }
 
   /** The permission names a role can hold (`GET /platform/iam/v1/role/permission-config`). */

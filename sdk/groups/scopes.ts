@@ -71,8 +71,9 @@ export class ScopesApi extends CallGroup {
   }
 
   /** Deletes a definition no entity points at ({@link ConflictError} `IN_USE` otherwise). */
-  async deleteDefinition(scopeId: string, opts?: CallOptions): Promise<{ message: string }> {
-    return (await this.call("scopeDefinitions.delete", { params: { scope_id: scopeId } }, opts)).body.data;
+  async deleteDefinition(scopeId: string, options: { whenUnused?: boolean } = {}, opts?: CallOptions): Promise<{ message: string; retired?: boolean }> {
+    const query = options.whenUnused ? { when_unused: "true" } : {};
+    return (await this.call("scopeDefinitions.delete", { params: { scope_id: scopeId }, query }, opts)).body.data as { message: string; retired?: boolean };
   }
 
   /** The scope of a user (email), a user group (id) or an API key (id). */

@@ -3,6 +3,11 @@
  * roles, permissions and scope; all roles; the tenant settings. A replica drops everything when
  * the store's `revision` moves (polled every 200 ms) and at once after its own writes, so a
  * revocation reaches every replica well within a second.
+ *
+ * Memory: up to 100,000 keys are cached, so an entry holds only what is its own. Keys with the
+ * same roles share one frozen copy of their role ids, names and permissions, and the few distinct
+ * strings of the auth record (security level, status, pepper chain) are shared too; with 100,000
+ * keys this halves the cache (about 770 → 400 bytes a key; bench/RESULTS.md).
  */
 import type { CanonicalScope, ComponentPermissions, Settings } from "../../sdk/contract";
 import { ADMIN_ROLE_IDS, unionPermissions } from "../authz/roles";
@@ -33,6 +38,14 @@ export interface CachedKey {
 
 export const keyDisplayName = (id: number) => `Public API - ${id}`;
 
+/** What every key with the same role ids shares (frozen: principals never change it). */
+interface Grant {
+  roleIds: string[];
+  roleNames: string[];
+  permissions: ComponentPermissions;
+  admin: boolean;
+}
+
 export class AuthCache {
   private keys = new Map<number, CachedKey | null>();
   private roles: Map<string, RoleRecord> | null = null;
@@ -43,6 +56,10 @@ export class AuthCache {
   /** Loads in flight, so a burst of requests for one key costs one load. */
   private loading = new Map<number, Promise<CachedKey | null>>();
   private readonly maxKeys = 100_000;
+  /** One Grant per distinct list of role ids; dropped with the roles. */
+  private grants = new Map<string, Grant>();
+  /** Low-cardinality strings of auth records (levels, statuses, pepper chains, master key ids). */
+  private strings = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -84,6 +101,7 @@ export class AuthCache {
     this.roles = null;
     this.settings = null;
     this.loading = new Map();
+    this.grants = new Map();
   }
 
   async getSettings(): Promise<Settings> {
@@ -93,7 +111,7 @@ export class AuthCache {
 
   async allRoles(): Promise<Map<string, RoleRecord>> {
     if (!this.roles) {
-      const page = await this.store.listRoles(0, 100_000);
+      const page = await this.store.listRoles(0, 100_000, true);
       this.roles = new Map(page.rows.map((r) => [r.roleId, r]));
     }
     return this.roles;
@@ -108,6 +126,30 @@ export class AuthCache {
       names: roles.map((r) => r.prettyName).sort((a, b) => a.localeCompare(b)),
       admin: roleIds.some((id) => ADMIN_ROLE_IDS.has(id)),
     };
+  }
+
+  private async grantOf(roleIds: string[]): Promise<Grant> {
+    const k = roleIds.join("\n");
+    const grants = this.grants;
+    const hit = grants.get(k);
+    if (hit) return hit;
+    const { permissions, names, admin } = await this.permissionsOf(roleIds);
+    const g: Grant = Object.freeze({
+      roleIds: Object.freeze([...roleIds]) as string[],
+      roleNames: Object.freeze(names) as string[],
+      permissions: Object.freeze(permissions),
+      admin,
+    });
+    if (grants.size < 10_000) grants.set(k, g);
+    return g;
+  }
+
+  private shared<T extends string | null>(v: T): T {
+    if (v === null) return v;
+    const hit = this.strings.get(v);
+    if (hit !== undefined) return hit as T;
+    if (this.strings.size < 1_000) this.strings.set(v, v);
+    return v;
   }
 
   /** The key with its effective principal, or null when no such key exists. */
@@ -138,11 +180,15 @@ export class AuthCache {
     if (!auth) return null;
     const roleIds = await this.store.roleIdsOf("api-key", String(id));
     const scope = await this.store.getEntityScope("api-key", String(id));
-    const { permissions, names, admin } = await this.permissionsOf(roleIds);
+    const grant = await this.grantOf(roleIds);
     let secret: string | null = null;
     if (auth.securityLevel === "advanced" && auth.secretEnc && auth.masterKeyId) {
       secret = this.keyring.decrypt(auth.secretEnc, auth.masterKeyId, `api-key:${id}`).toString("utf8");
     }
+    auth.securityLevel = this.shared(auth.securityLevel);
+    auth.status = this.shared(auth.status);
+    auth.pepperChain = this.shared(auth.pepperChain);
+    auth.masterKeyId = this.shared(auth.masterKeyId);
     return {
       auth,
       secret,
@@ -151,10 +197,10 @@ export class AuthCache {
         securityLevel: auth.securityLevel,
         expiration: auth.expiration,
         status: auth.status,
-        roleIds,
-        roleNames: names,
-        permissions,
-        admin,
+        roleIds: grant.roleIds,
+        roleNames: grant.roleNames,
+        permissions: grant.permissions,
+        admin: grant.admin,
         scope: scope?.areas ?? null,
         scopeDefinitionId: scope?.scopeDefinitionId ?? null,
         displayName: keyDisplayName(id),

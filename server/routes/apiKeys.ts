@@ -29,6 +29,7 @@ export function keyToWire(c: Ctx, k: KeyRecord) {
     status,
     scope_definition_id: k.scopeDefinitionId,
     has_scope: k.hasScope,
+    retiring: k.retiring,
   };
 }
 
@@ -239,6 +240,23 @@ async function revoke(c: Ctx) {
   return reply({ update_count: n });
 }
 
+async function retire(c: Ctx) {
+  const { id, expiration } = c.body as { id: number; expiration: number };
+  const res = await c.svc.store.retireKey(id, expiration, c.now);
+  if (res === "not_found") throw notFound(id);
+  c.svc.cache.invalidate();
+  const k = res === "retiring" ? await c.svc.store.getKey(id) : undefined;
+  await c.svc.audit.record(c.req, c.principal, {
+    entity: "API_KEY",
+    subtype: res === "deleted" ? "delete" : "retire",
+    description: res === "deleted" ? `Deleted API key ${id} (retired after its expiration)` : `Retired API key ${id}: it works until ${new Date(k!.expiration!).toISOString()}, then is deleted`,
+    objectId: id,
+    assetNames: keyDisplayName(id),
+    additional: { requested_expiration: expiration, expiration: k?.expiration ?? null },
+  });
+  return reply({ id, status: res, expiration: k?.expiration ?? null });
+}
+
 async function examples(c: Ctx) {
   const { id } = c.body as { id: number };
   const k = await c.svc.store.getKey(id);
@@ -255,6 +273,7 @@ export const apiKeyHandlers: Handlers = {
   "apiKeys.edit": edit,
   "apiKeys.delete": remove,
   "apiKeys.revoke": revoke,
+  "apiKeys.retire": retire,
   "apiKeys.examples": examples,
   "apiKeys.validate": async () => ({ body: true }),
   "apiKeys.validateGet": async () => ({ body: true }),

@@ -109,7 +109,8 @@ async function update(c: Ctx) {
 
 async function remove(c: Ctx) {
   const r = await findRoleOr404(c, c.params.role_id!);
-  const res = await c.svc.store.deleteRole(r.roleId);
+  const whenUnused = (c.query as { when_unused?: string }).when_unused === "true";
+  const res = await c.svc.store.deleteRole(r.roleId, { whenUnused, now: c.now });
   if (res === "read_only") throw new ApiError("READ_ONLY", `role '${r.prettyName}' is predefined and cannot be deleted`);
   if (res === "in_use") {
     const holders = (await c.svc.store.roleUsage(r.roleId)).slice(0, 5).map((b) => `${b.principalType} ${b.principalId}`);
@@ -117,6 +118,16 @@ async function remove(c: Ctx) {
   }
   if (res === "not_found") throw new ApiError("NOT_FOUND", `role '${c.params.role_id}' does not exist`);
   c.svc.cache.invalidate();
+  if (res === "retired") {
+    const holders = (await c.svc.store.roleUsage(r.roleId)).map((b) => b.principalId);
+    await c.svc.audit.record(c.req, c.principal, {
+      entity: "ROLE",
+      subtype: "retire",
+      description: `Retired role ${r.roleId}: retiring key(s) ${holders.join(", ")} still hold it; it is deleted when they expire`,
+      objectId: r.roleId,
+    });
+    return data({ message: `role_id ${r.roleId} retired: it is deleted once the retiring keys that hold it (${holders.join(", ")}) expire.`, retired: true });
+  }
   await c.svc.audit.record(c.req, c.principal, { entity: "ROLE", subtype: "delete", description: `Deleted role ${r.roleId}`, objectId: r.roleId });
   return data({ message: `role_id ${r.roleId} deleted successfully.` });
 }

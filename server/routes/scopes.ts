@@ -73,13 +73,19 @@ async function updateDef(c: Ctx) {
 
 async function deleteDef(c: Ctx) {
   const s = await defOr404(c, c.params.scope_id!);
-  const res = await c.svc.store.deleteScopeDefinition(s.scopeId);
+  const whenUnused = (c.query as { when_unused?: string }).when_unused === "true";
+  const users = await c.svc.store.scopeDefinitionUsers(s.scopeId);
+  const res = await c.svc.store.deleteScopeDefinition(s.scopeId, { whenUnused, now: c.now });
   if (res === "in_use") {
-    const users = (await c.svc.store.scopeDefinitionUsers(s.scopeId)).slice(0, 5).map((u) => `${u.entityType} ${u.entityId}`);
-    throw new ApiError("IN_USE", `scope definition '${s.name}' is used by: ${users.join(", ")}; point them elsewhere first`);
+    throw new ApiError("IN_USE", `scope definition '${s.name}' is used by: ${users.slice(0, 5).map((u) => `${u.entityType} ${u.entityId}`).join(", ")}; point them elsewhere first`);
   }
   if (res === "not_found") throw new ApiError("NOT_FOUND", `scope definition '${c.params.scope_id}' does not exist`);
   c.svc.cache.invalidate();
+  if (res === "retired") {
+    const ids = users.map((u) => u.entityId).join(", ");
+    await c.svc.audit.record(c.req, c.principal, { entity: "SCOPE", subtype: "retire", description: `Retired scope definition ${s.scopeId}: retiring key(s) ${ids} still use it`, objectId: s.scopeId });
+    return data({ message: `scope definition ${s.scopeId} retired: it is deleted once the retiring keys that use it (${ids}) expire.`, retired: true });
+  }
   await c.svc.audit.record(c.req, c.principal, { entity: "SCOPE", subtype: "delete", description: `Deleted scope definition ${s.scopeId}`, objectId: s.scopeId });
   return data({ message: `scope definition ${s.scopeId} deleted successfully` });
 }

@@ -189,6 +189,16 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_ts ON audit_log (ts);
 `,
   },
+  {
+    version: 2,
+    name: "retiring keys, retired roles and scope definitions",
+    sql: () => `
+ALTER TABLE api_keys ADD COLUMN retiring INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE roles ADD COLUMN retired_at BIGINT;
+ALTER TABLE scope_definitions ADD COLUMN retired_at BIGINT;
+CREATE INDEX api_keys_retiring ON api_keys (retiring, expiration);
+`,
+  },
 ];
 
 /** Applies the migrations not yet applied; returns the versions it applied. */

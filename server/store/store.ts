@@ -51,6 +51,8 @@ export interface KeyRecord {
   roleNames: string[];
   scopeDefinitionId: string | null;
   hasScope: boolean;
+  /** In its overlap: deleted by the scheduler once it expires. */
+  retiring: boolean;
 }
 
 export interface RoleRecord {
@@ -63,6 +65,8 @@ export interface RoleRecord {
   createdBy: string | null;
   createdTs: number | null;
   updatedTs: number | null;
+  /** Set when the role was deleted while retiring keys still held it: it goes once they expire. */
+  retiredAt?: number | null;
 }
 
 export interface UserRecord {
@@ -360,6 +364,7 @@ export class Store {
       roleNames: rr.names,
       scopeDefinitionId: scopes.has(id) ? (scopes.get(id) ?? null) : null,
       hasScope: scopes.has(id),
+      retiring: Number(r.retiring ?? 0) === 1,
     };
   }
 
@@ -663,6 +668,7 @@ export class Store {
       createdBy: str(r.created_by),
       createdTs: num(r.created_ts),
       updatedTs: num(r.updated_ts),
+      retiredAt: num(r.retired_at),
     };
   }
 
@@ -672,17 +678,19 @@ export class Store {
     return rows.map((r) => String(r.pretty_name));
   }
 
-  async listRoles(offset = 0, limit = 1000): Promise<Page<RoleRecord>> {
-    const rows = await this.driver.all<Row>("SELECT * FROM roles ORDER BY is_custom, name_key LIMIT ? OFFSET ?", [limit, offset]);
-    const t = await this.driver.get<{ c: number }>("SELECT COUNT(*) AS c FROM roles");
+  /** Roles; retired ones only when asked (the auth cache needs them: retiring keys still hold them). */
+  async listRoles(offset = 0, limit = 1000, includeRetired = false): Promise<Page<RoleRecord>> {
+    const w = includeRetired ? "" : "WHERE retired_at IS NULL";
+    const rows = await this.driver.all<Row>(`SELECT * FROM roles ${w} ORDER BY is_custom, name_key LIMIT ? OFFSET ?`, [limit, offset]);
+    const t = await this.driver.get<{ c: number }>(`SELECT COUNT(*) AS c FROM roles ${w}`);
     return { rows: rows.map((r) => this.roleFromRow(r)), total: Number(t?.c ?? 0) };
   }
 
-  /** A role by id or (case-insensitive) display name. */
+  /** A role by id or (case-insensitive) display name; retired roles are gone for this purpose. */
   async findRole(ref: string): Promise<RoleRecord | undefined> {
     const r =
-      (await this.driver.get<Row>("SELECT * FROM roles WHERE role_id = ?", [ref])) ??
-      (await this.driver.get<Row>("SELECT * FROM roles WHERE name_key = ?", [ROLE_KEY(ref)]));
+      (await this.driver.get<Row>("SELECT * FROM roles WHERE role_id = ? AND retired_at IS NULL", [ref])) ??
+      (await this.driver.get<Row>("SELECT * FROM roles WHERE name_key = ? AND retired_at IS NULL", [ROLE_KEY(ref)]));
     return r ? this.roleFromRow(r) : undefined;
   }
 
@@ -765,18 +773,70 @@ export class Store {
     return (await this.listBindings({ roleId }, 0, 100)).rows;
   }
 
-  /** Deletes a custom role; fails with 'in_use' when bindings reference it. */
-  async deleteRole(roleId: string): Promise<"deleted" | "not_found" | "in_use" | "read_only"> {
+  /**
+   * Deletes a custom role; 'in_use' when bindings reference it. With `whenUnused`, a role held
+   * only by retiring keys (keys in their overlap after a rotation or destroy) is retired instead:
+   * its name is freed at once, it can no longer be granted, and it is deleted when the last of
+   * those keys expires.
+   */
+  async deleteRole(roleId: string, o: { whenUnused?: boolean; now?: number } = {}): Promise<"deleted" | "not_found" | "in_use" | "read_only" | "retired"> {
     return this.driver.tx(async (d) => {
-      const r = await d.get<Row>("SELECT is_custom FROM roles WHERE role_id = ?", [roleId]);
+      const r = await d.get<Row>("SELECT is_custom FROM roles WHERE role_id = ? AND retired_at IS NULL", [roleId]);
       if (!r) return "not_found";
       if (Number(r.is_custom) !== 1) return "read_only";
       const used = await d.get<Row>("SELECT 1 AS x FROM role_bindings WHERE role_id = ?", [roleId]);
-      if (used) return "in_use";
+      if (used) {
+        if (!o.whenUnused) return "in_use";
+        const blocking = await d.get<Row>(
+          `SELECT 1 AS x FROM role_bindings b LEFT JOIN api_keys k ON b.principal_type = 'api-key' AND k.id = CAST(b.principal_id AS BIGINT)
+           WHERE b.role_id = ? AND (k.id IS NULL OR k.retiring <> 1)`,
+          [roleId],
+        );
+        if (blocking) return "in_use";
+        await d.run("UPDATE roles SET retired_at = ?, name_key = ? WHERE role_id = ?", [o.now ?? 0, `retired:${roleId}`, roleId]);
+        await this.bump(d);
+        return "retired";
+      }
       await d.run("DELETE FROM roles WHERE role_id = ?", [roleId]);
       await this.bump(d);
       return "deleted";
     });
+  }
+
+  /**
+   * Ends a key's life at `until` instead of now (the overlap after a rotation or destroy): its
+   * expiration becomes the sooner of its own and `until`, and once that passes the key is deleted
+   * by the scheduler. A key already expired is deleted at once. Returns what happened.
+   */
+  async retireKey(id: number, until: number, now: number): Promise<"retiring" | "deleted" | "not_found"> {
+    const k = await this.driver.get<Row>("SELECT expiration FROM api_keys WHERE id = ?", [id]);
+    if (!k) return "not_found";
+    const exp = num(k.expiration);
+    const at = exp === null || exp > until ? until : exp;
+    if (at <= now) return (await this.deleteKeys([id])) > 0 ? "deleted" : "not_found";
+    return this.driver.tx(async (d) => {
+      const r = await d.run("UPDATE api_keys SET expiration = ?, retiring = 1 WHERE id = ?", [at, id]);
+      await this.bump(d);
+      return r.changes ? "retiring" : "not_found";
+    });
+  }
+
+  /** Deletes retiring keys whose time is up, then retired roles and scope definitions nothing uses. */
+  async purgeRetired(now: number): Promise<{ keys: number; keyIds: number[]; roles: number; scopes: number }> {
+    const ids = (await this.driver.all<Row>("SELECT id FROM api_keys WHERE retiring = 1 AND expiration IS NOT NULL AND expiration <= ?", [now])).map((r) => Number(r.id));
+    const keys = ids.length ? await this.deleteKeys(ids) : 0;
+    const roles = (
+      await this.driver.run(
+        "DELETE FROM roles WHERE retired_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM role_bindings b WHERE b.role_id = roles.role_id)",
+      )
+    ).changes;
+    const scopes = (
+      await this.driver.run(
+        "DELETE FROM scope_definitions WHERE retired_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM entity_scopes e WHERE e.scope_definition_id = scope_definitions.scope_id)",
+      )
+    ).changes;
+    if (roles || scopes) await this.driver.tx((d) => this.bump(d));
+    return { keys, keyIds: ids, roles, scopes };
   }
 
   // ---------------------------------------------------------------- bindings
@@ -1189,16 +1249,16 @@ export class Store {
   }
 
   async listScopeDefinitions(offset: number, limit: number): Promise<Page<ScopeDefinitionRecord>> {
-    const rows = await this.driver.all<Row>("SELECT * FROM scope_definitions ORDER BY name_key LIMIT ? OFFSET ?", [limit, offset]);
-    const t = await this.driver.get<{ c: number }>("SELECT COUNT(*) AS c FROM scope_definitions");
+    const rows = await this.driver.all<Row>("SELECT * FROM scope_definitions WHERE retired_at IS NULL ORDER BY name_key LIMIT ? OFFSET ?", [limit, offset]);
+    const t = await this.driver.get<{ c: number }>("SELECT COUNT(*) AS c FROM scope_definitions WHERE retired_at IS NULL");
     return { rows: rows.map((r) => this.scopeDefFromRow(r)), total: Number(t?.c ?? 0) };
   }
 
   /** A scope definition by id or (case-insensitive) name. */
   async findScopeDefinition(ref: string): Promise<ScopeDefinitionRecord | undefined> {
     const r =
-      (await this.driver.get<Row>("SELECT * FROM scope_definitions WHERE scope_id = ?", [ref])) ??
-      (await this.driver.get<Row>("SELECT * FROM scope_definitions WHERE name_key = ?", [ROLE_KEY(ref)]));
+      (await this.driver.get<Row>("SELECT * FROM scope_definitions WHERE scope_id = ? AND retired_at IS NULL", [ref])) ??
+      (await this.driver.get<Row>("SELECT * FROM scope_definitions WHERE name_key = ? AND retired_at IS NULL", [ROLE_KEY(ref)]));
     return r ? this.scopeDefFromRow(r) : undefined;
   }
 
@@ -1228,10 +1288,24 @@ export class Store {
     });
   }
 
-  async deleteScopeDefinition(scopeId: string): Promise<"deleted" | "not_found" | "in_use"> {
+  /** Deletes a scope definition; with `whenUnused`, one used only by retiring keys is retired (as roles are). */
+  async deleteScopeDefinition(scopeId: string, o: { whenUnused?: boolean; now?: number } = {}): Promise<"deleted" | "not_found" | "in_use" | "retired"> {
     return this.driver.tx(async (d) => {
+      const live = await d.get<Row>("SELECT 1 AS x FROM scope_definitions WHERE scope_id = ? AND retired_at IS NULL", [scopeId]);
+      if (!live) return "not_found";
       const used = await d.get<Row>("SELECT 1 AS x FROM entity_scopes WHERE scope_definition_id = ?", [scopeId]);
-      if (used) return "in_use";
+      if (used) {
+        if (!o.whenUnused) return "in_use";
+        const blocking = await d.get<Row>(
+          `SELECT 1 AS x FROM entity_scopes e LEFT JOIN api_keys k ON e.entity_type = 'api-key' AND k.id = CAST(e.entity_id AS BIGINT)
+           WHERE e.scope_definition_id = ? AND (k.id IS NULL OR k.retiring <> 1)`,
+          [scopeId],
+        );
+        if (blocking) return "in_use";
+        await d.run("UPDATE scope_definitions SET retired_at = ?, name_key = ? WHERE scope_id = ?", [o.now ?? 0, `retired:${scopeId}`, scopeId]);
+        await this.bump(d);
+        return "retired";
+      }
       const r = await d.run("DELETE FROM scope_definitions WHERE scope_id = ?", [scopeId]);
       if (r.changes === 0) return "not_found";
       await this.bump(d);

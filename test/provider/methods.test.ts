@@ -256,22 +256,54 @@ describe("provider methods against a real server", function () {
       await h.keys.delete!(id, outs);
     });
 
-    it("with overlap, shortens the old key's life instead of deleting it", async () => {
+    it("with overlap, shortens the old key's life instead of deleting it, and the server deletes it afterwards", async () => {
       const { id, outs } = await checkAndCreate(h.keys, { roles: ["Viewer"], expiresIn: "30d", overlap: "24h" });
       const key = (outs as ApiKeyState).key;
       await h.keys.delete!(id, outs);
       const live = await h.client.apiKeys.get(Number(id));
       assert.equal(live.expiration, h.t.clock.now() + DAY);
+      assert.equal(live.retiring, true);
       const c = new KeyplaneClient({ endpoint: h.t.url, apiKeyId: Number(id), apiKey: key });
       assert.equal(await c.apiKeys.validate(), true, "the old key works during the overlap");
       h.t.fake!.advance(DAY + 1);
       try {
         await assert.rejects(c.apiKeys.validate(), /401|unauthorized/i);
+        await h.t.running.app.services.scheduler.tick();
+        assert.equal((await h.keyIds()).includes(Number(id)), false, "deleted once its overlap ended");
       } finally {
         h.t.fake!.advance(-(DAY + 1));
         await c.close();
       }
       assert.ok(h.warnings.some((w) => w.includes(`key ${id} keeps working until`)));
+    });
+
+    it("lets a destroy delete a role and a scope definition that only retiring keys still use", async () => {
+      const role = await checkAndCreate(h.roles, { name: "Short-lived", components: { rules: "view" } });
+      const scope = await checkAndCreate(h.scopes, { name: "short-lived", areas: { assets: { mode: "see_all" } } });
+      const key = await checkAndCreate(h.keys, { roles: ["Short-lived"], scope: scope.id, overlap: "1h" });
+      // A still-active key blocks it.
+      await assert.rejects(h.roles.delete!(role.id, role.outs), /still bound/);
+      await h.keys.delete!(key.id, key.outs);
+      await h.roles.delete!(role.id, role.outs);
+      await h.scopes.delete!(scope.id, scope.outs);
+      assert.ok(h.warnings.some((w) => /role 'Short-lived' is still held by keys in their overlap/.test(w)));
+      assert.deepEqual(await h.roles.read!(role.id, role.outs), {}, "gone for the stack");
+      // Its name is free at once, and the retiring key keeps its permissions until it expires.
+      const again = await checkAndCreate(h.roles, { name: "Short-lived", components: { rules: "view" } });
+      assert.notEqual(again.id, role.id);
+      const v = await h.client.auth.verify({ headers: { "x-xdr-auth-id": key.id, authorization: (key.outs as ApiKeyState).key } });
+      assert.deepEqual(v.roles, ["Short-lived"]);
+      h.t.fake!.advance(2 * 3_600_000);
+      try {
+        await h.t.running.app.services.scheduler.tick();
+        const roles = (await h.client.roles.list()).items.map((r) => r.role_id);
+        assert.ok(!roles.includes(role.id) && roles.includes(again.id));
+        assert.equal((await h.client.scopes.listDefinitions()).items.some((d) => d.scope_id === scope.id), false);
+        assert.equal((await h.keyIds()).includes(Number(key.id)), false);
+      } finally {
+        h.t.fake!.advance(-2 * 3_600_000);
+      }
+      await h.roles.delete!(again.id, again.outs);
     });
 
     it("with overlap, deletes an old key that has already expired (never revives it)", async () => {

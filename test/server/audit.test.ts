@@ -55,6 +55,16 @@ describe("management audit log", () => {
   const actions: Array<{ route: string; run: () => Promise<unknown>; entity: string; subtype: string; objectId: () => string | null }> = [
     { route: "apiKeys.generate", run: async () => (ids.key = String((await t.createKey({ roles: ["Viewer"] })).id)), entity: "API_KEY", subtype: "create", objectId: () => ids.key! },
     { route: "apiKeys.edit", run: () => call("PUT", `/platform/iam/v1/api-key/${ids.key}`, rd({ comment: "audited" })), entity: "API_KEY", subtype: "edit", objectId: () => ids.key! },
+    {
+      route: "apiKeys.retire",
+      run: async () => {
+        ids.retiring = String((await t.createKey({ roles: ["Viewer"] })).id);
+        return call("POST", "/public_api/v1/api_keys/retire", rd({ id: Number(ids.retiring), expiration: t.clock.now() + 3_600_000 }));
+      },
+      entity: "API_KEY",
+      subtype: "retire",
+      objectId: () => ids.retiring!,
+    },
     { route: "apiKeys.revoke", run: () => call("POST", "/public_api/v1/api_keys/revoke", rd({ filters: [{ field: "id", operator: "in", value: [Number(ids.key)] }] })), entity: "API_KEY", subtype: "revoke", objectId: () => ids.key! },
     { route: "apiKeys.delete", run: () => call("POST", "/public_api/v1/api_keys/delete", rd({ filters: [{ field: "id", operator: "in", value: [Number(ids.key)] }] })), entity: "API_KEY", subtype: "delete", objectId: () => ids.key! },
     { route: "roles.create", run: async () => (ids.role = ok(await call("POST", "/platform/iam/v1/role", rd({ pretty_name: "Audited", components: { audit: "view" } })), 201).data.role_id), entity: "ROLE", subtype: "create", objectId: () => ids.role! },

@@ -5,11 +5,12 @@
  */
 import { describeError, UsageError, type Command } from "./args";
 import { driftCommand } from "./commands/drift";
+import { keyringCommand } from "./commands/keyring";
 import { keysCommand, notificationsCommand } from "./commands/keys";
 import { openapiCommand } from "./commands/openapi";
 import { serverCommand } from "./commands/server";
 
-const COMMANDS: Command[] = [serverCommand, keysCommand, notificationsCommand, driftCommand, openapiCommand];
+const COMMANDS: Command[] = [serverCommand, keysCommand, notificationsCommand, driftCommand, keyringCommand, openapiCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

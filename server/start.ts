@@ -3,6 +3,7 @@
  * listen. `keyplane server` and the tests' harness both come through here.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { buildServer, type ServerOptions, type Services } from "./app";
@@ -67,7 +68,9 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
   const clock = o.clock ?? systemClock;
   const random = o.random ?? randomBytes;
   const replicaId = o.options?.replicaId ?? randomUUID();
-  const keyring = o.keyring ?? Keyring.load(o.masterKeyFile ?? process.env.KEYPLANE_MASTER_KEY_FILE ?? DEFAULT_KEYRING_FILE).keyring;
+  const keyringFile = o.masterKeyFile ?? process.env.KEYPLANE_MASTER_KEY_FILE ?? DEFAULT_KEYRING_FILE;
+  const loaded = o.keyring ? undefined : Keyring.load(keyringFile);
+  const keyring = o.keyring ?? loaded!.keyring;
   const store = await openStore(o.db ?? DEFAULT_DB, clock.now());
   let app: RunningServer["app"] | undefined;
   try {
@@ -78,6 +81,21 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     const addr = app.server.address();
     const port = typeof addr === "object" && addr ? addr.port : (o.port ?? 0);
     const shownHost = host.includes(":") ? `[${host}]` : host;
+    // A keyring file is watched: `keyplane keyring rotate` adds versions to it, and every running
+    // server must read them within a second, before old versions are pruned.
+    const watched = loaded && loaded.source !== "KEYPLANE_KEYRING" ? loaded.source : undefined;
+    const reload = () => {
+      try {
+        keyring.adopt(Keyring.load(watched!, {}).keyring);
+        app!.services.cache.invalidate();
+        app!.log.info({ keyring: watched }, "keyring reloaded");
+      } catch (e) {
+        app!.log.error({ err: { message: (e as Error).message } }, "keyring reload failed; keeping the previous one");
+      }
+    };
+    if (watched) fs.watchFile(watched, { interval: 500 }, (cur, prev) => {
+      if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino) reload();
+    });
     return {
       app,
       store,
@@ -87,6 +105,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
       bootstrap: boot,
       keyring,
       async close() {
+        if (watched) fs.unwatchFile(watched);
         await app!.close();
         await store.close();
       },

@@ -37,14 +37,31 @@ export class KeyringError extends Error {
 }
 
 export class Keyring {
-  private readonly masters = new Map<string, Buffer>();
-  private readonly peppers = new Map<string, Buffer>();
+  private masters = new Map<string, Buffer>();
+  private peppers = new Map<string, Buffer>();
 
   constructor(private data: KeyringFile) {
+    this.load(data);
+  }
+
+  private load(data: KeyringFile): void {
     if (!data.master_keys[data.active_master_key]) throw new KeyringError(`active_master_key '${data.active_master_key}' is not in master_keys`);
     if (!data.peppers[data.active_pepper]) throw new KeyringError(`active_pepper '${data.active_pepper}' is not in peppers`);
-    for (const [id, k] of Object.entries(data.master_keys)) this.masters.set(id, Buffer.from(k, "base64"));
-    for (const [id, k] of Object.entries(data.peppers)) this.peppers.set(id, Buffer.from(k, "base64"));
+    const masters = new Map<string, Buffer>();
+    const peppers = new Map<string, Buffer>();
+    for (const [id, k] of Object.entries(data.master_keys)) masters.set(id, Buffer.from(k, "base64"));
+    for (const [id, k] of Object.entries(data.peppers)) peppers.set(id, Buffer.from(k, "base64"));
+    this.data = data;
+    this.masters = masters;
+    this.peppers = peppers;
+  }
+
+  /**
+   * Takes over another keyring's contents in place (a running server reloading its keyring file
+   * during a rotation): everything holding this object sees the new versions at once.
+   */
+  adopt(other: Keyring): void {
+    this.load(other.data);
   }
 
   /** A new keyring with one master key and one pepper. */

@@ -4,13 +4,14 @@
  * are 0 (ok), 1 (error), 2 (usage); errors go to stderr.
  */
 import { describeError, UsageError, type Command } from "./args";
+import { docsCommand } from "./commands/docs";
 import { driftCommand } from "./commands/drift";
 import { keyringCommand } from "./commands/keyring";
 import { keysCommand, notificationsCommand } from "./commands/keys";
 import { openapiCommand } from "./commands/openapi";
 import { serverCommand } from "./commands/server";
 
-const COMMANDS: Command[] = [serverCommand, keysCommand, notificationsCommand, driftCommand, keyringCommand, openapiCommand];
+const COMMANDS: Command[] = [serverCommand, keysCommand, notificationsCommand, driftCommand, keyringCommand, openapiCommand, docsCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

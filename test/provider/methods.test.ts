@@ -330,6 +330,23 @@ describe("provider methods against a real server", function () {
   });
 
   describe("RoleBinding, ScopeDefinition and Role", () => {
+    it("adopts an existing scope definition and custom role, bringing them to the declared state", async () => {
+      const made = await h.client.scopes.createDefinition({ name: "by hand", areas: { assets: { mode: "no_scope" } } });
+      const s = await checkAndCreate(h.scopes, { name: "adopted scope", areas: { assets: { mode: "see_all" } }, adopt: made.scope_id });
+      assert.equal(s.id, made.scope_id);
+      const live = await h.client.scopes.getDefinition(made.scope_id);
+      assert.equal(live.name, "adopted scope");
+      assert.equal(live.areas.assets.mode, "see_all");
+      const role = await h.client.roles.create({ name: "Hand Made", components: { rules: "view" } });
+      const r = await checkAndCreate(h.roles, { name: "Hand Made", components: { rules: "view_edit" }, adopt: role.role_id! });
+      assert.equal(r.id, role.role_id);
+      assert.deepEqual((await h.client.roles.get(role.role_id!)).components, { rules: "view_edit" });
+      await assert.rejects(checkAndCreate(h.roles, { name: "Viewer", components: { rules: "view" }, adopt: "viewer" }), /predefined/);
+      await assert.rejects(checkAndCreate(h.scopes, { name: "x", areas: { assets: { mode: "see_all" } }, adopt: "scope-nope" }), /does not exist/);
+      await h.roles.delete!(r.id, r.outs);
+      await h.scopes.delete!(s.id, s.outs);
+    });
+
     it("binds a role to a key; a change of role replaces; a deleted binding drops out", async () => {
       const k = await h.t.createKey({ roles: ["Viewer"] });
       const { id, outs, inputs } = await checkAndCreate(h.bindings, { principal: { type: "apiKey", id: k.id }, role: "Key Verifier" });

@@ -159,12 +159,30 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
       return typeof h === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(h) ? h : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // The router's own refusals (a malformed %-escape, a path parameter over 100 characters) in the envelope.
+    frameworkErrors: (err, req, res) =>
+      sendError(req, res, new ApiError("INVALID_INPUT", err.code === "FST_ERR_MAX_PARAM_LENGTH" ? "a path parameter is longer than 100 characters" : "the URL is not valid (a malformed %-escape)")),
+    // What Node's HTTP parser refuses (bare CR/LF, obs-fold, NUL, headers over 16 KB) in the public_api envelope:
+    // the URL may not even be known, so the family is not.
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) return void socket.destroy();
+      const status = (err as { code?: string }).code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+      const body = JSON.stringify({ reply: { err_code: status, err_msg: status === 431 ? "the request headers are too large" : "the request is not valid HTTP/1.1", err_extra: { code: "INVALID_INPUT" } } });
+      socket.end(`HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
   }) as unknown as FastifyInstance & { services: Services };
   app.decorate("services", svc);
 
   // JSON bodies: empty means {}, depth is bounded, anything that is not JSON is a 400 in the envelope.
   app.removeAllContentTypeParsers();
-  const parseJson = (_req: FastifyRequest, body: string, done: (err: Error | null, v?: unknown) => void) => {
+  const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const parseJson = (_req: FastifyRequest, raw: Buffer, done: (err: Error | null, v?: unknown) => void) => {
+    let body: string;
+    try {
+      body = utf8.decode(raw);
+    } catch {
+      return done(new ApiError("INVALID_JSON", "the body is not valid UTF-8"));
+    }
     if (body.trim() === "") return done(null, {});
     let v: unknown;
     try {
@@ -175,8 +193,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
     if (jsonDepth(v, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return done(new ApiError("INVALID_INPUT", `the body nests deeper than ${MAX_JSON_DEPTH} levels`));
     done(null, v);
   };
-  app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, parseJson);
-  app.addContentTypeParser("*", { parseAs: "string" }, parseJson);
+  app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "buffer" }, parseJson);
+  app.addContentTypeParser("*", { parseAs: "buffer" }, parseJson);
 
   app.addHook("onResponse", async (req, res) => {
     const p = (req as FastifyRequest & { principal?: KeyPrincipal }).principal;
@@ -189,8 +207,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
   app.setErrorHandler((err: unknown, req, res) => sendError(req, res, err));
   app.setNotFoundHandler((req, res) => {
     const path = req.url.split("?")[0]!;
-    const known = ROUTES.some((r) => matchPath(r.path, path));
-    sendError(req, res, known ? new ApiError("METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${path}`) : new ApiError("NOT_FOUND", `no such endpoint: ${req.method} ${path}`));
+    const methods = [...new Set(ROUTES.filter((r) => matchPath(r.path, path)).map((r) => r.method))];
+    // RFC 9110: a 405 says which methods the resource allows.
+    sendError(
+      req,
+      res,
+      methods.length
+        ? new ApiError("METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${path}`, { headers: { allow: methods.join(", ") } })
+        : new ApiError("NOT_FOUND", `no such endpoint: ${req.method} ${path}`),
+    );
   });
 
   function sendError(req: FastifyRequest, res: FastifyReply, err: unknown): void {
@@ -209,9 +234,23 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
     res.status(r.status).headers({ ...r.headers, "x-request-id": String(req.id) }).send(r.body);
   }
 
-  const get = (req: FastifyRequest): HeaderGet => (name) => {
-    const v = req.headers[name];
-    return typeof v === "string" ? v : undefined;
+  // A credential header sent twice is no credential: Node.js keeps the first Authorization and
+  // drops the rest before we see them, so count them in the raw headers.
+  const AUTH_HEADERS = new Set(["authorization", "x-xdr-auth-id", "x-xdr-nonce", "x-xdr-timestamp"]);
+  const get = (req: FastifyRequest): HeaderGet => {
+    const repeated = new Set<string>();
+    const seen = new Set<string>();
+    for (let i = 0; i < req.raw.rawHeaders.length; i += 2) {
+      const n = req.raw.rawHeaders[i]!.toLowerCase();
+      if (!AUTH_HEADERS.has(n)) continue;
+      if (seen.has(n)) repeated.add(n);
+      seen.add(n);
+    }
+    return (name) => {
+      if (repeated.has(name)) return undefined;
+      const v = req.headers[name];
+      return typeof v === "string" ? v : undefined;
+    };
   };
 
   for (const route of ROUTES as readonly RouteDef[]) {

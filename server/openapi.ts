@@ -4,7 +4,7 @@
  * committed copy current: `npm run -s keyplane -- openapi > docs/openapi.json` refreshes it).
  */
 import { z } from "zod";
-import { PlatformError, PublicApiError, ROUTES, type RouteDef } from "../sdk/contract";
+import { ListKeysWireReply, PlatformError, PublicApiError, ROUTES, type RouteDef } from "../sdk/contract";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require("../../package.json") as { version: string };
 
@@ -13,6 +13,9 @@ function schema(s: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   delete j.$schema;
   return j;
 }
+
+/** Replies whose parse schema normalises the wire (the SDK's view): documented as the server sends them. */
+const WIRE_REPLIES: Record<string, z.ZodType> = { "apiKeys.list": ListKeysWireReply };
 
 const errorResponses = (r: RouteDef) => {
   // The two error envelopes are defined once under components.schemas (the document stays small).
@@ -26,7 +29,12 @@ const errorResponses = (r: RouteDef) => {
     out["401"] = { description: "Not authenticated (the same body whatever the cause).", content: body };
     out["403"] = { description: "The key lacks the permission this call needs.", content: body };
   }
-  if (r.path.includes(":")) out["404"] = { description: "No such object.", content: body };
+  // Any call that names an object, in its path or in its body, may find it missing.
+  if (r.path.includes(":") || (r.auth && r.request)) out["404"] = { description: "No such object.", content: body };
+  if (r.method !== "GET") {
+    out["413"] = { description: "The body is larger than the limit (1 MB by default).", content: body };
+    out["415"] = { description: "The body is not sent as JSON.", content: body };
+  }
   if (r.method !== "GET") out["409"] = { description: "Conflict (a name in use, an object still referenced, an idempotency key reused).", content: body };
   return out;
 };
@@ -52,7 +60,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...(params.length ? { parameters: params } : {}),
       ...(r.auth ? { security: [{ standardKey: [], keyId: [] }, { advancedSignature: [], keyId: [], nonce: [], timestamp: [] }] } : { security: [] }),
       responses: {
-        [String(r.status ?? 200)]: { description: "Success.", content: { "application/json": { schema: schema(r.reply, "output") } } },
+        [String(r.status ?? 200)]: { description: "Success.", content: { "application/json": { schema: schema(WIRE_REPLIES[r.id] ?? r.reply, "output") } } },
         ...errorResponses(r),
       },
     };

@@ -161,6 +161,15 @@ const normaliseListReply = (v: unknown) => {
   };
 };
 
+/** The `get_api_keys` reply as the server sends it (the reference's upper-case keys); the OpenAPI document shows this. */
+export const ListKeysWireReply = replyEnvelope(
+  z.object({
+    DATA: z.array(ApiKey),
+    FILTER_COUNT: z.number().int(),
+    TOTAL_COUNT: z.number().int(),
+  }),
+);
+
 /**
  * The `get_api_keys` reply. The server sends `DATA`, `FILTER_COUNT`, `TOTAL_COUNT` (as real
  * tenants do); this schema accepts either case and counts sent as strings.

@@ -40,9 +40,10 @@ export interface CallOptions {
 /**
  * Whether a call may be sent again after a failure whose effect is unknown.
  * - `repeatable`: reads, and writes whose repetition leaves the same state (PUT, PATCH, deletes by id).
- * - `never`: creates (a repeat makes a second object or a 409) and `auth/verify` (the forwarded
+ * - `never`: `auth/verify` (the forwarded
  *   Advanced nonce is consumed by the first attempt).
- * - `idempotencyKey`: `generate`, repeatable only when it carries an `Idempotency-Key`.
+ * - `idempotencyKey`: `generate` and the other creates, repeatable only when they carry an
+ *   `Idempotency-Key` (the client adds one to every create).
  */
 export type RetryPolicy = "repeatable" | "never" | "idempotencyKey";
 
@@ -66,18 +67,18 @@ export const RETRY_POLICY: Record<RouteId, RetryPolicy> = {
   "roles.list": "repeatable",
   "roles.permissionConfig": "repeatable",
   "roles.get": "repeatable",
-  "roles.create": "never",
+  "roles.create": "idempotencyKey",
   "roles.update": "repeatable",
   "roles.delete": "repeatable",
   "rbac.getRoles": "repeatable",
   "users.list": "repeatable",
   "users.get": "repeatable",
-  "users.create": "never",
+  "users.create": "idempotencyKey",
   "users.patch": "repeatable",
   "users.delete": "repeatable",
   "groups.list": "repeatable",
   "groups.get": "repeatable",
-  "groups.create": "never",
+  "groups.create": "idempotencyKey",
   "groups.patch": "repeatable",
   "groups.delete": "repeatable",
   "rbac.getUsers": "repeatable",
@@ -85,11 +86,11 @@ export const RETRY_POLICY: Record<RouteId, RetryPolicy> = {
   "rbac.setUserRole": "repeatable",
   "bindings.list": "repeatable",
   "bindings.get": "repeatable",
-  "bindings.create": "never",
+  "bindings.create": "idempotencyKey",
   "bindings.delete": "repeatable",
   "scopeDefinitions.list": "repeatable",
   "scopeDefinitions.get": "repeatable",
-  "scopeDefinitions.create": "never",
+  "scopeDefinitions.create": "idempotencyKey",
   "scopeDefinitions.update": "repeatable",
   "scopeDefinitions.delete": "repeatable",
   "scopes.get": "repeatable",

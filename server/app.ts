@@ -7,7 +7,7 @@
  * (recording refusals in the audit log), validate `request_data` with the contract's zod schema,
  * run the handler, and (in tests) check the reply against the contract too.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { levelAtLeast, ROUTES, type Family, type RouteDef, type RouteId } from "../sdk/contract";
 import { AuditLog } from "./audit";
@@ -99,6 +99,32 @@ export const data = (x: unknown, opts: { total?: number; status?: number } = {})
 });
 
 const familyOf = (url: string): Family => (url.startsWith("/platform/") ? "platform" : "public");
+
+const DAY = 86_400_000;
+
+/** Creates (other than generate, which handles its own) that honour Idempotency-Key. */
+const IDEMPOTENT_CREATES = new Set(["roles.create", "users.create", "groups.create", "bindings.create", "scopeDefinitions.create"]);
+
+/** The idempotency record's key and the request's hash, when the request carries Idempotency-Key. */
+function idempotencyOf(req: FastifyRequest, route: RouteDef, _p: KeyPrincipal): { key: string; hash: string } | undefined {
+  const h = req.headers["idempotency-key"];
+  if (h === undefined) return undefined;
+  if (typeof h !== "string" || !/^[\x21-\x7e]{1,255}$/.test(h)) throw new ApiError("INVALID_INPUT", "Idempotency-Key: must be 1-255 printable ASCII characters", { fields: [{ path: "Idempotency-Key", reason: "must be 1-255 printable ASCII characters" }] });
+  const body = (req.body as { request_data?: unknown } | undefined)?.request_data ?? {};
+  return { key: `${route.id}:${h}`, hash: createHash("sha256").update(stableJson(body)).digest("hex") };
+}
+
+/** Stable JSON (sorted keys), so that the same request hashes the same however it was spelled. */
+export function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
 
 /** Nesting deeper than this is refused before validation (no schema goes near it). */
 const MAX_JSON_DEPTH = 64;
@@ -297,6 +323,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
           if (!parsed.success) throw fromZod(parsed.error, "query", req.query ?? {});
           query = parsed.data;
         }
+        // Creates honour Idempotency-Key like generate does: a repeat of the same request under the
+        // same key within 24 h gets the first reply, so a client whose reply was lost can retry.
+        const idem = IDEMPOTENT_CREATES.has(route.id) ? idempotencyOf(req, route, principal!) : undefined;
+        if (idem) {
+          const prior = await store.getIdempotency(principal!.keyId, idem.key, now - DAY);
+          if (prior && prior.replyEnc !== "") {
+            if (prior.requestHash !== idem.hash) throw new ApiError("IDEMPOTENCY_CONFLICT", "Idempotency-Key was already used with a different request in the last 24 h");
+            res.status(route.status ?? 200).header("x-request-id", String(req.id)).header("idempotent-replayed", "true");
+            return JSON.parse(deps.keyring.open(prior.replyEnc, `idempotency:${principal!.keyId}:${idem.key}`));
+          }
+        }
         const ans = await h({
           req,
           route,
@@ -313,6 +350,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
           if (!chk.success) {
             throw new Error(`reply of ${route.id} breaks the contract: ${JSON.stringify(chk.error.issues.slice(0, 3))}`);
           }
+        }
+        if (idem && (ans.status ?? route.status ?? 200) < 300) {
+          await store.saveIdempotentReply({
+            actorKeyId: principal!.keyId,
+            key: idem.key,
+            requestHash: idem.hash,
+            replyEnc: deps.keyring.seal(JSON.stringify(ans.body), `idempotency:${principal!.keyId}:${idem.key}`),
+            createdAt: now,
+            notBefore: now - DAY,
+          });
         }
         res.status(ans.status ?? route.status ?? 200);
         res.header("x-request-id", String(req.id));

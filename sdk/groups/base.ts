@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 /**
  * What every group of calls shares: a private handle on the client's transport (so that neither
  * `util.inspect` nor `JSON.stringify` of a group reaches the credential) and the page types.
@@ -51,4 +52,12 @@ export function totalOf(body: { data: unknown[]; metadata?: { total_count?: numb
 export function pageSizeOf(o: IterateOptions | undefined): number {
   const n = o?.pageSize ?? 100;
   return Math.max(1, Math.min(1000, Number.isFinite(n) ? Math.floor(n) : 100));
+}
+
+/**
+ * A fresh `Idempotency-Key` header for a create: the server answers a repeat of the same request
+ * under the same key with the first reply, so a create whose reply was lost is retried safely.
+ */
+export function idempotent(): Record<string, string> {
+  return { "idempotency-key": randomUUID() };
 }

@@ -1,7 +1,7 @@
 /** `client.bindings`: role bindings (extension), one (principal, role) row each. */
 import type { PrincipalType, RoleBinding } from "../contract";
 import type { CallOptions } from "../transport";
-import { CallGroup, totalOf, type Page, type PageRange } from "./base";
+import { CallGroup, idempotent, totalOf, type Page, type PageRange } from "./base";
 
 /** Re-exported from the contract (zod output types). */
 export type { RoleBinding };
@@ -49,7 +49,7 @@ export class BindingsApi extends CallGroup {
   /** Binds a role to a principal; returns the binding. Not retried (a repeat is a 409). */
   async create(input: CreateBindingInput, opts?: CallOptions): Promise<RoleBinding> {
     const body = { principal_type: input.principalType, principal_id: String(input.principalId), role: input.role };
-    return (await this.call("bindings.create", { body }, opts)).body.data;
+    return (await this.call("bindings.create", { body, headers: idempotent() }, opts)).body.data;
   }
 
   /** Deletes a binding made through this API (others are {@link ForbiddenError} `READ_ONLY`). */

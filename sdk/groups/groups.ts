@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { GetUserGroupReply, Group as GroupSchema, GroupCreatedReply } from "../contract";
 import type { CallOptions } from "../transport";
 import { compact } from "../wire";
-import { CallGroup, totalOf, type Page, type PageRange } from "./base";
+import { CallGroup, idempotent, totalOf, type Page, type PageRange } from "./base";
 
 /** A user group (wire shape). */
 export type Group = z.output<typeof GroupSchema>;
@@ -57,7 +57,7 @@ export class GroupsApi extends CallGroup {
 
   /** Creates a group; returns its id. Not retried. */
   async create(input: CreateGroupInput, opts?: CallOptions): Promise<GroupCreated> {
-    return (await this.call("groups.create", { body: groupToWire(input) }, opts)).body.data;
+    return (await this.call("groups.create", { body: groupToWire(input), headers: idempotent() }, opts)).body.data;
   }
 
   /** Updates a group. */

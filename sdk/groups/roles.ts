@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { ComponentPermissions, GetRolesReply, PermissionConfigReply, Role as RoleSchema, RoleCreatedReply } from "../contract";
 import type { CallOptions } from "../transport";
 import { compact, snakeKeys } from "../wire";
-import { CallGroup, totalOf, type Page, type PageRange } from "./base";
+import { CallGroup, idempotent, totalOf, type Page, type PageRange } from "./base";
 
 /** A role (wire shape), with its permissions as `components` and `component_permissions`. */
 export type Role = z.output<typeof RoleSchema>;
@@ -64,7 +64,7 @@ export class RolesApi extends CallGroup {
 
   /** Creates a custom role; returns its id. Not retried (a repeat would be a 409). */
   async create(input: CreateRoleInput, opts?: CallOptions): Promise<RoleCreated> {
-    return (await this.call("roles.create", { body: roleToWire(input) }, opts)).body.data;
+    return (await this.call("roles.create", { body: roleToWire(input), headers: idempotent() }, opts)).body.data;
   }
 
   /** Updates a custom role (predefined roles are read-only: {@link ForbiddenError} `READ_ONLY`). */

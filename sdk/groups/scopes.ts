@@ -4,7 +4,7 @@ import type { EntityScope, EntityType, ScopeDefinition, ScopeDefinitionCreated }
 import { InvalidArgumentError } from "../errors";
 import type { CallOptions } from "../transport";
 import { compact, scopeAreasToWire, type ScopeAreasInput } from "../wire";
-import { CallGroup, totalOf, type Page, type PageRange } from "./base";
+import { CallGroup, idempotent, totalOf, type Page, type PageRange } from "./base";
 
 /** Re-exported from the contract (zod output types). */
 export type { EntityScope, EntityType, ScopeDefinition };
@@ -62,7 +62,7 @@ export class ScopesApi extends CallGroup {
 
   /** Creates a named definition; returns its id. Not retried. */
   async createDefinition(input: CreateScopeDefinitionInput, opts?: CallOptions): Promise<ScopeDefinitionCreatedReply> {
-    return (await this.call("scopeDefinitions.create", { body: definitionToWire(input) }, opts)).body.data;
+    return (await this.call("scopeDefinitions.create", { body: definitionToWire(input), headers: idempotent() }, opts)).body.data;
   }
 
   /** Updates a definition (every entity pointing at it follows); returns it. */

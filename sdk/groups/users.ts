@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { GetUsersReply, User as UserSchema } from "../contract";
 import type { CallOptions } from "../transport";
 import { compact } from "../wire";
-import { CallGroup, totalOf, type Page, type PageRange } from "./base";
+import { CallGroup, idempotent, totalOf, type Page, type PageRange } from "./base";
 
 /** A user (wire shape). `get` adds `effective_roles` and `effective_permissions`. */
 export type User = z.output<typeof UserSchema>;
@@ -62,7 +62,7 @@ export class UsersApi extends CallGroup {
 
   /** Creates a user (extension; the reference's users come from SSO). Not retried. */
   async create(input: CreateUserInput, opts?: CallOptions): Promise<{ message: string }> {
-    return (await this.call("users.create", { body: userToWire(input) }, opts)).body.data;
+    return (await this.call("users.create", { body: userToWire(input), headers: idempotent() }, opts)).body.data;
   }
 
   /** Updates a user. */

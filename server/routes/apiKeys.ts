@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import type { z } from "zod";
 import { EditKeyRequest, GenerateKeyRequest, ListKeysRequest } from "../../sdk/contract";
 import { pageWindow } from "../../sdk/contract";
-import { data, reply, type Ctx, type Handlers } from "../app";
+import { data, reply, stableJson, type Ctx, type Handlers } from "../app";
 import { keyDisplayName } from "../auth/cache";
 import { assertCanGrantRoles, resolveExpiration, resolveRoles, resolveScope } from "../authz/grants";
 import { generateKeyValue } from "../crypto/keyFormat";
@@ -31,18 +31,6 @@ export function keyToWire(c: Ctx, k: KeyRecord) {
     has_scope: k.hasScope,
     retiring: k.retiring,
   };
-}
-
-/** Stable JSON (sorted keys), so that the same request hashes the same however it was spelled. */
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-  if (v && typeof v === "object") {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
 }
 
 const IDEMPOTENCY_RE = /^[\x21-\x7e]{1,255}$/;

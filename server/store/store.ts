@@ -322,6 +322,17 @@ export class Store {
     return r ? { requestHash: String(r.request_hash), replyEnc: String(r.reply_enc) } : undefined;
   }
 
+  /** Remembers the reply to a create made under an idempotency key (a twin that got there first wins). */
+  async saveIdempotentReply(r: { actorKeyId: number; key: string; requestHash: string; replyEnc: string; createdAt: number; notBefore: number }): Promise<void> {
+    await this.driver.tx(async (d) => {
+      await d.run("DELETE FROM idempotency WHERE actor_key_id = ? AND idem_key = ? AND created_at < ?", [r.actorKeyId, r.key, r.notBefore]);
+      await d.run(
+        "INSERT INTO idempotency (actor_key_id, idem_key, request_hash, reply_enc, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [r.actorKeyId, r.key, r.requestHash, r.replyEnc, r.createdAt],
+      );
+    });
+  }
+
   /** Drops idempotency records older than `before` (and any stale one under the same key first). */
   async purgeIdempotency(before: number): Promise<number> {
     return (await this.driver.run("DELETE FROM idempotency WHERE created_at < ?", [before])).changes;

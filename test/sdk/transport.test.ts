@@ -130,8 +130,6 @@ describe("sdk transport", function () {
     });
 
     const neverRetried: Array<{ name: string; path: string; method: "POST"; call: (c: KeyplaneClient) => Promise<unknown> }> = [
-      { name: "roles.create", path: "/platform/iam/v1/role", method: "POST", call: (c) => c.roles.create({ name: "SDK Never Twice", components: { audit: "view" } }) },
-      { name: "bindings.create", path: "/platform/iam/v1/role-binding", method: "POST", call: (c) => c.bindings.create({ principalType: "api-key", principalId: srv.admin.id, role: "Viewer" }) },
       { name: "auth.verify", path: "/public_api/v1/auth/verify", method: "POST", call: (c) => c.auth.verify({ headers: {} }) },
       { name: "generate with idempotencyKey: null", path: GENERATE, method: "POST", call: (c) => c.apiKeys.generate({ roles: ["Viewer"], securityLevel: "standard", idempotencyKey: null }) },
     ];
@@ -207,6 +205,50 @@ describe("sdk transport", function () {
             const own = new KeyplaneClient({ endpoint: s.url, apiKeyId: g.id, apiKey: g.key });
             assert.equal(await own.apiKeys.validate(), true, "the replayed key is the one minted");
             await own.close();
+          } finally {
+            await c.close();
+            await f.close();
+          }
+        });
+      }
+
+      const creates: Array<{ name: string; path: string; make: (c: KeyplaneClient, n: string) => Promise<unknown>; count: (c: KeyplaneClient, n: string) => Promise<number> }> = [
+        {
+          name: "roles.create",
+          path: "/platform/iam/v1/role",
+          make: (c, n) => c.roles.create({ name: n, components: { audit: "view" } }),
+          count: async (c, n) => (await c.roles.list()).items.filter((r) => r.pretty_name === n).length,
+        },
+        {
+          name: "scopeDefinitions.create",
+          path: "/platform/iam/v1/scope-definition",
+          make: (c, n) => c.scopes.createDefinition({ name: n, areas: { assets: { mode: "see_all" } } }),
+          count: async (c, n) => (await c.scopes.listDefinitions()).items.filter((d) => d.name === n).length,
+        },
+        {
+          name: "groups.create",
+          path: "/platform/iam/v1/user-group",
+          make: (c, n) => c.groups.create({ name: n }),
+          count: async (c, n) => (await c.groups.list()).items.filter((g) => g.group_name === n).length,
+        },
+        {
+          name: "users.create",
+          path: "/platform/iam/v1/user",
+          make: (c, n) => c.users.create({ email: `${n.toLowerCase().replace(/\W/g, "")}@example.com` }),
+          count: async (c, n) => (await c.users.list()).items.filter((u) => u.user_email === `${n.toLowerCase().replace(/\W/g, "")}@example.com`).length,
+        },
+      ];
+      for (const cr of creates) {
+        it(`retries ${cr.name} whose reply was lost under its automatic idempotency key: one object, the first reply`, async () => {
+          const name = `lost ${cr.name} ${db}`;
+          const f = faultyAgent((r) => r.path === cr.path && r.method === "POST" && f.seen.filter((x) => x.path === cr.path && x.method === "POST").length === 1);
+          const c = clientFor(s, s.admin, { dispatcher: f.dispatcher });
+          try {
+            await cr.make(c, name);
+            const sent = f.seen.filter((r) => r.path === cr.path && r.method === "POST");
+            assert.equal(sent.length, 2, "retried once");
+            assert.ok(sent[0]!.headers["idempotency-key"] && sent[0]!.headers["idempotency-key"] === sent[1]!.headers["idempotency-key"]);
+            assert.equal(await cr.count(a, name), 1, "exactly one was made");
           } finally {
             await c.close();
             await f.close();

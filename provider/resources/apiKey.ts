@@ -173,7 +173,6 @@ function liveScope(s: { scope_definition_id?: string | null; has_scope?: boolean
 }
 
 export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvider {
-  const rel = (ms: number, now: number) => (ms > now ? `expires in ${humanDuration(ms - now)}` : `expired ${humanDuration(now - ms)} ago`);
 
   /** Builds the state from the live key and the inputs. */
   async function stateOf(id: number, key: string, news: News, extra: { rolesResolved: string[]; desiredExpiration: number | null; adopted: boolean }, live?: WireKey): Promise<ApiKeyState> {

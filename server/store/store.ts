@@ -795,22 +795,7 @@ export class Store {
       const r = await d.get<Row>("SELECT is_custom FROM roles WHERE role_id = ? AND retired_at IS NULL", [roleId]);
       if (!r) return "not_found";
       if (Number(r.is_custom) !== 1) return "read_only";
-      const used = await d.get<Row>("SELECT 1 AS x FROM role_bindings WHERE role_id = ?", [roleId]);
-      if (used) {
-        if (!o.whenUnused) return "in_use";
-        const blocking = await d.get<Row>(
-          `SELECT 1 AS x FROM role_bindings b LEFT JOIN api_keys k ON b.principal_type = 'api-key' AND k.id = CAST(b.principal_id AS BIGINT)
-           WHERE b.role_id = ? AND (k.id IS NULL OR k.retiring <> 1)`,
-          [roleId],
-        );
-        if (blocking) return "in_use";
-        await d.run("UPDATE roles SET retired_at = ?, name_key = ? WHERE role_id = ?", [o.now ?? 0, `retired:${roleId}`, roleId]);
-        await this.bump(d);
-        return "retired";
-      }
-      await d.run("DELETE FROM roles WHERE role_id = ?", [roleId]);
-      await this.bump(d);
-      return "deleted";
+      return this.deleteOrRetire(d, { table: "roles", idColumn: "role_id", id: roleId, usedBy: ROLE_USERS }, o);
     });
   }
 
@@ -1304,24 +1289,35 @@ export class Store {
     return this.driver.tx(async (d) => {
       const live = await d.get<Row>("SELECT 1 AS x FROM scope_definitions WHERE scope_id = ? AND retired_at IS NULL", [scopeId]);
       if (!live) return "not_found";
-      const used = await d.get<Row>("SELECT 1 AS x FROM entity_scopes WHERE scope_definition_id = ?", [scopeId]);
-      if (used) {
-        if (!o.whenUnused) return "in_use";
-        const blocking = await d.get<Row>(
-          `SELECT 1 AS x FROM entity_scopes e LEFT JOIN api_keys k ON e.entity_type = 'api-key' AND k.id = CAST(e.entity_id AS BIGINT)
-           WHERE e.scope_definition_id = ? AND (k.id IS NULL OR k.retiring <> 1)`,
-          [scopeId],
-        );
-        if (blocking) return "in_use";
-        await d.run("UPDATE scope_definitions SET retired_at = ?, name_key = ? WHERE scope_id = ?", [o.now ?? 0, `retired:${scopeId}`, scopeId]);
-        await this.bump(d);
-        return "retired";
-      }
-      const r = await d.run("DELETE FROM scope_definitions WHERE scope_id = ?", [scopeId]);
-      if (r.changes === 0) return "not_found";
+      return this.deleteOrRetire(d, { table: "scope_definitions", idColumn: "scope_id", id: scopeId, usedBy: SCOPE_USERS }, o);
+    });
+  }
+
+  /**
+   * Deletes a role or scope definition nothing uses; with `whenUnused`, one used only by retiring
+   * keys is retired instead (its name freed, deleted by purgeRetired once those keys are gone).
+   */
+  private async deleteOrRetire(
+    d: Driver,
+    t: { table: "roles" | "scope_definitions"; idColumn: string; id: string; usedBy: UsageTable },
+    o: { whenUnused?: boolean; now?: number },
+  ): Promise<"deleted" | "in_use" | "retired"> {
+    const u = t.usedBy;
+    if (!(await d.get<Row>(`SELECT 1 AS x FROM ${u.table} WHERE ${u.refColumn} = ?`, [t.id]))) {
+      await d.run(`DELETE FROM ${t.table} WHERE ${t.idColumn} = ?`, [t.id]);
       await this.bump(d);
       return "deleted";
-    });
+    }
+    if (!o.whenUnused) return "in_use";
+    const blocking = await d.get<Row>(
+      `SELECT 1 AS x FROM ${u.table} u LEFT JOIN api_keys k ON u.${u.typeColumn} = 'api-key' AND k.id = CAST(u.${u.principalColumn} AS BIGINT)
+       WHERE u.${u.refColumn} = ? AND (k.id IS NULL OR k.retiring <> 1)`,
+      [t.id],
+    );
+    if (blocking) return "in_use";
+    await d.run(`UPDATE ${t.table} SET retired_at = ?, name_key = ? WHERE ${t.idColumn} = ?`, [o.now ?? 0, `retired:${t.id}`, t.id]);
+    await this.bump(d);
+    return "retired";
   }
 
   async scopeDefinitionUsers(scopeId: string): Promise<Array<{ entityType: string; entityId: string }>> {
@@ -1552,6 +1548,16 @@ export class Store {
     };
   }
 }
+
+/** A table whose rows use a role or a scope definition, and the columns naming who uses it. */
+interface UsageTable {
+  table: string;
+  refColumn: string;
+  typeColumn: string;
+  principalColumn: string;
+}
+const ROLE_USERS: UsageTable = { table: "role_bindings", refColumn: "role_id", typeColumn: "principal_type", principalColumn: "principal_id" };
+const SCOPE_USERS: UsageTable = { table: "entity_scopes", refColumn: "scope_definition_id", typeColumn: "entity_type", principalColumn: "entity_id" };
 
 function rolesSort(names: string[]): string {
   return names.map((n) => n.toLowerCase()).sort().join(",");

@@ -4,30 +4,18 @@
  * 2 usage; errors on stderr.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { repoRoot, scratchDir } from "../helpers/paths";
+import { scratchDir } from "../helpers/paths";
+import { keyplaneCli } from "../helpers/run";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { credentialEnv } from "../helpers/stacks";
 
 const DAY = 86_400_000;
 
-function cli(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(repoRoot, "dist", "cli", "main.js"), ...args], {
-      env: { ...process.env, KEYPLANE_ENDPOINT: "", KEYPLANE_API_KEY_ID: "", KEYPLANE_API_KEY: "", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    p.on("error", reject);
-    p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    p.stdin.end(input ?? "");
-  });
-}
+/** The CLI with only the given KEYPLANE_* credentials (none from the caller's environment). */
+const cli = (args: string[], env: Record<string, string>, input?: string) =>
+  keyplaneCli(args, { KEYPLANE_ENDPOINT: "", KEYPLANE_API_KEY_ID: "", KEYPLANE_API_KEY: "", ...env }, input);
 
 describe("keyplane keys and notifications (the admin CLI)", function () {
   this.timeout(120_000);

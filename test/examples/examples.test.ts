@@ -10,25 +10,14 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ensurePulumiBin, offlineEngine } from "../../provider/engine";
-import { KeyplaneClient } from "../../sdk";
 import { repoRoot, scratchDir } from "../helpers/paths";
+import { keyWorks } from "../helpers/run";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { adminClient, credentialEnv, outputsOf, PASSPHRASE } from "../helpers/stacks";
 
 const run = promisify(execFile);
 const examples = path.join(repoRoot, "examples");
 const tsNode = path.join(repoRoot, "node_modules", ".bin", "ts-node");
-
-async function works(t: TestServer, id: number, key: string, level: "standard" | "advanced"): Promise<boolean> {
-  const c = new KeyplaneClient({ endpoint: t.url, apiKeyId: id, apiKey: key, securityLevel: level, retries: 0 });
-  try {
-    return await c.apiKeys.validate();
-  } catch {
-    return false;
-  } finally {
-    await c.close();
-  }
-}
 
 describe("examples", function () {
   this.timeout(10 * 60_000);
@@ -70,8 +59,8 @@ describe("examples", function () {
     const s = await exampleStack("quickstart");
     const o = outputsOf(await s.up());
     assert.equal(o.automationLevel, "advanced");
-    assert.ok(await works(t, o.reportingKeyId, o.reportingKey, "standard"));
-    assert.ok(await works(t, o.automationKeyId, o.automationKey, "advanced"));
+    assert.ok(await keyWorks(t.url, { id: o.reportingKeyId, key: o.reportingKey, level: "standard" }));
+    assert.ok(await keyWorks(t.url, { id: o.automationKeyId, key: o.automationKey, level: "advanced" }));
     assert.ok(Date.parse(o.reportingExpiresAt) > Date.now() + 89 * 86_400_000);
     await s.destroy();
   });
@@ -84,8 +73,8 @@ describe("examples", function () {
     assert.equal(plan.changeSummary.replace, 1);
     const second = outputsOf(await s.up());
     assert.notEqual(second.keyId, first.keyId);
-    assert.ok(await works(t, second.keyId, second.key, "advanced"));
-    assert.ok(await works(t, first.keyId, first.key, "advanced"), "the old key works during the overlap");
+    assert.ok(await keyWorks(t.url, { id: second.keyId, key: second.key, level: "advanced" }));
+    assert.ok(await keyWorks(t.url, { id: first.keyId, key: first.key, level: "advanced" }), "the old key works during the overlap");
     const old = await adminClient(t).apiKeys.get(first.keyId);
     assert.ok(old.expiration! <= Date.now() + 24 * 3_600_000 + 60_000, "and expires within the overlap");
     await s.destroy();
@@ -150,7 +139,7 @@ describe("examples", function () {
       assert.equal(fs.statSync(secrets).mode & 0o777, 0o700);
       for (const f of ["deployerKey", "deployerKeyId", "exporterKey", "exporterKeyId"]) assert.equal(fs.statSync(path.join(secrets, f)).mode & 0o777, 0o600);
       const id = Number(fs.readFileSync(path.join(secrets, "deployerKeyId"), "utf8"));
-      assert.ok(await works(t, id, fs.readFileSync(path.join(secrets, "deployerKey"), "utf8"), "advanced"));
+      assert.ok(await keyWorks(t.url, { id, key: fs.readFileSync(path.join(secrets, "deployerKey"), "utf8"), level: "advanced" }));
 
       const clean = await run(path.join(dir, "nightly-drift.sh"), [stackName], { env }).then(
         (r) => ({ code: 0, out: r.stdout }),

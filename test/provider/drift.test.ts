@@ -4,28 +4,17 @@
  * Exit codes: 0 no drift, 2 drift, 1 error (and 2 for usage errors).
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { offlineEngine } from "../../provider/engine";
-import { repoRoot, scratchDir } from "../helpers/paths";
+import { scratchDir } from "../helpers/paths";
+import { keyplaneCli } from "../helpers/run";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { adminClient, credentialEnv, outputsOf } from "../helpers/stacks";
 
-const cli = path.join(repoRoot, "dist", "cli", "main.js");
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    p.on("error", reject);
-    p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: Record<string, string>) => keyplaneCli(args, env);
 
 describe("keyplane drift", function () {
   this.timeout(10 * 60_000);

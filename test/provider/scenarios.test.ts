@@ -10,22 +10,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import * as keyplane from "../../provider";
-import { KeyplaneClient } from "../../sdk";
+import { keyWorks } from "../helpers/run";
 import { OffsetClock, startTestServer, type TestServer } from "../helpers/server";
 import { adminClient, credentialEnv, inlineStack, outputsOf, PASSPHRASE, serverKeyIds } from "../helpers/stacks";
 
 const HOUR = 3_600_000;
-
-async function works(t: TestServer, id: number, key: string, level: "standard" | "advanced" = "standard"): Promise<boolean> {
-  const c = new KeyplaneClient({ endpoint: t.url, apiKeyId: id, apiKey: key, securityLevel: level, retries: 0 });
-  try {
-    return await c.apiKeys.validate();
-  } catch {
-    return false;
-  } finally {
-    await c.close();
-  }
-}
 
 describe("provider scenarios on the Pulumi engine", function () {
   this.timeout(10 * 60_000);
@@ -55,8 +44,8 @@ describe("provider scenarios on the Pulumi engine", function () {
     const first = await stack.up();
     assert.equal(first.summary.resourceChanges?.create, 6);
     const o = outputsOf(first);
-    assert.ok(await works(t, o.keyId, o.key));
-    assert.ok(await works(t, o.advId, o.advKey, "advanced"));
+    assert.ok(await keyWorks(t.url, { id: o.keyId, key: o.key }));
+    assert.ok(await keyWorks(t.url, { id: o.advId, key: o.advKey, level: "advanced" }));
     assert.equal(first.outputs.key!.secret, true, "the key is a secret output");
 
     spec.components = { cases_issues: "view_edit", endpoints: "view" };
@@ -88,11 +77,11 @@ describe("provider scenarios on the Pulumi engine", function () {
     assert.equal(preview.changeSummary.replace, 1);
     const after = outputsOf(await stack.up());
     assert.notEqual(after.keyId, before.keyId);
-    assert.ok(await works(t, after.keyId, after.key, "advanced"), "the new key works");
-    assert.ok(await works(t, before.keyId, before.key), "the old key still works during the overlap");
+    assert.ok(await keyWorks(t.url, { id: after.keyId, key: after.key, level: "advanced" }), "the new key works");
+    assert.ok(await keyWorks(t.url, { id: before.keyId, key: before.key }), "the old key still works during the overlap");
     clock.advance(HOUR + 60_000);
     try {
-      assert.equal(await works(t, before.keyId, before.key), false, "the old key stops once the overlap ends");
+      assert.equal(await keyWorks(t.url, { id: before.keyId, key: before.key }), false, "the old key stops once the overlap ends");
     } finally {
       clock.advance(-(HOUR + 60_000));
     }

@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { KeyplaneClient } from "../../sdk";
 import { startServer, type RunningServer } from "../../server/start";
 import { repoRoot, scratchDir } from "../helpers/paths";
+import { keyWorks } from "../helpers/run";
 
 const run = promisify(execFile);
 
@@ -29,16 +30,7 @@ describe("keyplane keyring rotate", function () {
 
   const client = (url: string, k: { id: number; key: string; level?: "standard" | "advanced" }) =>
     new KeyplaneClient({ endpoint: url, apiKeyId: k.id, apiKey: k.key, securityLevel: k.level ?? "standard", retries: 0 });
-  const works = async (url: string, k: { id: number; key: string; level?: "standard" | "advanced" }) => {
-    const c = client(url, k);
-    try {
-      return await c.apiKeys.validate();
-    } catch {
-      return false;
-    } finally {
-      await c.close();
-    }
-  };
+  const works = keyWorks;
 
   before(async () => {
     server = await start();

@@ -1,0 +1,123 @@
+/**
+ * Benchmark 3: the engine overhead of the provider. `pulumi up`, `refresh` and `destroy` of N
+ * `ApiKey` resources against the same program with N no-op dynamic resources (same inputs; a
+ * provider whose create returns its inputs), through the Automation API on the offline engine
+ * (local file backend, passphrase secrets), in the same run, each operation of the baseline
+ * followed by the same operation of the subject. The server runs in its own process (SQLite).
+ * `parallel` is the engine's default. N is 10 and 100 (1× and 10×).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { offlineEngine } from "../provider/engine";
+import { ApiKey } from "../provider/resources/apiKey";
+import { call, procCpuSeconds, type BenchOptions, type Row } from "./common";
+import { startKeyplane } from "./server-proc";
+
+/**
+ * The no-op provider: serialized into state like any dynamic provider, so it captures nothing
+ * (one shared object: Pulumi serializes it once and reuses the text).
+ */
+const noopProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs) {
+    return { id: `noop-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`, outs: inputs };
+  },
+  async read(id, props) {
+    return { id, props };
+  },
+  async delete() {
+    /* nothing to delete */
+  },
+};
+
+class Noop extends pulumi.dynamic.Resource {
+  constructor(name: string, args: Record<string, pulumi.Input<unknown>>) {
+    super(noopProvider, name, args, {}, "bench", "Noop");
+  }
+}
+
+const inputsOf = (i: number) => ({ roles: ["Viewer"], comment: `engine bench ${i}`, expiresIn: "90d" });
+
+type Op = "up" | "refresh" | "destroy";
+
+async function timed(stack: Stack, op: Op): Promise<{ seconds: number; changes: Record<string, number> }> {
+  const t0 = performance.now();
+  const res = op === "up" ? await stack.up() : op === "refresh" ? await stack.refresh() : await stack.destroy();
+  const seconds = (performance.now() - t0) / 1000;
+  if (res.summary.result !== "succeeded") throw new Error(`${op} of ${stack.name}: ${res.summary.result}`);
+  return { seconds, changes: (res.summary.resourceChanges ?? {}) as Record<string, number> };
+}
+
+export async function engineBench(o: BenchOptions): Promise<Row[]> {
+  const sizes = o.quick ? [5] : [10, 100];
+  const rows: Row[] = [];
+  const dir = path.join(o.dir, "engine");
+  fs.mkdirSync(dir, { recursive: true });
+  const server = await startKeyplane({ db: `sqlite:${path.join(dir, "keyplane.db")}`, dir });
+  try {
+    const engine = await offlineEngine({
+      baseDir: dir,
+      passphrase: "keyplane-bench",
+      env: {
+        KEYPLANE_ENDPOINT: server.origin,
+        KEYPLANE_API_KEY_ID: String(server.admin.id),
+        KEYPLANE_API_KEY: server.admin.key,
+      },
+    });
+    const countKeys = async () => {
+      const r = await call(server.origin, "/public_api/v1/api_keys/get_api_keys", server.admin, { request_data: { search_from: 0, search_to: 1 } });
+      return Number(r.body?.reply?.TOTAL_COUNT ?? Number.NaN);
+    };
+    const keysBefore = await countKeys();
+    for (const n of sizes) {
+      const noop = await engine.inlineStack(`kp-bench-noop-${n}`, "bench", async () => {
+        for (let i = 0; i < n; i++) new Noop(`r-${i}`, inputsOf(i));
+      });
+      const keys = await engine.inlineStack(`kp-bench-apikeys-${n}`, "bench", async () => {
+        for (let i = 0; i < n; i++) new ApiKey(`r-${i}`, inputsOf(i));
+      });
+      try {
+        // Untimed: starts the CLI and the plugins once, so neither side pays the cold start.
+        if (!o.quick) await noop.preview();
+        for (const op of ["up", "refresh", "destroy"] as Op[]) {
+          const b = await timed(noop, op);
+          const cpu0 = procCpuSeconds(server.pid);
+          const s = await timed(keys, op);
+          const serverCpu = procCpuSeconds(server.pid) - cpu0;
+          if (op === "up") {
+            if ((s.changes.create ?? 0) !== n + 1 || (b.changes.create ?? 0) !== n + 1) throw new Error(`up: expected ${n + 1} creates, got ${JSON.stringify(s.changes)} / ${JSON.stringify(b.changes)}`);
+            const have = await countKeys();
+            if (have !== keysBefore + n) throw new Error(`up: the server holds ${have} keys, expected ${keysBefore + n}`);
+          }
+          if (op === "destroy") {
+            const have = await countKeys();
+            if (have !== keysBefore) throw new Error(`destroy: the server holds ${have} keys, expected ${keysBefore}`);
+          }
+          const ratio = s.seconds / b.seconds;
+          o.log(`engine: ${op} ${n}: ApiKey ${s.seconds.toFixed(2)} s vs no-op ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (server CPU ${serverCpu.toFixed(2)} s)`);
+          rows.push({
+            section: "engine",
+            name: `pulumi ${op}, ${n} ApiKeys`,
+            value: s.seconds,
+            unit: "s",
+            baseline: b.seconds,
+            baselineName: `${n} no-op dynamic resources`,
+            ratio,
+            goal: "≤ 1.2×",
+            met: ratio <= 1.2,
+            note: `server CPU ${serverCpu.toFixed(2)} s`,
+          });
+        }
+      } finally {
+        for (const st of [noop, keys]) {
+          await st.destroy().catch(() => undefined);
+          await st.workspace.removeStack(st.name).catch(() => undefined);
+        }
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  return rows;
+}

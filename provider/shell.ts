@@ -9,19 +9,22 @@
  *  - credentials are read at call time (env, or stack config through `configure`);
  *  - upgrading keyplane upgrades the code that refreshes and deletes existing resources;
  *  - the state stays small.
+ * One shell object per kind, made once: Pulumi serializes a provider once per object, so a
+ * stack with 100 keys pays for one serialization, not 100.
  *
  * The runtime is found from the plugin's working directory (the program's directory):
  * `keyplane/provider-runtime` in node_modules, or, inside the keyplane repository itself,
- * the package root's dist/.
+ * the package root's dist/. (No comments inside the functions below: their text is what
+ * lands in state.)
  */
 import type * as pulumi from "@pulumi/pulumi";
 
 export type ResourceKind = "apiKey" | "roleBinding" | "scopeDefinition" | "role";
 
+type Runtime = { provider(kind: string, config: Record<string, string | undefined>): pulumi.dynamic.ResourceProvider };
+
 /** Loads the provider runtime at call time. Serialized by value: it may only use require, process and globals. */
-function loadKeyplaneRuntime(): {
-  provider(kind: string, config: Record<string, string | undefined>): pulumi.dynamic.ResourceProvider;
-} {
+function loadKeyplaneRuntime(): Runtime {
   const path = require("path");
   const fs = require("fs");
   const tried: string[] = [];
@@ -34,9 +37,7 @@ function loadKeyplaneRuntime(): {
     const pj = path.join(dir, "package.json");
     if (fs.existsSync(pj)) {
       try {
-        if (JSON.parse(fs.readFileSync(pj, "utf8")).name === "keyplane") {
-          return require(path.join(dir, "dist", "provider", "runtime.js"));
-        }
+        if (JSON.parse(fs.readFileSync(pj, "utf8")).name === "keyplane") return require(path.join(dir, "dist", "provider", "runtime.js"));
       } catch (e) {
         tried.push(`${pj}: ${(e as Error).message.split("\n")[0]}`);
       }
@@ -46,36 +47,53 @@ function loadKeyplaneRuntime(): {
   throw new Error(`keyplane: cannot load the provider runtime; install keyplane in the program's project (npm install keyplane). Tried: ${tried.join("; ")}`);
 }
 
-/** The serialized provider for one resource kind. */
-export function providerShell(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
-  return {
+type Shell = pulumi.dynamic.ResourceProvider & { kind: ResourceKind; config?: Record<string, string | undefined>; p(): pulumi.dynamic.ResourceProvider };
+
+/**
+ * Makes the shell for one kind: every method forwards to the runtime's provider for that kind.
+ * The stack config `configure` receives is kept on the object (`this`), which exists only in
+ * the provider process; serialized captured variables would not be shared between methods.
+ */
+function makeShell(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  const shell: Shell = {
+    kind,
+    p() {
+      return loadKeyplaneRuntime().provider(this.kind, this.config ?? {});
+    },
     async configure(req: pulumi.dynamic.ConfigureRequest) {
-      // Runs in the provider process, after deserialization: nothing stored here is serialized.
       const c = req.config;
-      (this as { kpConfig?: Record<string, string | undefined> }).kpConfig = {
-        endpoint: c.get("keyplane:endpoint"),
-        apiKeyId: c.get("keyplane:apiKeyId"),
-        apiKey: c.get("keyplane:apiKey"),
-        securityLevel: c.get("keyplane:securityLevel"),
-      };
+      this.config = { endpoint: c.get("keyplane:endpoint"), apiKeyId: c.get("keyplane:apiKeyId"), apiKey: c.get("keyplane:apiKey"), securityLevel: c.get("keyplane:securityLevel") };
     },
-    async check(olds, news) {
-      return loadKeyplaneRuntime().provider(kind, (this as { kpConfig?: Record<string, string | undefined> }).kpConfig ?? {}).check!(olds, news);
+    check(olds, news) {
+      return this.p().check!(olds, news);
     },
-    async diff(id, olds, news) {
-      return loadKeyplaneRuntime().provider(kind, (this as { kpConfig?: Record<string, string | undefined> }).kpConfig ?? {}).diff!(id, olds, news);
+    diff(id, olds, news) {
+      return this.p().diff!(id, olds, news);
     },
-    async create(inputs) {
-      return loadKeyplaneRuntime().provider(kind, (this as { kpConfig?: Record<string, string | undefined> }).kpConfig ?? {}).create(inputs);
+    create(inputs) {
+      return this.p().create(inputs);
     },
-    async read(id, props) {
-      return loadKeyplaneRuntime().provider(kind, (this as { kpConfig?: Record<string, string | undefined> }).kpConfig ?? {}).read!(id, props);
+    read(id, props) {
+      return this.p().read!(id, props);
     },
-    async update(id, olds, news) {
-      return loadKeyplaneRuntime().provider(kind, (this as { kpConfig?: Record<string, string | undefined> }).kpConfig ?? {}).update!(id, olds, news);
+    update(id, olds, news) {
+      return this.p().update!(id, olds, news);
     },
-    async delete(id, props) {
-      return loadKeyplaneRuntime().provider(kind, (this as { kpConfig?: Record<string, string | undefined> }).kpConfig ?? {}).delete!(id, props);
+    delete(id, props) {
+      return this.p().delete!(id, props);
     },
-  };
+  } as Shell;
+  return shell;
+}
+
+const shells = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
+
+/** The serialized provider for one resource kind (one object per kind per program). */
+export function providerShell(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  let s = shells.get(kind);
+  if (!s) {
+    s = makeShell(kind);
+    shells.set(kind, s);
+  }
+  return s;
 }

@@ -50,6 +50,7 @@ export class AuthCache {
   private keys = new Map<number, CachedKey | null>();
   private roles: Map<string, RoleRecord> | null = null;
   private settings: Settings | null = null;
+  private keyCount: number | null = null;
   private rev = -1;
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
@@ -100,8 +101,15 @@ export class AuthCache {
     this.keys = new Map();
     this.roles = null;
     this.settings = null;
+    this.keyCount = null;
     this.loading = new Map();
     this.grants = new Map();
+  }
+
+  /** How many keys exist (get_api_keys' TOTAL_COUNT), cached like everything else here. */
+  async totalKeys(): Promise<number> {
+    if (this.keyCount === null) this.keyCount = await this.store.countKeys();
+    return this.keyCount;
   }
 
   async getSettings(): Promise<Settings> {

@@ -145,7 +145,7 @@ async function list(c: Ctx) {
   if (b.search_to !== undefined && b.search_from !== undefined && b.search_to < b.search_from) {
     throw invalid("request_data.search_to", "must not be less than search_from");
   }
-  const res = await c.svc.store.listKeys({ filters: b.filters ?? [], sort: b.sort, offset, limit, now: c.now });
+  const res = await c.svc.store.listKeys({ filters: b.filters ?? [], sort: b.sort, offset, limit, now: c.now, totalCount: await c.svc.cache.totalKeys() });
   return reply({ DATA: res.rows.map((k) => keyToWire(c, k)), FILTER_COUNT: res.filterCount, TOTAL_COUNT: res.totalCount });
 }
 

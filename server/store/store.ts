@@ -422,6 +422,8 @@ export class Store {
     offset: number;
     limit: number;
     now: number;
+    /** The total number of keys, when the caller knows it (cached). */
+    totalCount?: number;
   }): Promise<{ rows: KeyRecord[]; filterCount: number; totalCount: number }> {
     const where: string[] = [];
     const params: Param[] = [];
@@ -490,22 +492,25 @@ export class Store {
     const dir = q.sort?.keyword === "desc" ? "DESC" : "ASC";
     const nulls = dir === "ASC" ? "NULLS LAST" : "NULLS FIRST";
     const order = col === "k.id" ? `k.id ${dir}` : `${col} ${dir} ${nulls}, k.id ${dir}`;
-    return this.driverRead(async (d) => {
-      const rows = await d.all<Row>(`SELECT k.* FROM api_keys k ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`, [...params, q.limit, q.offset]);
-      const fc = await d.get<{ c: number }>(`SELECT COUNT(*) AS c FROM api_keys k ${whereSql}`, params);
-      const tc = await d.get<{ c: number }>("SELECT COUNT(*) AS c FROM api_keys");
-      const { roles, scopes } = await this.keyExtras(d, rows.map((r) => Number(r.id)));
-      return {
-        rows: rows.map((r) => this.keyFromRow(r, roles, scopes)),
-        filterCount: Number(fc?.c ?? 0),
-        totalCount: Number(tc?.c ?? 0),
-      };
-    });
+    // Plain reads, no transaction (a read transaction on SQLite would take the write lock): the
+    // counts may be a write apart from the page, as with any paged API. The filtered count is
+    // skipped when the page shows it (a first page that is not full), and the caller may pass
+    // the total it has cached.
+    const d = this.driver;
+    const rows = await d.all<Row>(`SELECT k.* FROM api_keys k ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`, [...params, q.limit, q.offset]);
+    const filterCount =
+      q.offset === 0 && rows.length < q.limit ? rows.length : Number((await d.get<{ c: number }>(`SELECT COUNT(*) AS c FROM api_keys k ${whereSql}`, params))?.c ?? 0);
+    const totalCount = q.totalCount ?? (where.length === 0 ? filterCount : await this.countKeys());
+    const { roles, scopes } = await this.keyExtras(d, rows.map((r) => Number(r.id)));
+    return { rows: rows.map((r) => this.keyFromRow(r, roles, scopes)), filterCount, totalCount };
   }
 
-  /** Runs several reads as one consistent snapshot. */
+  /**
+   * Runs several reads together. Not in a transaction: on SQLite a transaction takes the write
+   * lock, and these reads (a list and its details) may be a write apart, as any paged API's are.
+   */
   private async driverRead<T>(fn: (d: Driver) => Promise<T>): Promise<T> {
-    return this.driver.tx(fn);
+    return fn(this.driver);
   }
 
   /** Edits a key; `roleIds` replaces the roles the key owns. Returns false when the key is gone. */

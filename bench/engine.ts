@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { offlineEngine } from "../provider/engine";
+import { execFileSync } from "node:child_process";
+import { offlineEngine, packageRoot } from "../provider/engine";
 import { ApiKey } from "../provider/resources/apiKey";
 import { call, procCpuSeconds, type BenchOptions, type Row } from "./common";
 import { startKeyplane } from "./server-proc";
@@ -49,6 +50,40 @@ async function timed(stack: Stack, op: Op): Promise<{ seconds: number; changes: 
   return { seconds, changes: (res.summary.resourceChanges ?? {}) as Record<string, number> };
 }
 
+/**
+ * A Pulumi project with keyplane installed from `npm pack`, as users have it: a program that
+ * declares N ApiKeys or N no-op resources (config `kind`, `count`). Installed, the serialized
+ * provider in state is only a `require` of the package's shell module.
+ */
+function installedProject(dir: string): string {
+  const proj = path.join(dir, "installed-project");
+  fs.mkdirSync(proj, { recursive: true });
+  const tgz = execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", proj, "--silent"], { cwd: packageRoot(), encoding: "utf8" }).trim().split("\n").pop()!;
+  fs.writeFileSync(path.join(proj, "package.json"), JSON.stringify({ name: "engine-bench-installed", private: true, main: "index.js" }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", `./${tgz}`], { cwd: proj, stdio: "ignore" });
+  fs.writeFileSync(path.join(proj, "Pulumi.yaml"), "name: engine-bench-installed\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
+  fs.writeFileSync(
+    path.join(proj, "index.js"),
+    `"use strict";
+const pulumi = require("@pulumi/pulumi");
+const keyplane = require("keyplane");
+const config = new pulumi.Config();
+const n = Number(config.require("count"));
+const noop = {
+  async create(inputs) { return { id: "noop-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2), outs: inputs }; },
+  async read(id, props) { return { id, props }; },
+  async delete() {},
+};
+for (let i = 0; i < n; i++) {
+  const args = { roles: ["Viewer"], comment: "engine bench " + i, expiresIn: "90d" };
+  if (config.require("kind") === "apikey") new keyplane.ApiKey("r-" + i, args);
+  else new pulumi.dynamic.Resource(noop, "r-" + i, args, {}, "bench", "Noop");
+}
+`,
+  );
+  return proj;
+}
+
 export async function engineBench(o: BenchOptions): Promise<Row[]> {
   const sizes = o.quick ? [5] : [10, 100];
   const rows: Row[] = [];
@@ -70,13 +105,21 @@ export async function engineBench(o: BenchOptions): Promise<Row[]> {
       return Number(r.body?.reply?.TOTAL_COUNT ?? Number.NaN);
     };
     const keysBefore = await countKeys();
-    for (const n of sizes) {
-      const noop = await engine.inlineStack(`kp-bench-noop-${n}`, "bench", async () => {
-        for (let i = 0; i < n; i++) new Noop(`r-${i}`, inputsOf(i));
-      });
-      const keys = await engine.inlineStack(`kp-bench-apikeys-${n}`, "bench", async () => {
-        for (let i = 0; i < n; i++) new ApiKey(`r-${i}`, inputsOf(i));
-      });
+    const proj = o.quick ? undefined : installedProject(dir);
+    const scenarios: Array<{ n: number; installed: boolean }> = sizes.map((n) => ({ n, installed: false }));
+    if (proj) scenarios.push({ n: 100, installed: true });
+    for (const { n, installed } of scenarios) {
+      const label = installed ? " (keyplane installed from npm pack, project directory)" : "";
+      const noop = installed
+        ? await engine.localStack(`kp-bench-noop-installed-${n}`, proj!, { config: { "engine-bench-installed:count": { value: String(n) }, "engine-bench-installed:kind": { value: "noop" } } })
+        : await engine.inlineStack(`kp-bench-noop-${n}`, "bench", async () => {
+            for (let i = 0; i < n; i++) new Noop(`r-${i}`, inputsOf(i));
+          });
+      const keys = installed
+        ? await engine.localStack(`kp-bench-apikeys-installed-${n}`, proj!, { config: { "engine-bench-installed:count": { value: String(n) }, "engine-bench-installed:kind": { value: "apikey" } } })
+        : await engine.inlineStack(`kp-bench-apikeys-${n}`, "bench", async () => {
+            for (let i = 0; i < n; i++) new ApiKey(`r-${i}`, inputsOf(i));
+          });
       try {
         // Untimed: starts the CLI and the plugins once, so neither side pays the cold start.
         if (!o.quick) await noop.preview();
@@ -95,10 +138,10 @@ export async function engineBench(o: BenchOptions): Promise<Row[]> {
             if (have !== keysBefore) throw new Error(`destroy: the server holds ${have} keys, expected ${keysBefore}`);
           }
           const ratio = s.seconds / b.seconds;
-          o.log(`engine: ${op} ${n}: ApiKey ${s.seconds.toFixed(2)} s vs no-op ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (server CPU ${serverCpu.toFixed(2)} s)`);
+          o.log(`engine: ${op} ${n}${installed ? " installed" : ""}: ApiKey ${s.seconds.toFixed(2)} s vs no-op ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (server CPU ${serverCpu.toFixed(2)} s)`);
           rows.push({
             section: "engine",
-            name: `pulumi ${op}, ${n} ApiKeys`,
+            name: `pulumi ${op}, ${n} ApiKeys${label}`,
             value: s.seconds,
             unit: "s",
             baseline: b.seconds,

@@ -9,8 +9,9 @@
  *  - credentials are read at call time (env, or stack config through `configure`);
  *  - upgrading keyplane upgrades the code that refreshes and deletes existing resources;
  *  - the state stays small.
- * One shell object per kind, made once: Pulumi serializes a provider once per object, so a
- * stack with 100 keys pays for one serialization, not 100.
+ * One shell object per kind, made once (a module's exports): Pulumi serializes a provider once
+ * per object, so a stack with 100 keys pays for one serialization, not 100; and when keyplane is
+ * installed in node_modules the state holds only a `require` of that module.
  *
  * The runtime is found from the plugin's working directory (the program's directory):
  * `keyplane/provider-runtime` in node_modules, or, inside the keyplane repository itself,
@@ -23,31 +24,26 @@ export type ResourceKind = "apiKey" | "roleBinding" | "scopeDefinition" | "role"
 
 type Runtime = { provider(kind: string, config: Record<string, string | undefined>): pulumi.dynamic.ResourceProvider };
 
-/** Loads the provider runtime at call time. Serialized by value: it may only use require, process and globals. */
+/**
+ * Loads the provider runtime at call time: `keyplane/provider-runtime` from the program's
+ * directory, or, in the keyplane repository itself, the package root's dist/. Serialized by
+ * value, so it may only use require, process and globals, and it is kept short: its text is
+ * stored twice in every resource's state.
+ */
 function loadKeyplaneRuntime(): Runtime {
   const path = require("path");
   const fs = require("fs");
-  const tried: string[] = [];
   try {
     return require(require.resolve("keyplane/provider-runtime", { paths: [process.cwd()] }));
-  } catch (e) {
-    tried.push(`keyplane/provider-runtime from ${process.cwd()}: ${(e as Error).message.split("\n")[0]}`);
+  } catch {}
+  for (let d = process.cwd(); d !== path.dirname(d); d = path.dirname(d)) {
+    const f = path.join(d, "package.json");
+    if (fs.existsSync(f) && JSON.parse(fs.readFileSync(f, "utf8")).name === "keyplane") return require(path.join(d, "dist/provider/runtime.js"));
   }
-  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-    const pj = path.join(dir, "package.json");
-    if (fs.existsSync(pj)) {
-      try {
-        if (JSON.parse(fs.readFileSync(pj, "utf8")).name === "keyplane") return require(path.join(dir, "dist", "provider", "runtime.js"));
-      } catch (e) {
-        tried.push(`${pj}: ${(e as Error).message.split("\n")[0]}`);
-      }
-    }
-    if (dir === path.dirname(dir)) break;
-  }
-  throw new Error(`keyplane: cannot load the provider runtime; install keyplane in the program's project (npm install keyplane). Tried: ${tried.join("; ")}`);
+  throw new Error(`keyplane: cannot load the provider runtime from ${process.cwd()}: install keyplane in the program's project (npm install keyplane)`);
 }
 
-type Shell = pulumi.dynamic.ResourceProvider & { kind: ResourceKind; config?: Record<string, string | undefined>; p(): pulumi.dynamic.ResourceProvider };
+type Shell = pulumi.dynamic.ResourceProvider & { kind: ResourceKind; config?: Record<string, string | undefined>; rt?: Runtime; p(): pulumi.dynamic.ResourceProvider };
 
 /**
  * Makes the shell for one kind: every method forwards to the runtime's provider for that kind.
@@ -58,11 +54,12 @@ function makeShell(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
   const shell: Shell = {
     kind,
     p() {
-      return loadKeyplaneRuntime().provider(this.kind, this.config ?? {});
+      if (!this.rt) this.rt = loadKeyplaneRuntime();
+      return this.rt.provider(this.kind, this.config ?? {});
     },
     async configure(req: pulumi.dynamic.ConfigureRequest) {
-      const c = req.config;
-      this.config = { endpoint: c.get("keyplane:endpoint"), apiKeyId: c.get("keyplane:apiKeyId"), apiKey: c.get("keyplane:apiKey"), securityLevel: c.get("keyplane:securityLevel") };
+      const c = (k: string) => req.config.get(`keyplane:${k}`);
+      this.config = { endpoint: c("endpoint"), apiKeyId: c("apiKeyId"), apiKey: c("apiKey"), securityLevel: c("securityLevel") };
     },
     check(olds, news) {
       return this.p().check!(olds, news);
@@ -86,14 +83,16 @@ function makeShell(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
   return shell;
 }
 
-const shells = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
+/** Makes the shell object of a kind; each `provider/shells/<kind>.ts` module exports one (see providerShell). */
+export { makeShell };
 
-/** The serialized provider for one resource kind (one object per kind per program). */
+/**
+ * The serialized provider for one resource kind: the exports of `provider/shells/<kind>`. When
+ * keyplane is installed in node_modules, Pulumi recognises a module's exports and stores only
+ * `require("keyplane/provider-shells/<kind>")` in state (that path is part of the package's
+ * exports, and stays stable across versions); in this repository it serializes the shell's text.
+ */
 export function providerShell(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
-  let s = shells.get(kind);
-  if (!s) {
-    s = makeShell(kind);
-    shells.set(kind, s);
-  }
-  return s;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(`./shells/${kind}`) as pulumi.dynamic.ResourceProvider;
 }

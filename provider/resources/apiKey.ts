@@ -167,6 +167,8 @@ function scopeMatches(want: string | ScopeAreasWrite | undefined, live: { scopeI
   return live.scopeId === null && live.areas !== null && stable(canonicalScope(want)) === stable(live.areas);
 }
 
+type LiveScope = { scopeId: string | null; areas: CanonicalScope | null; has: boolean };
+
 function liveScope(s: { scope_definition_id?: string | null; has_scope?: boolean } & Parameters<typeof scopeFromRead>[0] | null) {
   if (!s || s.has_scope === false) return { scopeId: null, areas: null, has: false };
   return { scopeId: s.scope_definition_id ?? null, areas: scopeFromRead(s), has: true };
@@ -175,11 +177,18 @@ function liveScope(s: { scope_definition_id?: string | null; has_scope?: boolean
 export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvider {
 
   /** Builds the state from the live key and the inputs. */
-  async function stateOf(id: number, key: string, news: News, extra: { rolesResolved: string[]; desiredExpiration: number | null; adopted: boolean }, live?: WireKey): Promise<ApiKeyState> {
+  async function stateOf(
+    id: number,
+    key: string,
+    news: News,
+    extra: { rolesResolved: string[]; desiredExpiration: number | null; adopted: boolean },
+    live?: WireKey,
+    scopeKnown?: LiveScope,
+  ): Promise<ApiKeyState> {
     const api = deps.api();
     const k = live ?? (await api.getKey(id));
     if (!k) throw new Error(`API key ${id} disappeared while it was being set up`);
-    const s = liveScope((await api.getScope("api-key", String(id))) as never);
+    const s = scopeKnown ?? (await scopeOf(id, k));
     return defined({
       keyId: id,
       key,
@@ -229,8 +238,17 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
     }
   }
 
-  /** verifyAfterCreate: the key must authenticate and hold exactly the roles and scope asked for. */
-  async function verifyNewKey(id: number, key: string, news: News): Promise<void> {
+  /** The key's live scope (one call saved when the key row says it has none). */
+  async function scopeOf(id: number, k: WireKey): Promise<LiveScope> {
+    if (k.has_scope === false) return { scopeId: null, areas: null, has: false };
+    return liveScope((await deps.api().getScope("api-key", String(id))) as never);
+  }
+
+  /**
+   * verifyAfterCreate: the key must authenticate and hold exactly the roles and scope asked for.
+   * Returns what it read, so that create need not read it again.
+   */
+  async function verifyNewKey(id: number, key: string, news: News): Promise<{ k: WireKey; scope: LiveScope }> {
     const api = deps.api();
     const cred = { apiKeyId: id, apiKey: key, securityLevel: news.securityLevel };
     const res = await verifyFresh(() => api.verify(authHeaders(cred, deps.now)));
@@ -242,12 +260,11 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       // This credential may not call verify: prove the key works by using it, and read what it holds.
       if (!(await api.validateAs(cred))) throw new Error(`API key ${id} does not authenticate right after it was generated`);
       roles = k.roles;
-      scope = liveScope((await api.getScope("api-key", String(id))) as never);
+      scope = await scopeOf(id, k);
     } else {
       if (!res.valid) throw new Error(`API key ${id} does not authenticate right after it was generated (${res.reason})`);
       roles = res.roles;
-      const s = await api.getScope("api-key", String(id));
-      scope = liveScope(s as never);
+      scope = await scopeOf(id, k);
       if (res.has_scope !== scope.has) throw new Error(`API key ${id}: verify and the scope API disagree about its scope`);
     }
     if (!sameSet(roles, k.roles) || k.roles.length !== new Set(news.roles.map((r) => r.toLowerCase())).size) {
@@ -257,6 +274,7 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
     if (!scopeMatches(news.scope, scope)) {
       throw new Error(`API key ${id} has a different scope than was asked for`);
     }
+    return { k, scope };
   }
 
   return {
@@ -344,9 +362,9 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
         ...(news.scope !== undefined ? { scope: keyScopeParam(news.scope) } : {}),
       });
       try {
-        if (news.verifyAfterCreate) await verifyNewKey(id, key, news);
-        const live = await api.getKey(id);
-        const outs = await stateOf(id, key, news, { rolesResolved: live?.roles ?? [], desiredExpiration: live?.expiration ?? expiration ?? null, adopted: false }, live ?? undefined);
+        const seen = news.verifyAfterCreate ? await verifyNewKey(id, key, news) : undefined;
+        const live = seen?.k ?? (await api.getKey(id));
+        const outs = await stateOf(id, key, news, { rolesResolved: live?.roles ?? [], desiredExpiration: live?.expiration ?? expiration ?? null, adopted: false }, live ?? undefined, seen?.scope);
         return { id: String(id), outs };
       } catch (e) {
         // All or nothing: a key that is not as declared does not stay behind.

@@ -1,13 +1,15 @@
 /**
  * Shared checks for handlers that grant something: resolving role references, the privilege
  * ceiling (nobody grants, through a key, a binding, a group, a user or a role edit, more than
- * they hold themselves), expirations against the tenant settings, and scope inputs.
+ * they hold themselves), the same for scopes when SBAC is on, expirations against the tenant
+ * settings, and scope inputs.
  */
-import { canonicalScope, type ComponentPermissions, type ScopeAreasWrite, type Settings } from "../../sdk/contract";
+import { canonicalScope, type CanonicalScope, type ComponentPermissions, type ScopeAreasWrite, type Settings } from "../../sdk/contract";
 import type { Ctx } from "../app";
 import { ApiError, invalid } from "../errors";
 import type { RoleRecord, ScopeAssignment } from "../store/store";
 import { exceeding, unionPermissions } from "./roles";
+import { scopeExceeds } from "./scope";
 
 /** Resolves role references (display names or ids); an unknown one is a 400 naming its index. */
 export async function resolveRoles(c: Ctx, refs: string[], field: string): Promise<RoleRecord[]> {
@@ -84,7 +86,25 @@ export function resolveExpiration(value: number | null | undefined, s: Settings,
   return value;
 }
 
-/** Turns a scope input (a definition reference or inline areas) into what the store keeps. */
+/**
+ * The scope ceiling: with SBAC on, a key that is not an administrator may give (to a key it
+ * generates, to any entity, or through a scope definition it edits) only a scope within its own;
+ * a key without a scope sees no scoped data, so it may give only scopes that see nothing either.
+ * With SBAC off nothing is enforced, so scopes can be prepared before it is switched on.
+ */
+export async function assertScopeWithinCeiling(c: Ctx, granted: CanonicalScope, what: string): Promise<void> {
+  if (c.principal.admin || !(await c.svc.cache.getSettings()).sbac_enabled) return;
+  const over = scopeExceeds(granted, c.principal.scope ?? canonicalScope(undefined));
+  if (over.length) {
+    const mine = c.principal.scope ? "your key's scope" : "your key's scope (it has none, and SBAC is on)";
+    throw new ApiError("PRIVILEGE_ESCALATION", `${what} would grant more than you hold: a wider scope than ${mine} in ${over.join(", ")}`, { detail: over.join(", ") });
+  }
+}
+
+/**
+ * Turns a scope input (a definition reference or inline areas) into what the store keeps,
+ * refusing a scope wider than the caller's own ({@link assertScopeWithinCeiling}).
+ */
 export async function resolveScope(c: Ctx, input: { scope_definition_id: string } | ScopeAreasWrite, field: string): Promise<ScopeAssignment> {
   if ("scope_definition_id" in input && typeof input.scope_definition_id === "string") {
     const def = await c.svc.store.findScopeDefinition(input.scope_definition_id);
@@ -93,7 +113,10 @@ export async function resolveScope(c: Ctx, input: { scope_definition_id: string 
         fields: [{ path: `${field}.scope_definition_id`, reason: "does not exist" }],
       });
     }
+    await assertScopeWithinCeiling(c, def.areas, `${field}: scope definition '${def.name}'`);
     return { scopeDefinitionId: def.scopeId };
   }
-  return { areas: canonicalScope(input as ScopeAreasWrite) };
+  const areas = canonicalScope(input as ScopeAreasWrite);
+  await assertScopeWithinCeiling(c, areas, `${field}: this scope`);
+  return { areas };
 }

@@ -1,7 +1,7 @@
 /** Named scope definitions (extension) and entity scopes of users, groups and API keys. */
 import { canonicalScope, EntityType, scopeToRead, type EntityScopeWrite, type ScopeDefinitionCreate, type ScopeDefinitionUpdate } from "../../sdk/contract";
 import { data, type Ctx, type Handlers } from "../app";
-import { resolveScope } from "../authz/grants";
+import { assertScopeWithinCeiling, resolveScope } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import { UniqueViolation, type PrincipalType, type ScopeDefinitionRecord } from "../store/store";
 
@@ -54,6 +54,10 @@ async function updateDef(c: Ctx) {
   if (b.name && b.name.toLowerCase() !== s.name.toLowerCase() && (await store.findScopeDefinition(b.name))) {
     throw new ApiError("CONFLICT", `a scope definition named '${b.name}' exists`);
   }
+  // Editing a definition changes the scope of everything that points at it: as with role edits,
+  // the editor must hold both what it gave and what it will give.
+  await assertScopeWithinCeiling(c, s.areas, `editing scope definition '${s.name}'`);
+  if (b.areas) await assertScopeWithinCeiling(c, canonicalScope(b.areas), `request_data.areas of scope definition '${s.name}'`);
   await store.updateScopeDefinition(s.scopeId, {
     name: b.name,
     description: b.description === undefined ? undefined : b.description,

@@ -149,7 +149,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
   const store = deps.store;
   const cache = new AuthCache(store, deps.keyring);
   const lastUsed = new LastUsedTracker(store);
-  const limiter = new FailureLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, clock);
+  const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const limiter = new FailureLimiter(rateLimit, clock, store);
   const authenticator = new Authenticator({ store, cache, keyring: deps.keyring, clock, limiter, lastUsed });
   const audit = new AuditLog(store, clock);
   const scheduler = new NotificationScheduler({
@@ -158,6 +159,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
     cache,
     replicaId: options.replicaId ?? randomUUID(),
     webhook: deps.webhook,
+    authFailureWindowMs: rateLimit.windowMs,
   });
   const svc: Services = {
     store,
@@ -198,6 +200,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
     },
   }) as unknown as FastifyInstance & { services: Services };
   app.decorate("services", svc);
+  limiter.onSharedError = (e) => app.log.warn({ err: e }, "could not add a failed authentication to the shared counts; this replica's count still applies");
 
   // JSON bodies: empty means {}, depth is bounded, anything that is not JSON is a 400 in the envelope.
   app.removeAllContentTypeParsers();

@@ -39,7 +39,7 @@ export class NotificationScheduler {
   private running = false;
 
   constructor(
-    private readonly deps: { store: Store; clock: Clock; cache: AuthCache; replicaId: string; webhook?: WebhookSender },
+    private readonly deps: { store: Store; clock: Clock; cache: AuthCache; replicaId: string; webhook?: WebhookSender; authFailureWindowMs?: number },
   ) {}
 
   start(intervalMs: number): void {
@@ -89,6 +89,8 @@ export class NotificationScheduler {
       }
       await this.deliver(now, settings.notification_webhook);
       await store.purgeNonces(now - 2 * settings.replay_window_ms);
+      // Failure counts of windows that are over (kept one more window for clocks a little apart).
+      await store.purgeAuthFailures(now - 2 * (this.deps.authFailureWindowMs ?? 60_000));
       // Keys whose overlap ended, and the retired roles and scope definitions they kept alive.
       const purged = await store.purgeRetired(now);
       if (purged.keys || purged.roles || purged.scopes) {

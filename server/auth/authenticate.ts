@@ -110,9 +110,11 @@ export class Authenticator {
     return { ok: true, principal };
   }
 
-  private failed(reason: VerifyReason, keyId: number | null, address: string | null): AuthOutcome {
-    if (address !== null) this.deps.limiter.fail("address", address);
-    if (keyId !== null) this.deps.limiter.fail("keyId", String(keyId));
+  private async failed(reason: VerifyReason, keyId: number | null, address: string | null): Promise<AuthOutcome> {
+    await Promise.all([
+      address !== null ? this.deps.limiter.fail("address", address) : undefined,
+      keyId !== null ? this.deps.limiter.fail("keyId", String(keyId)) : undefined,
+    ]);
     return { ok: false, reason, keyId };
   }
 }

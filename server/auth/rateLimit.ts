@@ -1,7 +1,12 @@
 /**
- * Failure rate limiting: fixed windows of failed authentications per key id and per client
- * address. Kept in memory per replica (with N replicas an attacker gets N windows; the 128-char
- * keys make guessing hopeless anyway, the limit is there to stop noise and enumeration).
+ * Failure rate limiting: fixed windows (aligned to multiples of the window length) of failed
+ * authentications per key id and per client address.
+ *
+ * The counts are shared by every replica through the database: each failure adds one to the
+ * subject's row for the current window and learns the total, so an attacker who spreads attempts
+ * over N replicas gets one window, not N. The check on each request reads only this replica's
+ * copy (no query on the hot path); a replica learns of a block at its first failure of that
+ * subject, so spreading attempts buys at most one extra failure per replica.
  */
 import type { Clock } from "../clock";
 
@@ -15,16 +20,32 @@ export interface RateLimitOptions {
 
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perAddress: 30, perKeyId: 20, windowMs: 60_000 };
 
+/** Where the replicas add up their failures (the store). */
+export interface SharedFailureCounts {
+  /** Adds one failure of `subject` in the window starting at `windowStart`; returns the window's total. */
+  countAuthFailure(subject: string, windowStart: number): Promise<number>;
+}
+
+type Kind = "address" | "keyId";
+
 export class FailureLimiter {
   private readonly counts = new Map<string, { start: number; n: number }>();
+  /** Called when the shared count cannot be updated (the local count still applies). */
+  onSharedError: (e: unknown) => void = () => undefined;
+
   constructor(
     private readonly opts: RateLimitOptions,
     private readonly clock: Clock,
+    private readonly shared?: SharedFailureCounts,
   ) {}
 
-  private entry(k: string): { start: number; n: number } | undefined {
+  private windowStart(now: number): number {
+    return now - (now % this.opts.windowMs);
+  }
+
+  private entry(k: string, now: number): { start: number; n: number } | undefined {
     const e = this.counts.get(k);
-    if (e && this.clock.now() - e.start >= this.opts.windowMs) {
+    if (e && e.start !== this.windowStart(now)) {
       this.counts.delete(k);
       return undefined;
     }
@@ -32,23 +53,36 @@ export class FailureLimiter {
   }
 
   /** Seconds until `k` may try again, or 0 when it is not limited. */
-  blockedFor(kind: "address" | "keyId", k: string): number {
-    const e = this.entry(`${kind}:${k}`);
+  blockedFor(kind: Kind, k: string): number {
+    const now = this.clock.now();
+    const e = this.entry(`${kind}:${k}`, now);
     const max = kind === "address" ? this.opts.perAddress : this.opts.perKeyId;
     if (!e || e.n < max) return 0;
-    return Math.max(1, Math.ceil((e.start + this.opts.windowMs - this.clock.now()) / 1000));
+    return Math.max(1, Math.ceil((e.start + this.opts.windowMs - now) / 1000));
   }
 
-  fail(kind: "address" | "keyId", k: string): void {
+  /** Counts a failure of `k`, here and in the shared counts; never rejects. */
+  async fail(kind: Kind, k: string): Promise<void> {
     const key = `${kind}:${k}`;
-    const e = this.entry(key);
-    if (e) e.n++;
-    else this.counts.set(key, { start: this.clock.now(), n: 1 });
-    if (this.counts.size > 100_000) this.sweep();
+    const now = this.clock.now();
+    let e = this.entry(key, now);
+    if (!e) {
+      e = { start: this.windowStart(now), n: 0 };
+      this.counts.set(key, e);
+    }
+    e.n++;
+    if (this.counts.size > 100_000) this.sweep(now);
+    if (!this.shared) return;
+    try {
+      const total = await this.shared.countAuthFailure(key, e.start);
+      if (total > e.n) e.n = total;
+    } catch (err) {
+      this.onSharedError(err);
+    }
   }
 
-  private sweep(): void {
-    const now = this.clock.now();
-    for (const [k, e] of this.counts) if (now - e.start >= this.opts.windowMs) this.counts.delete(k);
+  private sweep(now: number): void {
+    const current = this.windowStart(now);
+    for (const [k, e] of this.counts) if (e.start !== current) this.counts.delete(k);
   }
 }

@@ -199,6 +199,19 @@ ALTER TABLE scope_definitions ADD COLUMN retired_at BIGINT;
 CREATE INDEX api_keys_retiring ON api_keys (retiring, expiration);
 `,
   },
+  {
+    version: 3,
+    name: "failed authentications counted across replicas",
+    sql: () => `
+CREATE TABLE auth_failures (
+  subject TEXT NOT NULL,
+  window_start BIGINT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (subject, window_start)
+);
+CREATE INDEX auth_failures_window ON auth_failures (window_start);
+`,
+  },
 ];
 
 /** Applies the migrations not yet applied; returns the versions it applied. */

@@ -671,6 +671,19 @@ export class Store {
     return (await this.driver.run("DELETE FROM nonces WHERE seen_at < ?", [before])).changes;
   }
 
+  /** Adds one failed authentication of `subject` to its window and returns the window's total (all replicas). */
+  async countAuthFailure(subject: string, windowStart: number): Promise<number> {
+    const r = await this.driver.get<{ n: number | string }>(
+      "INSERT INTO auth_failures (subject, window_start, n) VALUES (?, ?, 1) ON CONFLICT (subject, window_start) DO UPDATE SET n = auth_failures.n + 1 RETURNING n",
+      [subject, windowStart],
+    );
+    return Number(r!.n);
+  }
+
+  async purgeAuthFailures(before: number): Promise<number> {
+    return (await this.driver.run("DELETE FROM auth_failures WHERE window_start < ?", [before])).changes;
+  }
+
   // ---------------------------------------------------------------- roles
 
   private roleFromRow(r: Row): RoleRecord {

@@ -1,10 +1,13 @@
 /**
  * Two servers on one PostgreSQL database behave as one service: a nonce used on one is refused
  * on the other, a revocation on one is honoured by the other within a second (its cache polls
- * the revision counter), and a binding made on one is effective on the other. The test polls
- * for propagation; it never sleeps longer than that needs.
+ * the revision counter), a binding made on one is effective on the other, and failed
+ * authentications count once for the service, not once per replica. The test polls for
+ * propagation; it never sleeps longer than that needs.
  */
 import * as assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { generateKeyValue } from "../../server/crypto/keyFormat";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { assertError, ok, pollUntil, raw, rd, signed } from "./support";
 
@@ -87,5 +90,40 @@ describe("two servers on one PostgreSQL database", () => {
     const h = { "idempotency-key": "replicated" };
     const [x, y] = await Promise.all([a.call("POST", "/public_api/v1/api_keys/generate", body, { headers: h }), b.call("POST", "/public_api/v1/api_keys/generate", body, { headers: h, as: a.admin })]);
     assert.deepEqual(ok(x).reply, ok(y).reply);
+  });
+});
+
+describe("two servers on one PostgreSQL database: failure rate limits", () => {
+  let a: TestServer;
+  let b: TestServer;
+  const rateLimit = { perKeyId: 3, perAddress: 1000, windowMs: 60_000 };
+  before(async () => {
+    a = await startTestServer({ db: "postgres", options: { rateLimit } });
+    b = await startTestServer({ dbUrl: a.dbUrl, keyring: a.keyring, options: { rateLimit } });
+    b.admin = a.admin;
+  });
+  after(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  it("counts failures spread over both replicas once: the limit holds for the service", async () => {
+    const k = await a.createKey();
+    const wrong = raw({ id: k.id, key: generateKeyValue(randomBytes) });
+    // Two failures on each replica: under the limit of 3 on either alone, 4 for the service.
+    for (const s of [a, b, a, b]) assert.equal((await s.call("POST", VALIDATE, rd(), { as: null, headers: wrong })).status, 401);
+    for (const s of [a, b]) assertError(VALIDATE, await s.call("POST", VALIDATE, rd(), { as: k }), 429, "RATE_LIMITED");
+    const rows = await a.running.store.driver.all<{ n: number }>("SELECT n FROM auth_failures WHERE subject = ?", [`keyId:${k.id}`]);
+    assert.deepEqual(rows.map((r) => Number(r.n)), [4]);
+  });
+
+  it("lets a replica that has seen no failure learn the block at its first one", async () => {
+    const k = await a.createKey();
+    const wrong = raw({ id: k.id, key: generateKeyValue(randomBytes) });
+    for (let i = 0; i < 3; i++) assert.equal((await a.call("POST", VALIDATE, rd(), { as: null, headers: wrong })).status, 401);
+    assertError(VALIDATE, await a.call("POST", VALIDATE, rd(), { as: k }), 429, "RATE_LIMITED");
+    // b has its own copy of the counts: one more failure there tells it the service's total.
+    assert.equal((await b.call("POST", VALIDATE, rd(), { as: null, headers: wrong })).status, 401);
+    assertError(VALIDATE, await b.call("POST", VALIDATE, rd(), { as: k }), 429, "RATE_LIMITED");
   });
 });

@@ -198,6 +198,16 @@ const AUDIT_SORT_COLUMNS: Record<string, string> = {
 };
 
 type Row = Record<string, unknown>;
+
+interface PendingNonce {
+  keyId: number;
+  nonce: string;
+  seenAt: number;
+  resolve: (fresh: boolean) => void;
+  reject: (e: unknown) => void;
+}
+/** Nonces per INSERT: bounds the statement size and the number of cached statement shapes. */
+const NONCE_BATCH = 64;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
@@ -662,9 +672,41 @@ export class Store {
   // ---------------------------------------------------------------- nonces
 
   /** Records a nonce; false when this key already used it inside the window (a replay). */
-  async recordNonce(keyId: number, nonce: string, seenAt: number): Promise<boolean> {
-    const r = await this.driver.run("INSERT INTO nonces (key_id, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [keyId, nonce, seenAt]);
-    return r.changes === 1;
+  /**
+   * Records that `keyId` used `nonce`; true when it is new, false for a replay. Calls made in the
+   * same turn of the event loop (concurrent Advanced requests) go to the database as one
+   * multi-row INSERT: one commit, and on SQLite one WAL write of the touched pages, instead of
+   * one per request. Each caller still learns whether its own nonce was new; of two identical
+   * nonces in one batch only the first is.
+   */
+  recordNonce(keyId: number, nonce: string, seenAt: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.nonceQueue.push({ keyId, nonce, seenAt, resolve, reject });
+      if (this.nonceQueue.length === 1) setImmediate(() => void this.flushNonces());
+    });
+  }
+
+  private nonceQueue: PendingNonce[] = [];
+
+  private async flushNonces(): Promise<void> {
+    const all = this.nonceQueue;
+    this.nonceQueue = [];
+    for (let i = 0; i < all.length; i += NONCE_BATCH) {
+      const batch = all.slice(i, i + NONCE_BATCH);
+      try {
+        const values = batch.map(() => "(?, ?, ?)").join(", ");
+        const params = batch.flatMap((b) => [b.keyId, b.nonce, b.seenAt]);
+        const rows = await this.driver.all<{ key_id: number | string; nonce: string }>(
+          `INSERT INTO nonces (key_id, nonce, seen_at) VALUES ${values} ON CONFLICT DO NOTHING RETURNING key_id, nonce`,
+          params,
+        );
+        const inserted = new Set(rows.map((r) => `${Number(r.key_id)}:${r.nonce}`));
+        // `delete` hands each inserted row to the first caller that asked for it.
+        for (const b of batch) b.resolve(inserted.delete(`${b.keyId}:${b.nonce}`));
+      } catch (e) {
+        for (const b of batch) b.reject(e);
+      }
+    }
   }
 
   async purgeNonces(before: number): Promise<number> {

@@ -323,6 +323,14 @@ for (const kind of DB_KINDS) {
         assert.equal(results.filter(Boolean).length, 1);
       });
 
+      it("answers each of many concurrent nonces (over several batches) for itself", async () => {
+        const uses = Array.from({ length: 150 }, (_, i) => ({ key: 20 + (i % 3), nonce: `c${i}` }));
+        assert.ok((await Promise.all(uses.map((u) => s.recordNonce(u.key, u.nonce, T0)))).every(Boolean), "all new");
+        // Replays of a few, mixed with new ones, in one turn: only the new ones pass.
+        const mixed = await Promise.all([s.recordNonce(20, "c0", T0), s.recordNonce(20, "fresh", T0), s.recordNonce(22, "c149", T0), s.recordNonce(21, "c149", T0)]);
+        assert.deepEqual(mixed, [false, true, false, true]);
+      });
+
       it("purges nonces seen before a time", async () => {
         await s.recordNonce(7, "old", T0);
         await s.recordNonce(7, "new", T0 + 10);

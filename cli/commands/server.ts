@@ -3,6 +3,7 @@ import { parse, UsageError, type Command } from "../args";
 
 const usage = `usage: keyplane server [--port N] [--host H] [--db sqlite:PATH | postgres://URL]
                        [--bootstrap-file PATH] [--master-key-file PATH] [--log-level LEVEL] [--trust-proxy]
+                       [--max-failures-per-address N] [--max-failures-per-key N]
 
 Runs the keyplane API. Prints "keyplane listening on http://HOST:PORT" once it accepts calls.
 
@@ -16,6 +17,12 @@ Runs the keyplane API. Prints "keyplane listening on http://HOST:PORT" once it a
                          $KEYPLANE_KEYRING holds the keyring itself instead)
   --log-level LEVEL      fatal, error, warn, info (default), debug, silent; logs are JSON on stderr
   --trust-proxy          trust X-Forwarded-For/-Proto from a proxy in front
+  --max-failures-per-address N
+                         failed authentications a client address may make per minute, counted
+                         over all replicas, before it gets 429 (default 30, or
+                         $KEYPLANE_MAX_FAILURES_PER_ADDRESS; raise it when many clients share an address)
+  --max-failures-per-key N
+                         the same per key id (default 20, or $KEYPLANE_MAX_FAILURES_PER_KEY)
 Stops gracefully on SIGTERM and SIGINT.`;
 
 export const serverCommand: Command = {
@@ -31,6 +38,8 @@ export const serverCommand: Command = {
       "master-key-file": { type: "string" },
       "log-level": { type: "string" },
       "trust-proxy": { type: "boolean" },
+      "max-failures-per-address": { type: "string" },
+      "max-failures-per-key": { type: "string" },
     });
     if (values.help) {
       console.log(usage);
@@ -48,6 +57,18 @@ export const serverCommand: Command = {
       if (!/^\d{1,9}$/.test(schedulerRaw)) throw new UsageError(`KEYPLANE_SCHEDULER_MS: '${schedulerRaw}' is not a number of milliseconds`);
       schedulerMs = Number(schedulerRaw);
     }
+    const limit = (flag: string, env: string, dflt: number): number => {
+      const raw = values[flag as "max-failures-per-address"] ?? process.env[env];
+      if (raw === undefined || raw === "") return dflt;
+      if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw new UsageError(`--${flag}: '${raw}' is not a whole number of at least 1`);
+      return Number(raw);
+    };
+    const { DEFAULT_RATE_LIMIT } = await import("../../server/auth/rateLimit");
+    const rateLimit = {
+      ...DEFAULT_RATE_LIMIT,
+      perAddress: limit("max-failures-per-address", "KEYPLANE_MAX_FAILURES_PER_ADDRESS", DEFAULT_RATE_LIMIT.perAddress),
+      perKeyId: limit("max-failures-per-key", "KEYPLANE_MAX_FAILURES_PER_KEY", DEFAULT_RATE_LIMIT.perKeyId),
+    };
     const { startServer, resolveDbUrl } = await import("../../server/start");
     const running = await startServer({
       db: resolveDbUrl(values.db ?? process.env.KEYPLANE_DB),
@@ -56,7 +77,7 @@ export const serverCommand: Command = {
       bootstrapFile: values["bootstrap-file"] ?? process.env.KEYPLANE_BOOTSTRAP_FILE,
       masterKeyFile: values["master-key-file"],
       logger: { level, stream: process.stderr },
-      options: { trustProxy: !!values["trust-proxy"], ...(schedulerMs !== undefined ? { schedulerMs } : {}) },
+      options: { trustProxy: !!values["trust-proxy"], rateLimit, ...(schedulerMs !== undefined ? { schedulerMs } : {}) },
     });
     if (running.bootstrap.created) {
       // The key itself is only in the file.

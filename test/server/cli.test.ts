@@ -140,6 +140,8 @@ describe("keyplane server (CLI)", function () {
     { name: "--port 70000", args: ["server", "--port", "70000"], expectCode: 2, expectErr: /--port/ },
     { name: "an unknown flag", args: ["server", "--colour", "blue"], expectCode: 2, expectErr: /colour/ },
     { name: "--log-level loud", args: ["server", "--log-level", "loud"], expectCode: 2, expectErr: /--log-level/ },
+    { name: "--max-failures-per-address 0", args: ["server", "--max-failures-per-address", "0"], expectCode: 2, expectErr: /--max-failures-per-address: '0' is not a whole number/ },
+    { name: "--max-failures-per-key many", args: ["server", "--max-failures-per-key", "many"], expectCode: 2, expectErr: /--max-failures-per-key: 'many'/ },
     { name: "an unknown command", args: ["serve"], expectCode: 2, expectErr: /unknown command 'serve'/ },
   ];
   for (const u of usage) {

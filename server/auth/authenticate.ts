@@ -74,19 +74,18 @@ export class Authenticator {
       this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
       return this.failed("NOT_FOUND", keyId, address);
     }
-    const { auth, principal } = cached;
     const now = this.deps.clock.now();
 
-    if (auth.securityLevel === "advanced") {
+    if (cached.securityLevel === "advanced") {
       if (!signed) return this.failed("SIGNATURE_REQUIRED", keyId, address);
       if (!nonce || !tsRaw || !NONCE_RE.test(nonce) || !TS_RE.test(tsRaw) || !HEX64_RE.test(authz)) {
         return this.failed("MALFORMED", keyId, address);
       }
-      if (auth.status === "revoked" || !cached.secret) return this.failed("REVOKED", keyId, address);
+      if (cached.status === "revoked" || !cached.secret) return this.failed("REVOKED", keyId, address);
       const expected = createHash("sha256").update(cached.secret + nonce + tsRaw, "utf8").digest();
       const got = Buffer.from(authz, "hex");
       if (!timingSafeEqual(expected, got)) return this.failed("NOT_FOUND", keyId, address);
-      if (auth.expiration !== null && auth.expiration <= now) return this.failed("EXPIRED", keyId, address);
+      if (cached.expiration !== null && cached.expiration <= now) return this.failed("EXPIRED", keyId, address);
       // Both timestamp styles are milliseconds; a 10-digit value is taken as seconds.
       let ts = Number(tsRaw);
       if (ts < 1e11) ts *= 1000;
@@ -99,15 +98,15 @@ export class Authenticator {
         this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
         return this.failed("NOT_FOUND", keyId, address);
       }
-      if (auth.status === "revoked" || !auth.secretHash || !auth.pepperChain) {
+      if (cached.status === "revoked" || !cached.secretHash || !cached.pepperChain) {
         this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
         return this.failed("REVOKED", keyId, address);
       }
-      if (!this.deps.keyring.verifyKey(authz, auth.secretHash, auth.pepperChain)) return this.failed("NOT_FOUND", keyId, address);
-      if (auth.expiration !== null && auth.expiration <= now) return this.failed("EXPIRED", keyId, address);
+      if (!this.deps.keyring.verifyKey(authz, cached.secretHash, cached.pepperChain)) return this.failed("NOT_FOUND", keyId, address);
+      if (cached.expiration !== null && cached.expiration <= now) return this.failed("EXPIRED", keyId, address);
     }
     this.deps.lastUsed.note(keyId, now);
-    return { ok: true, principal };
+    return { ok: true, principal: cached };
   }
 
   private async failed(reason: VerifyReason, keyId: number | null, address: string | null): Promise<AuthOutcome> {

@@ -4,15 +4,16 @@
  * the store's `revision` moves (polled every 200 ms) and at once after its own writes, so a
  * revocation reaches every replica well within a second.
  *
- * Memory: up to 100,000 keys are cached, so an entry holds only what is its own. Keys with the
- * same roles share one frozen copy of their role ids, names and permissions, and the few distinct
- * strings of the auth record (security level, status, pepper chain) are shared too; with 100,000
- * keys this halves the cache (about 770 → 400 bytes a key; bench/RESULTS.md).
+ * Memory: up to 100,000 keys are cached, so an entry holds only what is its own, in one object
+ * ({@link CachedKey}). Keys with the same roles share one frozen copy of their role ids, names and
+ * permissions, and the few distinct strings (security level, status, pepper chain) are shared
+ * too; with 100,000 keys this cuts the cache to a third (about 770 → 440 → 260 bytes a key;
+ * bench/RESULTS.md).
  */
 import type { CanonicalScope, ComponentPermissions, Settings } from "../../sdk/contract";
 import { ADMIN_ROLE_IDS, unionPermissions } from "../authz/roles";
 import type { Keyring } from "../crypto/keyring";
-import type { KeyAuthRecord, RoleRecord, Store } from "../store/store";
+import type { RoleRecord, Store } from "../store/store";
 
 export interface KeyPrincipal {
   keyId: number;
@@ -29,14 +30,44 @@ export interface KeyPrincipal {
   displayName: string;
 }
 
-export interface CachedKey {
-  auth: KeyAuthRecord;
-  /** Advanced keys: the decrypted key, to recompute signatures. */
-  secret: string | null;
-  principal: KeyPrincipal;
-}
-
 export const keyDisplayName = (id: number) => `Public API - ${id}`;
+
+/**
+ * One cached key: what authentication checks and, as its own principal, what handlers see. One
+ * object per key (no separate auth record, principal or display name string): role data comes
+ * from the shared {@link Grant}, the display name is computed when asked for.
+ */
+export class CachedKey implements KeyPrincipal {
+  constructor(
+    readonly keyId: number,
+    readonly securityLevel: "standard" | "advanced",
+    readonly expiration: number | null,
+    readonly status: "active" | "revoked",
+    /** Standard keys: the keyed hash of the key and the pepper chain it was made with. */
+    readonly secretHash: string | null,
+    readonly pepperChain: string | null,
+    /** Advanced keys: the decrypted key, to recompute signatures. */
+    readonly secret: string | null,
+    private readonly grant: Grant,
+    readonly scope: CanonicalScope | null,
+    readonly scopeDefinitionId: string | null,
+  ) {}
+  get roleIds(): string[] {
+    return this.grant.roleIds;
+  }
+  get roleNames(): string[] {
+    return this.grant.roleNames;
+  }
+  get permissions(): ComponentPermissions {
+    return this.grant.permissions;
+  }
+  get admin(): boolean {
+    return this.grant.admin;
+  }
+  get displayName(): string {
+    return keyDisplayName(this.keyId);
+  }
+}
 
 /** What every key with the same role ids shares (frozen: principals never change it). */
 interface Grant {
@@ -193,26 +224,17 @@ export class AuthCache {
     if (auth.securityLevel === "advanced" && auth.secretEnc && auth.masterKeyId) {
       secret = this.keyring.decrypt(auth.secretEnc, auth.masterKeyId, `api-key:${id}`).toString("utf8");
     }
-    auth.securityLevel = this.shared(auth.securityLevel);
-    auth.status = this.shared(auth.status);
-    auth.pepperChain = this.shared(auth.pepperChain);
-    auth.masterKeyId = this.shared(auth.masterKeyId);
-    return {
-      auth,
+    return new CachedKey(
+      id,
+      this.shared(auth.securityLevel),
+      auth.expiration,
+      this.shared(auth.status),
+      auth.secretHash,
+      this.shared(auth.pepperChain),
       secret,
-      principal: {
-        keyId: id,
-        securityLevel: auth.securityLevel,
-        expiration: auth.expiration,
-        status: auth.status,
-        roleIds: grant.roleIds,
-        roleNames: grant.roleNames,
-        permissions: grant.permissions,
-        admin: grant.admin,
-        scope: scope?.areas ?? null,
-        scopeDefinitionId: scope?.scopeDefinitionId ?? null,
-        displayName: keyDisplayName(id),
-      },
-    };
+      grant,
+      scope?.areas ?? null,
+      scope?.scopeDefinitionId ?? null,
+    );
   }
 }

@@ -33,6 +33,8 @@ const HEX64_RE = /^[0-9a-fA-F]{64}$/;
 // Burned for unknown ids so their timing matches a real HMAC check.
 const DUMMY_HASH = createHash("sha256").update("keyplane-dummy").digest("hex");
 
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class Authenticator {
   constructor(
     private readonly deps: {
@@ -104,6 +106,11 @@ export class Authenticator {
       }
       if (!this.deps.keyring.verifyKey(authz, cached.secretHash, cached.pepperChain)) return this.failed("NOT_FOUND", keyId, address);
       if (cached.expiration !== null && cached.expiration <= now) return this.failed("EXPIRED", keyId, address);
+      // Let the other requests read in this turn of the event loop authenticate too before any
+      // of them goes on (an Advanced request yields anyway, waiting for its nonce batch). Their
+      // handlers and replies then run back to back, which under load costs the server about a
+      // third less CPU per request (bench/RESULTS.md); alone, a request waits one loop turn.
+      await yieldToLoop();
     }
     this.deps.lastUsed.note(keyId, now);
     return { ok: true, principal: cached };

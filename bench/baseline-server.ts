@@ -5,7 +5,7 @@
  *
  * `startBaseline(reply)` forks this file and resolves with its origin; it listens on 127.0.0.1.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, type ChildProcess, type StdioOptions } from "node:child_process";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -15,12 +15,15 @@ export interface RunningBaseline {
   stop(): Promise<void>;
 }
 
-export function startBaseline(reply: string, status = 200): Promise<RunningBaseline> {
+/**
+ * Forks `file` (a module that listens on 127.0.0.1 when it gets `message`, then sends back
+ * `{ port }`) and resolves once it listens. `stop()` sends SIGTERM, then SIGKILL after 5 s.
+ */
+export function forkListening(file: string, message: object, label: string, stdio: StdioOptions): Promise<RunningBaseline> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = fork(__filename, [], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    const fail = (e: Error) => reject(e);
-    child.once("error", fail);
-    child.once("exit", (code) => reject(new Error(`baseline server exited (${code}) before listening`)));
+    const child: ChildProcess = fork(file, [], { execArgv: [], stdio });
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`${label} exited (${code}) before listening`)));
     child.once("message", (m: { port: number }) => {
       child.removeAllListeners("exit");
       resolve({
@@ -35,8 +38,12 @@ export function startBaseline(reply: string, status = 200): Promise<RunningBasel
           }),
       });
     });
-    child.send({ reply, status });
+    child.send(message);
   });
+}
+
+export function startBaseline(reply: string, status = 200): Promise<RunningBaseline> {
+  return forkListening(__filename, { reply, status }, "baseline server", ["ignore", "inherit", "inherit", "ipc"]);
 }
 
 if (require.main === module) {

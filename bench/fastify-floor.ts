@@ -5,37 +5,19 @@
  * no database. The gap bare → floor is what the framework and the request log cost; floor →
  * keyplane is keyplane's own work. Forked like the baseline; listens on 127.0.0.1.
  */
-import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
-import type { RunningBaseline } from "./baseline-server";
+import { forkListening, type RunningBaseline } from "./baseline-server";
 
 export function startFastifyFloor(reply: string, routePath: string, logFile: string): Promise<RunningBaseline> {
-  return new Promise((resolve, reject) => {
-    fs.mkdirSync(path.dirname(logFile), { recursive: true });
-    const log = fs.openSync(logFile, "a");
-    const child: ChildProcess = fork(__filename, [], { execArgv: [], stdio: ["ignore", "ignore", log, "ipc"] });
-    fs.closeSync(log);
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`fastify floor exited (${code}) before listening`)));
-    child.once("message", (m: { port: number }) => {
-      child.removeAllListeners("exit");
-      resolve({
-        origin: `http://127.0.0.1:${m.port}`,
-        pid: child.pid!,
-        stop: () =>
-          new Promise<void>((r) => {
-            if (child.exitCode !== null) return r();
-            child.once("exit", () => r());
-            child.kill("SIGTERM");
-            setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-          }),
-      });
-    });
-    child.send({ reply, routePath });
-  });
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const log = fs.openSync(logFile, "a");
+  // The child holds its own copy of the descriptor once forked.
+  const started = forkListening(__filename, { reply, routePath }, "fastify floor", ["ignore", "ignore", log, "ipc"]);
+  fs.closeSync(log);
+  return started;
 }
 
 if (require.main === module) {

@@ -47,6 +47,11 @@ const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
     throw e;
   }
 };
+/** A delete that the server may answer with "retired" (still used by keys in their overlap); 404 is "gone". */
+const retiredOrDeleted = async (p: Promise<{ retired?: boolean }>): Promise<"retired" | "deleted" | "gone"> => {
+  const r = await orNull(p);
+  return r === null ? "gone" : r.retired ? "retired" : "deleted";
+};
 const gone = async (p: Promise<unknown>): Promise<boolean> => {
   try {
     await p;
@@ -112,14 +117,7 @@ export function sdkApi(client: KeyplaneClient): ProviderApi {
     },
     getScopeDefinition: (id) => orNull(client.scopes.getDefinition(id)),
     updateScopeDefinition: (id, d) => client.scopes.updateDefinition(id, d),
-    deleteScopeDefinition: async (id) => {
-      try {
-        return (await client.scopes.deleteDefinition(id, { whenUnused: true })).retired ? "retired" : "deleted";
-      } catch (e) {
-        if (e instanceof NotFoundError) return "gone";
-        throw e;
-      }
-    },
+    deleteScopeDefinition: (id) => retiredOrDeleted(client.scopes.deleteDefinition(id, { whenUnused: true })),
     createRole: async (r) => {
       const created = await client.roles.create(r as never);
       if (!created.role_id) throw new Error(`the server did not say which role it created for '${r.name}'`);
@@ -130,13 +128,6 @@ export function sdkApi(client: KeyplaneClient): ProviderApi {
       await client.roles.update(id, r as never);
       return client.roles.get(id);
     },
-    deleteRole: async (id) => {
-      try {
-        return (await client.roles.delete(id, { whenUnused: true })).retired ? "retired" : "deleted";
-      } catch (e) {
-        if (e instanceof NotFoundError) return "gone";
-        throw e;
-      }
-    },
+    deleteRole: (id) => retiredOrDeleted(client.roles.delete(id, { whenUnused: true })),
   };
 }

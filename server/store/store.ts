@@ -435,9 +435,8 @@ export class Store {
     /** The total number of keys, when the caller knows it (cached). */
     totalCount?: number;
   }): Promise<{ rows: KeyRecord[]; filterCount: number; totalCount: number }> {
-    const where: string[] = [];
-    // The same conditions for the filtered COUNT(*), where one has a faster shape (same params).
-    const countWhere: string[] = [];
+    // A condition is one SQL text, or a page shape and a count shape with the same parameters.
+    const where: Array<string | { page: string; count: string }> = [];
     const params: Param[] = [];
     for (const f of q.filters) {
       switch (f.field) {
@@ -466,8 +465,10 @@ export class Store {
               AND (r.name_key IN (${placeholders(keys.length)}) OR r.role_id IN (${placeholders(f.value.length)}))`;
           // A page stops after LIMIT rows: a correlated EXISTS per key is cheapest. A count visits
           // every key: the set of matching key ids, built once, is (SQLite, 100,000 keys: 75 -> 32 ms).
-          where.push(`EXISTS (SELECT 1 ${bindings} AND b.principal_id = CAST(k.id AS TEXT))`);
-          countWhere.push(`k.id IN (SELECT CAST(b.principal_id AS BIGINT) ${bindings})`);
+          where.push({
+            page: `EXISTS (SELECT 1 ${bindings} AND b.principal_id = CAST(k.id AS TEXT))`,
+            count: `k.id IN (SELECT CAST(b.principal_id AS BIGINT) ${bindings})`,
+          });
           params.push(...keys, ...f.value);
           break;
         }
@@ -500,11 +501,11 @@ export class Store {
           break;
         }
       }
-      // Filters without a count shape of their own count as the page filters.
-      while (countWhere.length < where.length) countWhere.push(where[countWhere.length]!);
     }
-    const whereSql = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const countWhereSql = countWhere.length ? `WHERE ${countWhere.join(" AND ")}` : "";
+    const sqlOf = (shape: "page" | "count") =>
+      where.length ? `WHERE ${where.map((c) => (typeof c === "string" ? c : c[shape])).join(" AND ")}` : "";
+    const whereSql = sqlOf("page");
+    const countWhereSql = sqlOf("count");
     const col = KEY_SORT_COLUMNS[q.sort?.field ?? "id"] ?? "k.id";
     const dir = q.sort?.keyword === "desc" ? "DESC" : "ASC";
     const nulls = dir === "ASC" ? "NULLS LAST" : "NULLS FIRST";

@@ -29,6 +29,29 @@ export interface CallResult {
   text: string;
 }
 
+/** The headers of a test call: JSON content type with a body, the credential's (the admin's unless `co.as` says), then the call's own. */
+export function callHeaders(admin: Credential, clock: Clock, body: unknown, co: { as?: Credential | null; headers?: Record<string, string> }): Record<string, string> {
+  const as = co.as === undefined ? admin : co.as;
+  return {
+    ...(body !== undefined ? { "content-type": "application/json" } : {}),
+    ...(as ? authHeaders({ apiKeyId: as.id, apiKey: as.key, securityLevel: as.level }, () => clock.now()) : {}),
+    ...(co.headers ?? {}),
+  };
+}
+
+/** A reply as the tests read it: the body parsed when it is JSON (else the text), every header one string. */
+export function callResult(status: number, text: string, headers: Record<string, string | string[] | number | undefined>): CallResult {
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = text;
+  }
+  const hs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) hs[k] = Array.isArray(v) ? v.join(", ") : String(v);
+  return { status, body, headers: hs, text };
+}
+
 export interface TestServer {
   url: string;
   db: DbKind;
@@ -100,21 +123,9 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
   const url = running.url;
 
   const call: TestServer["call"] = async (method, pathname, body, co = {}) => {
-    const as = co.as === undefined ? admin : co.as;
-    const headers: Record<string, string> = {
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-      ...(as ? authHeaders({ apiKeyId: as.id, apiKey: as.key, securityLevel: as.level }, () => clock.now()) : {}),
-      ...(co.headers ?? {}),
-    };
+    const headers = callHeaders(admin, clock, body, co);
     const res = await fetch(url + pathname, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = text;
-    }
-    return { status: res.status, body: parsed, headers: Object.fromEntries(res.headers.entries()), text };
+    return callResult(res.status, await res.text(), Object.fromEntries(res.headers.entries()));
   };
 
   const t: TestServer = {

@@ -12,7 +12,7 @@ import { advancedSignature, authHeaders, randomAlnum } from "../../sdk/contract"
 import { generateKeyValue } from "../../server/crypto/keyFormat";
 import { repoRoot, scratchDir } from "../helpers/paths";
 import { freshPostgresDatabase } from "../helpers/postgres";
-import { startTestServer, type Credential, type TestServer, type TestServerOptions } from "../helpers/server";
+import { callResult, startTestServer, type Credential, type TestServer, type TestServerOptions } from "../helpers/server";
 import { registry, type Reopened } from "./registry";
 
 export const CLI = path.join(repoRoot, "dist", "cli", "main.js");
@@ -251,16 +251,7 @@ export class Api {
       headersTimeout: o.timeoutMs ?? 30_000,
       bodyTimeout: o.timeoutMs ?? 30_000,
     });
-    const text = await res.body.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = text;
-    }
-    const hs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) hs[k] = Array.isArray(v) ? v.join(", ") : String(v);
-    return { status: res.statusCode, headers: hs, text, body };
+    return callResult(res.statusCode, await res.body.text(), res.headers);
   }
 
   /** POST with `{request_data}` as `as`. */

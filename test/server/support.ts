@@ -4,36 +4,21 @@
  * and timestamp, concrete paths for the route table, and envelope assertions.
  */
 import * as assert from "node:assert/strict";
-import { ROUTES, advancedSignature, authHeaders, randomAlnum, type RouteDef } from "../../sdk/contract";
-import type { CallResult, Credential, TestServer } from "../helpers/server";
+import { ROUTES, advancedSignature, randomAlnum, type RouteDef } from "../../sdk/contract";
+import { callHeaders, callResult, type CallResult, type Credential, type TestServer } from "../helpers/server";
 
 export type Caller = TestServer["call"];
 
 /** The same calls as `t.call`, made in process with `app.inject` (no socket). */
 export function inProcess(t: TestServer): Caller {
   return async (method, pathname, body, co = {}) => {
-    const as = co.as === undefined ? t.admin : co.as;
-    const headers: Record<string, string> = {
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-      ...(as ? authHeaders({ apiKeyId: as.id, apiKey: as.key, securityLevel: as.level }, () => t.clock.now()) : {}),
-      ...(co.headers ?? {}),
-    };
     const res = await t.running.app.inject({
       method: method as "GET",
       url: pathname,
-      headers,
+      headers: callHeaders(t.admin, t.clock, body, co),
       payload: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
-    const text = res.body;
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = text;
-    }
-    const hs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) hs[k] = Array.isArray(v) ? v.join(", ") : String(v);
-    return { status: res.statusCode, body: parsed, headers: hs, text };
+    return callResult(res.statusCode, res.body, res.headers);
   };
 }
 

@@ -9,20 +9,34 @@
  */
 import { z } from "zod";
 
+/**
+ * Numbers as clients send them: a JSON number, or a string of digits (optionally signed and
+ * padded). Anything else is left as it is for `z.number()` to refuse: `z.coerce` would also take
+ * `true` as 1, `[7]` as 7 and "0x1", "1e0" or "1.0" as 1, so a boolean could name key 1.
+ */
+const digitsAsNumber = (v: unknown) => (typeof v === "string" && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : v);
+
 /** Epoch milliseconds (UTC), as every timestamp on the wire. Numeric strings are accepted. */
-export const EpochMs = z.coerce
-  .number({ error: "must be an integer epoch-milliseconds timestamp" })
-  .int("must be an integer epoch-milliseconds timestamp")
-  .nonnegative("must not be negative")
-  .max(8.64e15, "is out of range")
+export const EpochMs = z
+  .preprocess(
+    digitsAsNumber,
+    z
+      .number({ error: "must be an integer epoch-milliseconds timestamp" })
+      .int("must be an integer epoch-milliseconds timestamp")
+      .nonnegative("must not be negative")
+      .max(8.64e15, "is out of range"),
+  )
   .describe("Epoch milliseconds (UTC).");
 
 /** A numeric id; numeric strings are accepted, as real clients send both. */
-export const NumericId = z.coerce
-  .number({ error: "must be an integer id" })
-  .int("must be an integer id")
-  .positive("must be a positive integer id")
-  .max(Number.MAX_SAFE_INTEGER, "is out of range");
+export const NumericId = z.preprocess(
+  digitsAsNumber,
+  z
+    .number({ error: "must be an integer id" })
+    .int("must be an integer id")
+    .positive("must be a positive integer id")
+    .max(Number.MAX_SAFE_INTEGER, "is out of range"),
+);
 
 /** Wraps a request body in the `request_data` envelope. A missing body means `{}`. */
 export function requestData<T extends z.ZodType>(inner: T) {

@@ -77,6 +77,11 @@ const CASES: Case[] = [
   { name: "a filter on another field", route: "apiKeys.delete", input: { filters: [{ field: "comment", operator: "in", value: [1] }] }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.filters.0.field", expectReason: "id" },
   { name: "no id", route: "apiKeys.retire", input: { expiration: 1 }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.id", expectReason: "is required" },
   { name: "an expiration that is not a time", route: "apiKeys.retire", input: { id: 1, expiration: "tomorrow" }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.expiration", expectReason: "epoch-milliseconds" },
+  // z.coerce took these as key 1 (schemathesis retired the admin key with `id: true`).
+  { name: "an id given as true", route: "apiKeys.retire", input: { id: true, expiration: 1 }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.id", expectReason: "integer id" },
+  { name: "an id given as a list", route: "apiKeys.retire", input: { id: [1], expiration: 1 }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.id", expectReason: "integer id" },
+  { name: "an id given as hex", route: "apiKeys.retire", input: { id: "0x1", expiration: 1 }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.id", expectReason: "integer id" },
+  { name: "an expiration given as true", route: "apiKeys.retire", input: { id: 1, expiration: true }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.expiration", expectReason: "epoch-milliseconds" },
   { name: "more than 50 filters", route: "apiKeys.revoke", input: { filters: idFilters(51, 1) }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.filters", expectReason: "at most 50 filters" },
   { name: "more than 10000 key ids in all", route: "apiKeys.revoke", input: { filters: idFilters(7, 10_000) }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.filters", expectReason: "at most 10000 key ids in all" },
   { name: "more than 10000 key ids in all", route: "apiKeys.delete", input: { filters: idFilters(2, 6000) }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.filters", expectReason: "at most 10000 key ids in all" },

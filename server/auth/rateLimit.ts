@@ -1,12 +1,13 @@
 /**
- * Failure rate limiting: fixed windows (aligned to multiples of the window length) of failed
- * authentications per key id and per client address.
+ * Failure rate limiting: per key id and per client address, a window starts at the first failed
+ * authentication and lasts `windowMs`; once it holds the limit, that subject gets 429 until the
+ * window ends.
  *
  * The counts are shared by every replica through the database: each failure adds one to the
- * subject's row for the current window and learns the total, so an attacker who spreads attempts
- * over N replicas gets one window, not N. The check on each request reads only this replica's
- * copy (no query on the hot path); a replica learns of a block at its first failure of that
- * subject, so spreading attempts buys at most one extra failure per replica.
+ * subject's row and learns the window and total, so an attacker who spreads attempts over N
+ * replicas gets one window, not N. The check on each request reads only this replica's copy
+ * (no query on the hot path); a replica learns of a block at its first failure of that subject,
+ * so spreading attempts buys at most one extra failure per replica.
  */
 import type { Clock } from "../clock";
 
@@ -22,8 +23,8 @@ export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perAddress: 30, perKeyId: 
 
 /** Where the replicas add up their failures (the store). */
 export interface SharedFailureCounts {
-  /** Adds one failure of `subject` in the window starting at `windowStart`; returns the window's total. */
-  countAuthFailure(subject: string, windowStart: number): Promise<number>;
+  /** Adds one failure of `subject`; returns its window's start and count over all replicas. */
+  countAuthFailure(subject: string, now: number, windowMs: number): Promise<{ start: number; n: number }>;
 }
 
 type Kind = "address" | "keyId";
@@ -39,13 +40,9 @@ export class FailureLimiter {
     private readonly shared?: SharedFailureCounts,
   ) {}
 
-  private windowStart(now: number): number {
-    return now - (now % this.opts.windowMs);
-  }
-
   private entry(k: string, now: number): { start: number; n: number } | undefined {
     const e = this.counts.get(k);
-    if (e && e.start !== this.windowStart(now)) {
+    if (e && now - e.start >= this.opts.windowMs) {
       this.counts.delete(k);
       return undefined;
     }
@@ -67,22 +64,23 @@ export class FailureLimiter {
     const now = this.clock.now();
     let e = this.entry(key, now);
     if (!e) {
-      e = { start: this.windowStart(now), n: 0 };
+      e = { start: now, n: 0 };
       this.counts.set(key, e);
     }
     e.n++;
     if (this.counts.size > 100_000) this.sweep(now);
     if (!this.shared) return;
     try {
-      const total = await this.shared.countAuthFailure(key, e.start);
-      if (total > e.n) e.n = total;
+      // The database's window is the service's: another replica may have started it earlier.
+      const w = await this.shared.countAuthFailure(key, now, this.opts.windowMs);
+      e.start = w.start;
+      e.n = Math.max(e.n, w.n);
     } catch (err) {
       this.onSharedError(err);
     }
   }
 
   private sweep(now: number): void {
-    const current = this.windowStart(now);
-    for (const [k, e] of this.counts) if (e.start !== current) this.counts.delete(k);
+    for (const [k, e] of this.counts) if (now - e.start >= this.opts.windowMs) this.counts.delete(k);
   }
 }

@@ -204,10 +204,9 @@ CREATE INDEX api_keys_retiring ON api_keys (retiring, expiration);
     name: "failed authentications counted across replicas",
     sql: () => `
 CREATE TABLE auth_failures (
-  subject TEXT NOT NULL,
+  subject TEXT PRIMARY KEY,
   window_start BIGINT NOT NULL,
-  n INTEGER NOT NULL,
-  PRIMARY KEY (subject, window_start)
+  n INTEGER NOT NULL
 );
 CREATE INDEX auth_failures_window ON auth_failures (window_start);
 `,

@@ -721,13 +721,22 @@ export class Store {
     return (await this.driver.run("DELETE FROM nonces WHERE seen_at < ?", [before])).changes;
   }
 
-  /** Adds one failed authentication of `subject` to its window and returns the window's total (all replicas). */
-  async countAuthFailure(subject: string, windowStart: number): Promise<number> {
-    const r = await this.driver.get<{ n: number | string }>(
-      "INSERT INTO auth_failures (subject, window_start, n) VALUES (?, ?, 1) ON CONFLICT (subject, window_start) DO UPDATE SET n = auth_failures.n + 1 RETURNING n",
-      [subject, windowStart],
+  /**
+   * Adds one failed authentication of `subject` (all replicas count together). A window starts at
+   * a subject's first failure and lasts `windowMs`; a failure after it starts a new one. Returns
+   * the window and its count.
+   */
+  async countAuthFailure(subject: string, now: number, windowMs: number): Promise<{ start: number; n: number }> {
+    const over = now - windowMs;
+    const r = await this.driver.get<{ n: number | string; window_start: number | string }>(
+      `INSERT INTO auth_failures (subject, window_start, n) VALUES (?, ?, 1)
+       ON CONFLICT (subject) DO UPDATE SET
+         n = CASE WHEN auth_failures.window_start <= ? THEN 1 ELSE auth_failures.n + 1 END,
+         window_start = CASE WHEN auth_failures.window_start <= ? THEN excluded.window_start ELSE auth_failures.window_start END
+       RETURNING n, window_start`,
+      [subject, now, over, over],
     );
-    return Number(r!.n);
+    return { start: Number(r!.window_start), n: Number(r!.n) };
   }
 
   async purgeAuthFailures(before: number): Promise<number> {

@@ -3,6 +3,7 @@
  * the real engine and the Python language host built by scripts/ensure-pulumi.
  */
 import * as assert from "node:assert/strict";
+import { detectDrift } from "../../provider/drift";
 import { keyWorks } from "../helpers/run";
 import { OffsetClock, startTestServer, type TestServer } from "../helpers/server";
 import { adminClient, credentialEnv, outputsOf, serverKeyIds } from "../helpers/stacks";
@@ -80,6 +81,8 @@ describe("the native plugin from a Python program", function () {
   it("detects drift made by hand with a refreshed preview, and up --refresh repairs it", async () => {
     const a = adminClient(t);
     await a.apiKeys.edit(first.keyId, { roles: ["Viewer"] });
+    const report = await detectDrift(p.stack, { within: 7 * 86_400_000 });
+    assert.deepEqual(report.items.map((i) => `${i.type} ${i.kind}`), ["ApiKey role changed"], JSON.stringify(report.items));
     await assert.rejects(p.stack.preview({ refresh: true, expectNoChanges: true }), /no changes were expected/i);
     await p.stack.up({ refresh: true });
     assert.deepEqual((await a.apiKeys.get(first.keyId)).roles, ["Py Role"]);

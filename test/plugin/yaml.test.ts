@@ -4,6 +4,7 @@
  * inputs, destroy, secrets, and plans that list only what the user declared.
  */
 import * as assert from "node:assert/strict";
+import { detectDrift } from "../../provider/drift";
 import { ADOPTED_KEY_VALUE } from "../../provider/resources/apiKey";
 import { keyWorks } from "../helpers/run";
 import { OffsetClock, startTestServer, type TestServer } from "../helpers/server";
@@ -122,6 +123,10 @@ describe("the native plugin from a YAML program", function () {
     const a = adminClient(t);
     await a.apiKeys.edit(first.keyId, { comment: "changed by hand" });
     await a.bindings.delete(first.bindingId);
+    // keyplane drift reads plugin stacks too.
+    const report = await detectDrift(p.stack, { within: 7 * 86_400_000 });
+    assert.deepEqual(report.items.map((i) => `${i.type} ${i.kind}`).sort(), ["ApiKey comment changed", "RoleBinding deleted"], JSON.stringify(report.items));
+    assert.equal(report.resources, 4);
     await assert.rejects(p.stack.preview({ refresh: true, expectNoChanges: true }), /no changes were expected/i);
     await p.stack.up({ refresh: true });
     assert.equal((await a.apiKeys.get(first.keyId)).comment, "second");

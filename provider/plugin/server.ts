@@ -131,7 +131,9 @@ export function pluginServer(opts: PluginOptions): { server: grpc.Server; shutdo
       if (k.name === "ApiKey") {
         const p = planApiKey(olds as unknown as ApiKeyState, news as never, deps.now());
         for (const r of p.replaces) if (r.property === "expiration" || r.property === "rotateBefore") deps.warn(r.reason);
-        replaces = p.replaces.map((r) => r.property);
+        // An expiry-driven replacement is shown on the expiry property the program declares.
+        const expiryProp = news.expiration !== undefined ? "expiration" : news.expiresIn !== undefined ? "expiresIn" : "expiration";
+        replaces = [...new Set(p.replaces.map((r) => (r.property === "expiration" ? expiryProp : r.property)))];
         updates = p.updates;
       } else {
         const d = await k.provider(deps).diff!(req.getId(), olds, news);

@@ -132,6 +132,8 @@ export function resourcesMarkdown(): string {
     "",
     "`pulumi import` does not work with dynamic providers: each resource takes `adopt` instead, to take over an existing object.",
     "",
+    "The native plugin `pulumi-resource-keyplane` (for YAML, Python and other programs, and `pulumi import`) has the same resources as `keyplane:index:ApiKey`, `keyplane:index:RoleBinding`, `keyplane:index:ScopeDefinition` and `keyplane:index:Role`, with the same inputs and outputs (its schema.json is generated from the same zod schemas); in Python the inputs are snake_case (`security_level`, `expires_in`, …).",
+    "",
   ];
   for (const r of RESOURCES) {
     out.push(`## ${r.name}`, "", r.summary, "", `Type token: \`${r.token}\``, "", "```ts", r.example, "```", "", "### Inputs", "", "| input | type | required | default | description |", "| --- | --- | --- | --- | --- |");

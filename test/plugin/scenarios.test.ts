@@ -1,31 +1,37 @@
 /**
- * The plugin's scenario table from YAML: drift of each kind made by hand (detected by a
- * refreshed preview, repaired by up --refresh), time-driven replacements that say why, and a
- * replacement with overlap that keeps the old key working until the overlap ends.
+ * The plugin's scenario table, from YAML and from Python: drift of each kind made by hand
+ * (detected by a refreshed preview, repaired by up --refresh), time-driven replacements that
+ * say why, and a replacement with overlap that keeps the old key working until the overlap ends.
+ * (The dynamic provider's table is test/provider/scenarios.test.ts.)
  */
 import * as assert from "node:assert/strict";
 import { keyWorks } from "../helpers/run";
 import { OffsetClock, startTestServer, type TestServer } from "../helpers/server";
-import { adminClient, outputsOf } from "../helpers/stacks";
+import { adminClient, credentialEnv, outputsOf } from "../helpers/stacks";
+import { pythonEnv, pythonVenv } from "./python";
 import { pluginStack, type PluginStack } from "./support";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** A YAML program with one ApiKey `k` whose properties are the given YAML lines. */
-const program = (props: string[]) => `name: kp-yaml-scenario
-runtime: yaml
-resources:
-  k:
-    type: keyplane:index:ApiKey
-    properties:
-${props.map((l) => `      ${l}`).join("\n")}
-outputs:
-  keyId: \${k.keyId}
-  key: \${k.key}
-`;
+type Props = Record<string, unknown>;
 
-describe("the plugin's scenario table from YAML", function () {
+/** A program with one ApiKey `k` of the given properties, as the project's files, per language. */
+const LANGUAGES: Record<string, (props: Props) => Record<string, string>> = {
+  yaml: (props) => ({
+    // JSON is YAML: the properties go in as a flow mapping.
+    "Pulumi.yaml": `name: kp-yaml-scenario\nruntime: yaml\nresources:\n  k:\n    type: keyplane:index:ApiKey\n    properties: ${JSON.stringify(props)}\noutputs:\n  keyId: \${k.keyId}\n  key: \${k.key}\n`,
+  }),
+  python: (props) => {
+    const snake = Object.fromEntries(Object.entries(props).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
+    return {
+      "Pulumi.yaml": "name: kp-python-scenario\nruntime: python\n",
+      "__main__.py": `import json\nimport pulumi\nimport pulumi_keyplane as keyplane\n\nk = keyplane.ApiKey("k", **json.loads(${JSON.stringify(JSON.stringify(snake))}))\npulumi.export("keyId", k.key_id)\npulumi.export("key", k.key)\n`,
+    };
+  },
+};
+
+for (const [language, filesFor] of Object.entries(LANGUAGES)) describe(`the plugin's scenario table from ${language === "yaml" ? "YAML" : "Python"}`, function () {
   this.timeout(10 * 60_000);
   const clock = new OffsetClock();
   let t: TestServer;
@@ -39,22 +45,26 @@ describe("the plugin's scenario table from YAML", function () {
     await t?.close();
   });
 
-  async function stackOf(props: string[]): Promise<PluginStack> {
-    const p = await pluginStack(t, { "Pulumi.yaml": program(props) });
+  async function stackOf(props: Props): Promise<PluginStack> {
+    const extraEnv = language === "python" ? { ...credentialEnv(t.url, t.admin), ...pythonEnv(pythonVenv()) } : undefined;
+    const p = await pluginStack(t, filesFor(props), { extraEnv });
     stacks.push(p);
     return p;
   }
+  const rewrite = (p: PluginStack, props: Props) => {
+    for (const [f, text] of Object.entries(filesFor(props))) p.write(f, text);
+  };
 
-  const cases: Array<{ name: string; props: string[]; drift: (id: number) => Promise<void>; repaired: (before: number, after: number) => Promise<void> }> = [
+  const cases: Array<{ name: string; props: Props; drift: (id: number) => Promise<void>; repaired: (before: number, after: number) => Promise<void> }> = [
     {
       name: "a key deleted out of band",
-      props: ["roles: [Viewer]"],
+      props: { roles: ["Viewer"] },
       drift: async (id) => void (await adminClient(t).apiKeys.delete(id)),
       repaired: async (before, after) => assert.notEqual(after, before, "a new key was minted"),
     },
     {
       name: "a role changed out of band",
-      props: ["roles: [Viewer]"],
+      props: { roles: ["Viewer"] },
       drift: async (id) => void (await adminClient(t).apiKeys.edit(id, { roles: ["Investigator"] })),
       repaired: async (before, after) => {
         assert.equal(after, before);
@@ -63,19 +73,19 @@ describe("the plugin's scenario table from YAML", function () {
     },
     {
       name: "a scope changed out of band",
-      props: ["roles: [Viewer]", "scope:", "  assets:", "    mode: see_all"],
+      props: { roles: ["Viewer"], scope: { assets: { mode: "see_all" } } },
       drift: async (id) => void (await adminClient(t).scopes.set("api-key", id, { assets: { mode: "no_scope" } })),
       repaired: async (_before, after) => assert.equal((await adminClient(t).scopes.get("api-key", after)).assets.mode, "see_all"),
     },
     {
       name: "a comment changed out of band",
-      props: ["roles: [Viewer]", "comment: declared"],
+      props: { roles: ["Viewer"], comment: "declared" },
       drift: async (id) => void (await adminClient(t).apiKeys.edit(id, { comment: "edited by hand" })),
       repaired: async (_before, after) => assert.equal((await adminClient(t).apiKeys.get(after)).comment, "declared"),
     },
     {
       name: "an expiration changed out of band",
-      props: ["roles: [Viewer]", "expiresIn: 30d"],
+      props: { roles: ["Viewer"], expiresIn: "30d" },
       drift: async (id) => void (await adminClient(t).apiKeys.edit(id, { expiration: Date.now() + 300 * DAY })),
       repaired: async (before, after) => {
         assert.equal(after, before);
@@ -85,7 +95,7 @@ describe("the plugin's scenario table from YAML", function () {
     },
     {
       name: "an expired key",
-      props: ["roles: [Viewer]", "expiresIn: 30d"],
+      props: { roles: ["Viewer"], expiresIn: "30d" },
       drift: async (id) => {
         // Expire it behind the API's back (the API refuses past expirations).
         await t.running.store.updateKey(id, { expiration: Date.now() - 60_000, by: null, now: Date.now() });
@@ -111,7 +121,7 @@ describe("the plugin's scenario table from YAML", function () {
   }
 
   it("a key inside rotateBefore plans a replacement, and the plan says why", async () => {
-    const p = await stackOf(["roles: [Viewer]", `expiration: "${new Date(Date.now() + 2 * DAY).toISOString()}"`, "rotateBefore: 7d"]);
+    const p = await stackOf({ roles: ["Viewer"], expiration: new Date(Date.now() + 2 * DAY).toISOString(), rotateBefore: "7d" });
     const first = outputsOf(await p.stack.up()).keyId as number;
     const pv = await p.stack.preview({ diff: true });
     assert.equal(pv.changeSummary.replace, 1, JSON.stringify(pv.changeSummary));
@@ -121,7 +131,7 @@ describe("the plugin's scenario table from YAML", function () {
   });
 
   it("an expired key plans a replacement in a plain preview, and says why", async () => {
-    const p = await stackOf(["roles: [Viewer]", "expiresIn: 30d"]);
+    const p = await stackOf({ roles: ["Viewer"], expiresIn: "30d" });
     const id = outputsOf(await p.stack.up()).keyId as number;
     await t.running.store.updateKey(id, { expiration: Date.now() - 2 * DAY, by: null, now: Date.now() });
     t.running.app.services.cache.invalidate();
@@ -132,9 +142,9 @@ describe("the plugin's scenario table from YAML", function () {
   });
 
   it("overlap keeps the old key working after a replacement, until the overlap ends", async () => {
-    const p = await stackOf(["roles: [Viewer]", "securityLevel: standard", "overlap: 1h", "expiresIn: 30d"]);
+    const p = await stackOf({ roles: ["Viewer"], securityLevel: "standard", overlap: "1h", expiresIn: "30d" });
     const before = outputsOf(await p.stack.up());
-    p.write("Pulumi.yaml", program(["roles: [Viewer]", "securityLevel: advanced", "overlap: 1h", "expiresIn: 30d"]));
+    rewrite(p, { roles: ["Viewer"], securityLevel: "advanced", overlap: "1h", expiresIn: "30d" });
     const after = outputsOf(await p.stack.up());
     assert.notEqual(after.keyId, before.keyId);
     assert.ok(await keyWorks(t.url, { id: after.keyId, key: after.key, level: "advanced" }), "the new key works");

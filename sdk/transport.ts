@@ -50,6 +50,7 @@ export type RetryPolicy = "repeatable" | "never" | "idempotencyKey";
 /** The retry policy of every route. Keeping it a total table means a new route must be classified. */
 export const RETRY_POLICY: Record<RouteId, RetryPolicy> = {
   health: "repeatable",
+  healthCheck: "repeatable",
   openapi: "repeatable",
   "apiKeys.generate": "idempotencyKey",
   "apiKeys.list": "repeatable",

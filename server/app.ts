@@ -301,6 +301,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
             throw unauthorized();
           }
           principal = out.principal;
+          if (out.nonceReused) await audit.nonceReused(req, principal);
           (req as FastifyRequest & { principal?: KeyPrincipal }).principal = principal;
           if (route.permission && !levelAtLeast(principal.permissions[route.permission.component], route.permission.level)) {
             await audit.permissionDenied(req, principal, route);
@@ -367,6 +368,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
         res.status(ans.status ?? route.status ?? 200);
         res.header("x-request-id", String(req.id));
         if (ans.headers) res.headers(ans.headers);
+        // Fastify sends a string as it is; a reply that is a JSON string (validate's "true") is encoded here.
+        if (typeof ans.body === "string") return res.type("application/json; charset=utf-8").send(JSON.stringify(ans.body));
         return ans.body;
       },
     });

@@ -101,7 +101,7 @@ describe("hostile input on the wire", function () {
     assert.equal(h.status, 200, `health after the case: ${h.headers}`);
     const v = await raw(port, request("POST", "/public_api/v1/api_keys/validate", auth(), "{}"));
     assert.equal(v.status, 200, `the admin after the case: ${v.headers} ${v.body.slice(0, 200)}`);
-    assert.equal(bodyOf(v), "true");
+    assert.equal(bodyOf(v), "\"true\"");
   }
 
   /** A 4xx; when `envelope` is given, in that family's envelope with err_code = status (and the symbolic code, when given). */

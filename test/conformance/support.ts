@@ -4,7 +4,7 @@
  * contract and the published clients cannot drift apart; and the installed PyPI client.
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
@@ -74,4 +74,27 @@ export function xdrClientVenv(): { bin: string } | { skip: string } {
   const why = `scripts/ensure-cortex-xdr-client exited ${r.status ?? r.signal}: ${r.stderr.trim().split("\n").slice(-3).join(" ")}`;
   if (process.env.KEYPLANE_REQUIRE_CONFORMANCE === "1") assert.fail(why);
   return { skip: why };
+}
+
+/**
+ * Runs a fixture script with the virtualenv's Python and resolves with its stdout. Asynchronous
+ * on purpose: the test server runs in this process and must keep serving while the script calls it.
+ */
+export function runPython(python: string, fixture: string, env: Record<string, string>, timeoutMs = 120_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(python, [path.join(repoRoot, "test", "conformance", "fixtures", fixture)], {
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
+    p.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`${fixture} exited ${code ?? signal}: ${err.slice(-2000)}`));
+      else resolve(out);
+    });
+  });
 }

@@ -10,11 +10,9 @@
  * KEYPLANE_REQUIRE_CONFORMANCE=1.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { repoRoot } from "../helpers/paths";
 import { startTestServer, type TestServer } from "../helpers/server";
-import { assertDocumented, xdrClientVenv } from "./support";
+import { assertDocumented, runPython, xdrClientVenv } from "./support";
 
 interface Step {
   name: string;
@@ -29,27 +27,13 @@ interface Run {
   exchanges: Array<{ method: string; url: string; status: number; body: unknown }>;
 }
 
-function runDriver(python: string, env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(python, [path.join(repoRoot, "test", "conformance", "fixtures", "xdr_client_run.py")], {
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (err += d));
-    const timer = setTimeout(() => p.kill("SIGKILL"), 120_000);
-    p.on("close", (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`xdr_client_run.py exited ${code}: ${err.slice(-2000)}`));
-      try {
-        resolve(JSON.parse(out) as Run);
-      } catch (e) {
-        reject(new Error(`xdr_client_run.py printed no JSON (${(e as Error).message}): ${out.slice(0, 500)} ${err.slice(-1000)}`));
-      }
-    });
-  });
+async function runDriver(python: string, env: Record<string, string>): Promise<Run> {
+  const out = await runPython(python, "xdr_client_run.py", env);
+  try {
+    return JSON.parse(out) as Run;
+  } catch (e) {
+    throw new Error(`xdr_client_run.py printed no JSON (${(e as Error).message}): ${out.slice(0, 500)}`);
+  }
 }
 
 describe("conformance: cortex-xdr-client 2.0.0 (PyPI)", function () {

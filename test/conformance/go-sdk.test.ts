@@ -124,6 +124,11 @@ describe("conformance: the official Go SDK's calls (cortex-cloud-go, by its sour
         assert.equal(h.status, "available");
         assert.equal(h.service, "keyplane");
         assert.ok(Math.abs(h.timestamp - Date.now()) < 60_000);
+        // Without the trailing slash, and without a key, the same (like /healthcheck, it needs none).
+        const bare = await fetch(`${t.url}/public_api/v1/health_check`);
+        const body = await bare.json();
+        assertDocumented("GET", "/public_api/v1/health_check", bare.status, body);
+        assert.equal((goDecode(HealthCheckResponse, goUnwrap(body, ["reply"])) as { status: string }).status, "available");
       });
 
       it("ListUsers / GetUser: POST rbac/get_users/ without a body → reply → []User (scope an object, names strings)", async () => {

@@ -132,7 +132,7 @@ class ScopeDefinitionAreasAssetsArgsDict(TypedDict):
     """
     asset_group_ids: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]]
     """
-    Asset group ids, with mode `scope`.
+    Asset group ids, with mode `scope` (null: none).
     """
 
 @pulumi.input_type
@@ -142,7 +142,7 @@ class ScopeDefinitionAreasAssetsArgs:
                  asset_group_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]] = None):
         """
         :param pulumi.Input[_builtins.str] mode: `no_scope`, `see_all` or `scope` (only the listed asset groups).
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] asset_group_ids: Asset group ids, with mode `scope`.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] asset_group_ids: Asset group ids, with mode `scope` (null: none).
         """
         pulumi.set(__self__, "mode", mode)
         if asset_group_ids is not None:
@@ -164,7 +164,7 @@ class ScopeDefinitionAreasAssetsArgs:
     @pulumi.getter
     def asset_group_ids(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]:
         """
-        Asset group ids, with mode `scope`.
+        Asset group ids, with mode `scope` (null: none).
         """
         return pulumi.get(self, "asset_group_ids")
 
@@ -181,7 +181,7 @@ class ScopeDefinitionAreasCasesIssuesArgsDict(TypedDict):
     """
     names: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
-    Case and issue tags, with mode `scope`.
+    Case and issue tags, with mode `scope` (null: none).
     """
 
 @pulumi.input_type
@@ -192,7 +192,7 @@ class ScopeDefinitionAreasCasesIssuesArgs:
                  names: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
         """
         :param pulumi.Input[_builtins.bool] include_cases_issues_empty_entities: With mode `scope`: also see cases and issues that carry no tag.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] names: Case and issue tags, with mode `scope`.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] names: Case and issue tags, with mode `scope` (null: none).
         """
         pulumi.set(__self__, "mode", mode)
         if include_cases_issues_empty_entities is not None:
@@ -225,7 +225,7 @@ class ScopeDefinitionAreasCasesIssuesArgs:
     @pulumi.getter
     def names(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Case and issue tags, with mode `scope`.
+        Case and issue tags, with mode `scope` (null: none).
         """
         return pulumi.get(self, "names")
 

@@ -319,7 +319,7 @@ async function renderKeys() {
   for (const k of state.keys) {
     const tr = h("tr", { "data-key-id": k.id, tabindex: "0", "aria-label": `Key ${k.id}` });
     for (const c of COLUMNS) tr.append(h(c.field === "id" ? "th" : "td", { "data-field": c.field, ...(c.field === "id" ? { scope: "row" } : {}) }, c.text(k)));
-    tr.append(h("td", {}, h("button", { type: "button", class: "more", "aria-label": `Actions for key ${k.id}`, "aria-haspopup": "menu", onclick: (e) => openMenu(k, null, e.currentTarget) }, "⋯")));
+    tr.append(h("td", {}, h("button", { type: "button", class: "more", "aria-label": `Actions for key ${k.id}`, "aria-haspopup": "menu", onclick: (e) => { e.stopPropagation(); openMenu(k, null, e.currentTarget); } }, "⋯")));
     tr.addEventListener("contextmenu", (e) => {
       e.preventDefault();
       const cell = e.target.closest("[data-field]");

@@ -12,6 +12,7 @@ import { axeSerious, clipboard, openBrowser, screenshot, type TestBrowser } from
 import { OffsetClock, startTestServer, type Credential, type TestServer } from "../helpers/server";
 
 const DAY = 86_400_000;
+const DATE = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 describe("web console (Chromium)", function () {
   this.timeout(120_000);
@@ -245,6 +246,252 @@ describe("web console (Chromium)", function () {
       assert.equal(st, 403);
       const denied = await auditOf("check");
       assert.ok(denied.some((a) => JSON.stringify(a).includes(`Public API - ${reader.id}`)), "the refusal is audited as the signed-in key");
+    });
+  });
+
+  describe("the table and its filters", () => {
+    let alpha: Credential;
+    let beta: Credential;
+    let gamma: Credential;
+    before(async () => {
+      alpha = await t.createKey({ level: "advanced", roles: ["Investigator"], comment: "filter-alpha", expiration: Date.now() + 3 * DAY });
+      beta = await t.createKey({ roles: ["Viewer"], comment: "filter-beta", expiration: Date.now() + 20 * DAY });
+      gamma = await t.createKey({ roles: ["Viewer"], comment: "filter-gamma" });
+    });
+    const shown = async () => (await page.locator("tbody tr").evaluateAll((rs) => rs.map((r) => Number(r.getAttribute("data-key-id"))))) as number[];
+
+    it("shows each column of a key as the vendor labels them", async () => {
+      await signIn(t.admin);
+      const heads = await page.locator("thead th").allInnerTexts();
+      for (const l of ["ID", "Security Level", "Roles", "Comment", "Expiration", "Creation Time", "Created By", "Last Used", "Status", "Scope"]) {
+        assert.ok(heads.some((h) => h.replace(/[▲▼]/g, "").trim() === l), `column ${l}`);
+      }
+      const cells = row(alpha.id).locator("[data-field]");
+      assert.equal(await cells.nth(1).innerText(), "Advanced");
+      assert.equal(await row(alpha.id).locator("[data-field=roles]").innerText(), "Investigator");
+      assert.match(await row(alpha.id).locator("[data-field=expiration]").innerText(), /\(in 3 d\)/);
+      assert.equal(await row(gamma.id).locator("[data-field=expiration]").innerText(), "Never");
+      assert.equal(await row(alpha.id).locator("[data-field=created_by]").innerText(), `Public API - ${t.admin.id}`);
+    });
+
+    it("adds filters as removable chips that live in the URL", async () => {
+      await signIn(t.admin);
+      await page.getByRole("button", { name: "Filter API keys" }).click();
+      await page.getByLabel("Field").selectOption("comment");
+      await page.getByLabel("Value").fill("filter-");
+      await page.getByRole("button", { name: "Add filter" }).click();
+      await page.locator("#table-status").filter({ hasText: "of 3 keys" }).waitFor();
+      assert.deepEqual((await shown()).sort(), [alpha.id, beta.id, gamma.id].sort());
+      assert.match(page.url(), /f=comment%3Afilter-/);
+      await page.getByRole("button", { name: "Filter API keys" }).click();
+      await page.getByLabel("Field").selectOption("security_level");
+      await page.getByLabel("Value").selectOption("advanced");
+      await page.getByRole("button", { name: "Add filter" }).click();
+      await page.locator("#table-status").filter({ hasText: "of 1 keys" }).waitFor();
+      assert.deepEqual(await shown(), [alpha.id]);
+      await screenshot(page, "filters");
+      // The URL alone reproduces the view (bookmark, share).
+      const url = page.url();
+      await page.goto("about:blank");
+      await page.goto(url);
+      await page.locator("#table-status").filter({ hasText: "of 1 keys" }).waitFor();
+      await page.getByRole("button", { name: "Remove filter Security Level: advanced" }).click();
+      await page.locator("#table-status").filter({ hasText: "of 3 keys" }).waitFor();
+      assert.doesNotMatch(page.url(), /security_level/);
+    });
+
+    const cases: Array<{ name: string; f: () => string; expect: () => number[]; not: () => number[] }> = [
+      { name: "expiring within 7 days", f: () => "expiring_within:7d", expect: () => [alpha.id], not: () => [beta.id, gamma.id] },
+      { name: "expiring within 30 days", f: () => "expiring_within:30d", expect: () => [alpha.id, beta.id], not: () => [gamma.id] },
+      { name: "expiration 30 days prior to beta's", f: () => `expires_prior:${DATE(Date.now() + 20 * DAY)}`, expect: () => [alpha.id, beta.id], not: () => [gamma.id] },
+      { name: "creation time 30 days prior to today", f: () => `created_prior:${DATE(Date.now())}`, expect: () => [alpha.id, beta.id, gamma.id], not: () => [] },
+      { name: "creation time 30 days prior to 2001-01-01", f: () => "created_prior:2001-01-01", expect: () => [], not: () => [alpha.id, beta.id, gamma.id] },
+      { name: "created after tomorrow", f: () => `created_after:${DATE(Date.now() + DAY)}`, expect: () => [], not: () => [alpha.id] },
+      { name: "roles", f: () => "roles:Investigator", expect: () => [alpha.id], not: () => [beta.id, gamma.id] },
+      { name: "id", f: () => `id:${beta.id},${gamma.id}`, expect: () => [beta.id, gamma.id], not: () => [alpha.id] },
+      { name: "created by", f: () => `created_by:Public API - ${t.admin.id}`, expect: () => [alpha.id, beta.id, gamma.id], not: () => [t.admin.id] },
+      { name: "status", f: () => "status:active", expect: () => [alpha.id, beta.id, gamma.id], not: () => [] },
+    ];
+    for (const c of cases) {
+      it(`filters by ${c.name} from a bookmarked URL`, async () => {
+        await page.goto(`${t.url}/console?f=${encodeURIComponent(c.f())}`);
+        await page.locator("#table-status").filter({ hasText: /of \d+ keys/ }).waitFor();
+        const ids = await shown();
+        for (const id of c.expect()) assert.ok(ids.includes(id), `${id} shown (${ids})`);
+        for (const id of c.not()) assert.ok(!ids.includes(id), `${id} hidden (${ids})`);
+        assert.equal(await page.locator(".chip").count(), 1);
+      });
+    }
+
+    it("sorts and pages in the database, never loading the whole table", async () => {
+      for (let i = 0; i < 26; i++) await t.createKey({ roles: ["Viewer"], comment: `bulk ${i}` });
+      const total = (await t.call("POST", "/public_api/v1/api_keys/get_api_keys", { request_data: {} })).body.reply.TOTAL_COUNT as number;
+      b.sent.length = 0;
+      await page.goto(`${t.url}/console`);
+      await page.getByRole("button", { name: "ID", exact: true }).click();
+      await page.locator("th[aria-sort=ascending]").waitFor();
+      assert.match(page.url(), /sort=id%3Aasc/);
+      assert.equal((await shown())[0], t.admin.id);
+      assert.equal(await page.locator("tbody tr").count(), 25);
+      await page.getByRole("button", { name: "Next page" }).click();
+      await page.locator("#table-status").filter({ hasText: `26–${Math.min(50, total)} of ${total} keys` }).waitFor();
+      const lists = b.sent.filter((s) => s.url.endsWith("/get_api_keys")).map((s) => JSON.parse(s.body).request_data);
+      assert.ok(lists.length >= 2);
+      for (const l of lists) assert.equal(l.search_to - l.search_from, 25, "one page asked of the server");
+      assert.deepEqual(lists[lists.length - 1].sort, { field: "id", keyword: "asc" });
+    });
+
+    describe("the pivot menu", () => {
+      const openOn = async (id: number, field: string) => {
+        await page.goto(`${t.url}/console?f=${encodeURIComponent(`id:${id}`)}`);
+        await row(id).locator(`[data-field=${field}]`).click({ button: "right" });
+        await page.getByRole("menu").waitFor();
+      };
+
+      it("Copy text to clipboard copies the cell right-clicked", async () => {
+        await openOn(alpha.id, "comment");
+        await page.getByRole("menuitem", { name: "Copy text to clipboard" }).click();
+        assert.equal(await clipboard(page), "filter-alpha");
+      });
+
+      it("opens from the keyboard (Shift+F10) and Copy entire row copies every setting", async () => {
+        await page.goto(`${t.url}/console?f=${encodeURIComponent(`id:${alpha.id}`)}`);
+        await row(alpha.id).focus();
+        await page.keyboard.press("Shift+F10");
+        await page.getByRole("menu").waitFor();
+        assert.equal(await page.evaluate("document.activeElement.getAttribute('role')"), "menuitem", "focus moves into the menu");
+        await page.keyboard.press("ArrowDown");
+        await page.keyboard.press("ArrowDown");
+        await page.keyboard.press("Enter");
+        await page.waitForFunction("navigator.clipboard.readText().then((t) => t.startsWith('ID:'))");
+        const text = await clipboard(page);
+        for (const line of [`ID: ${alpha.id}`, "Security Level: Advanced", "Roles: Investigator", "Comment: filter-alpha", "Status: Active", "Scope: None"]) {
+          assert.ok(text.includes(line), `${line} in ${text}`);
+        }
+        assert.equal(await page.getByRole("menu").count(), 0);
+        assert.equal(await page.evaluate("document.activeElement.getAttribute('data-key-id')"), String(alpha.id), "focus returns to the row");
+      });
+
+      it("View Examples copies the Python 3 example for the key's security level and shows it", async () => {
+        await openOn(alpha.id, "id");
+        await page.getByRole("menuitem", { name: "View Examples" }).click();
+        await page.locator("#example-python").waitFor();
+        const py = await clipboard(page);
+        assert.match(py, /^#!\/usr\/bin\/env python3/);
+        assert.match(py, /x-xdr-nonce/, "the Advanced example signs");
+        assert.match(py, new RegExp(`API_KEY_ID = ${alpha.id}`));
+        assert.equal((await page.locator("#example-python").innerText()).trim(), py.trim(), "the example shown is the one copied");
+        await screenshot(page, "view-examples");
+        await page.getByRole("button", { name: "Close" }).click();
+        await openOn(beta.id, "id");
+        await page.getByRole("menuitem", { name: "View Examples" }).click();
+        await page.locator("#example-python").waitFor();
+        assert.doesNotMatch(await clipboard(page), /x-xdr-nonce/, "the Standard example does not");
+        await page.getByRole("button", { name: "Close" }).click();
+      });
+
+      it("Filter filters by the cell's value", async () => {
+        await openOn(alpha.id, "security_level");
+        await page.getByRole("menuitem", { name: "Filter by Security Level" }).click();
+        await page.locator(".chip", { hasText: "Security Level: advanced" }).waitFor();
+        assert.match(page.url(), /f=security_level%3Aadvanced/);
+      });
+
+      it("Edit changes roles, comment and expiration through the API, audited as the signed-in key", async () => {
+        await openOn(beta.id, "comment");
+        await page.getByRole("menuitem", { name: "Edit" }).click();
+        const dlg = page.getByRole("dialog", { name: `Edit API key ${beta.id}` });
+        await dlg.getByLabel("Investigator", { exact: true }).check();
+        await dlg.getByLabel("Comment").fill("edited in the console");
+        await dlg.getByLabel("Date (UTC)").fill(DATE(Date.now() + 10 * DAY));
+        await dlg.getByLabel("Time (UTC)").fill("08:00");
+        await dlg.getByRole("button", { name: "Save" }).click();
+        await row(beta.id).locator("[data-field=comment]").filter({ hasText: "edited in the console" }).waitFor();
+        const got = (await t.call("GET", `/platform/iam/v1/api-key/${beta.id}`)).body.data;
+        assert.deepEqual([...got.roles].sort(), ["Investigator", "Viewer"]);
+        assert.equal(got.expiration, Date.parse(`${DATE(Date.now() + 10 * DAY)}T08:00:00Z`));
+        const edits = await auditOf("edit");
+        assert.ok(edits.some((a) => String(a.object_id ?? JSON.stringify(a)).includes(String(beta.id)) && JSON.stringify(a).includes(`Public API - ${t.admin.id}`)));
+      });
+
+      it("Revoke asks first, then the key stops working and shows as Revoked", async () => {
+        await openOn(gamma.id, "id");
+        await page.getByRole("menuitem", { name: "Revoke" }).click();
+        const dlg = page.getByRole("dialog", { name: `Revoke API key ${gamma.id}?` });
+        await dlg.getByRole("button", { name: "Cancel" }).click();
+        assert.equal((await t.call("POST", "/public_api/v1/api_keys/validate", undefined, { as: gamma })).status, 200, "Cancel changes nothing");
+        await openOn(gamma.id, "id");
+        await page.getByRole("menuitem", { name: "Revoke" }).click();
+        await page.getByRole("dialog", { name: `Revoke API key ${gamma.id}?` }).getByRole("button", { name: "Revoke" }).click();
+        await row(gamma.id).locator("[data-field=status]").filter({ hasText: "Revoked" }).waitFor();
+        assert.equal((await t.call("POST", "/public_api/v1/api_keys/validate", undefined, { as: gamma })).status, 401);
+      });
+
+      it("Delete asks first, then the key is gone", async () => {
+        await openOn(gamma.id, "id");
+        await page.getByRole("menuitem", { name: "Delete" }).click();
+        await page.getByRole("dialog", { name: `Delete API key ${gamma.id}?` }).getByRole("button", { name: "Delete" }).click();
+        await page.locator("#table-status").filter({ hasText: "of 0 keys" }).waitFor();
+        assert.equal((await t.call("GET", `/platform/iam/v1/api-key/${gamma.id}`)).status, 404);
+      });
+    });
+
+    it("Notification Center shows the API Key Expiration notices with a link to the key's row", async () => {
+      await t.running.app.services.scheduler.tick();
+      await signIn(t.admin);
+      await page.getByRole("link", { name: "Notification Center" }).click();
+      const item = page.locator("li[data-notification]", { hasText: `key ${alpha.id}` }).first();
+      await item.waitFor();
+      assert.match(await item.innerText(), /API Key Expiration/);
+      await screenshot(page, "notification-center");
+      await item.getByRole("link", { name: `Show key ${alpha.id}` }).click();
+      await row(alpha.id).waitFor();
+      assert.deepEqual(await shown(), [alpha.id]);
+    });
+  });
+
+  describe("Server Settings", () => {
+    it("turns SBAC on and off; the New Key dialog's scope note follows", async () => {
+      await signIn(t.admin);
+      await page.getByRole("link", { name: "Server Settings" }).click();
+      await page.getByLabel("Enable Scope Based Access Control").check();
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.locator("#live").filter({ hasText: "Settings saved" }).waitFor();
+      assert.equal((await t.call("GET", "/platform/iam/v1/settings")).body.data.sbac_enabled, true);
+      await screenshot(page, "server-settings");
+      await page.getByRole("link", { name: "API Keys" }).click();
+      await page.getByRole("button", { name: "New Key" }).click();
+      await page.getByRole("tab", { name: "Scope" }).click();
+      await page.getByRole("heading", { name: "Scope Definition" }).waitFor();
+      assert.equal(await page.locator("#sbac-off-note").count(), 0);
+      await page.keyboard.press("Escape");
+      await page.getByRole("link", { name: "Server Settings" }).click();
+      await page.getByLabel("Enable Scope Based Access Control").uncheck();
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.locator("#live").filter({ hasText: "Settings saved" }).waitFor();
+      assert.equal((await t.call("GET", "/platform/iam/v1/settings")).body.data.sbac_enabled, false);
+    });
+
+    it("sets the key policy; New Key explains it and the server enforces it", async () => {
+      await signIn(t.admin);
+      await page.getByRole("link", { name: "Server Settings" }).click();
+      await page.getByLabel("Longest key lifetime (days)").fill("30");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.locator("#live").filter({ hasText: "Settings saved" }).waitFor();
+      try {
+        await page.getByRole("link", { name: "API Keys" }).click();
+        await page.getByRole("button", { name: "New Key" }).click();
+        const dlg = page.getByRole("dialog", { name: "New Key" });
+        await dlg.locator("#policy").filter({ hasText: "at most 30 days" }).waitFor();
+        await dlg.getByLabel("Viewer", { exact: true }).check();
+        await dlg.getByLabel("Enable Expiration Date").check();
+        await dlg.getByLabel("Date (UTC)").fill(DATE(Date.now() + 40 * DAY));
+        await dlg.getByRole("button", { name: "Generate" }).click();
+        await dlg.locator("#new-key-error").filter({ hasText: /request_data\.expiration/ }).waitFor();
+        await page.keyboard.press("Escape");
+      } finally {
+        await t.call("PUT", "/platform/iam/v1/settings", { request_data: { max_key_lifetime_ms: null } });
+      }
     });
   });
 });

@@ -181,7 +181,7 @@ describe("web console (Chromium)", function () {
         const key = await value.inputValue();
         assert.match(key, /^kp[0-9A-Za-z]{126}$/);
         await page.getByText("you will not be able to view the API Key again after you click Done").waitFor();
-        if (level === "standard") await screenshot(page, "key-shown-once");
+        if (level === "standard") await screenshot(page, "key-shown-once", ["#new-key-value"]);
         await page.getByRole("button", { name: "Copy", exact: true }).click();
         assert.equal(await clipboard(page), key);
         const id = Number((await page.getByText(/API Key ID: \d+/).innerText()).match(/\d+/)![0]);

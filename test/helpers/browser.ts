@@ -91,8 +91,9 @@ export function screenshotDir(): string {
   return shotDir;
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** A screenshot; `mask` covers elements that show a secret (even a test server's key stays out of the docs). */
+export async function screenshot(page: Page, name: string, mask: string[] = []): Promise<string> {
   const file = path.join(screenshotDir(), `${name}.png`);
-  await page.screenshot({ path: file });
+  await page.screenshot({ path: file, mask: mask.map((m) => page.locator(m)) });
   return file;
 }

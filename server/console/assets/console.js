@@ -457,7 +457,7 @@ function openMenu(k, cell, returnTo, at) {
 async function viewExamples(k) {
   const ex = (await api("POST", "/public_api/v1/api_keys/examples", { id: k.id })).reply;
   await copy(ex.python, "The Python 3 example");
-  const d = dialog(`Examples for key ${k.id}`, h("p", {}, `The Python 3 example for a ${fmtLevel(ex.security_level)} key is on the clipboard. Put your key where it says so.`), h("pre", { id: "example-python", tabindex: "0" }, ex.python));
+  const d = dialog(`Examples for key ${k.id}`, h("p", {}, `The Python 3 example for ${ex.security_level === "advanced" ? "an Advanced" : "a Standard"} key is on the clipboard. Put your key where it says so.`), h("pre", { id: "example-python", tabindex: "0" }, ex.python));
   d.footer.append(h("button", { type: "button", onclick: () => d.close() }, "Close"));
   d.open();
 }

@@ -53,6 +53,9 @@ export class ConsoleSessions {
 
   /** Starts a session for a key that has just authenticated; sets the cookie. */
   async start(req: FastifyRequest, res: FastifyReply, keyId: number): Promise<SessionRecord> {
+    // A new id at every sign-in (no fixation), and the session the browser held before ends.
+    const prior = this.cookieId(req);
+    if (prior) await this.deps.sessions.delete(hashId(prior));
     const now = this.deps.clock.now();
     const id = this.deps.random(32).toString("base64url");
     const record: SessionRecord = { keyId, csrfToken: this.deps.random(32).toString("base64url"), createdAt: now, lastSeen: now, expiresAt: now + this.absoluteMs };

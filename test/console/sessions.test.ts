@@ -57,6 +57,14 @@ for (const db of DB_KINDS) {
       assert.ok(rows.length > 0 && rows.every((x) => x.id_hash !== id), "the table holds only hashes of session ids");
     });
 
+    it("gives a new session id at every sign-in and ends the one the browser held", async () => {
+      const first = jarOf(await signInStandard(t, t.admin));
+      const second = jarOf(await signInStandard(t, t.admin, { cookie: first.cookie }));
+      assert.notEqual(second.cookie, first.cookie);
+      assert.equal((await listAs(t, first)).status, 401);
+      assert.equal((await listAs(t, second)).status, 200);
+    });
+
     it("marks the cookie Secure behind TLS", async () => {
       const tls = await startTestServer({ db, dbUrl: t.dbUrl, keyring: t.keyring, options: { trustProxy: true } });
       try {

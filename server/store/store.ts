@@ -477,6 +477,11 @@ export class Store {
           params.push(...keys, ...f.value);
           break;
         }
+        case "last_used":
+          // Never used is as unused as it gets.
+          where.push(f.operator === "lte" ? "(k.last_used IS NULL OR k.last_used <= ?)" : "k.last_used >= ?");
+          params.push(f.value);
+          break;
         case "security_level":
           where.push(`k.security_level IN (${placeholders(f.value.length)})`);
           params.push(...f.value);

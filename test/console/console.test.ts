@@ -310,6 +310,7 @@ describe("web console (Chromium)", function () {
       { name: "roles", f: () => "roles:Investigator", expect: () => [alpha.id], not: () => [beta.id, gamma.id] },
       { name: "id", f: () => `id:${beta.id},${gamma.id}`, expect: () => [beta.id, gamma.id], not: () => [alpha.id] },
       { name: "created by", f: () => `created_by:Public API - ${t.admin.id}`, expect: () => [alpha.id, beta.id, gamma.id], not: () => [t.admin.id] },
+      { name: "unused for 1 day (never used included)", f: () => "unused_for:1d", expect: () => [alpha.id, beta.id, gamma.id], not: () => [t.admin.id] },
       { name: "status", f: () => "status:active", expect: () => [alpha.id, beta.id, gamma.id], not: () => [] },
     ];
     for (const c of cases) {

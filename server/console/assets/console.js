@@ -133,6 +133,15 @@ const FILTER_KINDS = {
       return d === null ? null : [{ field: "expiration", operator: "gte", value: now }, { field: "expiration", operator: "lte", value: now + d * DAY }];
     },
   },
+  unused_for: {
+    label: "Unused for",
+    input: "days",
+    hint: "e.g. 30d",
+    api: (v) => {
+      const d = parseDays(v);
+      return d === null ? null : { field: "last_used", operator: "lte", value: Date.now() - d * DAY };
+    },
+  },
 };
 
 function readUrl() {

@@ -246,6 +246,10 @@ describe("web console (Chromium)", function () {
       assert.equal(st, 403);
       const denied = await auditOf("check");
       assert.ok(denied.some((a) => JSON.stringify(a).includes(`Public API - ${reader.id}`)), "the refusal is audited as the signed-in key");
+      await page.getByRole("link", { name: "Server Settings" }).click();
+      await page.getByText("This key may not read the server settings.").waitFor();
+      await page.getByRole("link", { name: "Notification Center" }).click();
+      await page.getByText("This key may not read notifications.").waitFor();
     });
   });
 

@@ -24,6 +24,7 @@ import type { Services } from "../app";
 import type { HeaderGet } from "../auth/authenticate";
 import type { KeyPrincipal } from "../auth/cache";
 import { ApiError, fromZod, unauthorized } from "../errors";
+import { consoleContract } from "./contract";
 import { ConsoleSessions, CSRF_HEADER, type SessionOptions } from "./session";
 
 export { ConsoleSessions } from "./session";
@@ -133,6 +134,9 @@ export function registerConsole(app: FastifyInstance, svc: Services, o: ConsoleO
 
     for (const p of CONSOLE_PAGES) c.get(p, async (_req, res) => res.type("text/html; charset=utf-8").send(shell));
     for (const [name, type] of Object.entries(ASSETS)) c.get(`/console/assets/${name}`, async (_req, res) => res.type(type).send(files[name]));
+
+    const contract = consoleContract();
+    c.get("/console/api/contract", async (_req, res) => res.send({ reply: contract }));
 
     const replayWindow = async () => (await svc.cache.getSettings()).replay_window_ms;
 

@@ -162,7 +162,9 @@ describe("web console (Chromium)", function () {
         await dlg.getByLabel(level === "advanced" ? "Advanced" : "Standard", { exact: true }).check();
         await dlg.getByLabel("Investigator", { exact: true }).check();
         await dlg.locator(".role", { hasText: "Investigator" }).locator("summary").click();
-        await dlg.getByRole("table", { name: "Components of Investigator" }).getByText("cases_issues").waitFor();
+        const comps = dlg.getByRole("table", { name: "Components of Investigator" });
+        await comps.getByRole("row", { name: "Cases and Issues View / Edit", exact: true }).waitFor();
+        await comps.getByRole("row", { name: "Endpoint Administration View", exact: true }).waitFor();
         await dlg.getByLabel("Comment (optional)").fill(`console ${level} key`);
         await dlg.getByLabel("Enable Expiration Date").check();
         const exp = new Date(Date.now() + 5 * DAY + 3_600_000);

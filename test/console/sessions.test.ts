@@ -65,6 +65,15 @@ for (const db of DB_KINDS) {
       assert.equal((await listAs(t, second)).status, 200);
     });
 
+    it("tells the page the contract's scope areas, modes, sort and filter fields", async () => {
+      const c = ((await (await fetch(`${t.url}/console/api/contract`)).json()) as any).reply; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const area = (k: string) => c.scope_areas.find((a: { key: string }) => a.key === k);
+      assert.deepEqual(area("endpoints.endpoint_groups"), { key: "endpoints.endpoint_groups", mode_field: "mode", modes: ["no_scope", "see_all", "scope", "any"], list_field: "names", list_of_numbers: false });
+      assert.deepEqual(area("assets").list_of_numbers, true);
+      assert.deepEqual(area("datasets_rows").modes, ["no_scope", "see_all"]);
+      assert.ok(c.key_filter_fields.includes("last_used") && c.key_sort_fields.includes("creation_time"));
+    });
+
     it("marks the cookie Secure behind TLS", async () => {
       const tls = await startTestServer({ db, dbUrl: t.dbUrl, keyring: t.keyring, options: { trustProxy: true } });
       try {

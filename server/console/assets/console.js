@@ -4,7 +4,7 @@
 // script (the Content-Security-Policy forbids it), and every element is built with the DOM API
 // from text, never from HTML strings.
 
-const state = { session: null, roles: null, settings: null, keys: [], total: 0, filtered: 0 };
+const state = { session: null, contract: null, roles: null, settings: null, keys: [], total: 0, filtered: 0 };
 const PAGE_SIZE = 25;
 const DAY = 86_400_000;
 const canEdit = (component) => state.session?.permissions?.[component] === "view_edit";
@@ -99,13 +99,14 @@ const parseDate = (s) => {
 };
 const parseDays = (s) => (/^[1-9][0-9]{0,4}d$/.test(s) ? Number(s.slice(0, -1)) : null);
 const FILTER_KINDS = {
-  id: { label: "ID", input: "text", hint: "key ids, comma-separated", api: (v) => ({ field: "id", operator: "in", value: v.split(",").map((x) => Number(x.trim())).filter((n) => Number.isInteger(n) && n > 0) }) },
-  security_level: { label: "Security Level", input: "select", options: ["standard", "advanced"], api: (v) => ({ field: "security_level", operator: "eq", value: v }) },
-  roles: { label: "Roles", input: "text", hint: "a role name", api: (v) => ({ field: "roles", operator: "contains", value: v }) },
-  comment: { label: "Comment", input: "text", hint: "text the comment contains", api: (v) => ({ field: "comment", operator: "contains", value: v }) },
-  created_by: { label: "Created By", input: "text", hint: "e.g. Public API - 1", api: (v) => ({ field: "created_by", operator: "eq", value: v }) },
-  status: { label: "Status", input: "select", options: ["active", "expired", "revoked"], api: (v) => ({ field: "status", operator: "eq", value: v }) },
+  id: { field: "id", label: "ID", input: "text", hint: "key ids, comma-separated", api: (v) => ({ field: "id", operator: "in", value: v.split(",").map((x) => Number(x.trim())).filter((n) => Number.isInteger(n) && n > 0) }) },
+  security_level: { field: "security_level", label: "Security Level", input: "select", options: ["standard", "advanced"], api: (v) => ({ field: "security_level", operator: "eq", value: v }) },
+  roles: { field: "roles", label: "Roles", input: "text", hint: "a role name", api: (v) => ({ field: "roles", operator: "contains", value: v }) },
+  comment: { field: "comment", label: "Comment", input: "text", hint: "text the comment contains", api: (v) => ({ field: "comment", operator: "contains", value: v }) },
+  created_by: { field: "created_by", label: "Created By", input: "text", hint: "e.g. Public API - 1", api: (v) => ({ field: "created_by", operator: "eq", value: v }) },
+  status: { field: "status", label: "Status", input: "select", options: ["active", "expired", "revoked"], api: (v) => ({ field: "status", operator: "eq", value: v }) },
   created_prior: {
+    field: "creation_time",
     label: "Creation Time: 30 days prior to",
     input: "date",
     api: (v) => {
@@ -113,9 +114,10 @@ const FILTER_KINDS = {
       return t === null ? null : [{ field: "creation_time", operator: "gte", value: t - 30 * DAY }, { field: "creation_time", operator: "lte", value: t + DAY - 1 }];
     },
   },
-  created_after: { label: "Creation Time after", input: "date", api: (v) => (parseDate(v) === null ? null : { field: "creation_time", operator: "gte", value: parseDate(v) }) },
-  created_before: { label: "Creation Time before", input: "date", api: (v) => (parseDate(v) === null ? null : { field: "creation_time", operator: "lte", value: parseDate(v) }) },
+  created_after: { field: "creation_time", label: "Creation Time after", input: "date", api: (v) => (parseDate(v) === null ? null : { field: "creation_time", operator: "gte", value: parseDate(v) }) },
+  created_before: { field: "creation_time", label: "Creation Time before", input: "date", api: (v) => (parseDate(v) === null ? null : { field: "creation_time", operator: "lte", value: parseDate(v) }) },
   expires_prior: {
+    field: "expiration",
     label: "Expiration: 30 days prior to",
     input: "date",
     api: (v) => {
@@ -124,6 +126,7 @@ const FILTER_KINDS = {
     },
   },
   expiring_within: {
+    field: "expiration",
     label: "Expiring within",
     input: "days",
     hint: "e.g. 7d",
@@ -134,6 +137,7 @@ const FILTER_KINDS = {
     },
   },
   unused_for: {
+    field: "last_used",
     label: "Unused for",
     input: "days",
     hint: "e.g. 30d",
@@ -143,6 +147,9 @@ const FILTER_KINDS = {
     },
   },
 };
+
+/** The filters the server takes (from the contract): a kind whose field it does not know is not offered. */
+const offeredKinds = () => Object.entries(FILTER_KINDS).filter(([, d]) => state.contract.key_filter_fields.includes(d.field));
 
 function readUrl() {
   const q = new URLSearchParams(location.search);
@@ -267,6 +274,7 @@ async function route() {
 window.addEventListener("popstate", () => void route());
 
 async function boot() {
+  state.contract = (await api("GET", "/console/api/contract")).reply;
   try {
     state.session = (await api("GET", "/console/api/session")).reply;
   } catch {
@@ -318,7 +326,7 @@ async function renderKeys() {
   for (const c of COLUMNS) {
     const sorted = view.sort.field === c.sort;
     const th = h("th", { scope: "col", "aria-sort": sorted ? (view.sort.keyword === "asc" ? "ascending" : "descending") : undefined });
-    if (c.sort) {
+    if (c.sort && state.contract.key_sort_fields.includes(c.sort)) {
       th.append(h("button", { type: "button", class: "sort", onclick: () => { view.sort = { field: c.sort, keyword: sorted && view.sort.keyword === "asc" ? "desc" : "asc" }; view.page = 0; writeUrl(view); void renderKeys(); } }, c.label, sorted ? (view.sort.keyword === "asc" ? " ▲" : " ▼") : ""));
     } else th.append(c.label);
     head.append(th);
@@ -358,7 +366,7 @@ function toggleFilterForm() {
 }
 
 function buildFilterForm(view) {
-  const kind = h("select", { id: "filter-kind", name: "kind" }, Object.entries(FILTER_KINDS).map(([k, d]) => h("option", { value: k }, d.label)));
+  const kind = h("select", { id: "filter-kind", name: "kind" }, offeredKinds().map(([k, d]) => h("option", { value: k }, d.label)));
   const valueWrap = h("span", {});
   const err = h("span", { class: "error", role: "alert", id: "filter-error" });
   const renderValue = () => {
@@ -523,6 +531,8 @@ async function loadSettings() {
   return state.settings;
 }
 
+const componentName = (c) => state.contract.components.find((x) => x.name === c)?.display_name ?? c;
+
 /** Role checkboxes, each with its Components expandable; a text field when roles cannot be listed. */
 function rolePicker(roles, chosen) {
   const box = h("fieldset", { class: "roles" }, h("legend", {}, "Role"));
@@ -538,7 +548,7 @@ function rolePicker(roles, chosen) {
       h("label", { for: id }, r.pretty_name, r.is_custom ? " (custom)" : ""),
       h("details", {}, h("summary", {}, "Components"), h("table", { class: "components", "aria-label": `Components of ${r.pretty_name}` },
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Component"), h("th", { scope: "col" }, "Permission"))),
-        h("tbody", {}, comps.map(([c, l]) => h("tr", {}, h("td", {}, c), h("td", {}, l === "view_edit" ? "View / Edit" : "View"))))))));
+        h("tbody", {}, comps.map(([c, l]) => h("tr", {}, h("td", {}, componentName(c)), h("td", {}, l === "view_edit" ? "View / Edit" : "View"))))))));
   }
   return { el: box, value: () => [...box.querySelectorAll("input[name=role]:checked")].map((i) => i.value) };
 }
@@ -571,37 +581,34 @@ function expirationPicker(current) {
   };
 }
 
-const AREAS = [
-  { key: "assets", label: "Assets", modes: ["no_scope", "see_all", "scope"], list: "asset_group_ids", listLabel: "Asset group ids" },
-  { key: "cases_issues", label: "Cases and Issues", modes: ["no_scope", "see_all", "scope"], list: "names", listLabel: "Tags" },
-  { key: "endpoints.endpoint_groups", label: "Endpoint Groups", modes: ["no_scope", "see_all", "scope", "any"], list: "names", listLabel: "Endpoint group names" },
-  { key: "endpoints.endpoint_tags", label: "Endpoint Tags", modes: ["no_scope", "see_all", "scope", "any"], list: "names", listLabel: "Endpoint tags" },
-  { key: "datasets_rows", label: "Datasets Rows", modes: ["no_scope", "see_all"], mode: "default_filter_mode" },
-];
+// The areas and their modes come from the contract; the page only names them.
+const AREA_LABEL = { assets: "Assets", cases_issues: "Cases and Issues", "endpoints.endpoint_groups": "Endpoint Groups", "endpoints.endpoint_tags": "Endpoint Tags", datasets_rows: "Datasets Rows" };
+const LIST_LABEL = { assets: "Asset group ids", cases_issues: "Tags", "endpoints.endpoint_groups": "Endpoint group names", "endpoints.endpoint_tags": "Endpoint tags" };
 const MODE_LABEL = { no_scope: "No scope", see_all: "See all", scope: "Scope (only those listed)", any: "Any (at least one)" };
 
 function scopePicker(sbacOn) {
   const wrap = h("div", { class: "scope" }, h("h3", {}, "Scope Definition"));
   if (!sbacOn) wrap.append(h("p", { class: "notice", id: "sbac-off-note" }, "Scope Based Access Control is off: scopes are stored but not enforced. ", h("a", { href: "/console/settings" }, "Change it in Server Settings")));
-  for (const a of AREAS) {
+  const areas = state.contract.scope_areas;
+  for (const a of areas) {
     const id = a.key.replace(".", "-");
-    const mode = h("select", { id: `scope-${id}-mode` }, h("option", { value: "" }, "Not set"), a.modes.map((m) => h("option", { value: m }, MODE_LABEL[m])));
-    const list = a.list ? h("input", { id: `scope-${id}-list`, placeholder: "comma-separated" }) : null;
-    wrap.append(h("details", { class: "area", "data-area": a.key }, h("summary", {}, h("span", { class: "chevron", "aria-hidden": "true" }, "›"), " ", a.label),
-      h("label", { for: `scope-${id}-mode` }, "Mode"), mode, list ? [h("label", { for: `scope-${id}-list` }, a.listLabel), list] : null));
+    const mode = h("select", { id: `scope-${id}-mode` }, h("option", { value: "" }, "Not set"), a.modes.map((m) => h("option", { value: m }, MODE_LABEL[m] ?? m)));
+    const list = a.list_field ? h("input", { id: `scope-${id}-list`, placeholder: "comma-separated" }) : null;
+    wrap.append(h("details", { class: "area", "data-area": a.key }, h("summary", {}, h("span", { class: "chevron", "aria-hidden": "true" }, "›"), " ", AREA_LABEL[a.key] ?? a.key),
+      h("label", { for: `scope-${id}-mode` }, "Mode"), mode, list ? [h("label", { for: `scope-${id}-list` }, LIST_LABEL[a.key] ?? a.list_field), list] : null));
   }
   return {
     el: wrap,
     value: () => {
       const out = {};
-      for (const a of AREAS) {
+      for (const a of areas) {
         const id = a.key.replace(".", "-");
         const m = $(`#scope-${id}-mode`, wrap).value;
         if (!m) continue;
-        const entry = a.mode ? { [a.mode]: m } : { mode: m };
-        if (a.list) {
+        const entry = { [a.mode_field]: m };
+        if (a.list_field) {
           const raw = $(`#scope-${id}-list`, wrap).value.split(",").map((s) => s.trim()).filter(Boolean);
-          if (raw.length) entry[a.list] = a.list === "asset_group_ids" ? raw.map(Number) : raw;
+          if (raw.length) entry[a.list_field] = a.list_of_numbers ? raw.map(Number) : raw;
         }
         const [top, sub] = a.key.split(".");
         if (sub) out[top] = { ...(out[top] ?? {}), [sub]: entry };
@@ -620,7 +627,7 @@ async function openNewKey() {
     h("div", {}, h("input", { type: "radio", name: "security_level", id: "lvl-standard", value: "standard" }), h("label", { for: "lvl-standard" }, "Standard")),
     h("p", { class: "help" }, "Standard: the key itself is sent with every request."));
   const picker = rolePicker(roles, []);
-  const comment = h("textarea", { id: "new-comment", rows: "2", maxlength: "1024" });
+  const comment = h("textarea", { id: "new-comment", rows: "2", maxlength: String(state.contract.max_comment) });
   const exp = expirationPicker(null);
   const scope = scopePicker(settings?.sbac_enabled ?? false);
   const roleTab = h("div", { role: "tabpanel", id: "tab-role-panel", "aria-labelledby": "tab-role" }, level, picker.el, h("label", { for: "new-comment" }, "Comment (optional)"), comment, exp.el, h("p", { class: "help", id: "policy" }, policyText(settings)));
@@ -698,7 +705,7 @@ function showKeyOnce(d, id, key) {
 async function openEdit(k) {
   const roles = await loadRoles();
   const picker = rolePicker(roles, k.roles);
-  const comment = h("textarea", { id: "edit-comment", rows: "2", maxlength: "1024" }, k.comment ?? "");
+  const comment = h("textarea", { id: "edit-comment", rows: "2", maxlength: String(state.contract.max_comment) }, k.comment ?? "");
   const exp = expirationPicker(k.expiration);
   const err = h("p", { class: "error", role: "alert" });
   const d = dialog(`Edit API key ${k.id}`, picker.el, h("label", { for: "edit-comment" }, "Comment"), comment, exp.el, h("p", { class: "help" }, policyText(await loadSettings())), err);

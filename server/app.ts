@@ -299,7 +299,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
         const now = clock.now();
         let principal: KeyPrincipal | undefined;
         if (route.auth) {
-          const out = (await consoleSessions.authenticate(req)) ?? (await authenticator.authenticate(get(req), req.ip));
+          const viaSession = consoleSessions.authenticate(req);
+          const out = viaSession ? await viaSession : await authenticator.authenticate(get(req), req.ip);
           if (!out.ok) {
             if (out.reason === "RATE_LIMITED") {
               throw new ApiError("RATE_LIMITED", "too many failed authentications; retry later", { retryAfterSec: out.retryAfterSec });

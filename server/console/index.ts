@@ -185,8 +185,9 @@ export function registerConsole(app: FastifyInstance, svc: Services, o: ConsoleO
     });
 
     c.delete("/console/api/session", async (req: FastifyRequest, res: FastifyReply) => {
-      const out = await sessions.authenticate(req);
-      if (!out) throw unauthorized();
+      const pending = sessions.authenticate(req);
+      if (!pending) throw unauthorized();
+      const out = await pending;
       await sessions.end(req, res);
       if (out.ok) await svc.audit.record(req, out.principal, { entity: "AUTH", subtype: "console_sign_out", description: `Signed out of the console (key ${out.principal.keyId})`, objectId: out.principal.keyId });
       return res.send({ reply: { signed_out: true } });

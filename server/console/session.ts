@@ -90,11 +90,16 @@ export class ConsoleSessions {
   /**
    * The seam (see the file's comment). Undefined: not a console request, authenticate the key
    * headers as usual. Otherwise the outcome, as the Authenticator gives it; a missing or wrong
-   * CSRF token is a 403 of its own.
+   * CSRF token is a 403 of its own (the promise rejects).
    */
-  async authenticate(req: FastifyRequest): Promise<AuthOutcome | undefined> {
-    if (req.headers["x-xdr-auth-id"] !== undefined || req.headers.authorization !== undefined) return undefined;
+  authenticate(req: FastifyRequest): Promise<AuthOutcome> | undefined {
+    // Decided synchronously, so an API client's request pays no promise for the console.
+    if (req.headers["x-xdr-auth-id"] !== undefined || req.headers.authorization !== undefined || req.headers.cookie === undefined) return undefined;
     if (!this.cookieId(req)) return undefined;
+    return this.sessionOutcome(req);
+  }
+
+  private async sessionOutcome(req: FastifyRequest): Promise<AuthOutcome> {
     const s = await this.current(req);
     if (!s) return { ok: false, reason: "EXPIRED", keyId: null };
     const token = req.headers[CSRF_HEADER];

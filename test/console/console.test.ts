@@ -214,6 +214,21 @@ describe("web console (Chromium)", function () {
       });
     }
 
+    it("moves focus into the dialog, switches tabs with the arrow keys, and gives focus back on Escape", async () => {
+      await signIn(t.admin);
+      await page.getByRole("button", { name: "New Key" }).focus();
+      await page.keyboard.press("Enter");
+      await page.getByRole("dialog", { name: "New Key" }).waitFor();
+      assert.equal(await page.evaluate("!!document.activeElement.closest('dialog')"), true, "focus is in the dialog");
+      await page.getByRole("tab", { name: "Role" }).focus();
+      await page.keyboard.press("ArrowRight");
+      assert.equal(await page.getByRole("tab", { name: "Scope" }).getAttribute("aria-selected"), "true");
+      await page.getByRole("heading", { name: "Scope Definition" }).waitFor();
+      await page.keyboard.press("Escape");
+      await page.getByRole("dialog").waitFor({ state: "detached" });
+      assert.equal(await page.evaluate("document.activeElement.id"), "new-key", "focus returns to New Key");
+    });
+
     it("names the field and the reason when the server refuses, and creates nothing", async () => {
       await signIn(t.admin);
       const before = (await t.call("POST", "/public_api/v1/api_keys/get_api_keys", { request_data: {} })).body.reply.TOTAL_COUNT;

@@ -140,9 +140,13 @@ export function registerConsole(app: FastifyInstance, svc: Services, o: ConsoleO
 
     const replayWindow = async () => (await svc.cache.getSettings()).replay_window_ms;
 
+    // Challenges live in the database (every replica takes each one once, even when the tenant
+    // allows nonce reuse for API clients); those past the replay window go as new ones come, so
+    // the table holds at most one window's worth.
     c.post("/console/api/challenge", async (_req, res) => {
       const now = svc.clock.now();
       const nonce = svc.random(32).toString("hex");
+      await svc.store.sessions.purgeChallenges(now - (await replayWindow()));
       await svc.store.sessions.issueChallenge(nonce, now);
       return res.send({ reply: { nonce, timestamp: now } });
     });

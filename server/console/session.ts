@@ -116,7 +116,7 @@ export class ConsoleSessions {
     return (req as SessionRequest).consoleSession !== undefined;
   }
 
-  /** Drops ended sessions and stale challenges (called by the console's timer). */
+  /** Drops ended sessions and stale challenges (at each sign-in). */
   async purge(challengeTtlMs: number): Promise<void> {
     const now = this.deps.clock.now();
     await this.deps.sessions.purge(now, this.idleMs);

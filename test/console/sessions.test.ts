@@ -95,6 +95,22 @@ for (const db of DB_KINDS) {
       assert.equal((await signInAdvanced(t, adv, made)).status, 401, "a nonce the server did not issue");
     });
 
+    it("refuses a challenge older than the replay window, and keeps no more than a window's worth", async () => {
+      const f = await startTestServer({ db, fakeClock: true });
+      try {
+        const adv = await f.createKey({ level: "advanced", roles: ["Viewer"] });
+        const old = await challenge(f);
+        f.fake!.advance(6 * 60_000); // the default window is 5 min
+        const fresh = await challenge(f);
+        const left = await f.running.app.services.store.driver.all<{ nonce: string }>("SELECT nonce FROM console_challenges");
+        assert.deepEqual(left.map((r) => r.nonce), [fresh.nonce], "the stale one went when the new one came");
+        assert.equal((await signInAdvanced(f, adv, old)).status, 401);
+        assert.equal((await signInAdvanced(f, adv, fresh)).status, 200);
+      } finally {
+        await f.close();
+      }
+    });
+
     const refusals: Array<{ name: string; body: () => unknown; status: number; field?: RegExp }> = [
       { name: "a wrong key", body: () => ({ key_id: t.admin.id, security_level: "standard", key: "kp" + "0".repeat(126) }), status: 401 },
       { name: "the wrong security level", body: () => ({ key_id: t.admin.id, security_level: "advanced", nonce: "b".repeat(64), timestamp: Date.now(), signature: "c".repeat(64) }), status: 401 },

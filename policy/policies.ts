@@ -92,9 +92,9 @@ export function keyplanePolicies(opts: KeyplanePoliciesOptions): ResourceValidat
         const { overDays } = args.getConfig<{ overDays: number }>();
         if (rotateBeforeOf(args.props) !== undefined) return;
         const life = lifetimeOf(args.props, opts.now());
-        if (life.ms === undefined || life.ms > overDays * DAY) {
-          const span = life.ms === undefined ? "never expires" : `lives ${humanDuration(life.ms)}`;
-          report(`${what(args)}: ${span}, over ${days(overDays)}, and has no \`rotateBefore\` [keyplane-rotate-before-required]`);
+        // A key that never expires cannot take rotateBefore (check refuses it): expiration-required covers it.
+        if (life.ms !== undefined && life.ms > overDays * DAY) {
+          report(`${what(args)}: lives ${humanDuration(life.ms)}, over ${days(overDays)}, and has no \`rotateBefore\` [keyplane-rotate-before-required]`);
         }
       }),
     },

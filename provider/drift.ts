@@ -11,6 +11,7 @@ import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { canonicalScope, type CanonicalScope, type ScopeAreasWrite } from "../sdk/contract";
 import { sameSet, stable } from "./common";
 import { humanDuration } from "./durations";
+import type { PolicyViolation } from "./policyAnalysis";
 
 export type DriftKind =
   | "deleted"
@@ -20,7 +21,8 @@ export type DriftKind =
   | "scope changed"
   | "comment changed"
   | "expiration changed"
-  | "changed";
+  | "changed"
+  | "policy violation";
 
 export interface DriftItem {
   /** The resource's name in the program. */
@@ -42,6 +44,8 @@ export interface DriftReport {
   items: DriftItem[];
   /** What the plan would do, by operation. */
   plan: Record<string, number>;
+  /** Advisory policy findings (with `--policy-pack`): listed, but not drift. */
+  advisories?: DriftItem[];
 }
 
 const KEYPLANE_TYPES = ["ApiKey", "RoleBinding", "ScopeDefinition", "Role"].map((t) => `pulumi-nodejs:dynamic/keyplane:${t}`);
@@ -131,8 +135,29 @@ export async function detectDrift(stack: Stack, opts: { within: number; now?: ()
   return { stack: stack.name, checkedAt: new Date(now).toISOString(), within: opts.within, resources: resources.length, items, plan };
 }
 
+/**
+ * Adds what policy packs found in the deployed state: mandatory violations are drift findings
+ * (and so set the exit code); advisory ones are listed apart.
+ */
+export function addPolicyFindings(r: DriftReport, violations: PolicyViolation[]): DriftReport {
+  const item = (v: PolicyViolation): DriftItem => {
+    const type = v.urn.split("::")[2]?.split(":").pop() ?? "";
+    // The last line of the event is the policy's message (the first is its description).
+    const detail = `${v.policy}: ${v.message.split("\n").pop()}`;
+    return { resource: v.resource, type, urn: v.urn, id: null, kind: "policy violation", detail };
+  };
+  const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").map(item);
+  const advisory = violations.filter((v) => v.enforcementLevel !== "mandatory").map(item);
+  return { ...r, items: [...r.items, ...mandatory], advisories: [...(r.advisories ?? []), ...advisory] };
+}
+
 /** The report as a table for people. */
 export function driftTable(r: DriftReport): string {
+  const advice = r.advisories?.length ? `\n\nAdvisory policy findings (not drift):\n${r.advisories.map((a) => `  ${a.resource} (${a.type})  ${a.detail}`).join("\n")}` : "";
+  return driftRows(r) + advice;
+}
+
+function driftRows(r: DriftReport): string {
   if (r.items.length === 0) {
     return `No drift in stack ${r.stack}: ${r.resources} keyplane resource(s) match their declaration (checked ${r.checkedAt}; expiry window ${humanDuration(r.within)}).`;
   }

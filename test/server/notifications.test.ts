@@ -40,6 +40,10 @@ describe("key lifetimes", () => {
       max_key_lifetime_ms: null,
       notification_webhook: null,
       tenant_fqdn: null,
+      key_expiration_required: false,
+      key_comment_required: false,
+      key_advanced_roles: [],
+      unused_key_notice_days: null,
     });
   });
 

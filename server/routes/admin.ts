@@ -9,7 +9,7 @@ import type { NotificationRecord } from "../store/store";
 export function notificationToWire(n: NotificationRecord) {
   return {
     id: n.id,
-    type: "API Key Expiration" as const,
+    type: n.lead === "unused" ? ("API Key Unused" as const) : ("API Key Expiration" as const),
     title: n.title,
     message: n.message,
     key_id: n.keyId,

@@ -129,7 +129,7 @@ export type ScopeAssignment = { scopeDefinitionId: string } | { areas: Canonical
 export interface NotificationRecord {
   id: number;
   keyId: number;
-  lead: "7d" | "1d";
+  lead: "7d" | "1d" | "unused";
   expiration: number;
   title: string;
   message: string;
@@ -457,6 +457,11 @@ export class Store {
           where.push(f.operator === "gte" ? "k.created_at >= ?" : "k.created_at <= ?");
           params.push(f.value);
           break;
+        case "last_used":
+          // Unused since T: last used before T, or never used and made before T.
+          where.push(f.operator === "lte" ? "COALESCE(k.last_used, k.created_at) <= ?" : "k.last_used >= ?");
+          params.push(f.value);
+          break;
         case "roles": {
           const keys = f.value.map(ROLE_KEY);
           if (keys.length === 0) break;
@@ -630,6 +635,16 @@ export class Store {
       [from, to],
     );
     return rows.map((r) => ({ id: Number(r.id), expiration: Number(r.expiration) }));
+  }
+
+  /** Active, unexpired keys not used since `before` (never-used keys: made before it), with when that stretch began. */
+  async keysUnusedSince(before: number, now: number): Promise<Array<{ id: number; since: number; lastUsed: number | null }>> {
+    const rows = await this.driver.all<Row>(
+      `SELECT id, last_used, COALESCE(last_used, created_at) AS since FROM api_keys
+       WHERE status = 'active' AND retiring = 0 AND (expiration IS NULL OR expiration > ?) AND COALESCE(last_used, created_at) <= ? ORDER BY id`,
+      [now, before],
+    );
+    return rows.map((r) => ({ id: Number(r.id), since: Number(r.since), lastUsed: r.last_used === null || r.last_used === undefined ? null : Number(r.last_used) }));
   }
 
   /** Every key's stored secret material (for re-encryption and re-peppering). */
@@ -1478,7 +1493,7 @@ export class Store {
     return {
       id: Number(r.id),
       keyId: Number(r.key_id),
-      lead: r.lead as "7d" | "1d",
+      lead: r.lead as "7d" | "1d" | "unused",
       expiration: Number(r.expiration),
       title: String(r.title),
       message: String(r.message),

@@ -22,6 +22,7 @@ export type DriftKind =
   | "comment changed"
   | "expiration changed"
   | "changed"
+  | "unused"
   | "policy violation";
 
 export interface DriftItem {
@@ -53,7 +54,17 @@ type Props = Record<string, unknown>;
 
 const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
 
-function keyDrift(urn: string, before: Props, after: Props | undefined, now: number, within: number): DriftItem[] {
+/** "unused for N d": a key not used (never used: not since it was made) for at least `unusedFor`. */
+function unusedDrift(base: Omit<DriftItem, "kind" | "detail">, after: Props, now: number, unusedFor: number): DriftItem[] {
+  const last = typeof after.lastUsed === "string" ? Date.parse(after.lastUsed) : NaN;
+  const made = typeof after.createdAt === "string" ? Date.parse(after.createdAt) : NaN;
+  const since = Number.isNaN(last) ? made : last;
+  if (Number.isNaN(since) || now - since < unusedFor) return [];
+  const when = Number.isNaN(last) ? `never used since it was made at ${new Date(made).toISOString()}` : `last used at ${new Date(last).toISOString()}`;
+  return [{ ...base, kind: "unused", detail: `unused for ${humanDuration(now - since)} (${when}); delete it if nothing needs it` }];
+}
+
+function keyDrift(urn: string, before: Props, after: Props | undefined, now: number, within: number, unusedFor?: number): DriftItem[] {
   const base = { resource: nameOf(urn), type: "ApiKey", urn, id: String(before.keyId ?? after?.keyId ?? "") || null };
   if (!after) return [{ ...base, kind: "deleted", detail: "deleted or revoked outside the stack; `pulumi up` mints a new key" }];
   const out: DriftItem[] = [];
@@ -84,6 +95,7 @@ function keyDrift(urn: string, before: Props, after: Props | undefined, now: num
   if (declared && desired !== exp) {
     out.push({ ...base, kind: "expiration changed", detail: `expires ${exp === null ? "never" : new Date(exp).toISOString()}, declared ${desired === null ? "never" : new Date(desired).toISOString()}` });
   }
+  if (unusedFor !== undefined) out.push(...unusedDrift(base, after, now, unusedFor));
   return out;
 }
 
@@ -98,7 +110,7 @@ function otherDrift(urn: string, type: string, before: Props, after: Props | und
 }
 
 /** Runs a refreshed preview of the stack and reports drift of its keyplane resources. */
-export async function detectDrift(stack: Stack, opts: { within: number; now?: () => number; onOutput?: (s: string) => void }): Promise<DriftReport> {
+export async function detectDrift(stack: Stack, opts: { within: number; unusedFor?: number; now?: () => number; onOutput?: (s: string) => void }): Promise<DriftReport> {
   const now = (opts.now ?? Date.now)();
   const exported = await stack.exportStack();
   const resources = ((exported.deployment as { resources?: Array<{ urn: string; type: string; outputs?: Props; id?: string }> }).resources ?? []).filter((r) =>
@@ -130,7 +142,7 @@ export async function detectDrift(stack: Stack, opts: { within: number; now?: ()
     const before = r.outputs ?? {};
     // A refresh step that produced no new state means the object is gone.
     const after = refreshed.has(r.urn) ? refreshed.get(r.urn) : ops.get(r.urn) === "create" ? undefined : before;
-    items.push(...(r.type.endsWith(":ApiKey") ? keyDrift(r.urn, before, after, now, opts.within) : otherDrift(r.urn, r.type, before, after)));
+    items.push(...(r.type.endsWith(":ApiKey") ? keyDrift(r.urn, before, after, now, opts.within, opts.unusedFor) : otherDrift(r.urn, r.type, before, after)));
   }
   return { stack: stack.name, checkedAt: new Date(now).toISOString(), within: opts.within, resources: resources.length, items, plan };
 }

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { durationFlag, parse, UsageError, type Command } from "../args";
 
-const usage = `usage: keyplane drift --stack NAME [--cwd DIR] [--within 7d] [--policy-pack DIR [--policy-pack-config FILE]] [--json] [--verbose]
+const usage = `usage: keyplane drift --stack NAME [--cwd DIR] [--within 7d] [--unused-for 30d] [--policy-pack DIR [--policy-pack-config FILE]] [--json] [--verbose]
 
 Refreshes the stack in a preview (nothing is changed) and reports keyplane resources that
 drifted: keys deleted or revoked, expired or expiring within the window, roles, scope, comment
@@ -12,6 +12,7 @@ or expiration changed by hand; bindings, scope definitions and roles deleted or 
   --stack NAME    the stack to check (required)
   --cwd DIR       the Pulumi project directory (default: the current directory)
   --within D      report keys expiring within this window (default 7d)
+  --unused-for D  also report keys not used for D (never used: not since they were made)
   --policy-pack DIR
                   also run this policy pack (repeatable) on what the stack has deployed
                   (\`pulumi policy analyze\`): mandatory violations are drift, advisory
@@ -34,6 +35,7 @@ export const driftCommand: Command = {
       stack: { type: "string" },
       cwd: { type: "string" },
       within: { type: "string" },
+      "unused-for": { type: "string" },
       "policy-pack": { type: "string", multiple: true },
       "policy-pack-config": { type: "string", multiple: true },
       json: { type: "boolean" },
@@ -45,6 +47,7 @@ export const driftCommand: Command = {
     }
     if (!values.stack) throw new UsageError("--stack is required");
     const within = durationFlag(values.within ?? "7d", "--within");
+    const unusedFor = values["unused-for"] === undefined ? undefined : durationFlag(values["unused-for"], "--unused-for");
     const cwd = path.resolve(values.cwd ?? process.cwd());
     if (!fs.existsSync(path.join(cwd, "Pulumi.yaml"))) throw new UsageError(`--cwd: ${cwd} has no Pulumi.yaml`);
     const packs: string[] = (values["policy-pack"] ?? []).map((p: string) => path.resolve(p));
@@ -56,7 +59,7 @@ export const driftCommand: Command = {
     const { addPolicyFindings, detectDrift, driftTable } = await import("../../provider/drift");
     const engine = await offlineEngine({ baseDir: cwd });
     const stack = await engine.selectStack(values.stack, cwd);
-    let report = await detectDrift(stack, { within, onOutput: values.verbose ? (s) => process.stderr.write(s) : undefined });
+    let report = await detectDrift(stack, { within, unusedFor, onOutput: values.verbose ? (s) => process.stderr.write(s) : undefined });
     if (packs.length > 0) {
       const { analyzeStack } = await import("../../provider/policyAnalysis");
       report = addPolicyFindings(report, await analyzeStack(engine, { stack: values.stack, cwd, packs, configs }));

@@ -344,7 +344,8 @@ export const keysCommand: Command = {
 
 const notificationsUsage = `usage: keyplane notifications [--unread] [--key ID] [--json]
 
-Lists the API Key Expiration notices (one week and one day before each key expires).
+Lists the API Key Expiration notices (one week and one day before each key expires) and the
+API Key Unused notices (with the tenant setting unused_key_notice_days).
 ${ENV_HELP}`;
 
 export const notificationsCommand: Command = {

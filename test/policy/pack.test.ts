@@ -175,6 +175,15 @@ describe("the keyplane policy pack on the Pulumi engine", function () {
     const clean = await keyplaneCli(["drift", "--cwd", dir, "--stack", "stored", "--within", "1d", "--policy-pack", PACK, "--policy-pack-config", configFile], env);
     assert.equal(clean.code, 0, clean.stderr + clean.stdout);
     assert.match(clean.stdout, /No drift in stack stored/);
+
+    // keyplane drift --unused-for: last used by verifyAfterCreate, at its creation, seconds ago
+    // (the server's last-used time is its own clock's, which these tests cannot move).
+    const keyId = (await stack.outputs()).keyId!.value as number;
+    const idle = await keyplaneCli(["drift", "--cwd", dir, "--stack", "stored", "--within", "1d", "--unused-for", "1ms"], env);
+    assert.equal(idle.code, 2, idle.stderr + idle.stdout);
+    assert.match(idle.stdout, new RegExp(`guarded \\(ApiKey\\)\\s+${keyId}\\s+unused\\s+unused for \\d+ (s|min) \\((last used|never used since it was made) at \\d{4}-`));
+    const busy = await keyplaneCli(["drift", "--cwd", dir, "--stack", "stored", "--within", "1d", "--unused-for", "60d"], env);
+    assert.equal(busy.code, 0, busy.stderr + busy.stdout);
   });
 
   it("keyplane drift refuses a --policy-pack that is not a pack, before running anything", async () => {

@@ -195,7 +195,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return void socket.destroy();
       const status = (err as { code?: string }).code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-      const body = JSON.stringify({ reply: { err_code: status, err_msg: status === 431 ? "the request headers are too large" : "the request is not valid HTTP/1.1", err_extra: { code: "INVALID_INPUT" } } });
+      const body = JSON.stringify({ reply: { err_code: status, err_msg: status === 431 ? "the request headers are too large" : "the request is not valid HTTP/1.1", err_extra: [{ type: "INVALID_INPUT", msg: "the request is not valid HTTP" }] } });
       socket.end(`HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
   }) as unknown as FastifyInstance & { services: Services };
@@ -301,6 +301,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
             throw unauthorized();
           }
           principal = out.principal;
+          if (out.nonceReused) await audit.nonceReused(req, principal);
           (req as FastifyRequest & { principal?: KeyPrincipal }).principal = principal;
           if (route.permission && !levelAtLeast(principal.permissions[route.permission.component], route.permission.level)) {
             await audit.permissionDenied(req, principal, route);
@@ -367,6 +368,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
         res.status(ans.status ?? route.status ?? 200);
         res.header("x-request-id", String(req.id));
         if (ans.headers) res.headers(ans.headers);
+        // Fastify sends a string as it is; a reply that is a JSON string (validate's "true") is encoded here.
+        if (typeof ans.body === "string") return res.type("application/json; charset=utf-8").send(JSON.stringify(ans.body));
         return ans.body;
       },
     });

@@ -99,7 +99,11 @@ async function list(argv: string[]): Promise<number> {
     filters.push({ field: "expiration", operator: "lte", value: now + d }, { field: "status", operator: "in", value: ["active"] });
   }
   if (values.expired) filters.push({ field: "status", operator: "in", value: ["expired"] });
-  if (values["unused-for"]) filters.push({ field: "lastUsed", operator: "lte", value: now - durationFlag(values["unused-for"], "--unused-for") });
+  if (values["unused-for"]) {
+    // Not used since then, and made before then: a key made yesterday is not unused for 30 days.
+    const since = now - durationFlag(values["unused-for"], "--unused-for");
+    filters.push({ field: "lastUsed", operator: "lte", value: since }, { field: "creationTime", operator: "lte", value: since });
+  }
   if (values.role?.length) filters.push({ field: "roles", operator: "contains", value: values.role });
   if (values.level) {
     if (!["standard", "advanced"].includes(values.level)) throw new UsageError(`--level must be standard or advanced, got '${values.level}'`);

@@ -48,7 +48,7 @@ export interface GenerateKeyResult {
 export type KeyFilterInput =
   | { field: "id"; operator?: "in"; value: number[] }
   | { field: "expiration" | "creationTime"; operator: "gte" | "lte"; value: TimeInput }
-  /** `lte` T: unused since T (never-used keys count from their creation); `gte` T: used since T. */
+  /** `lte` T: not used since T (never-used keys included; add `creationTime` `lte` T for keys unused that long); `gte` T: used since T. */
   | { field: "lastUsed"; operator: "gte" | "lte"; value: TimeInput }
   | { field: "roles"; operator?: "contains"; value: string | string[] }
   | { field: "securityLevel"; operator?: "in" | "eq"; value: SecurityLevel | SecurityLevel[] }

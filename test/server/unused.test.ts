@@ -34,12 +34,14 @@ describe("unused keys", () => {
   });
   after(() => t.close());
 
-  it("filters keys unused since a time (never-used keys count from their creation) and used since it", async () => {
+  it("filters keys unused since a time (never-used keys included), made before it, and used since it", async () => {
     const since = T0 + 10 * DAY;
     const unused = await ids([{ field: "last_used", operator: "lte", value: since }]);
-    assert.ok(unused.includes(idle.id));
+    assert.ok(unused.includes(idle.id) && unused.includes(fresh.id), "never used");
     assert.ok(!unused.includes(used.id), "used on day 34");
-    assert.ok(!unused.includes(fresh.id), "made on day 35: not unused for 30 days");
+    // What --unused-for asks: also made before then (made on day 35, fresh is not unused for 30 days).
+    const idleFor30 = await ids([{ field: "last_used", operator: "lte", value: since }, { field: "creation_time", operator: "lte", value: since }]);
+    assert.ok(idleFor30.includes(idle.id) && !idleFor30.includes(fresh.id), JSON.stringify(idleFor30));
     assert.deepEqual(await ids([{ field: "last_used", operator: "gte", value: since }]), [used.id]);
     const bad = await call("POST", "/public_api/v1/api_keys/get_api_keys", rd({ filters: [{ field: "last_used", operator: "in", value: 1 }] }));
     assert.equal(bad.status, 400);
@@ -74,12 +76,13 @@ describe("unused keys", () => {
     try {
       const old = await real.createKey({ comment: "old" });
       const now = await real.createKey({ comment: "new" });
+      const unusedNew = await real.createKey({ comment: "never used, made now" });
       await real.running.store.touchLastUsed([[old.id, Date.now() - 45 * DAY]]);
       await real.running.store.touchLastUsed([[now.id, Date.now()]]);
       const r = await keyplaneCli(["keys", "list", "--unused-for", "30d", "--json"], credentialEnv(real.url, real.admin));
       assert.equal(r.code, 0, r.stderr);
       const listed = (JSON.parse(r.stdout) as Array<{ id: number }>).map((k) => k.id);
-      assert.ok(listed.includes(old.id) && !listed.includes(now.id), JSON.stringify(listed));
+      assert.ok(listed.includes(old.id) && !listed.includes(now.id) && !listed.includes(unusedNew.id), JSON.stringify(listed));
       const bad = await keyplaneCli(["keys", "list", "--unused-for", "soon"], credentialEnv(real.url, real.admin));
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /--unused-for: 'soon' is not a duration/);

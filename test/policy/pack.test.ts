@@ -133,6 +133,18 @@ describe("the keyplane policy pack on the Pulumi engine", function () {
     assert.match(r.out, /\[advisory\]\s+keyplane-comment-required/);
   });
 
+  it("CLI: a policy set to disabled (or advisory) through --policy-pack-config no longer fails the preview", async () => {
+    program(BREAKS["keyplane-advanced-for-roles"].args);
+    for (const level of ["disabled", "advisory"]) {
+      const cfg = path.join(dir, `${level}.json`);
+      fs.writeFileSync(cfg, JSON.stringify({ "keyplane-advanced-for-roles": level }));
+      const r = await pulumi(["preview", "--stack", "cli", "--policy-pack", PACK, "--policy-pack-config", cfg]);
+      assert.equal(r.code, 0, r.out);
+      if (level === "advisory") assert.match(r.out, /\[advisory\]\s+keyplane-advanced-for-roles/);
+      else assert.doesNotMatch(r.out, /keyplane-advanced-for-roles\s+\(/);
+    }
+  });
+
   it("Automation API: policyPacks fails preview and up on a violation and passes a compliant program", async () => {
     const stack = stacks[1]!;
     const before = await serverKeyIds(t);

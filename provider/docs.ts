@@ -31,7 +31,7 @@ const RESOURCES: ResourceDoc[] = [
     required: ["roles"],
     outputs: ApiKeyOutputs,
     replaces:
-      "`securityLevel`, `rotationTriggers`, `adopt`; an expired key; a key inside `rotateBefore` of its expiry. Replacement is create-before-delete; with `overlap` the old key keeps working until now + overlap and the server deletes it then.",
+      "`securityLevel`, `rotationTriggers`, `adopt`, `sealTo`; an expired key; a key inside `rotateBefore` of its expiry. Replacement is create-before-delete; with `overlap` the old key keeps working until now + overlap and the server deletes it then.",
     updates: "`roles`, `comment`, `expiration` / `expiresIn` (a changed `expiresIn` moves the expiration to now + the new value), `scope`, and the provider-only settings `rotateBefore`, `overlap`, `verifyAfterCreate`.",
     drift:
       "Deleted or revoked out of band: dropped from state, the next `up` mints a new key. Roles, comment, expiration or scope changed by hand: a refreshed preview shows an update and `up --refresh` restores the declaration. Expired: a refreshed preview (and plain `up`) plans a replacement. `keyplane drift` reports each of these, and keys expiring within a window.",

@@ -1,7 +1,7 @@
 /**
  * ApiKey: one API key, its roles, comment, expiration and scope.
  *
- * Replaced when: `securityLevel`, `rotationTriggers` or `adopt` change; the key has expired; or
+ * Replaced when: `securityLevel`, `rotationTriggers`, `adopt` or `sealTo` change; the key has expired; or
  * it is inside `rotateBefore` of its expiry. Updated in place: `roles`, `comment`, `expiration` /
  * `expiresIn`, `scope`. Replacement is create-before-delete, and with `overlap` the delete that
  * follows only shortens the old key's life to now + overlap, so consumers can switch over.
@@ -17,6 +17,7 @@ import { KeyplaneApiError, KeyplaneConnectError, KeyplaneTimeoutError } from "..
 import type { KeyScopeInput } from "../api";
 import { defined, failuresFrom, iso, isUnknown, outputOnlyKeys, outputPlaceholders, sameSet, stable, withoutEngineKeys, type CheckFailure, type ProviderDeps } from "../common";
 import { humanDuration, parseDuration, parseInstant } from "../durations";
+import { SEALED_KEY_VALUE, SealTo, sealKey } from "../seal";
 import { providerShell } from "../shell";
 
 /** Retries of verifyAfterCreate's `auth/verify` after a transient failure, each freshly signed. */
@@ -69,6 +70,7 @@ export const ApiKeyInputs = z
       .positive("must be a key id")
       .optional()
       .describe("Take over an existing key by id instead of minting one. Its value stays unknown: `key` says so."),
+    sealTo: SealTo.optional().describe("age recipients (`age1…`, one or a list): the key is encrypted to them right after generate and comes out only as `sealedKey`; `key` then says it was sealed. A change replaces the key."),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -95,6 +97,7 @@ export const ApiKeyInputs = z
         ctx.addIssue({ code: "custom", path: ["rotateBefore"], message: `must be shorter than expiresIn (${v.expiresIn}), or every run would rotate the key` });
       }
     }
+    if (v.sealTo !== undefined && v.adopt !== undefined) ctx.addIssue({ code: "custom", path: ["sealTo"], message: "cannot seal an adopted key: keyplane never saw its value" });
     if (v.rotateBefore !== undefined && v.expiration === undefined && v.expiresIn === undefined) {
       ctx.addIssue({ code: "custom", path: ["rotateBefore"], message: "needs `expiration` or `expiresIn`: a key that never expires is never inside the window" });
     }
@@ -104,7 +107,7 @@ export type ApiKeyInputs = Omit<z.output<typeof ApiKeyInputs>, "scope"> & { scop
 /** ApiKey outputs: the schema's outputs, declared once (docs, the resource class, the plugin's schema). */
 export const ApiKeyOutputs = z.object({
   keyId: z.number().int().describe("The key id (`x-xdr-auth-id`)."),
-  key: z.string().describe("The key value, a secret (encrypted in state). For an adopted key, a note saying it is unknown."),
+  key: z.string().describe("The key value, a secret (encrypted in state). For an adopted key, a note saying it is unknown; with `sealTo`, a note saying it was sealed."),
   createdAt: z.string().describe("ISO-8601."),
   expiresAt: z.string().nullable().describe("ISO-8601, or null when the key never expires."),
   createdBy: z.string().nullable().describe("Who made it (`Public API - <id>` of the provider's credential)."),
@@ -114,6 +117,7 @@ export const ApiKeyOutputs = z.object({
   securityLevel: z.enum(["standard", "advanced"]).describe("`standard` or `advanced`."),
   lastUsed: z.string().nullable().describe("ISO-8601 of the last successful authentication (updated within seconds), or null."),
   scopeId: z.string().nullable().describe("The scope definition the key points at, or null."),
+  sealedKey: z.string().nullable().describe("With `sealTo`: the key, age-encrypted (ASCII armor) to those recipients inside the provider; open it with `keyplane unseal --identity FILE` or `age -d -i FILE`. The value itself is then nowhere in state."),
 });
 const API_KEY_OUTPUT_ONLY = outputOnlyKeys(ApiKeyOutputs, ApiKeyInputs as unknown as z.ZodObject);
 
@@ -150,6 +154,9 @@ export interface ApiKeyState {
   rotationTriggers?: unknown;
   verifyAfterCreate: boolean;
   adopt?: number;
+  sealTo?: string[];
+  /** The key, age-encrypted to `sealTo` (armored); `key` then holds only a note. */
+  sealedKey?: string;
 }
 
 type News = ApiKeyInputs & { expiration?: number };
@@ -168,6 +175,7 @@ function inputsOf(st: ApiKeyState): News {
     rotationTriggers: st.rotationTriggers,
     verifyAfterCreate: st.verifyAfterCreate ?? true,
     adopt: st.adopt,
+    sealTo: st.sealTo,
   }) as News;
 }
 
@@ -192,7 +200,7 @@ function liveScope(s: { scope_definition_id?: string | null; has_scope?: boolean
 
 /** One property that forces a replacement, and the sentence that says why. */
 export interface PlannedReplace {
-  property: "securityLevel" | "rotationTriggers" | "adopt" | "expiration" | "rotateBefore";
+  property: "securityLevel" | "rotationTriggers" | "adopt" | "sealTo" | "expiration" | "rotateBefore";
   reason: string;
 }
 
@@ -224,6 +232,7 @@ export function planApiKey(olds: ApiKeyState, news: News, now: number): ApiKeyPl
   if (olds.securityLevel !== news.securityLevel) replaces.push({ property: "securityLevel", reason: `keyplane: key ${olds.keyId}: securityLevel ${olds.securityLevel} → ${news.securityLevel}: replacing it` });
   if (stable(olds.rotationTriggers) !== stable(news.rotationTriggers)) replaces.push({ property: "rotationTriggers", reason: `keyplane: key ${olds.keyId}: rotationTriggers changed: replacing it` });
   if ((olds.adopt ?? null) !== (news.adopt ?? null)) replaces.push({ property: "adopt", reason: `keyplane: key ${olds.keyId}: adopt changed: replacing it` });
+  if (stable(olds.sealTo) !== stable(news.sealTo)) replaces.push({ property: "sealTo", reason: `keyplane: key ${olds.keyId}: sealTo changed: replacing it` });
   const exp = olds.expiresAtMs;
   if (exp !== null && exp !== undefined) {
     if (exp <= now) {
@@ -267,7 +276,7 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
     id: number,
     key: string,
     news: News,
-    extra: { rolesResolved: string[]; desiredExpiration: number | null; adopted: boolean },
+    extra: { rolesResolved: string[]; desiredExpiration: number | null; adopted: boolean; sealedKey?: string },
     live?: WireKey,
     scopeKnown?: LiveScope,
   ): Promise<ApiKeyState> {
@@ -303,6 +312,8 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       rotationTriggers: news.rotationTriggers,
       verifyAfterCreate: news.verifyAfterCreate,
       adopt: news.adopt,
+      sealTo: news.sealTo,
+      sealedKey: extra.sealedKey,
     }) as ApiKeyState;
   }
 
@@ -422,7 +433,9 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       try {
         const seen = news.verifyAfterCreate ? await verifyNewKey(id, key, news) : undefined;
         const live = seen?.k ?? (await api.getKey(id));
-        const outs = await stateOf(id, key, news, { rolesResolved: live?.roles ?? [], desiredExpiration: live?.expiration ?? expiration ?? null, adopted: false }, live ?? undefined, seen?.scope);
+        // Sealed: only the ciphertext leaves this process.
+        const sealedKey = news.sealTo ? await sealKey(key, news.sealTo) : undefined;
+        const outs = await stateOf(id, sealedKey ? SEALED_KEY_VALUE : key, news, { rolesResolved: live?.roles ?? [], desiredExpiration: live?.expiration ?? expiration ?? null, adopted: false, sealedKey }, live ?? undefined, seen?.scope);
         return { id: String(id), outs };
       } catch (e) {
         // All or nothing: a key that is not as declared does not stay behind.
@@ -437,7 +450,7 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       // Deleted or revoked out of band: drop it from state; the next `up` recreates it.
       if (!k || k.status === "revoked") return {};
       const echo = inputsOf(props);
-      const outs = await stateOf(Number(id), props.key, echo, { rolesResolved: props.rolesResolved, desiredExpiration: props.desiredExpiration, adopted: props.adopted }, k);
+      const outs = await stateOf(Number(id), props.key, echo, { rolesResolved: props.rolesResolved, desiredExpiration: props.desiredExpiration, adopted: props.adopted, sealedKey: props.sealedKey }, k);
       // The live values of the managed fields, so that refresh shows drift as a change.
       const inputs = defined({
         ...echo,
@@ -463,7 +476,7 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       const live = await api.getKey(keyId);
       if (!live) throw new Error(`API key ${keyId} no longer exists; run \`pulumi up --refresh\` to recreate it`);
       const rolesResolved = edit.roles ? live.roles : olds.rolesResolved;
-      const outs = await stateOf(keyId, olds.key, news, { rolesResolved, desiredExpiration: desired ?? null, adopted: olds.adopted }, live);
+      const outs = await stateOf(keyId, olds.key, news, { rolesResolved, desiredExpiration: desired ?? null, adopted: olds.adopted, sealedKey: olds.sealedKey }, live);
       return { outs };
     },
 
@@ -498,6 +511,7 @@ export interface ApiKeyArgs {
   rotationTriggers?: pulumi.Input<unknown>;
   verifyAfterCreate?: pulumi.Input<boolean>;
   adopt?: pulumi.Input<number>;
+  sealTo?: pulumi.Input<string | pulumi.Input<string>[]>;
 }
 
 /**
@@ -525,6 +539,8 @@ export class ApiKey extends pulumi.dynamic.Resource {
   declare readonly lastUsed: pulumi.Output<string | null>;
   /** The scope definition the key points at, if any. */
   declare readonly scopeId: pulumi.Output<string | null>;
+  /** With `sealTo`: the key, age-encrypted to those recipients (ASCII armor). */
+  declare readonly sealedKey: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
     super(

@@ -28,6 +28,7 @@ class ApiKeyArgs:
                  rotate_before: pulumi.Input[Optional[_builtins.str]] = None,
                  rotation_triggers: Optional[Any] = None,
                  scope: Optional[Any] = None,
+                 seal_to: Optional[Any] = None,
                  security_level: pulumi.Input[Optional[_builtins.str]] = None,
                  verify_after_create: pulumi.Input[Optional[_builtins.bool]] = None):
         """
@@ -42,6 +43,7 @@ class ApiKeyArgs:
         :param pulumi.Input[_builtins.str] rotate_before: Once the key is within this window of its expiry (e.g. `7d`), the plan replaces it.
         :param Any rotation_triggers: Any value; a change replaces (rotates) the key, e.g. `["2026-Q3"]`.
         :param Any scope: The key's scope: a `ScopeDefinition`'s `scopeId`, or inline areas in the reference's write shape. Updated in place.
+        :param Any seal_to: age recipients (`age1…`, one or a list): the key is encrypted to them right after generate and comes out only as `sealedKey`; `key` then says it was sealed. A change replaces the key.
         :param pulumi.Input[_builtins.str] security_level: `standard` or `advanced` (each request signed with sha256(key + nonce + timestamp)). A change replaces the key.
         :param pulumi.Input[_builtins.bool] verify_after_create: Right after minting, verify the new key (signed, if Advanced) and fail, removing it, if its effective roles or scope differ from what was asked.
         """
@@ -62,6 +64,8 @@ class ApiKeyArgs:
             pulumi.set(__self__, "rotation_triggers", rotation_triggers)
         if scope is not None:
             pulumi.set(__self__, "scope", scope)
+        if seal_to is not None:
+            pulumi.set(__self__, "seal_to", seal_to)
         if security_level is not None:
             pulumi.set(__self__, "security_level", security_level)
         if verify_after_create is not None:
@@ -176,6 +180,18 @@ class ApiKeyArgs:
         pulumi.set(self, "scope", value)
 
     @_builtins.property
+    @pulumi.getter(name="sealTo")
+    def seal_to(self) -> Optional[Any]:
+        """
+        age recipients (`age1…`, one or a list): the key is encrypted to them right after generate and comes out only as `sealedKey`; `key` then says it was sealed. A change replaces the key.
+        """
+        return pulumi.get(self, "seal_to")
+
+    @seal_to.setter
+    def seal_to(self, value: Optional[Any]):
+        pulumi.set(self, "seal_to", value)
+
+    @_builtins.property
     @pulumi.getter(name="securityLevel")
     def security_level(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -215,6 +231,7 @@ class ApiKey(pulumi.CustomResource):
                  rotate_before: pulumi.Input[Optional[_builtins.str]] = None,
                  rotation_triggers: Optional[Any] = None,
                  scope: Optional[Any] = None,
+                 seal_to: Optional[Any] = None,
                  security_level: pulumi.Input[Optional[_builtins.str]] = None,
                  verify_after_create: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
@@ -232,6 +249,7 @@ class ApiKey(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] rotate_before: Once the key is within this window of its expiry (e.g. `7d`), the plan replaces it.
         :param Any rotation_triggers: Any value; a change replaces (rotates) the key, e.g. `["2026-Q3"]`.
         :param Any scope: The key's scope: a `ScopeDefinition`'s `scopeId`, or inline areas in the reference's write shape. Updated in place.
+        :param Any seal_to: age recipients (`age1…`, one or a list): the key is encrypted to them right after generate and comes out only as `sealedKey`; `key` then says it was sealed. A change replaces the key.
         :param pulumi.Input[_builtins.str] security_level: `standard` or `advanced` (each request signed with sha256(key + nonce + timestamp)). A change replaces the key.
         :param pulumi.Input[_builtins.bool] verify_after_create: Right after minting, verify the new key (signed, if Advanced) and fail, removing it, if its effective roles or scope differ from what was asked.
         """
@@ -268,6 +286,7 @@ class ApiKey(pulumi.CustomResource):
                  rotate_before: pulumi.Input[Optional[_builtins.str]] = None,
                  rotation_triggers: Optional[Any] = None,
                  scope: Optional[Any] = None,
+                 seal_to: Optional[Any] = None,
                  security_level: pulumi.Input[Optional[_builtins.str]] = None,
                  verify_after_create: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
@@ -290,6 +309,7 @@ class ApiKey(pulumi.CustomResource):
             __props__.__dict__["rotate_before"] = rotate_before
             __props__.__dict__["rotation_triggers"] = rotation_triggers
             __props__.__dict__["scope"] = scope
+            __props__.__dict__["seal_to"] = seal_to
             __props__.__dict__["security_level"] = security_level
             __props__.__dict__["verify_after_create"] = verify_after_create
             __props__.__dict__["created_at"] = None
@@ -299,6 +319,7 @@ class ApiKey(pulumi.CustomResource):
             __props__.__dict__["key_id"] = None
             __props__.__dict__["last_used"] = None
             __props__.__dict__["scope_id"] = None
+            __props__.__dict__["sealed_key"] = None
             __props__.__dict__["status"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["key"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
@@ -333,6 +354,7 @@ class ApiKey(pulumi.CustomResource):
         __props__.__dict__["last_used"] = None
         __props__.__dict__["roles"] = None
         __props__.__dict__["scope_id"] = None
+        __props__.__dict__["sealed_key"] = None
         __props__.__dict__["security_level"] = None
         __props__.__dict__["status"] = None
         return ApiKey(resource_name, opts=opts, __props__=__props__)
@@ -373,7 +395,7 @@ class ApiKey(pulumi.CustomResource):
     @pulumi.getter
     def key(self) -> pulumi.Output[_builtins.str]:
         """
-        The key value, a secret (encrypted in state). For an adopted key, a note saying it is unknown.
+        The key value, a secret (encrypted in state). For an adopted key, a note saying it is unknown; with `sealTo`, a note saying it was sealed.
         """
         return pulumi.get(self, "key")
 
@@ -408,6 +430,14 @@ class ApiKey(pulumi.CustomResource):
         The scope definition the key points at, or null.
         """
         return pulumi.get(self, "scope_id")
+
+    @_builtins.property
+    @pulumi.getter(name="sealedKey")
+    def sealed_key(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        With `sealTo`: the key, age-encrypted (ASCII armor) to those recipients inside the provider; open it with `keyplane unseal --identity FILE` or `age -d -i FILE`. The value itself is then nowhere in state.
+        """
+        return pulumi.get(self, "sealed_key")
 
     @_builtins.property
     @pulumi.getter(name="securityLevel")

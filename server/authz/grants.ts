@@ -8,7 +8,7 @@ import { canonicalScope, type CanonicalScope, type ComponentPermissions, type Sc
 import type { Ctx } from "../app";
 import { ApiError, invalid } from "../errors";
 import type { RoleRecord, ScopeAssignment } from "../store/store";
-import { exceeding, unionPermissions } from "./roles";
+import { ADMIN_ROLE_IDS, exceeding, unionPermissions } from "./roles";
 import { scopeExceeds } from "./scope";
 
 /** Resolves role references (display names or ids); an unknown one is a 400 naming its index. */
@@ -34,17 +34,27 @@ export async function resolveRole(c: Ctx, ref: string, field: string): Promise<R
   return r;
 }
 
-/** Refuses when `granted` exceeds what the caller holds (403 PRIVILEGE_ESCALATION, naming the components). */
-export function assertWithinCeiling(c: Ctx, granted: ComponentPermissions, what: string): void {
-  const over = exceeding(granted, c.principal.permissions);
+/**
+ * Refuses when `granted` exceeds what the caller holds (403 PRIVILEGE_ESCALATION, naming the
+ * components). `grantsAdmin`: what is granted includes an administrator role. That role is a
+ * privilege of its own beyond its components: SBAC never narrows its holder, so a key that is not
+ * an administrator (whose scope, with SBAC on, does narrow it) may never hand it out, even when
+ * it holds every component at `view_edit` through custom roles.
+ */
+export function assertWithinCeiling(c: Ctx, granted: ComponentPermissions, what: string, grantsAdmin = false): void {
+  const over = exceeding(granted, c.principal.permissions).map((o) => `${o.component} (${o.want} > your ${o.have})`);
+  if (grantsAdmin && !c.principal.admin) over.push("an administrator role (SBAC does not narrow its holder; you hold none)");
   if (over.length) {
-    const list = over.map((o) => `${o.component} (${o.want} > your ${o.have})`).join(", ");
+    const list = over.join(", ");
     throw new ApiError("PRIVILEGE_ESCALATION", `${what} would grant more than you hold: ${list}`, { detail: list });
   }
 }
 
+/** Whether any of these roles is an administrator role. */
+export const includesAdminRole = (roles: Array<{ roleId: string }>): boolean => roles.some((r) => ADMIN_ROLE_IDS.has(r.roleId));
+
 export function assertCanGrantRoles(c: Ctx, roles: RoleRecord[], what: string): void {
-  assertWithinCeiling(c, unionPermissions(roles), what);
+  assertWithinCeiling(c, unionPermissions(roles), what, includesAdminRole(roles));
 }
 
 /**
@@ -55,7 +65,8 @@ export async function assertCanGrantGroups(c: Ctx, groupIds: string[], what: str
   if (groupIds.length === 0) return;
   const roleIds = new Set<string>();
   for (const g of await c.svc.store.groupsWithParents(groupIds)) for (const r of await c.svc.store.roleIdsOf("user-group", g)) roleIds.add(r);
-  assertWithinCeiling(c, (await c.svc.cache.permissionsOf([...roleIds])).permissions, what);
+  const eff = await c.svc.cache.permissionsOf([...roleIds]);
+  assertWithinCeiling(c, eff.permissions, what, eff.admin);
 }
 
 const DAY = 86_400_000;

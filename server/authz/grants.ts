@@ -98,16 +98,18 @@ export function resolveExpiration(value: number | null | undefined, s: Settings,
 }
 
 /**
- * The scope ceiling: with SBAC on, a key that is not an administrator may give (to a key it
- * generates, to any entity, or through a scope definition it edits) only a scope within its own;
- * a key without a scope sees no scoped data, so it may give only scopes that see nothing either.
- * With SBAC off nothing is enforced, so scopes can be prepared before it is switched on.
+ * The scope ceiling: a key that is not an administrator may give (to a key it generates, to any
+ * entity, or through a scope definition it edits) only a scope within its own; a key without a
+ * scope sees no scoped data once SBAC is on, so it may give only scopes that see nothing either.
+ * This holds whether SBAC is on or off at that moment: a scope given while it is off takes effect
+ * the moment it is switched on (and switching it needs an administrator role), so checking only
+ * while it is on let a scoped key widen itself in between. Administrators prepare scopes freely.
  */
 export async function assertScopeWithinCeiling(c: Ctx, granted: CanonicalScope, what: string): Promise<void> {
-  if (c.principal.admin || !(await c.svc.cache.getSettings()).sbac_enabled) return;
+  if (c.principal.admin) return;
   const over = scopeExceeds(granted, c.principal.scope ?? canonicalScope(undefined));
   if (over.length) {
-    const mine = c.principal.scope ? "your key's scope" : "your key's scope (it has none, and SBAC is on)";
+    const mine = c.principal.scope ? "your key's scope" : "your key's scope (it has none: once SBAC is on it sees no scoped data)";
     throw new ApiError("PRIVILEGE_ESCALATION", `${what} would grant more than you hold: a wider scope than ${mine} in ${over.join(", ")}`, { detail: over.join(", ") });
   }
 }

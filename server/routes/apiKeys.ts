@@ -5,6 +5,7 @@ import { EditKeyRequest, GenerateKeyRequest, ListKeysRequest } from "../../sdk/c
 import { pageWindow } from "../../sdk/contract";
 import { data, reply, stableJson, type Ctx, type Handlers } from "../app";
 import { keyDisplayName } from "../auth/cache";
+import { assertAdminRemains, assertCanActOn } from "../authz/acting";
 import { assertCanGrantRoles, resolveExpiration, resolveRoles, resolveScope } from "../authz/grants";
 import { generateKeyValue } from "../crypto/keyFormat";
 import { ApiError, invalid } from "../errors";
@@ -166,6 +167,7 @@ async function edit(c: Ctx) {
     throw invalid("request_data.security_level", `cannot change from ${k.securityLevel} to ${b.security_level}; generate a new key instead`);
   }
   if (k.status === "revoked") throw new ApiError("CONFLICT", `API key ${id} is revoked and cannot be edited`);
+  await assertCanActOn(c, "api-key", String(id), `editing API key ${id}`);
   let roleIds: string[] | undefined;
   const changes: Record<string, unknown> = {};
   if (b.roles !== undefined) {
@@ -173,6 +175,8 @@ async function edit(c: Ctx) {
     assertCanGrantRoles(c, roles, "these roles");
     roleIds = roles.map((r) => r.roleId);
     changes.roles = roles.map((r) => r.prettyName);
+    const keep = roleIds;
+    await assertAdminRemains(c, { dropBindings: (x) => x.principalType === "api-key" && x.principalId === String(id) && x.owner === "api-key" && !keep.includes(x.roleId) }, `editing the roles of API key ${id}`);
   }
   let expiration: number | null | undefined;
   if (b.expiration !== undefined) {
@@ -200,8 +204,15 @@ async function edit(c: Ctx) {
   return data({ message: "API key updated successfully" });
 }
 
+/** The checks before keys stop working: the caller holds what each holds, and an administrator remains. */
+async function assertCanEnd(c: Ctx, ids: number[], what: string): Promise<void> {
+  for (const id of ids) await assertCanActOn(c, "api-key", String(id), `${what} API key ${id}`);
+  await assertAdminRemains(c, { dropKeys: ids }, `${what} ${ids.length === 1 ? `API key ${ids[0]}` : "these API keys"}`);
+}
+
 async function remove(c: Ctx) {
   const ids = idsOf((c.body as { filters: Array<{ value: number[] }> }).filters);
+  await assertCanEnd(c, ids, "deleting");
   const n = await c.svc.store.deleteKeys(ids);
   c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
@@ -216,6 +227,7 @@ async function remove(c: Ctx) {
 
 async function revoke(c: Ctx) {
   const ids = idsOf((c.body as { filters: Array<{ value: number[] }> }).filters);
+  await assertCanEnd(c, ids, "revoking");
   const n = await c.svc.store.revokeKeys(ids, c.now);
   c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
@@ -230,6 +242,7 @@ async function revoke(c: Ctx) {
 
 async function retire(c: Ctx) {
   const { id, expiration } = c.body as { id: number; expiration: number };
+  await assertCanEnd(c, [id], "retiring");
   const res = await c.svc.store.retireKey(id, expiration, c.now);
   if (res === "not_found") throw notFound(id);
   c.svc.cache.invalidate();

@@ -1,6 +1,7 @@
 /** Role bindings (extension): bind a role to a user, a group or an API key, as its own object. */
 import type { CreateBindingRequest, PrincipalType } from "../../sdk/contract";
 import { data, type Ctx, type Handlers } from "../app";
+import { assertAdminRemains, assertCanActOn } from "../authz/acting";
 import { assertCanGrantRoles, resolveRole } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import { UniqueViolation, type BindingRecord } from "../store/store";
@@ -69,6 +70,9 @@ async function remove(c: Ctx) {
           : `change the role of user group ${b.principalId} instead`;
     throw new ApiError("READ_ONLY", `role binding ${id} belongs to ${b.owner} ${b.principalId}; ${how}`);
   }
+  // Taking a role away needs at least what its holder holds (that role included).
+  await assertCanActOn(c, b.principalType, b.principalId, `removing role binding ${id}`);
+  await assertAdminRemains(c, { dropBindings: (x) => x.bindingId === id }, `removing role binding ${id}`);
   await store.deleteBinding(id);
   c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {

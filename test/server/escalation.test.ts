@@ -104,8 +104,7 @@ describe("privilege escalation attempts", () => {
     ok(await admin("PUT", "/platform/iam/v1/role/small", rd({ description: "dashboards, read only" }), as()));
     ok(await admin("PATCH", `/platform/iam/v1/user/${email}`, rd({ user_groups: [groupId] }), as()));
     ok(await admin("PATCH", `/platform/iam/v1/user-group/${groupId}`, rd({ users: [email], description: "small ones" }), as()));
-    // Taking members out of a bigger group is not a grant.
-    ok(await admin("PATCH", `/platform/iam/v1/user-group/${bigGroupId}`, rd({ nested_group_ids: [] }), as()));
+    // (Taking members out of a bigger group is not a grant, but it acts on the group: acting.test.ts.)
   });
 
   it("does not count a role it holds only through a binding as a ceiling it lacks", async () => {
@@ -193,18 +192,32 @@ describe("scope ceiling (SBAC on)", () => {
     ok(await admin("POST", "/public_api/v1/api_keys/generate", rd(gen({ scope_definition_id: "narrow" }).input), { as: scoped }));
     ok(await admin("POST", "/public_api/v1/api_keys/generate", rd({ roles: ["Access Manager"], security_level: "standard" }), { as: scoped }));
     ok(await admin("PUT", `/platform/iam/v1/scope/user/${email}`, rd({ datasets_rows: { default_filter_mode: "no_scope", filters: [{ dataset: "xdr_data", filter: "region = 'eu'" }] } }), { as: scoped }));
-    ok(await admin("PUT", `/platform/iam/v1/scope/user/${email}`, rd({ clear: true }), { as: unscoped }));
+    ok(await admin("PUT", `/platform/iam/v1/scope/user/${email}`, rd({ clear: true }), { as: scoped }));
     ok(await admin("PUT", `/platform/iam/v1/scope-definition/${narrowDefId}`, rd({ description: "eu-1 only" }), { as: scoped }));
     ok(await admin("PUT", `/platform/iam/v1/scope/api-key/${unscoped.id}`, rd({ scope_definition_id: wideDefId })));
   });
 
-  it("enforces nothing while SBAC is off, so scopes can be prepared before it is switched on", async () => {
+  it("checks scopes while SBAC is off too, and lets only administrators switch SBAC", async () => {
+    // A key with settings edit could otherwise switch SBAC off, widen its scope, switch it on.
+    await customRole(admin, "Settings Manager", { public_api: "view_edit", access_management: "view_edit", server_settings: "view_edit" });
+    const settingsKey = await t.createKey({ roles: ["Settings Manager"], scope: mine });
+    const refuseSwitch = async (on: boolean) =>
+      assertError("/platform/iam", await admin("PUT", "/platform/iam/v1/settings", rd({ sbac_enabled: on }), { as: settingsKey }), 403, "PRIVILEGE_ESCALATION", "sbac_enabled", "administrator role");
+    await refuseSwitch(false);
+    // Other settings stay within its reach; sending the current value is no switch.
+    ok(await admin("PUT", "/platform/iam/v1/settings", rd({ sbac_enabled: true, replay_window_ms: 300_000 }), { as: settingsKey }));
     ok(await admin("PUT", "/platform/iam/v1/settings", rd({ sbac_enabled: false })));
     try {
-      ok(await admin("POST", "/public_api/v1/api_keys/generate", rd(gen({ scope_definition_id: "wide" }).input), { as: scoped }));
+      await refuseSwitch(true);
+      const widen = await admin("PUT", `/platform/iam/v1/scope/api-key/${settingsKey.id}`, rd({ ...mine, endpoints: { endpoint_groups: { mode: "see_all" } } }), { as: settingsKey });
+      assertError("/platform/iam", widen, 403, "PRIVILEGE_ESCALATION", "wider scope than your key's scope", "endpoints.endpoint_groups");
+      assertError("/public_api", await admin("POST", "/public_api/v1/api_keys/generate", rd(gen({ scope_definition_id: "wide" }).input), { as: scoped }), 403, "PRIVILEGE_ESCALATION", "wider scope");
+      // Administrators still prepare scopes while SBAC is off.
+      ok(await admin("POST", "/public_api/v1/api_keys/generate", rd(gen({ scope_definition_id: "wide" }).input)));
     } finally {
       ok(await admin("PUT", "/platform/iam/v1/settings", rd({ sbac_enabled: true })));
     }
+    assert.equal(ok(await admin("GET", `/platform/iam/v1/scope/api-key/${settingsKey.id}`)).data.endpoints.endpoint_groups.mode, "scope");
   });
 });
 

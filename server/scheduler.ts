@@ -5,6 +5,7 @@
  * even if two replicas ever ran together; a restart resumes from the table. Notices are also
  * POSTed to the tenant's webhook, retried with backoff (the retry state lives in the table too).
  */
+import { MAX_REPLAY_WINDOW_MS } from "../sdk/contract";
 import type { AuthCache } from "./auth/cache";
 import type { Clock } from "./clock";
 import type { NotificationRecord, Store } from "./store/store";
@@ -88,7 +89,11 @@ export class NotificationScheduler {
         }
       }
       await this.deliver(now, settings.notification_webhook);
-      await store.purgeNonces(now - 2 * settings.replay_window_ms);
+      // A nonce must outlive every window that could still accept its timestamp, including one
+      // raised later: keyed to the current window, raising it re-opened purged requests. A
+      // timestamp accepted at time s is within the widest window of s, so a replay after
+      // s + 2 × the widest window is stale under any setting.
+      await store.purgeNonces(now - 2 * MAX_REPLAY_WINDOW_MS);
       // Failure counts of windows that are over (kept one more window for clocks a little apart).
       await store.purgeAuthFailures(now - 2 * (this.deps.authFailureWindowMs ?? 60_000));
       // Keys whose overlap ended, and the retired roles and scope definitions they kept alive.

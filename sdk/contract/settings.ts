@@ -23,6 +23,9 @@ export const DEFAULT_SETTINGS: Settings = {
   tenant_fqdn: null,
 };
 
+/** The widest replay window a tenant may set; nonces are kept for twice this, whatever the current window. */
+export const MAX_REPLAY_WINDOW_MS = 3_600_000;
+
 /** `PUT /platform/iam/v1/settings` request_data: any subset. */
 export const UpdateSettingsRequest = z.object({
   sbac_enabled: z.boolean({ error: "must be true or false" }).optional(),
@@ -30,7 +33,7 @@ export const UpdateSettingsRequest = z.object({
     .number({ error: "must be a number of milliseconds" })
     .int("must be whole milliseconds")
     .min(10_000, "must be at least 10000 (10 s)")
-    .max(3_600_000, "must be at most 3600000 (1 h)")
+    .max(MAX_REPLAY_WINDOW_MS, "must be at most 3600000 (1 h)")
     .optional(),
   default_key_lifetime_ms: z.number().int().min(60_000, "must be at least one minute").max(3650 * DAY, "must be at most 10 years").nullable().optional(),
   max_key_lifetime_ms: z.number().int().min(60_000, "must be at least one minute").max(3650 * DAY, "must be at most 10 years").nullable().optional(),

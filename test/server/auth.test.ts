@@ -5,7 +5,7 @@
  * and the reference's 403 body with its audit entry.
  */
 import * as assert from "node:assert/strict";
-import { randomAlnum } from "../../sdk/contract";
+import { MAX_REPLAY_WINDOW_MS, randomAlnum } from "../../sdk/contract";
 import { generateKeyValue } from "../../server/crypto/keyFormat";
 import { randomBytes } from "node:crypto";
 import { startTestServer, type Credential, type TestServer } from "../helpers/server";
@@ -221,11 +221,26 @@ describe("Standard and Advanced keys", () => {
     const nonce = randomAlnum(64);
     const h = signed(adv, t.clock.now() + window, nonce);
     assert.equal((await validate(h)).status, 200);
-    t.fake!.advance(2 * window + 1);
+    t.fake!.advance(2 * MAX_REPLAY_WINDOW_MS + 1);
     await t.running.app.services.scheduler.tick();
     const left = await t.running.store.driver.get("SELECT 1 AS x FROM nonces WHERE key_id = ? AND nonce = ?", [adv.id, nonce]);
     assert.equal(left, undefined, "the nonce was purged");
     assert.equal((await validate(h)).status, 401);
+  });
+
+  it("keeps a nonce while any window could accept its timestamp: raising the window re-opens nothing", async () => {
+    ok(await call("PUT", "/platform/iam/v1/settings", rd({ replay_window_ms: 10_000 })));
+    try {
+      const h = signed(adv, t.clock.now());
+      assert.equal((await validate(h)).status, 200);
+      t.fake!.advance(62_000);
+      await t.running.app.services.scheduler.tick();
+      ok(await call("PUT", "/platform/iam/v1/settings", rd({ replay_window_ms: HOUR })));
+      const again = await validate(h);
+      assert.equal(again.status, 401, "replayed 62 s later under a window raised to 1 h");
+    } finally {
+      ok(await call("PUT", "/platform/iam/v1/settings", rd({ replay_window_ms: 5 * MINUTE })));
+    }
   });
 
   it("accepts the same nonce for another key (nonces are per key)", async () => {

@@ -21,7 +21,7 @@ import type { FailureLimiter } from "./rateLimit";
 
 export type AuthOutcome =
   | { ok: true; principal: KeyPrincipal }
-  | { ok: false; reason: VerifyReason; keyId: number | null; retryAfterSec?: number };
+  | { ok: false; reason: VerifyReason; keyId: number | null; retryAfterSec?: number; detail?: VerifyReason };
 
 /** Header lookup that returns a single string value, or undefined when absent or repeated. */
 export type HeaderGet = (name: string) => string | undefined;
@@ -48,23 +48,34 @@ export class Authenticator {
   ) {}
 
   /**
-   * Authenticates a request's headers. `address` is the client address for rate limiting
-   * (null when verifying forwarded headers: the original address is unknown).
+   * Authenticates a request's headers. `source` is who sent them, for rate limiting: the client
+   * address for a direct call, the verifying service for `auth/verify` (whose callers' addresses
+   * are unknown).
+   *
+   * Two limits, with different powers. A source over its limit is refused before anything is
+   * checked: it is the one failing. A key id over its limit is not: anyone can name any key id,
+   * so refusing the key's own holder would let anyone lock out any key (the admin key included)
+   * with bad tries. The correct key still gets in; only wrong tries for that id get RATE_LIMITED.
    */
-  async authenticate(get: HeaderGet, address: string | null): Promise<AuthOutcome> {
+  async authenticate(get: HeaderGet, source: string): Promise<AuthOutcome> {
+    // Whether the named key id was over its limit before this try (this try's failure counts next).
+    const idRaw = get(AUTH_ID_HEADER)?.trim();
+    const waitId = idRaw && ID_RE.test(idRaw) ? this.deps.limiter.blockedFor("keyId", idRaw) : 0;
+    const out = await this.check(get, source);
+    if (!out.ok && waitId > 0 && out.reason !== "RATE_LIMITED") return { ok: false, reason: "RATE_LIMITED", keyId: out.keyId, retryAfterSec: waitId, detail: out.reason };
+    return out;
+  }
+
+  private async check(get: HeaderGet, address: string): Promise<AuthOutcome> {
     const { limiter } = this.deps;
-    if (address !== null) {
-      const wait = limiter.blockedFor("address", address);
-      if (wait > 0) return { ok: false, reason: "RATE_LIMITED", keyId: null, retryAfterSec: wait };
-    }
+    const wait = limiter.blockedFor("address", address);
+    if (wait > 0) return { ok: false, reason: "RATE_LIMITED", keyId: null, retryAfterSec: wait };
     const idRaw = get(AUTH_ID_HEADER)?.trim();
     const authz = get(AUTHORIZATION_HEADER)?.trim();
     if (!idRaw || !authz || !ID_RE.test(idRaw) || authz.length > 512) {
       return this.failed("MALFORMED", null, address);
     }
     const keyId = Number(idRaw);
-    const waitId = limiter.blockedFor("keyId", idRaw);
-    if (waitId > 0) return { ok: false, reason: "RATE_LIMITED", keyId, retryAfterSec: waitId };
 
     const nonce = get(NONCE_HEADER)?.trim();
     const tsRaw = get(TIMESTAMP_HEADER)?.trim();
@@ -116,9 +127,9 @@ export class Authenticator {
     return { ok: true, principal: cached };
   }
 
-  private async failed(reason: VerifyReason, keyId: number | null, address: string | null): Promise<AuthOutcome> {
+  private async failed(reason: VerifyReason, keyId: number | null, address: string): Promise<AuthOutcome> {
     await Promise.all([
-      address !== null ? this.deps.limiter.fail("address", address) : undefined,
+      this.deps.limiter.fail("address", address),
       keyId !== null ? this.deps.limiter.fail("keyId", String(keyId)) : undefined,
     ]);
     return { ok: false, reason, keyId };

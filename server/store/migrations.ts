@@ -211,6 +211,18 @@ CREATE TABLE auth_failures (
 CREATE INDEX auth_failures_window ON auth_failures (window_start);
 `,
   },
+  {
+    version: 4,
+    name: "keyring check values",
+    sql: () => `
+CREATE TABLE keyring_checks (
+  kind TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  check_value TEXT NOT NULL,
+  PRIMARY KEY (kind, version_id)
+);
+`,
+  },
 ];
 
 /** Applies the migrations not yet applied; returns the versions it applied. */

@@ -57,12 +57,12 @@ export class AuditLog {
   }
 
   /** A refused authentication: the claimed key id and the reason, nothing the caller sent as a key. */
-  async authFailure(req: FastifyRequest, keyId: number | null, reason: string): Promise<void> {
+  async authFailure(req: FastifyRequest, keyId: number | null, reason: string, how: "authenticate" | "verify" = "authenticate"): Promise<void> {
     await this.record(req, null, {
       entity: "AUTH",
-      subtype: "authenticate",
+      subtype: how,
       result: "FAIL",
-      description: `Authentication refused${keyId !== null ? ` for key id ${keyId}` : ""}`,
+      description: `${how === "verify" ? "Verify refused the forwarded key" : "Authentication refused"}${keyId !== null ? ` for key id ${keyId}` : ""}`,
       reason,
       objectId: keyId,
       additional: { path: req.url.split("?")[0] },

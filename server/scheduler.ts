@@ -6,6 +6,7 @@
  * POSTed to the tenant's webhook, retried with backoff (the retry state lives in the table too).
  */
 import { MAX_REPLAY_WINDOW_MS } from "../sdk/contract";
+import { webhookRefusal } from "./webhookTarget";
 import type { AuthCache } from "./auth/cache";
 import type { Clock } from "./clock";
 import type { NotificationRecord, Store } from "./store/store";
@@ -40,7 +41,16 @@ export class NotificationScheduler {
   private running = false;
 
   constructor(
-    private readonly deps: { store: Store; clock: Clock; cache: AuthCache; replicaId: string; webhook?: WebhookSender; authFailureWindowMs?: number },
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      cache: AuthCache;
+      replicaId: string;
+      webhook?: WebhookSender;
+      authFailureWindowMs?: number;
+      /** Deliver to loopback and private addresses too (server/webhookTarget.ts). */
+      allowPrivateWebhooks?: boolean;
+    },
   ) {}
 
   start(intervalMs: number): void {
@@ -137,6 +147,12 @@ export class NotificationScheduler {
         continue;
       }
       let error: string | null = null;
+      // Checked again at each delivery: the host name may resolve elsewhere than when it was set.
+      const why = this.deps.allowPrivateWebhooks ? null : await webhookRefusal(url);
+      if (why) {
+        await store.recordWebhookAttempt(n.id, { status: "failed", nextAt: null, error: `refused: ${why}` });
+        continue;
+      }
       try {
         const status = await send(url, {
           type: "API Key Expiration",

@@ -11,6 +11,11 @@ import type { RoleRecord, ScopeAssignment } from "../store/store";
 import { ADMIN_ROLE_IDS, exceeding, unionPermissions } from "./roles";
 import { scopeExceeds } from "./scope";
 
+/** Refuses Account Admin for a user, by any route (as the reference's set_user_role does). */
+export function assertAssignable(role: { roleId: string }, principalType: string, field: string): void {
+  if (role.roleId === "account_admin" && principalType === "user") throw invalid(field, "Can not update users to Account Admin role.");
+}
+
 /** Resolves role references (display names or ids); an unknown one is a 400 naming its index. */
 export async function resolveRoles(c: Ctx, refs: string[], field: string): Promise<RoleRecord[]> {
   const out: RoleRecord[] = [];
@@ -76,7 +81,7 @@ const days = (ms: number) => `${Math.round((ms / DAY) * 10) / 10} days`;
  * The expiration a key gets: `undefined` takes the tenant default, `null` means never (when the
  * tenant allows it), a number must be in the future and within the maximum lifetime.
  */
-export function resolveExpiration(value: number | null | undefined, s: Settings, now: number, field: string): number | null {
+export function resolveExpiration(value: number | null | undefined, s: Settings, now: number, field: string, createdAt = now): number | null {
   if (value === undefined) {
     return s.default_key_lifetime_ms !== null ? now + s.default_key_lifetime_ms : s.max_key_lifetime_ms !== null ? now + s.max_key_lifetime_ms : null;
   }
@@ -89,8 +94,11 @@ export function resolveExpiration(value: number | null | undefined, s: Settings,
       fields: [{ path: field, reason: "must be in the future" }],
     });
   }
-  if (s.max_key_lifetime_ms !== null && value > now + s.max_key_lifetime_ms) {
-    throw new ApiError("EXPIRATION_TOO_FAR", `${field}: must be at most ${days(s.max_key_lifetime_ms)} from now (the tenant's maximum key lifetime)`, {
+  // The lifetime counts from the key's creation: moving an expiration forward again and again
+  // must not keep a key alive past it.
+  if (s.max_key_lifetime_ms !== null && value > createdAt + s.max_key_lifetime_ms) {
+    const from = createdAt === now ? "from now" : `from the key's creation (${new Date(createdAt).toISOString()})`;
+    throw new ApiError("EXPIRATION_TOO_FAR", `${field}: must be at most ${days(s.max_key_lifetime_ms)} ${from} (the tenant's maximum key lifetime)`, {
       fields: [{ path: field, reason: `must be within ${days(s.max_key_lifetime_ms)}` }],
     });
   }

@@ -3,6 +3,7 @@ import type { AuditFilter, UpdateSettingsRequest } from "../../sdk/contract";
 import { pageWindow } from "../../sdk/contract";
 import { data, reply, type Ctx, type Handlers } from "../app";
 import { ApiError, invalid } from "../errors";
+import { webhookRefusal } from "../webhookTarget";
 import type { NotificationRecord } from "../store/store";
 
 export function notificationToWire(n: NotificationRecord) {
@@ -30,6 +31,10 @@ async function updateSettings(c: Ctx) {
     throw new ApiError("PRIVILEGE_ESCALATION", "request_data.sbac_enabled: switching SBAC on or off needs an administrator role", {
       fields: [{ path: "request_data.sbac_enabled", reason: "needs an administrator role" }],
     });
+  }
+  if (b.notification_webhook && !c.svc.options.allowPrivateWebhooks) {
+    const why = await webhookRefusal(b.notification_webhook);
+    if (why) throw invalid("request_data.notification_webhook", `${why}; such targets are refused unless the server runs with --allow-private-webhooks`);
   }
   const next = { ...cur, ...Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)) };
   if (next.default_key_lifetime_ms !== null && next.max_key_lifetime_ms !== null && next.default_key_lifetime_ms > next.max_key_lifetime_ms) {

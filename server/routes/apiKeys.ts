@@ -52,8 +52,11 @@ function idsOf(filters: Array<{ value: number[] }>): number[] {
 /** The base URL examples point at: the tenant FQDN when set, else where this request came in. */
 function baseUrl(c: Ctx, fqdn: string | null): string {
   if (fqdn) return `https://${fqdn}`;
+  // The Host header is the caller's to choose, and the snippets put it inside Python and shell
+  // quotes: use it only when it is a plain host[:port], else a placeholder to fill in.
   const host = c.req.host || c.req.hostname;
-  return `${c.req.protocol}://${host}`;
+  const plain = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(host);
+  return `${c.req.protocol === "https" ? "https" : "http"}://${plain ? host : "YOUR_TENANT_HOST"}`;
 }
 
 async function generate(c: Ctx) {
@@ -180,7 +183,7 @@ async function edit(c: Ctx) {
   }
   let expiration: number | null | undefined;
   if (b.expiration !== undefined) {
-    expiration = resolveExpiration(b.expiration, await cache.getSettings(), c.now, "request_data.expiration");
+    expiration = resolveExpiration(b.expiration, await cache.getSettings(), c.now, "request_data.expiration", k.createdAt);
     changes.expiration = expiration;
   }
   if (b.comment !== undefined) changes.comment = b.comment === null ? null : "(changed)";

@@ -2,7 +2,7 @@
 import type { CreateBindingRequest, PrincipalType } from "../../sdk/contract";
 import { data, type Ctx, type Handlers } from "../app";
 import { assertAdminRemains, assertCanActOn } from "../authz/acting";
-import { assertCanGrantRoles, resolveRole } from "../authz/grants";
+import { assertAssignable, assertCanGrantRoles, resolveRole } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import { UniqueViolation, type BindingRecord } from "../store/store";
 
@@ -27,6 +27,7 @@ async function create(c: Ctx) {
     throw invalid("request_data.principal_id", `no ${b.principal_type} with id '${principalId}'`);
   }
   const role = await resolveRole(c, b.role, "request_data.role");
+  assertAssignable(role, b.principal_type, "request_data.role");
   assertCanGrantRoles(c, [role], `role '${role.prettyName}'`);
   const bindingId = c.svc.newId("rb-");
   try {

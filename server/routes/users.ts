@@ -2,7 +2,7 @@
 import type { CreateUserRequest, PatchUserRequest } from "../../sdk/contract";
 import { data, reply, type Ctx, type Handlers } from "../app";
 import { assertAdminRemains, assertCanActOn } from "../authz/acting";
-import { assertCanGrantGroups, assertCanGrantRoles, resolveRole } from "../authz/grants";
+import { assertAssignable, assertCanGrantGroups, assertCanGrantRoles, resolveRole } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import type { Store } from "../store/store";
 
@@ -29,7 +29,7 @@ async function directRole(c: Ctx, ref: string | null | undefined, field: string)
   if (ref === undefined) return undefined;
   if (ref === null || ref === "") return null;
   const role = await resolveRole(c, ref, field);
-  if (role.roleId === "account_admin") throw invalid(field, "Can not update users to Account Admin role.");
+  assertAssignable(role, "user", field);
   assertCanGrantRoles(c, [role], `role '${role.prettyName}'`);
   return role.roleId;
 }

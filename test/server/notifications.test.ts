@@ -222,7 +222,8 @@ describe("webhook delivery", () => {
     });
     await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
     url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/keyplane`;
-    t = await startTestServer({ fakeClock: T0 });
+    // The receiver listens on loopback: refused unless the operator allows it (as here).
+    t = await startTestServer({ fakeClock: T0, options: { allowPrivateWebhooks: true } });
     ok(await t.call("PUT", "/platform/iam/v1/settings", rd({ notification_webhook: url })));
   });
   after(async () => {

@@ -56,8 +56,24 @@ export class AuditLog {
     await this.store.insertAudit(entry);
   }
 
+  /**
+   * Failed authentications, aggregated: one entry per source address, key id and reason per
+   * minute on this replica; the failures in between are counted into the next entry's
+   * `additional.repeated`. (One row per failure let anyone grow the audit log without a key.)
+   */
+  private readonly failures = new Map<string, { at: number; repeated: number }>();
+
   /** A refused authentication: the claimed key id and the reason, nothing the caller sent as a key. */
   async authFailure(req: FastifyRequest, keyId: number | null, reason: string, how: "authenticate" | "verify" = "authenticate"): Promise<void> {
+    const now = this.clock.now();
+    const k = `${how}|${req.ip}|${keyId}|${reason}`;
+    const seen = this.failures.get(k);
+    if (seen && now - seen.at < 60_000) {
+      seen.repeated++;
+      return;
+    }
+    if (this.failures.size >= 10_000) this.failures.clear();
+    this.failures.set(k, { at: now, repeated: 0 });
     await this.record(req, null, {
       entity: "AUTH",
       subtype: how,
@@ -65,7 +81,7 @@ export class AuditLog {
       description: `${how === "verify" ? "Verify refused the forwarded key" : "Authentication refused"}${keyId !== null ? ` for key id ${keyId}` : ""}`,
       reason,
       objectId: keyId,
-      additional: { path: req.url.split("?")[0] },
+      additional: { path: req.url.split("?")[0], ...(seen?.repeated ? { repeated: seen.repeated } : {}) },
     });
   }
 

@@ -104,6 +104,7 @@ export class NotificationScheduler {
       // timestamp accepted at time s is within the widest window of s, so a replay after
       // s + 2 × the widest window is stale under any setting.
       await store.purgeNonces(now - 2 * MAX_REPLAY_WINDOW_MS);
+      if (settings.audit_retention_days !== null) await store.purgeAudit(now - settings.audit_retention_days * 86_400_000);
       // Failure counts of windows that are over (kept one more window for clocks a little apart).
       await store.purgeAuthFailures(now - 2 * (this.deps.authFailureWindowMs ?? 60_000));
       // Keys whose overlap ended, and the retired roles and scope definitions they kept alive.

@@ -11,6 +11,7 @@ export const Settings = z.object({
   max_key_lifetime_ms: z.number().int().nullable().describe("Longest allowed lifetime; null: no limit (and keys may never expire)."),
   notification_webhook: z.string().nullable().describe("URL that receives each expiration notice as a JSON POST; null: none."),
   tenant_fqdn: z.string().nullable().describe("Host name shown in the View Examples snippets; null: the URL the request came to."),
+  audit_retention_days: z.number().int().nullable().describe("Audit entries older than this are deleted; null: kept for ever."),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -21,6 +22,7 @@ export const DEFAULT_SETTINGS: Settings = {
   max_key_lifetime_ms: null,
   notification_webhook: null,
   tenant_fqdn: null,
+  audit_retention_days: 365,
 };
 
 /** The widest replay window a tenant may set; nonces are kept for twice this, whatever the current window. */
@@ -46,6 +48,13 @@ export const UpdateSettingsRequest = z.object({
   tenant_fqdn: z
     .string()
     .regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "must be a host name, optionally with :port")
+    .nullable()
+    .optional(),
+  audit_retention_days: z
+    .number({ error: "must be a number of days" })
+    .int("must be whole days")
+    .min(1, "must be at least 1")
+    .max(36_500, "must be at most 36500 (100 years)")
     .nullable()
     .optional(),
 });

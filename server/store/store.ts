@@ -1588,6 +1588,11 @@ export class Store {
 
   // ---------------------------------------------------------------- audit
 
+  /** Deletes audit entries older than `before` (the retention setting); returns how many. */
+  async purgeAudit(before: number): Promise<number> {
+    return (await this.driver.run("DELETE FROM audit_log WHERE ts < ?", [before])).changes;
+  }
+
   async insertAudit(a: NewAudit): Promise<void> {
     await this.driver.run(
       `INSERT INTO audit_log (ts, actor_key_id, owner_name, owner_email, entity, subtype, result, reason, description, object_id,

@@ -40,6 +40,7 @@ describe("key lifetimes", () => {
       max_key_lifetime_ms: null,
       notification_webhook: null,
       tenant_fqdn: null,
+      audit_retention_days: 365,
     });
   });
 

@@ -78,6 +78,8 @@ async function updateDef(c: Ctx) {
 
 async function deleteDef(c: Ctx) {
   const s = await defOr404(c, c.params.scope_id!);
+  // As with edits: removing a definition takes a scope away from whatever used it.
+  await assertScopeWithinCeiling(c, s.areas, `deleting scope definition '${s.name}'`);
   const whenUnused = (c.query as { when_unused?: string }).when_unused === "true";
   const users = await c.svc.store.scopeDefinitionUsers(s.scopeId);
   const res = await c.svc.store.deleteScopeDefinition(s.scopeId, { whenUnused, now: c.now });

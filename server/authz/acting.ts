@@ -26,7 +26,8 @@ export async function privilegesOf(c: Ctx, type: PrincipalType, id: string): Pro
   const { store, cache } = c.svc;
   if (type === "api-key") {
     const k = /^[1-9][0-9]{0,14}$/.test(id) ? await cache.key(Number(id)) : null;
-    return k ? { permissions: k.permissions, admin: k.admin, scope: k.scope } : undefined;
+    // A revoked key holds nothing any more (it never authenticates again): anyone may clear it away.
+    return k && k.status !== "revoked" ? { permissions: k.permissions, admin: k.admin, scope: k.scope } : undefined;
   }
   if (!(await store.principalExists(type, id))) return undefined;
   const groups = type === "user" ? await store.groupIdsOfUser(id) : await store.groupsWithParents([id]);

@@ -14,9 +14,9 @@ async function verify(c: Ctx) {
   const lower = new Map<string, string>();
   for (const [k, v] of Object.entries(b.headers)) lower.set(k.toLowerCase(), v);
   const settings = await c.svc.cache.getSettings();
-  // The source of these failures is the verifying service: it gets the same per-source limit as
-  // a client address on a direct call, so verify is no faster way to try keys or to fill the limiter.
-  const out = await c.svc.authenticator.authenticate((n) => lower.get(n), `verifier:${c.principal.keyId}`);
+  // The source of these failures is the verifying service: it gets the per-address limit, so
+  // verify is no faster way to try keys or to fill the limiter; its callers' right keys still pass.
+  const out = await c.svc.authenticator.authenticate((n) => lower.get(n), `verifier:${c.principal.keyId}`, { sharedSource: true });
   const empty: VerifyResult = {
     valid: false,
     reason: null,

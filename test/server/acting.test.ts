@@ -125,3 +125,20 @@ describe("the last administrator", () => {
     ok(await admin("DELETE", `/platform/iam/v1/user-group/${gid}`));
   });
 });
+
+describe("acting on a revoked key", () => {
+  let t: TestServer;
+  let admin: Caller;
+  before(async () => {
+    t = await startTestServer();
+    admin = inProcess(t);
+  });
+  after(() => t.close());
+
+  it("lets a lower key delete a revoked administrator key: it holds nothing any more", async () => {
+    const big = await t.createKey({ roles: ["Instance Administrator"] });
+    const sec = await t.createKey({ roles: ["Security Admin"] });
+    ok(await admin("POST", "/public_api/v1/api_keys/revoke", rd({ filters: [{ field: "id", operator: "in", value: [big.id] }] })));
+    assert.equal(ok(await admin("POST", "/public_api/v1/api_keys/delete", rd({ filters: [{ field: "id", operator: "in", value: [big.id] }] }), { as: sec })).reply.update_count, 1);
+  });
+});

@@ -391,7 +391,9 @@ describe("rate limiting of failed authentications", () => {
     for (let i = 0; i < 8; i++) reasons.push(ok(await verify(bad(i), `10.0.8.${i}`)).reply.reason);
     // The per-source limit (5 here) holds for the service whatever address it calls from.
     assert.deepEqual(reasons, ["NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "RATE_LIMITED", "RATE_LIMITED", "RATE_LIMITED"]);
-    // The key itself still works, directly and through another verifier.
+    // A right key still passes through the limited verifier, and works directly and through another.
+    assert.equal(ok(await verify(raw(k), "10.0.8.97")).reply.valid, true);
+    assert.equal(ok(await verify(bad(99), "10.0.8.96")).reply.reason, "RATE_LIMITED");
     assert.equal((await t.call("POST", VALIDATE, rd(), { as: k, headers: { "x-forwarded-for": "10.0.8.99" } })).status, 200);
     const other = await t.createKey({ roles: ["Key Verifier"] });
     const v = ok(await t.call("POST", "/public_api/v1/auth/verify", rd({ headers: raw(k) }), { as: other, headers: { "x-forwarded-for": "10.0.8.98" } })).reply;

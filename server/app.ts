@@ -207,11 +207,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
       const code = (err as { code?: string }).code;
       if (code === "ERR_HTTP_REQUEST_TIMEOUT") {
         // Not the whole request within requestTimeoutMs (a body sent a byte at a time).
-        const body = JSON.stringify({ reply: { err_code: 408, err_msg: "the request took too long to arrive", err_extra: { code: "INVALID_INPUT" } } });
+        const body = JSON.stringify({ reply: { err_code: 408, err_msg: "the request took too long to arrive", err_extra: [{ type: "INVALID_INPUT", msg: "the request took too long to arrive" }] } });
         return void socket.end(`HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       }
       const status = code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-      const body = JSON.stringify({ reply: { err_code: status, err_msg: status === 431 ? "the request headers are too large" : "the request is not valid HTTP/1.1", err_extra: { code: "INVALID_INPUT" } } });
+      const body = JSON.stringify({ reply: { err_code: status, err_msg: status === 431 ? "the request headers are too large" : "the request is not valid HTTP/1.1", err_extra: [{ type: "INVALID_INPUT", msg: "the request is not valid HTTP" }] } });
       socket.end(`HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
   }) as unknown as FastifyInstance & { services: Services };
@@ -317,6 +317,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
             throw unauthorized();
           }
           principal = out.principal;
+          if (out.nonceReused) await audit.nonceReused(req, principal);
           (req as FastifyRequest & { principal?: KeyPrincipal }).principal = principal;
           if (route.permission && !levelAtLeast(principal.permissions[route.permission.component], route.permission.level)) {
             await audit.permissionDenied(req, principal, route);
@@ -383,6 +384,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
         res.status(ans.status ?? route.status ?? 200);
         res.header("x-request-id", String(req.id));
         if (ans.headers) res.headers(ans.headers);
+        // Fastify sends a string as it is; a reply that is a JSON string (validate's "true") is encoded here.
+        if (typeof ans.body === "string") return res.type("application/json; charset=utf-8").send(JSON.stringify(ans.body));
         return ans.body;
       },
     });

@@ -39,6 +39,7 @@ async function verify(c: Ctx) {
     return reply({ ...empty, reason: unproven ? "NOT_FOUND" : out.reason, key_id: out.keyId });
   }
   const p = out.principal;
+  if (out.nonceReused) await c.svc.audit.nonceReused(null, p);
   const base: VerifyResult = {
     ...empty,
     valid: true,

@@ -396,6 +396,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
   if ((options.schedulerMs ?? 30_000) > 0) scheduler.start(options.schedulerMs ?? 30_000);
 
   app.addHook("onClose", async () => {
+    await audit.flushFailures().catch(() => undefined);
     scheduler.stop();
     cache.stop();
     await lastUsed.stop();

@@ -61,7 +61,17 @@ export class AuditLog {
    * minute on this replica; the failures in between are counted into the next entry's
    * `additional.repeated`. (One row per failure let anyone grow the audit log without a key.)
    */
-  private readonly failures = new Map<string, { at: number; repeated: number }>();
+  private readonly failures = new Map<string, { at: number; repeated: number; req: FastifyRequest; keyId: number | null; reason: string; how: "authenticate" | "verify" }>();
+
+  /**
+   * Writes the failures counted but not written yet (one entry each, with its `repeated`), so
+   * none is lost when the server stops; the app calls it on close.
+   */
+  async flushFailures(): Promise<void> {
+    const pending = [...this.failures.values()].filter((f) => f.repeated > 0);
+    this.failures.clear();
+    for (const f of pending) await this.writeFailure(f.req, f.keyId, f.reason, f.how, f.repeated);
+  }
 
   /** A refused authentication: the claimed key id and the reason, nothing the caller sent as a key. */
   async authFailure(req: FastifyRequest, keyId: number | null, reason: string, how: "authenticate" | "verify" = "authenticate"): Promise<void> {
@@ -72,8 +82,14 @@ export class AuditLog {
       seen.repeated++;
       return;
     }
-    if (this.failures.size >= 10_000) this.failures.clear();
-    this.failures.set(k, { at: now, repeated: 0 });
+    if (this.failures.size >= 10_000) await this.flushFailures();
+    // Only what an entry needs of the request is kept, not the request itself.
+    const light = { ip: req.ip, url: req.url, id: req.id, headers: { "user-agent": req.headers["user-agent"] } } as unknown as FastifyRequest;
+    this.failures.set(k, { at: now, repeated: 0, req: light, keyId, reason, how });
+    await this.writeFailure(req, keyId, reason, how, seen?.repeated ?? 0);
+  }
+
+  private async writeFailure(req: FastifyRequest, keyId: number | null, reason: string, how: "authenticate" | "verify", repeated: number): Promise<void> {
     await this.record(req, null, {
       entity: "AUTH",
       subtype: how,
@@ -81,7 +97,7 @@ export class AuditLog {
       description: `${how === "verify" ? "Verify refused the forwarded key" : "Authentication refused"}${keyId !== null ? ` for key id ${keyId}` : ""}`,
       reason,
       objectId: keyId,
-      additional: { path: req.url.split("?")[0], ...(seen?.repeated ? { repeated: seen.repeated } : {}) },
+      additional: { path: req.url.split("?")[0], ...(repeated ? { repeated } : {}) },
     });
   }
 

@@ -18,6 +18,7 @@ import { DEFAULT_RATE_LIMIT, FailureLimiter, type RateLimitOptions } from "./aut
 import { systemClock, type Clock } from "./clock";
 import type { Keyring } from "./crypto/keyring";
 import type { RandomBytes } from "./crypto/keyFormat";
+import { registerConsole, type ConsoleOptions } from "./console";
 import { ApiError, fromZod, renderError, unauthorized } from "./errors";
 import { NotificationScheduler, type WebhookSender } from "./scheduler";
 import { UniqueViolation, type Store } from "./store/store";
@@ -41,6 +42,8 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** Let the notification webhook point at loopback and private addresses (server/webhookTarget.ts). */
   allowPrivateWebhooks?: boolean;
+  /** The web console's session timeouts. */
+  console?: ConsoleOptions;
 }
 
 export interface ServerDeps {
@@ -298,6 +301,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
     };
   };
 
+  // The web console (/console): its pages, and the sessions whose `authenticate` is the one seam
+  // where a signed-in page's calls join this pipeline as the session's key principal.
+  const consoleSessions = registerConsole(app, svc, options.console);
+
   for (const route of ROUTES as readonly RouteDef[]) {
     const h = handlers[route.id as RouteId];
     if (!h) throw new Error(`no handler for route ${route.id}`);
@@ -308,7 +315,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
         const now = clock.now();
         let principal: KeyPrincipal | undefined;
         if (route.auth) {
-          const out = await authenticator.authenticate(get(req), req.ip);
+          const viaSession = consoleSessions.authenticate(req);
+          const out = viaSession ? await viaSession : await authenticator.authenticate(get(req), req.ip);
           if (!out.ok) {
             if (out.reason === "RATE_LIMITED") {
               throw new ApiError("RATE_LIMITED", "too many failed authentications; retry later", { retryAfterSec: out.retryAfterSec });

@@ -7,6 +7,7 @@ import { data, reply, stableJson, type Ctx, type Handlers } from "../app";
 import { keyDisplayName } from "../auth/cache";
 import { assertAdminRemains, assertCanActOn } from "../authz/acting";
 import { assertCanGrantRoles, resolveExpiration, resolveRoles, resolveScope } from "../authz/grants";
+import { assertKeyPolicy } from "../authz/keyPolicy";
 import { generateKeyValue } from "../crypto/keyFormat";
 import { ApiError, invalid } from "../errors";
 import { curlExample, pythonExample } from "../examples";
@@ -79,6 +80,7 @@ async function generate(c: Ctx) {
   const roles = await resolveRoles(c, b.roles, "request_data.roles");
   assertCanGrantRoles(c, roles, "these roles");
   const expiration = resolveExpiration(b.expiration, settings, c.now, "request_data.expiration");
+  assertKeyPolicy(settings, { securityLevel: b.security_level, roleIds: roles.map((r) => r.roleId), comment: b.comment ?? null, expiration }, "all");
   const scope = b.scope ? await resolveScope(c, b.scope, "request_data.scope") : undefined;
   const key = generateKeyValue(c.svc.random);
   const actor = c.principal;
@@ -189,6 +191,8 @@ async function edit(c: Ctx) {
     changes.expiration = expiration;
   }
   if (b.comment !== undefined) changes.comment = b.comment === null ? null : "(changed)";
+  const next = { securityLevel: k.securityLevel, roleIds: roleIds ?? k.roleIds, comment: b.comment === undefined ? k.comment : b.comment, expiration: expiration === undefined ? k.expiration : expiration };
+  assertKeyPolicy(await cache.getSettings(), next, (["roles", "comment", "expiration"] as const).filter((f) => b[f] !== undefined));
   await store.updateKey(id, {
     roleIds,
     bindingIds: roleIds?.map(() => c.svc.newId("rb-")),

@@ -38,6 +38,10 @@ export interface ServerOptions {
   schedulerMs?: number;
   /** Identifies this replica in leases. */
   replicaId?: string;
+  /** The most time a client may take to send a whole request, headers and body (ms; default 30 s). */
+  requestTimeoutMs?: number;
+  /** Let the notification webhook point at loopback and private addresses (server/webhookTarget.ts). */
+  allowPrivateWebhooks?: boolean;
   /** The web console's session timeouts. */
   console?: ConsoleOptions;
 }
@@ -163,6 +167,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
     replicaId: options.replicaId ?? randomUUID(),
     webhook: deps.webhook,
     authFailureWindowMs: rateLimit.windowMs,
+    allowPrivateWebhooks: options.allowPrivateWebhooks,
   });
   const svc: Services = {
     store,
@@ -181,6 +186,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // A body sent a byte at a time must not hold a connection open for ever (Fastify's default
+    // is no limit): the whole request gets requestTimeoutMs, the headers as long, and Node
+    // checks the timers often enough for that to hold within a second.
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    http: { headersTimeout: options.requestTimeoutMs ?? 30_000, connectionsCheckingInterval: Math.min(1000, options.requestTimeoutMs ?? 30_000) },
     trustProxy: options.trustProxy ?? false,
     // One log line per request, written by the onResponse hook below (never headers or bodies).
     logController: new LogController({ disableRequestLogging: true }),
@@ -197,7 +207,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
     // the URL may not even be known, so the family is not.
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return void socket.destroy();
-      const status = (err as { code?: string }).code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+      const code = (err as { code?: string }).code;
+      if (code === "ERR_HTTP_REQUEST_TIMEOUT") {
+        // Not the whole request within requestTimeoutMs (a body sent a byte at a time).
+        const body = JSON.stringify({ reply: { err_code: 408, err_msg: "the request took too long to arrive", err_extra: [{ type: "INVALID_INPUT", msg: "the request took too long to arrive" }] } });
+        return void socket.end(`HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      }
+      const status = code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
       const body = JSON.stringify({ reply: { err_code: status, err_msg: status === 431 ? "the request headers are too large" : "the request is not valid HTTP/1.1", err_extra: [{ type: "INVALID_INPUT", msg: "the request is not valid HTTP" }] } });
       socket.end(`HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
@@ -388,6 +404,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
   if ((options.schedulerMs ?? 30_000) > 0) scheduler.start(options.schedulerMs ?? 30_000);
 
   app.addHook("onClose", async () => {
+    await audit.flushFailures().catch(() => undefined);
     scheduler.stop();
     cache.stop();
     await lastUsed.stop();

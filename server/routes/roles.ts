@@ -112,6 +112,7 @@ async function update(c: Ctx) {
 
 async function remove(c: Ctx) {
   const r = await findRoleOr404(c, c.params.role_id!);
+  if (r.isCustom) assertWithinCeiling(c, r.components, `deleting role '${r.prettyName}'`);
   const whenUnused = (c.query as { when_unused?: string }).when_unused === "true";
   const res = await c.svc.store.deleteRole(r.roleId, { whenUnused, now: c.now });
   if (res === "read_only") throw new ApiError("READ_ONLY", `role '${r.prettyName}' is predefined and cannot be deleted`);

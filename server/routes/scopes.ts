@@ -1,6 +1,7 @@
 /** Named scope definitions (extension) and entity scopes of users, groups and API keys. */
 import { canonicalScope, EntityType, scopeToRead, type EntityScopeWrite, type ScopeDefinitionCreate, type ScopeDefinitionUpdate } from "../../sdk/contract";
 import { data, type Ctx, type Handlers } from "../app";
+import { assertCanActOn } from "../authz/acting";
 import { assertScopeWithinCeiling, resolveScope } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import { UniqueViolation, type PrincipalType, type ScopeDefinitionRecord } from "../store/store";
@@ -77,6 +78,8 @@ async function updateDef(c: Ctx) {
 
 async function deleteDef(c: Ctx) {
   const s = await defOr404(c, c.params.scope_id!);
+  // As with edits: removing a definition takes a scope away from whatever used it.
+  await assertScopeWithinCeiling(c, s.areas, `deleting scope definition '${s.name}'`);
   const whenUnused = (c.query as { when_unused?: string }).when_unused === "true";
   const users = await c.svc.store.scopeDefinitionUsers(s.scopeId);
   const res = await c.svc.store.deleteScopeDefinition(s.scopeId, { whenUnused, now: c.now });
@@ -121,6 +124,7 @@ async function putScope(c: Ctx) {
   const b = c.body as EntityScopeWrite;
   const { store } = c.svc;
   if (!(await store.principalExists(e.type, e.id))) throw new ApiError("NOT_FOUND", `no ${e.type} with id '${e.id}'`);
+  await assertCanActOn(c, e.type, e.id, `setting the scope of ${e.type} ${e.id}`);
   const { scope_definition_id, clear, ...areas } = b as EntityScopeWrite & { scope_definition_id?: string | null; clear?: boolean };
   const hasAreas = Object.values(areas).some((v) => v !== undefined && v !== null);
   if (clear && (scope_definition_id || hasAreas)) throw invalid("request_data.clear", "cannot be combined with areas or scope_definition_id");

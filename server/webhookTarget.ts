@@ -12,7 +12,10 @@
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 
-const special = new BlockList();
+// Two lists: Node's BlockList also matches an IPv4 address against IPv6 rules (as its IPv4-mapped
+// form), so one list holding `::ffff:0:0/96` would refuse every IPv4 address, public ones too.
+const special4 = new BlockList();
+const special6 = new BlockList();
 for (const [net, bits] of [
   ["0.0.0.0", 8],
   ["10.0.0.0", 8],
@@ -24,7 +27,7 @@ for (const [net, bits] of [
   ["192.168.0.0", 16],
   ["198.18.0.0", 15],
   ["224.0.0.0", 3],
-] as const) special.addSubnet(net, bits, "ipv4");
+] as const) special4.addSubnet(net, bits, "ipv4");
 for (const [net, bits] of [
   ["::", 127], // unspecified and loopback
   ["::ffff:0:0", 96], // IPv4-mapped: checked as IPv4 below
@@ -32,16 +35,22 @@ for (const [net, bits] of [
   ["fc00::", 7],
   ["fe80::", 10],
   ["ff00::", 8],
-] as const) special.addSubnet(net, bits, "ipv6");
+] as const) special6.addSubnet(net, bits, "ipv6");
 
 /** Whether an IP address is loopback, private, link-local, multicast or otherwise not public. */
 export function isSpecialAddress(ip: string): boolean {
   const v = isIP(ip);
-  if (v === 4) return special.check(ip, "ipv4");
+  if (v === 4) return special4.check(ip, "ipv4");
   if (v !== 6) return false;
+  // IPv4-mapped, dotted (`::ffff:1.2.3.4`) or as URL parsing writes it (`::ffff:102:304`).
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return special.check(mapped[1]!, "ipv4");
-  return special.check(ip, "ipv6");
+  if (mapped) return special4.check(mapped[1]!, "ipv4");
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(ip);
+  if (hex) {
+    const [hi, lo] = [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16)];
+    return special4.check(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`, "ipv4");
+  }
+  return special6.check(ip, "ipv6");
 }
 
 /** Why `url` may not be a webhook target, or null when it may. */

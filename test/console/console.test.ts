@@ -466,10 +466,40 @@ describe("web console (Chromium)", function () {
       const item = page.locator("li[data-notification]", { hasText: `key ${alpha.id}` }).first();
       await item.waitFor();
       assert.match(await item.innerText(), /API Key Expiration/);
+      assert.match(await item.innerText(), /Expiration, one (week|day) ahead/);
+      assert.doesNotMatch(await item.innerText(), /Unused/);
       await screenshot(page, "notification-center");
       await item.getByRole("link", { name: `Show key ${alpha.id}` }).click();
       await row(alpha.id).waitFor();
       assert.deepEqual(await shown(), [alpha.id]);
+    });
+
+    it("Notification Center shows an API Key Unused notice as its own kind, with its message and a link to the key's row", async () => {
+      const idle = await t.createKey({ roles: ["Viewer"], comment: "idle-in-console" });
+      await t.call("PUT", "/platform/iam/v1/settings", { request_data: { unused_key_notice_days: 2 } });
+      // Three days on, the key has not been used for longer than the setting: the tick posts the notice.
+      clock.advance(3 * DAY);
+      try {
+        await t.running.app.services.scheduler.tick();
+      } finally {
+        clock.advance(-3 * DAY);
+        await t.call("PUT", "/platform/iam/v1/settings", { request_data: { unused_key_notice_days: null } });
+      }
+      const listed = (await t.call("GET", `/platform/notifications/v1/notifications?key_id=${idle.id}`)).body.data as Array<{ lead: string; message: string }>;
+      const notice = listed.find((n) => n.lead === "unused");
+      assert.ok(notice, `an unused notice for key ${idle.id}: ${JSON.stringify(listed)}`);
+      await signIn(t.admin);
+      await page.getByRole("link", { name: "Notification Center" }).click();
+      const item = page.locator(`li[data-notification][data-lead="unused"][data-key-id="${idle.id}"]`);
+      await item.waitFor();
+      const text = await item.innerText();
+      assert.match(text, /API Key Unused/);
+      assert.match(text, /Unused key: not used since \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+      assert.ok(text.includes(notice.message), `the notice's own message: ${text}`);
+      assert.doesNotMatch(text, /Expiration|one (week|day) ahead|expires at/);
+      await item.getByRole("link", { name: `Show key ${idle.id}` }).click();
+      await row(idle.id).waitFor();
+      assert.deepEqual(await shown(), [idle.id]);
     });
   });
 

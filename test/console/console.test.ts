@@ -466,10 +466,40 @@ describe("web console (Chromium)", function () {
       const item = page.locator("li[data-notification]", { hasText: `key ${alpha.id}` }).first();
       await item.waitFor();
       assert.match(await item.innerText(), /API Key Expiration/);
+      assert.match(await item.innerText(), /Expiration, one (week|day) ahead/);
+      assert.doesNotMatch(await item.innerText(), /Unused/);
       await screenshot(page, "notification-center");
       await item.getByRole("link", { name: `Show key ${alpha.id}` }).click();
       await row(alpha.id).waitFor();
       assert.deepEqual(await shown(), [alpha.id]);
+    });
+
+    it("Notification Center shows an API Key Unused notice as its own kind, with its message and a link to the key's row", async () => {
+      const idle = await t.createKey({ roles: ["Viewer"], comment: "idle-in-console" });
+      await t.call("PUT", "/platform/iam/v1/settings", { request_data: { unused_key_notice_days: 2 } });
+      // Three days on, the key has not been used for longer than the setting: the tick posts the notice.
+      clock.advance(3 * DAY);
+      try {
+        await t.running.app.services.scheduler.tick();
+      } finally {
+        clock.advance(-3 * DAY);
+        await t.call("PUT", "/platform/iam/v1/settings", { request_data: { unused_key_notice_days: null } });
+      }
+      const listed = (await t.call("GET", `/platform/notifications/v1/notifications?key_id=${idle.id}`)).body.data as Array<{ lead: string; message: string }>;
+      const notice = listed.find((n) => n.lead === "unused");
+      assert.ok(notice, `an unused notice for key ${idle.id}: ${JSON.stringify(listed)}`);
+      await signIn(t.admin);
+      await page.getByRole("link", { name: "Notification Center" }).click();
+      const item = page.locator(`li[data-notification][data-lead="unused"][data-key-id="${idle.id}"]`);
+      await item.waitFor();
+      const text = await item.innerText();
+      assert.match(text, /API Key Unused/);
+      assert.match(text, /Unused key: not used since \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+      assert.ok(text.includes(notice.message), `the notice's own message: ${text}`);
+      assert.doesNotMatch(text, /Expiration|one (week|day) ahead|expires at/);
+      await item.getByRole("link", { name: `Show key ${idle.id}` }).click();
+      await row(idle.id).waitFor();
+      assert.deepEqual(await shown(), [idle.id]);
     });
   });
 
@@ -516,6 +546,95 @@ describe("web console (Chromium)", function () {
         await t.call("PUT", "/platform/iam/v1/settings", { request_data: { max_key_lifetime_ms: null } });
       }
     });
+  });
+
+  describe("Server Settings: every setting", () => {
+    const SETTINGS = "/platform/iam/v1/settings";
+    const current = async () => (await t.call("GET", SETTINGS)).body.data as Record<string, unknown>;
+    let saved: Record<string, unknown>;
+    // Save, and say the server's refusal if there is one rather than time out waiting for "Settings saved".
+    const save = async () => {
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.locator("#live:has-text('Settings saved'), #settings-error:not(:empty)").first().waitFor();
+      assert.equal(await page.locator("#settings-error").innerText(), "", "no refusal");
+      await page.locator("#live").filter({ hasText: "Settings saved" }).waitFor();
+    };
+    beforeEach(async () => {
+      saved = await current();
+    });
+    afterEach(async () => {
+      await t.call("PUT", SETTINGS, { request_data: saved });
+    });
+
+    it("has one labelled control for each setting the tenant has; what it saves the API reads back", async () => {
+      await signIn(t.admin);
+      await page.getByRole("link", { name: "Server Settings" }).click();
+      await page.locator("#settings-form").waitFor();
+      // Every setting the server reports, not a list kept in the test: a new setting without a control fails here.
+      for (const key of Object.keys(saved)) {
+        const control = page.locator(`#settings-form [name="${key}"]`);
+        assert.equal(await control.count(), 1, `a control for ${key}`);
+        const label = await control.evaluate((el) => (el as unknown as { labels?: ArrayLike<{ textContent: string | null }> }).labels?.[0]?.textContent ?? "");
+        assert.ok(label.trim().length > 0, `a label on the control for ${key}`);
+      }
+      const want = {
+        sbac_enabled: true,
+        default_key_lifetime_ms: 10 * DAY,
+        max_key_lifetime_ms: 20 * DAY,
+        key_expiration_required: true,
+        key_comment_required: true,
+        key_advanced_roles: ["instance_administrator", "Investigator"],
+        unused_key_notice_days: 45,
+        replay_window_ms: 120_000,
+        nonce_reuse_window_ms: 30_000,
+        // A documentation address (IPv6: the server refuses every IPv4 literal as a webhook today); nothing is sent to it, no tick runs before afterEach restores the settings.
+        notification_webhook: "https://[2001:db8::7]/keyplane-hook",
+        tenant_fqdn: "keys.example.test:8443",
+        audit_retention_days: 90,
+      };
+      assert.deepEqual(Object.keys(want).sort(), Object.keys(saved).sort(), "the test sets every setting");
+      await page.getByLabel("Enable Scope Based Access Control").check();
+      await page.getByLabel("Default key lifetime (days)").fill("10");
+      await page.getByLabel("Longest key lifetime (days)").fill("20");
+      await page.getByLabel("Every key must have an expiration date").check();
+      await page.getByLabel("Every key must have a comment").check();
+      await page.getByLabel("Roles whose keys must be Advanced (role ids, comma-separated)").fill("instance_administrator, Investigator");
+      await page.getByLabel("API Key Unused notice after (days unused)").fill("45");
+      await page.getByLabel("Replay window (milliseconds)").fill("120000");
+      await page.getByLabel("Nonce reuse window (milliseconds)").fill("30000");
+      await page.getByLabel("Notification webhook URL").fill(want.notification_webhook);
+      await page.getByLabel("Tenant host name (View Examples)").fill(want.tenant_fqdn);
+      await page.getByLabel("Audit retention (days)").fill("90");
+      await save();
+      assert.deepEqual(await current(), want);
+      // The page shows what the server holds after a reload, and clearing fields sets them to none.
+      await page.reload();
+      await page.locator("#settings-form").waitFor();
+      assert.equal(await page.getByLabel("Longest key lifetime (days)").inputValue(), "20");
+      assert.equal(await page.getByLabel("Every key must have a comment").isChecked(), true);
+      assert.equal(await page.getByLabel("Roles whose keys must be Advanced (role ids, comma-separated)").inputValue(), "instance_administrator, Investigator");
+      await page.getByLabel("API Key Unused notice after (days unused)").fill("");
+      await page.getByLabel("Notification webhook URL").fill("");
+      await page.getByLabel("Roles whose keys must be Advanced (role ids, comma-separated)").fill("");
+      await page.getByLabel("Every key must have a comment").uncheck();
+      await save();
+      assert.deepEqual(await current(), { ...want, unused_key_notice_days: null, notification_webhook: null, key_advanced_roles: [], key_comment_required: false });
+    });
+
+    for (const c of [
+      { label: "API Key Unused notice after (days unused)", value: "5000", field: /request_data\.unused_key_notice_days: must be at most 3650/ },
+      { label: "Replay window (milliseconds)", value: "5000", field: /request_data\.replay_window_ms: must be at least 10000/ },
+      { label: "Notification webhook URL", value: "http://127.0.0.1:9/hook", field: /request_data\.notification_webhook: .*loopback/ },
+    ]) {
+      it(`shows the server's refusal naming the field (${c.label}) and changes nothing`, async () => {
+        await signIn(t.admin);
+        await page.getByRole("link", { name: "Server Settings" }).click();
+        await page.getByLabel(c.label).fill(c.value);
+        await page.getByRole("button", { name: "Save" }).click();
+        await page.locator("#settings-error").filter({ hasText: c.field }).waitFor();
+        assert.deepEqual(await current(), saved);
+      });
+    }
   });
 
   describe("accessibility (axe-core, in the same browser)", () => {

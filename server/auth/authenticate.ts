@@ -15,7 +15,7 @@ import type { Clock } from "../clock";
 import type { Keyring } from "../crypto/keyring";
 import { isWellFormedKey } from "../crypto/keyFormat";
 import type { Store } from "../store/store";
-import type { AuthCache, KeyPrincipal } from "./cache";
+import { principalView, type AuthCache, type KeyPrincipal } from "./cache";
 import type { LastUsedTracker } from "./lastUsed";
 import type { FailureLimiter } from "./rateLimit";
 
@@ -113,7 +113,7 @@ export class Authenticator {
       await yieldToLoop();
     }
     this.deps.lastUsed.note(keyId, now);
-    return { ok: true, principal: cached };
+    return { ok: true, principal: principalView(cached) };
   }
 
   private async failed(reason: VerifyReason, keyId: number | null, address: string | null): Promise<AuthOutcome> {

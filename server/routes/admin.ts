@@ -1,7 +1,8 @@
 /** Tenant settings, the Notification Center, the management audit log. */
 import type { AuditFilter, UpdateSettingsRequest } from "../../sdk/contract";
 import { pageWindow } from "../../sdk/contract";
-import { data, reply, type Ctx, type Handlers } from "../app";
+import type { Ctx, Handlers } from "../http/context";
+import { data, reply } from "../http/reply";
 import { ApiError, invalid } from "../errors";
 import type { NotificationRecord } from "../store/store";
 
@@ -21,15 +22,14 @@ export function notificationToWire(n: NotificationRecord) {
   };
 }
 
-async function updateSettings(c: Ctx) {
-  const b = c.body as UpdateSettingsRequest;
+async function updateSettings(c: Ctx<"settings.update">) {
+  const b = c.body;
   const cur = await c.svc.store.getSettings();
   const next = { ...cur, ...Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)) };
   if (next.default_key_lifetime_ms !== null && next.max_key_lifetime_ms !== null && next.default_key_lifetime_ms > next.max_key_lifetime_ms) {
     throw invalid("request_data.default_key_lifetime_ms", "must not exceed max_key_lifetime_ms");
   }
   const s = await c.svc.store.updateSettings(b as never);
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
     entity: "SERVER_SETTINGS",
     subtype: "edit",
@@ -39,8 +39,8 @@ async function updateSettings(c: Ctx) {
   return data(s);
 }
 
-async function auditLogs(c: Ctx) {
-  const b = c.body as { filters?: AuditFilter[]; sort?: { field: string; keyword: "asc" | "desc" }; search_from?: number; search_to?: number };
+async function auditLogs(c: Ctx<"audit.managementLogs">) {
+  const b = c.body;
   const { offset, limit } = pageWindow(b, 100);
   const page = await c.svc.store.listAudit({ filters: b.filters ?? [], sort: b.sort, offset, limit });
   return reply({
@@ -76,7 +76,7 @@ export const adminHandlers: Handlers = {
   "settings.get": async (c) => data(await c.svc.store.getSettings()),
   "settings.update": updateSettings,
   "notifications.list": async (c) => {
-    const q = c.query as { search_from?: number; search_to?: number; unread?: "true" | "false"; key_id?: number };
+    const q = c.query;
     const { offset, limit } = pageWindow(q);
     const page = await c.svc.store.listNotifications({ unread: q.unread === undefined ? undefined : q.unread === "true", keyId: q.key_id }, offset, limit);
     return data(page.rows.map(notificationToWire), { total: page.total });
@@ -84,7 +84,7 @@ export const adminHandlers: Handlers = {
   "notifications.patch": async (c) => {
     const id = Number(c.params.id);
     if (!Number.isSafeInteger(id) || id <= 0) throw invalid("id", "must be a positive integer");
-    const read = (c.body as { read: boolean }).read;
+    const read = c.body.read;
     const n = await c.svc.store.setNotificationRead(id, read);
     if (!n) throw new ApiError("NOT_FOUND", `notification ${id} does not exist`);
     await c.svc.audit.record(c.req, c.principal, {

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Pool, type Dispatcher } from "undici";
-import { advancedSignature, authHeaders, randomAlnum } from "../../sdk/contract";
+import { authHeaders } from "../../sdk/contract";
 import { generateKeyValue } from "../../server/crypto/keyFormat";
 import { repoRoot, scratchDir } from "../helpers/paths";
 import { freshPostgresDatabase } from "../helpers/postgres";
@@ -25,7 +25,8 @@ export function relDir(prefix: string): string {
   return registry.scratchDir(scratchDir(`rel-${prefix}`));
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { pollUntil, signed, sleep } from "../helpers/wire";
+import { sleep } from "../helpers/wire";
 
 // ---------------------------------------------------------------------------------------------
 // `keyplane server` as a child process
@@ -216,12 +217,6 @@ export function credHeaders(c: Credential): Record<string, string> {
   return authHeaders({ apiKeyId: c.id, apiKey: c.key, securityLevel: c.level });
 }
 
-/** Advanced headers with a chosen nonce and timestamp (defaults: fresh and now). */
-export function signed(c: { id: number; key: string }, ts: number | string = Date.now(), nonce = randomAlnum(64)): Record<string, string> {
-  const t = String(ts);
-  return { "x-xdr-auth-id": String(c.id), authorization: advancedSignature(c.key, nonce, t), "x-xdr-nonce": nonce, "x-xdr-timestamp": t };
-}
-
 /** A JSON caller over one undici dispatcher (a pool of `connections` sockets). */
 export class Api {
   readonly dispatcher: Dispatcher;
@@ -329,16 +324,6 @@ export async function bounded<T>(count: number, concurrency: number, fn: (i: num
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return out;
-}
-
-/** Polls until `check` is true; returns the elapsed ms, or throws after `withinMs`. */
-export async function pollUntil(check: () => Promise<boolean>, withinMs: number, everyMs = 20): Promise<number> {
-  const start = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - start;
-    if (Date.now() - start > withinMs) throw new Error(`condition not met within ${withinMs} ms`);
-    await sleep(everyMs);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
  * committed copy current: `npm run -s keyplane -- openapi > docs/openapi.json` refreshes it).
  */
 import { z } from "zod";
-import { IDEMPOTENCY_KEY_RE, IDEMPOTENCY_WINDOW_MS, ListKeysWireReply, PlatformError, PublicApiError, retryPolicy, ROUTES, type RouteDef } from "../sdk/contract";
+import { IDEMPOTENCY_KEY_RE, IDEMPOTENCY_WINDOW_MS, PlatformError, PublicApiError, retryPolicy, ROUTES, type RouteDef } from "../sdk/contract";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require("../../package.json") as { version: string };
 
@@ -13,9 +13,6 @@ function schema(s: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   delete j.$schema;
   return j;
 }
-
-/** Replies whose parse schema normalises the wire (the SDK's view): documented as the server sends them. */
-const WIRE_REPLIES: Record<string, z.ZodType> = { "apiKeys.list": ListKeysWireReply };
 
 const errorResponses = (r: RouteDef) => {
   // The two error envelopes are defined once under components.schemas (the document stays small).
@@ -61,7 +58,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...(params.length ? { parameters: params } : {}),
       ...(r.auth ? { security: [{ standardKey: [], keyId: [] }, { advancedSignature: [], keyId: [], nonce: [], timestamp: [] }] } : { security: [] }),
       responses: {
-        [String(r.status ?? 200)]: { description: "Success.", content: { "application/json": { schema: schema(WIRE_REPLIES[r.id] ?? r.reply, "output") } } },
+        [String(r.status ?? 200)]: { description: "Success.", content: { "application/json": { schema: schema(r.wireReply ?? r.reply, "output") } } },
         ...errorResponses(r),
       },
     };

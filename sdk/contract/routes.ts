@@ -61,6 +61,8 @@ interface RouteFields {
   /** Query-string schema for GET lists. */
   query?: z.ZodType;
   reply: z.ZodType;
+  /** What the server sends, where `reply` (the SDK's parse schema) normalises several spellings of it. */
+  wireReply?: z.ZodType;
   /** Success status (200 unless said). */
   status?: 200 | 201;
   /** Part of the reference API (true) or our extension (false). */
@@ -86,7 +88,7 @@ export const ROUTES = [
 
   // API keys.
   { id: "apiKeys.generate", method: "POST", path: "/public_api/v1/api_keys/generate", family: "public", auth: true, permission: edit("public_api"), request: apiKeys.GenerateKeyRequest, reply: apiKeys.GenerateKeyReply, summary: "Generate an API key. The reply holds the key, shown this once.", reference: true, idempotency: "Idempotency-Key" },
-  { id: "apiKeys.list", method: "POST", path: "/public_api/v1/api_keys/get_api_keys", family: "public", auth: true, permission: view("public_api"), request: apiKeys.ListKeysRequest, reply: apiKeys.ListKeysReply, summary: "List API keys with filters, sort and paging.", reference: true, retry: "repeatable" },
+  { id: "apiKeys.list", method: "POST", path: "/public_api/v1/api_keys/get_api_keys", family: "public", auth: true, permission: view("public_api"), request: apiKeys.ListKeysRequest, reply: apiKeys.ListKeysReply, wireReply: apiKeys.ListKeysWireReply, summary: "List API keys with filters, sort and paging.", reference: true, retry: "repeatable" },
   { id: "apiKeys.delete", method: "POST", path: "/public_api/v1/api_keys/delete", family: "public", auth: true, permission: edit("public_api"), request: apiKeys.DeleteKeysRequest, reply: apiKeys.UpdateCountReply, summary: "Delete API keys by id.", reference: true, retry: "repeatable" },
   { id: "apiKeys.revoke", method: "POST", path: "/public_api/v1/api_keys/revoke", family: "public", auth: true, permission: edit("public_api"), request: apiKeys.DeleteKeysRequest, reply: apiKeys.UpdateCountReply, summary: "Revoke API keys by id: they stay listed with status `revoked` and never authenticate again.", reference: false, retry: "repeatable" },
   { id: "apiKeys.retire", method: "POST", path: "/public_api/v1/api_keys/retire", family: "public", auth: true, permission: edit("public_api"), request: apiKeys.RetireKeyRequest, reply: apiKeys.RetireKeyReply, summary: "Retire a key: it keeps working until the given time (or its own expiration, if sooner), then the server deletes it. For rotation with overlap.", reference: false, retry: "repeatable" },

@@ -1,13 +1,15 @@
 /**
  * The routes: one Fastify route per entry of the route table, its entry in the route's config
  * (where the pipeline's hooks find it), and the handler called with a {@link Ctx} built from what
- * those hooks left on the request. With `validateReplies` (tests), every reply is checked
- * against the contract.
+ * those hooks left on the request. Replies are serialized by a function compiled from the
+ * route's reply schema (./serialize.ts); with `validateReplies` (tests), every reply is also
+ * checked against the contract.
  */
 import type { FastifyInstance } from "fastify";
 import { ROUTES, type RouteDef, type RouteId } from "../../sdk/contract";
 import type { Services } from "../services";
 import type { Ctx, Handler, Handlers } from "./context";
+import { replySchema } from "./serialize";
 
 export function registerRoutes(app: FastifyInstance, svc: Services, handlers: Handlers): void {
   for (const route of ROUTES as readonly RouteDef[]) {
@@ -17,6 +19,7 @@ export function registerRoutes(app: FastifyInstance, svc: Services, handlers: Ha
       method: route.method,
       url: route.path,
       config: { route },
+      schema: { response: { [String(route.status ?? 200)]: replySchema(route) } },
       handler: async (req, res) => {
         const s = req.kp!;
         s.handled = true;

@@ -5,7 +5,7 @@
  * settings, and scope inputs.
  */
 import { canonicalScope, type CanonicalScope, type ComponentPermissions, type ScopeAreasWrite, type Settings } from "../../sdk/contract";
-import type { CallCtx, Ctx } from "../http/context";
+import type { CallCtx } from "../http/context";
 import { ApiError, invalid } from "../errors";
 import type { RoleRecord, ScopeAssignment } from "../store/store";
 import { exceeding, unionPermissions } from "./roles";

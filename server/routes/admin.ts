@@ -1,5 +1,4 @@
 /** Tenant settings, the Notification Center, the management audit log. */
-import type { AuditFilter, UpdateSettingsRequest } from "../../sdk/contract";
 import { pageWindow } from "../../sdk/contract";
 import type { Ctx, Handlers } from "../http/context";
 import { data, reply } from "../http/reply";

@@ -1,5 +1,4 @@
 /** Role bindings (extension): bind a role to a user, a group or an API key, as its own object. */
-import type { CreateBindingRequest, PrincipalType } from "../../sdk/contract";
 import type { Ctx, Handlers } from "../http/context";
 import { data } from "../http/reply";
 import { assertCanGrantRoles, resolveRole } from "../authz/grants";

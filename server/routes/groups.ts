@@ -1,5 +1,4 @@
 /** User groups (`/platform/iam/v1/user-group`) and the legacy `rbac/get_user_group`. */
-import type { CreateGroupRequest, PatchGroupRequest } from "../../sdk/contract";
 import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data, reply } from "../http/reply";
 import { assertCanGrantGroups, assertCanGrantRoles, resolveRole } from "../authz/grants";

@@ -1,5 +1,5 @@
 /** Roles: predefined and custom, the permission config, and the legacy `rbac/get_roles`. */
-import { COMPONENTS, namesFromPermissions, permissionsFromNames, type ComponentPermissions, type CreateRoleRequest, type UpdateRoleRequest } from "../../sdk/contract";
+import { COMPONENTS, namesFromPermissions, permissionsFromNames, type ComponentPermissions } from "../../sdk/contract";
 import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data, reply } from "../http/reply";
 import { assertWithinCeiling } from "../authz/grants";

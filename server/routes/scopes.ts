@@ -1,5 +1,5 @@
 /** Named scope definitions (extension) and entity scopes of users, groups and API keys. */
-import { canonicalScope, EntityType, scopeToRead, type EntityScopeWrite, type ScopeDefinitionCreate, type ScopeDefinitionUpdate } from "../../sdk/contract";
+import { canonicalScope, EntityType, scopeToRead, type EntityScopeWrite } from "../../sdk/contract";
 import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data } from "../http/reply";
 import { assertScopeWithinCeiling, resolveScope } from "../authz/grants";

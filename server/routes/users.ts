@@ -1,5 +1,4 @@
 /** Users (`/platform/iam/v1/user`) and the legacy `rbac/get_users` and `rbac/set_user_role`. */
-import type { CreateUserRequest, PatchUserRequest } from "../../sdk/contract";
 import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data, reply } from "../http/reply";
 import { assertCanGrantGroups, assertCanGrantRoles, resolveRole } from "../authz/grants";

@@ -3,8 +3,7 @@
  * permission, and may see a resource. The hot path: everything comes from the auth cache; the
  * only write is the nonce of an Advanced request.
  */
-import type { z } from "zod";
-import type { VerifyRequest, VerifyResult } from "../../sdk/contract";
+import type { VerifyResult } from "../../sdk/contract";
 import { levelAtLeast } from "../../sdk/contract";
 import type { Ctx, Handlers } from "../http/context";
 import { reply } from "../http/reply";

@@ -26,7 +26,6 @@ export function relDir(prefix: string): string {
 }
 
 export { pollUntil, signed, sleep } from "../helpers/wire";
-import { sleep } from "../helpers/wire";
 
 // ---------------------------------------------------------------------------------------------
 // `keyplane server` as a child process

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { ROUTES, type RouteDef } from "../../sdk/contract";
-import { callHeaders, callResult, type CallResult, type Credential, type TestServer } from "../helpers/server";
+import { callHeaders, callResult, type CallResult, type TestServer } from "../helpers/server";
 
 export { pollUntil, signed } from "../helpers/wire";
 

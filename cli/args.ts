@@ -1,6 +1,6 @@
 /** Small helpers the commands share: argument parsing, usage errors, output. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { parseDuration } from "../provider/durations";
+import { parseDuration } from "../sdk/durations";
 
 /** A usage error: printed with the command's help hint, exit code 2. */
 export class UsageError extends Error {

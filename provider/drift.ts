@@ -10,7 +10,7 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { canonicalScope, type CanonicalScope, type ScopeAreasWrite } from "../sdk/contract";
 import { sameSet, stable } from "./common";
-import { humanDuration } from "./durations";
+import { humanDuration } from "../sdk/durations";
 
 export type DriftKind =
   | "deleted"

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as readline from "node:readline/promises";
 import { stringify } from "csv-stringify/sync";
-import { relativeExpiry, parseInstant } from "../../provider/durations";
+import { relativeExpiry, parseInstant } from "../../sdk/durations";
 import { durationFlag, parse, UsageError, type Command } from "../args";
 import type { KeyplaneClient } from "../../sdk";
 

@@ -28,7 +28,7 @@ async function updateSettings(c: Ctx<"settings.update">) {
   if (next.default_key_lifetime_ms !== null && next.max_key_lifetime_ms !== null && next.default_key_lifetime_ms > next.max_key_lifetime_ms) {
     throw invalid("request_data.default_key_lifetime_ms", "must not exceed max_key_lifetime_ms");
   }
-  const s = await c.svc.store.updateSettings(b as never);
+  const s = await c.svc.store.updateSettings(b);
   await c.svc.audit.record(c.req, c.principal, {
     entity: "SERVER_SETTINGS",
     subtype: "edit",

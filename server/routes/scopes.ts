@@ -1,5 +1,5 @@
 /** Named scope definitions (extension) and entity scopes of users, groups and API keys. */
-import { canonicalScope, EntityType, scopeToRead, type EntityScopeWrite } from "../../sdk/contract";
+import { canonicalScope, EntityType, scopeToRead } from "../../sdk/contract";
 import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data } from "../http/reply";
 import { assertScopeWithinCeiling, resolveScope } from "../authz/grants";
@@ -120,7 +120,7 @@ async function putScope(c: Ctx<"scopes.put">) {
   const b = c.body;
   const { store } = c.svc;
   if (!(await store.principalExists(e.type, e.id))) throw new ApiError("NOT_FOUND", `no ${e.type} with id '${e.id}'`);
-  const { scope_definition_id, clear, ...areas } = b as EntityScopeWrite & { scope_definition_id?: string | null; clear?: boolean };
+  const { scope_definition_id, clear, ...areas } = b;
   const hasAreas = Object.values(areas).some((v) => v !== undefined);
   if (clear && (scope_definition_id || hasAreas)) throw invalid("request_data.clear", "cannot be combined with areas or scope_definition_id");
   if (scope_definition_id && hasAreas) throw invalid("request_data.scope_definition_id", "give either a scope definition or areas, not both");

@@ -1,6 +1,7 @@
 // ESLint 9 (flat config) with typescript-eslint's recommended rules. `npm run lint`; not yet part
 // of `npm test` (the coordinator wires it in once every branch has merged).
 import js from "@eslint/js";
+import comments from "@eslint-community/eslint-plugin-eslint-comments";
 import tseslint from "typescript-eslint";
 
 const nodeCommonJsGlobals = { require: "readonly", module: "writable", exports: "writable", __dirname: "readonly", process: "readonly", console: "readonly", Buffer: "readonly" };
@@ -10,7 +11,10 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    plugins: { "@eslint-community/eslint-comments": comments },
     rules: {
+      // No eslint-disable without its reason (`// eslint-disable-next-line rule -- why`).
+      "@eslint-community/eslint-comments/require-description": ["error", { ignore: ["eslint-enable"] }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
       "@typescript-eslint/no-unused-expressions": ["error", { allowShortCircuit: true, allowTernary: true }],
     },

@@ -23,7 +23,7 @@ export function startFastifyFloor(reply: string, routePath: string, logFile: str
 
 if (require.main === module) {
   process.once("message", async (m: { reply: string; routePath: string }) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only in the child process, not by the parent that imports this file
     const Fastify = require("fastify") as typeof import("fastify").default;
     const app = Fastify({
       // The same asynchronous destination as keyplane server (server/log.ts).

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { IDEMPOTENCY_KEY_RE, IDEMPOTENCY_WINDOW_MS, PlatformError, PublicApiError, retryPolicy, ROUTES, type RouteDef } from "../sdk/contract";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json is outside rootDir; read at run time
 const pkg = require("../../package.json") as { version: string };
 
 function schema(s: z.ZodType, io: "input" | "output"): Record<string, unknown> {

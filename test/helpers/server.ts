@@ -24,7 +24,7 @@ export interface Credential {
 
 export interface CallResult {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a reply of any route, parsed JSON
   headers: Record<string, string>;
   text: string;
 }

@@ -207,7 +207,7 @@ export interface Reply {
   status: number;
   headers: Record<string, string>;
   text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a reply of any route, parsed JSON
   body: any;
 }
 
@@ -331,7 +331,7 @@ export async function bounded<T>(count: number, concurrency: number, fn: (i: num
 /** Rows of a query on a `sqlite:` (read-only) or `postgres://` database. `?` placeholders. */
 export async function dbQuery<T = Record<string, unknown>>(dbUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
   if (dbUrl.startsWith("sqlite:")) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver is loaded only when SQLite is queried
     const Database = require("better-sqlite3") as typeof import("better-sqlite3");
     const db = new Database(dbUrl.slice("sqlite:".length), { readonly: true, fileMustExist: true });
     try {
@@ -340,7 +340,7 @@ export async function dbQuery<T = Record<string, unknown>>(dbUrl: string, sql: s
       db.close();
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver is loaded only when PostgreSQL is queried
   const pg = require("pg") as typeof import("pg");
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();

@@ -100,6 +100,7 @@ async function generate(c: Ctx<"apiKeys.generate">) {
     if (e instanceof UniqueViolation && idem) {
       // A twin request with the same Idempotency-Key won the race: answer as it did.
       const replay = await storedReply(c.svc, actor.keyId, idem, c.now);
+      idem.recorded = true;
       if (replay) return replay as Answer<ReplyOf<"apiKeys.generate">>;
     }
     throw e;

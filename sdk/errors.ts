@@ -112,15 +112,15 @@ export class KeyplaneAbortError extends KeyplaneTransportError {
 export interface ApiErrorDetails extends CallSite {
   /** HTTP status. */
   status: number;
-  /** The symbolic code: `err_extra.code`, else the `x-keyplane-error` header, else derived from the status. */
+  /** The symbolic code: the `x-keyplane-error` header, else `err_extra`'s `type` (or an older server's `code`), else derived from the status. */
   code: ErrorCode | (string & {});
   /** The wire's `err_code` (the reference sends the HTTP status, as a number or a string). */
   errCode?: number | string;
   /** The wire's `err_msg`. */
   errMsg: string;
-  /** The wire's `err_extra`: `null` (401), a string (403), or `{code, fields?, detail?, request_id}`. */
+  /** The wire's `err_extra`: `null` (401), a string (403), or a list of `{type, msg, loc?, field?, request_id}`. */
   errExtra?: unknown;
-  /** Fields that failed validation (`err_extra.fields`), with dotted paths like `request_data.roles`. */
+  /** Fields that failed validation (the `err_extra` items with a `field`), with dotted paths like `request_data.roles`. */
   fields?: FieldError[];
   /** Milliseconds the server asked to wait (`Retry-After`). */
   retryAfterMs?: number;

@@ -308,12 +308,9 @@ export class Transport {
     }
     const env = readErrorEnvelope(json);
     const extra = env.errExtra === undefined ? undefined : redactDeep(env.errExtra, (s) => this.redact(s));
-    const extraObj = extra && typeof extra === "object" && !Array.isArray(extra) ? (extra as Record<string, unknown>) : undefined;
-    const code =
-      (typeof extraObj?.code === "string" ? extraObj.code : undefined) ?? res.headers["x-keyplane-error"] ?? codeForStatus(res.status);
-    const fields = FieldList.safeParse(extraObj?.fields);
-    const fieldList = fields.success ? fields.data : undefined;
-    const requestId = (typeof extraObj?.request_id === "string" ? extraObj.request_id : undefined) ?? at.requestId;
+    const { code: extraCode, fields: fieldList, requestId: extraRequestId } = readErrExtra(extra);
+    const code = res.headers["x-keyplane-error"] ?? extraCode ?? codeForStatus(res.status);
+    const requestId = extraRequestId ?? at.requestId;
     const errMsg = this.redact(env.errMsg ?? (res.text ? snippet(res.text) : `HTTP ${res.status}`));
     return apiErrorFor({
       ...at,
@@ -356,6 +353,29 @@ function readErrorEnvelope(json: unknown): { errCode?: number | string; errMsg?:
     return { errCode: pick(o.err_code), errMsg: o.err_msg === undefined ? undefined : String(o.err_msg), errExtra: o.err_extra };
   }
   if (typeof o.message === "string") return { errMsg: o.message };
+  return {};
+}
+
+/**
+ * The code, fields and request id inside `err_extra`: keyplane's list of `{type, msg, field?,
+ * request_id}` items, or the `{code, fields?, request_id}` object older servers sent.
+ */
+function readErrExtra(extra: unknown): { code?: string; fields?: FieldError[]; requestId?: string } {
+  const str = (x: unknown) => (typeof x === "string" ? x : undefined);
+  if (Array.isArray(extra)) {
+    const items = extra.filter((x): x is Record<string, unknown> => !!x && typeof x === "object");
+    const fields = items.filter((i) => typeof i.field === "string").map((i) => ({ path: String(i.field), reason: String(i.msg ?? "") }));
+    return {
+      code: items.map((i) => str(i.type)).find((x) => x !== undefined),
+      fields: fields.length ? fields : undefined,
+      requestId: items.map((i) => str(i.request_id)).find((x) => x !== undefined),
+    };
+  }
+  if (extra && typeof extra === "object") {
+    const o = extra as Record<string, unknown>;
+    const fields = FieldList.safeParse(o.fields);
+    return { code: str(o.code), fields: fields.success ? fields.data : undefined, requestId: str(o.request_id) };
+  }
   return {};
 }
 

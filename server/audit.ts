@@ -69,6 +69,19 @@ export class AuditLog {
     });
   }
 
+  /** An Advanced request accepted with a repeated nonce, because the tenant allows it (`nonce_reuse_window_ms`). */
+  async nonceReused(req: FastifyRequest | null, actor: KeyPrincipal): Promise<void> {
+    await this.record(req, actor, {
+      entity: "AUTH",
+      subtype: "nonce_reused",
+      description: `Accepted a repeated nonce for key id ${actor.keyId} (setting nonce_reuse_window_ms)`,
+      reason: "NONCE_REUSED",
+      objectId: actor.keyId,
+      severity: "SEV_030_MEDIUM",
+      ...(req ? { additional: { path: req.url.split("?")[0] } } : {}),
+    });
+  }
+
   /** A refused permission check. */
   async permissionDenied(req: FastifyRequest, actor: KeyPrincipal, route: RouteDef): Promise<void> {
     await this.record(req, actor, {

@@ -3,7 +3,7 @@
  * in the envelope of the route's family. 401 and 403 keep the reference's documented bodies.
  */
 import type { ZodError } from "zod";
-import { ERROR_CODES, type ErrorCode, type FieldError, type Family } from "../sdk/contract";
+import { ERROR_CODES, type ErrExtraItem, type ErrorCode, type FieldError, type Family } from "../sdk/contract";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -103,6 +103,20 @@ export function fromZod(err: ZodError, prefix: string, input?: unknown): ApiErro
   return new ApiError("INVALID_INPUT", `${first.path}: ${first.reason}${more}`, { fields });
 }
 
+/**
+ * `err_extra` for every error but 401 and 403: a list of `{type, msg, loc?, field?, request_id}`,
+ * one item per field that failed or one for the whole error. A list of objects is what the
+ * official Go SDK decodes (it fails on an object and then loses the message); `type` carries the
+ * symbolic code, as the `x-keyplane-error` header does.
+ */
+export function errExtraItems(e: ApiError, requestId: string): ErrExtraItem[] {
+  const detail = e.opts.detail ? { detail: e.opts.detail } : {};
+  if (e.opts.fields?.length) {
+    return e.opts.fields.map((f) => ({ type: e.code, msg: f.reason, loc: f.path.split("."), field: f.path, ...detail, request_id: requestId }));
+  }
+  return [{ type: e.code, msg: e.message, ...detail, request_id: requestId }];
+}
+
 /** The wire body and status for an error, in the family's envelope. */
 export function renderError(family: Family, e: ApiError, requestId: string): { status: number; body: unknown; headers: Record<string, string> } {
   const headers: Record<string, string> = { "x-keyplane-error": e.code, ...(e.opts.headers ?? {}) };
@@ -110,7 +124,7 @@ export function renderError(family: Family, e: ApiError, requestId: string): { s
   let extra: unknown;
   if (e.code === "UNAUTHORIZED") extra = null;
   else if (e.code === "FORBIDDEN") extra = FORBIDDEN_EXTRA;
-  else extra = { code: e.code, ...(e.opts.fields ? { fields: e.opts.fields } : {}), ...(e.opts.detail ? { detail: e.opts.detail } : {}), request_id: requestId };
+  else extra = errExtraItems(e, requestId);
   const msg = e.code === "FORBIDDEN" ? FORBIDDEN_MSG : e.message;
   const body =
     family === "public"

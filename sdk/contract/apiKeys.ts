@@ -247,5 +247,10 @@ export const ExamplesReply = replyEnvelope(
   }),
 );
 
-/** `POST /public_api/v1/api_keys/validate` (undocumented in the reference; the Go SDK expects `true`). */
-export const ValidateReply = z.boolean();
+/**
+ * `api_keys/validate` (undocumented in the reference). The body is the JSON **string** `"true"`:
+ * the official Go SDK decodes it into a Go string and compares it with `"true"` (a JSON boolean
+ * fails to decode there), and a client that only tests the reply for truth sees a truthy value
+ * either way. A bad key gets the usual 401.
+ */
+export const ValidateReply = z.literal("true").describe('The JSON string "true" (the official Go SDK decodes it as a string).');

@@ -62,7 +62,7 @@ export const MessageData = z.object({ message: z.string() }).loose();
 /**
  * The closed set of keyplane error codes. `docs/errors.md` lists each with its meaning and fix;
  * a test keeps the two in step. The wire's `err_code` is the HTTP status (as the reference
- * does); the symbolic code travels in `err_extra.code` and the `x-keyplane-error` header.
+ * does); the symbolic code travels in the `x-keyplane-error` header and as `type` in each `err_extra` item.
  */
 export const ERROR_CODES = {
   INVALID_JSON: 400,
@@ -98,19 +98,28 @@ export const FieldError = z.object({
 });
 export type FieldError = z.infer<typeof FieldError>;
 
-/** `err_extra` as keyplane sends it (the reference leaves it free-form: string, object, list or null). */
-export const ErrExtra = z.union([
-  z.null(),
-  z.string(),
-  z
-    .object({
-      code: ErrorCodeSchema.optional(),
-      fields: z.array(FieldError).optional(),
-      detail: z.string().optional(),
-    })
-    .loose(),
-  z.array(z.unknown()),
-]);
+/**
+ * One entry of keyplane's `err_extra` list, in the pydantic-style `{type, loc, msg}` shape the
+ * official Go SDK decodes (it reads `err_extra` only as a string or a list of such objects).
+ */
+export const ErrExtraItem = z
+  .object({
+    type: ErrorCodeSchema.describe("The symbolic error code (docs/errors.md), as in the `x-keyplane-error` header."),
+    msg: z.string().describe("What went wrong (for a field: the reason)."),
+    loc: z.array(z.string()).optional().describe("A field error: the field's path, one segment per item."),
+    field: z.string().optional().describe("A field error: the field's dotted path, e.g. `request_data.roles`."),
+    detail: z.string().optional(),
+    request_id: z.string().optional().describe("The request id (also in the `x-request-id` header)."),
+  })
+  .loose();
+export type ErrExtraItem = z.infer<typeof ErrExtraItem>;
+
+/**
+ * `err_extra` as keyplane sends it (the reference leaves it free-form): `null` on 401, the
+ * documented string on 403, otherwise a list of {@link ErrExtraItem}: one per field that failed,
+ * or one for the error as a whole.
+ */
+export const ErrExtra = z.union([z.null(), z.string(), z.array(ErrExtraItem)]);
 
 /** The public_api error body. */
 export const PublicApiError = z.object({

@@ -14,5 +14,6 @@ export * from "./settings";
 export * from "./notifications";
 export * from "./audit";
 export * from "./verify";
+export * from "./meta";
 export * from "./routes";
 export * from "./signing";

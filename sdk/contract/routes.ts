@@ -7,6 +7,7 @@ import { z } from "zod";
 import * as apiKeys from "./apiKeys";
 import * as audit from "./audit";
 import * as bindings from "./bindings";
+import * as meta from "./meta";
 import { dataEnvelope, type Level } from "./common";
 import type { ComponentName } from "./components";
 import * as notifications from "./notifications";
@@ -84,6 +85,7 @@ const edit = (component: ComponentName) => ({ component, level: "view_edit" as c
 export const ROUTES = [
   // Health and the contract itself.
   { id: "health", method: "GET", path: "/public_api/v1/healthcheck", family: "public", auth: false, reply: z.object({ status: z.string() }), summary: "Service health.", reference: true, retry: "repeatable" },
+  { id: "healthCheck", method: "GET", path: "/public_api/v1/health_check", family: "public", auth: false, reply: meta.HealthCheckReply, summary: "Service health in the shape the official Go SDK's `HealthCheck` reads (`{reply: {service, status, reason, timestamp}}`); the trailing slash it sends is accepted.", reference: true, retry: "repeatable" },
   { id: "openapi", method: "GET", path: "/public_api/v1/openapi.json", family: "public", auth: false, reply: z.unknown(), summary: "This OpenAPI document.", reference: false, retry: "repeatable" },
 
   // API keys.
@@ -93,7 +95,7 @@ export const ROUTES = [
   { id: "apiKeys.revoke", method: "POST", path: "/public_api/v1/api_keys/revoke", family: "public", auth: true, permission: edit("public_api"), request: apiKeys.DeleteKeysRequest, reply: apiKeys.UpdateCountReply, summary: "Revoke API keys by id: they stay listed with status `revoked` and never authenticate again.", reference: false, retry: "repeatable" },
   { id: "apiKeys.retire", method: "POST", path: "/public_api/v1/api_keys/retire", family: "public", auth: true, permission: edit("public_api"), request: apiKeys.RetireKeyRequest, reply: apiKeys.RetireKeyReply, summary: "Retire a key: it keeps working until the given time (or its own expiration, if sooner), then the server deletes it. For rotation with overlap.", reference: false, retry: "repeatable" },
   { id: "apiKeys.examples", method: "POST", path: "/public_api/v1/api_keys/examples", family: "public", auth: true, permission: view("public_api"), request: apiKeys.ExamplesRequest, reply: apiKeys.ExamplesReply, summary: "Python 3 and curl snippets for a key (the page's View Examples), with the key as a placeholder.", reference: false, retry: "repeatable" },
-  { id: "apiKeys.validate", method: "POST", path: "/public_api/v1/api_keys/validate", family: "public", auth: true, reply: apiKeys.ValidateReply, summary: "Answers `true` when the calling key authenticates (undocumented in the reference; the Go SDK uses it).", reference: true, retry: "repeatable" },
+  { id: "apiKeys.validate", method: "POST", path: "/public_api/v1/api_keys/validate", family: "public", auth: true, reply: apiKeys.ValidateReply, summary: "Answers the JSON string `\"true\"` when the calling key authenticates (undocumented in the reference; the Go SDK uses it).", reference: true, retry: "repeatable" },
   { id: "apiKeys.validateGet", method: "GET", path: "/public_api/v1/api_keys/validate", family: "public", auth: true, reply: apiKeys.ValidateReply, summary: "The same check with GET.", reference: true, retry: "repeatable" },
   { id: "apiKeys.validateBare", method: "GET", path: "/api_keys/validate", family: "public", auth: true, reply: apiKeys.ValidateReply, summary: "The same check at the unprefixed path the official Go SDK calls (`GET /api_keys/validate`).", reference: true, retry: "repeatable" },
   { id: "apiKeys.validateBarePost", method: "POST", path: "/api_keys/validate", family: "public", auth: true, reply: apiKeys.ValidateReply, summary: "The same check at the unprefixed path the UI's examples show.", reference: true, retry: "repeatable" },

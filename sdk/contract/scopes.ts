@@ -27,7 +27,7 @@ const NameList = z
 export const AssetsAreaWrite = z
   .object({
     mode: modeFor(["no_scope", "see_all", "scope"], "assets").describe("`no_scope`, `see_all` or `scope` (only the listed asset groups)."),
-    asset_group_ids: z.array(z.coerce.number().int().positive()).max(1000).optional().describe("Asset group ids, with mode `scope`."),
+    asset_group_ids: z.array(z.coerce.number().int().positive()).max(1000).nullish().describe("Asset group ids, with mode `scope` (null: none)."),
   })
   .describe("Asset groups the principal may see.");
 
@@ -35,8 +35,8 @@ export const AssetsAreaWrite = z
 export const CasesIssuesAreaWrite = z
   .object({
     mode: modeFor(["no_scope", "see_all", "scope"], "cases_issues"),
-    names: NameList.optional().describe("Case and issue tags, with mode `scope`."),
-    include_cases_issues_empty_entities: z.boolean().optional().describe("With mode `scope`: also see cases and issues that carry no tag."),
+    names: NameList.nullish().describe("Case and issue tags, with mode `scope` (null: none)."),
+    include_cases_issues_empty_entities: z.boolean().nullish().describe("With mode `scope`: also see cases and issues that carry no tag."),
   })
   .describe("Cases and issues the principal may see, by tag.");
 
@@ -44,13 +44,13 @@ export const CasesIssuesAreaWrite = z
 export const EndpointScopeWrite = (area: string) =>
   z.object({
     mode: modeFor(["no_scope", "see_all", "scope", "any"], area).describe("`no_scope`, `see_all`, `scope` (only the listed names) or `any` (anything that carries at least one)."),
-    names: NameList.optional(),
+    names: NameList.nullish(),
   });
 
 export const EndpointsAreaWrite = z
   .object({
-    endpoint_groups: EndpointScopeWrite("endpoints.endpoint_groups").optional(),
-    endpoint_tags: EndpointScopeWrite("endpoints.endpoint_tags").optional(),
+    endpoint_groups: EndpointScopeWrite("endpoints.endpoint_groups").nullish(),
+    endpoint_tags: EndpointScopeWrite("endpoints.endpoint_tags").nullish(),
   })
   .describe("Endpoints the principal may see, by endpoint group and endpoint tag.");
 
@@ -63,20 +63,20 @@ export const DatasetFilter = z.object({
 export const DatasetsRowsAreaWrite = z
   .object({
     default_filter_mode: modeFor(["no_scope", "see_all"], "datasets_rows.default_filter_mode").describe("For datasets not in `filters`: `no_scope` or `see_all`."),
-    filters: z.array(DatasetFilter).max(1000).optional(),
+    filters: z.array(DatasetFilter).max(1000).nullish(),
   })
   .describe("Row filters per dataset.");
 
 /** The scope areas in the reference's write shape. */
 export const ScopeAreasWrite = z
   .object({
-    assets: AssetsAreaWrite.optional(),
-    cases_issues: CasesIssuesAreaWrite.optional(),
-    endpoints: EndpointsAreaWrite.optional(),
-    datasets_rows: DatasetsRowsAreaWrite.optional(),
+    assets: AssetsAreaWrite.nullish(),
+    cases_issues: CasesIssuesAreaWrite.nullish(),
+    endpoints: EndpointsAreaWrite.nullish(),
+    datasets_rows: DatasetsRowsAreaWrite.nullish(),
   })
   .superRefine((s, ctx) => {
-    const needNames = (mode: string | undefined, list: unknown[] | undefined, path: (string | number)[], field: string) => {
+    const needNames = (mode: string | undefined, list: unknown[] | null | undefined, path: (string | number)[], field: string) => {
       if (mode === "scope" && (!list || list.length === 0)) {
         ctx.addIssue({ code: "custom", path, message: `mode 'scope' needs at least one entry in ${field}` });
       }
@@ -96,7 +96,9 @@ export const ScopeAreasWrite = z
       });
     }
   })
-  .describe("Scope areas in the reference's write shape. An area left out means `no_scope` (no access to it).");
+  .describe(
+    "Scope areas in the reference's write shape. A write replaces the whole scope: an area left out, or sent as `null` (the official Go SDK sends every area, `null` for unset ones), means `no_scope` (no access to it), never \"unchanged\".",
+  );
 export type ScopeAreasWrite = z.input<typeof ScopeAreasWrite>;
 
 /** The canonical (fully spelled-out, sorted) form of a scope. */
@@ -110,7 +112,7 @@ export interface CanonicalScope {
   datasets_rows: { default_filter_mode: ScopeMode; filters: Array<{ dataset: string; filter: string }> };
 }
 
-const uniqSorted = <T extends string | number>(xs: T[] | undefined): T[] =>
+const uniqSorted = <T extends string | number>(xs: T[] | null | undefined): T[] =>
   [...new Set(xs ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 /**
@@ -201,7 +203,7 @@ export function scopeFromRead(r: ScopeAreasRead): CanonicalScope {
 export const ScopeDefinitionCreate = z.object({
   name: z.string().trim().min(1, "must not be empty").max(128, "must be at most 128 characters").describe("Unique name of the scope definition."),
   description: z.string().max(1024, "must be at most 1024 characters").nullish().describe("Free text."),
-  areas: ScopeAreasWrite.refine((a) => Object.values(a).some((v) => v !== undefined), {
+  areas: ScopeAreasWrite.refine((a) => Object.values(a).some((v) => v !== undefined && v !== null), {
     message: "must set at least one area (assets, cases_issues, endpoints or datasets_rows)",
   }).describe("The scope, in the reference's write shape."),
 });

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { MessageData, dataEnvelope, replyEnvelope } from "./common";
+import { ScopeAreasRead } from "./scopes";
 
 export const Email = z
   .string({ error: "must be an email address" })
@@ -18,9 +19,9 @@ const Name = z.string().trim().max(128, "must be at most 128 characters");
 export const User = z
   .object({
     user_email: z.string(),
-    user_first_name: z.string().nullable(),
-    user_last_name: z.string().nullable(),
-    phone_number: z.string().nullable(),
+    user_first_name: z.string().describe('"" when never given (every reference example has a string).'),
+    user_last_name: z.string().describe('"" when never given.'),
+    phone_number: z.string().describe('"" when never given.'),
     role_name: z.string().nullable().describe("Display name of the user's direct role."),
     role_id: z.string().nullable().optional().describe("Id of the user's direct role (extension)."),
     status: z.string(),
@@ -105,13 +106,15 @@ export const GroupMessageReply = dataEnvelope(MessageData);
 export const LegacyUser = z
   .object({
     user_email: z.string(),
-    user_first_name: z.string().nullable(),
-    user_last_name: z.string().nullable(),
+    user_first_name: z.string().describe('"" when never given.'),
+    user_last_name: z.string().describe('"" when never given.'),
     role_name: z.string().nullable(),
     last_logged_in: z.number().nullable(),
     user_type: z.string(),
     groups: z.array(z.string()),
-    scope: z.array(z.string()),
+    scope: ScopeAreasRead.extend({ has_scope: z.boolean().describe("False when the user has no scope of its own (every area reads `no_scope`).") }).describe(
+      "The user's own scope in the read shape of `GET /platform/iam/v1/scope/user/{email}`. The reference's spec shows a list here, the official Go SDK decodes an object (types.User.Scope) and fails on a list; no value satisfies both, and we send the object (docs/compatibility.md).",
+    ),
   })
   .loose();
 export const GetUsersReply = replyEnvelope(z.array(LegacyUser));

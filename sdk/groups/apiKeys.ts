@@ -220,7 +220,8 @@ export class ApiKeysApi extends CallGroup {
 
   /** True when this client's own key authenticates (`api_keys/validate`); a bad key throws {@link UnauthorizedError}. */
   async validate(opts?: CallOptions): Promise<boolean> {
-    return (await this.call("apiKeys.validate", {}, opts)).body;
+    // The server answers the JSON string "true" (what the official Go SDK expects).
+    return (await this.call("apiKeys.validate", {}, opts)).body === "true";
   }
 }
 

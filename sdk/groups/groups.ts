@@ -70,7 +70,7 @@ export class GroupsApi extends CallGroup {
     return (await this.call("groups.delete", { params: { group_id: groupId } }, opts)).body.data;
   }
 
-  /** Legacy `rbac/get_user_group`: groups by name. */
+  /** Legacy `rbac/get_user_group`: groups by name; an unknown name is a `BadRequestError` (400), as in the reference. */
   async getByNames(names: string[], opts?: CallOptions): Promise<LegacyGroups> {
     return (await this.call("rbac.getUserGroup", { body: { group_names: names } }, opts)).body.reply;
   }

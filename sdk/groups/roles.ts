@@ -83,7 +83,7 @@ export class RolesApi extends CallGroup {
     return (await this.call("roles.permissionConfig", {}, opts)).body.data;
   }
 
-  /** Legacy `rbac/get_roles`: roles by display name, one list per name. */
+  /** Legacy `rbac/get_roles`: roles by display name, one list per name; an unknown name is a `BadRequestError` (400), as in the reference. */
   async getByNames(names: string[], opts?: CallOptions): Promise<LegacyRoles> {
     return (await this.call("rbac.getRoles", { body: { role_names: names } }, opts)).body.reply;
   }

@@ -13,6 +13,8 @@ export interface UpdateSettingsInput {
   sbacEnabled?: boolean;
   /** Accepted clock skew and nonce memory for Advanced keys, 10 s to 1 h (wire `replay_window_ms`). */
   replayWindowMs?: number;
+  /** 0 (default) refuses repeated nonces; above 0, accepts one signed at most this long ago, audited (wire `nonce_reuse_window_ms`). */
+  nonceReuseWindowMs?: number;
   /** Lifetime of a key generated without `expiration`; null: such keys never expire (wire `default_key_lifetime_ms`). */
   defaultKeyLifetimeMs?: number | null;
   /** Longest allowed lifetime; null: no limit (wire `max_key_lifetime_ms`). */
@@ -35,6 +37,7 @@ export class SettingsApi extends CallGroup {
     const body = compact({
       sbac_enabled: input.sbacEnabled,
       replay_window_ms: input.replayWindowMs,
+      nonce_reuse_window_ms: input.nonceReuseWindowMs,
       default_key_lifetime_ms: input.defaultKeyLifetimeMs,
       max_key_lifetime_ms: input.maxKeyLifetimeMs,
       notification_webhook: input.notificationWebhook,

@@ -6,6 +6,14 @@
  * hex sha256(key + nonce + timestamp). The timestamp must sit inside the tenant's replay window
  * and the nonce must be new for that key (the nonce table is shared by all replicas).
  *
+ * A Standard key ignores stray `x-xdr-nonce` / `x-xdr-timestamp` headers: Palo Alto's XSOAR
+ * integration sends them beside the raw key in its "prevent only" mode. Only the key decides.
+ *
+ * A repeated nonce is a replay and is refused, unless the tenant turned on
+ * `nonce_reuse_window_ms` (off by default) for clients that build their headers once and reuse
+ * them for a whole run (the XSOAR `CoreClient`): then a repeated nonce whose signed timestamp is
+ * at most that old is accepted, and the outcome says so, so that the caller audits it.
+ *
  * Every comparison is constant-time. Unknown ids still pay for an HMAC, so timing does not
  * tell which key ids exist. The caller maps every failure to the same 401 body.
  */
@@ -20,7 +28,7 @@ import type { LastUsedTracker } from "./lastUsed";
 import type { FailureLimiter } from "./rateLimit";
 
 export type AuthOutcome =
-  | { ok: true; principal: KeyPrincipal }
+  | { ok: true; principal: KeyPrincipal; nonceReused?: true }
   | { ok: false; reason: VerifyReason; keyId: number | null; retryAfterSec?: number };
 
 /** Header lookup that returns a single string value, or undefined when absent or repeated. */
@@ -93,10 +101,19 @@ export class Authenticator {
       if (ts < 1e11) ts *= 1000;
       const settings = await this.deps.cache.getSettings();
       if (Math.abs(now - ts) > settings.replay_window_ms) return this.failed("STALE_TIMESTAMP", keyId, address);
-      if (!(await this.deps.store.recordNonce(keyId, nonce, now))) return this.failed("REPLAYED", keyId, address);
+      if (!(await this.deps.store.recordNonce(keyId, nonce, now))) {
+        // The signature covers the timestamp, so "signed at most N ms ago" cannot be forged.
+        const reuse = settings.nonce_reuse_window_ms;
+        if (reuse > 0 && now - ts <= reuse) {
+          this.deps.lastUsed.note(keyId, now);
+          return { ok: true, principal: principalView(cached), nonceReused: true };
+        }
+        return this.failed("REPLAYED", keyId, address);
+      }
     } else {
-      if (signed || !isWellFormedKey(authz)) {
-        // A signature sent for a Standard key, or a string that cannot be a key: still pay the HMAC.
+      // Nonce and timestamp headers beside a Standard key are ignored (see the top of the file).
+      if (!isWellFormedKey(authz)) {
+        // A string that cannot be a key (a signature, for instance): still pay the HMAC.
         this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
         return this.failed("NOT_FOUND", keyId, address);
       }

@@ -39,5 +39,6 @@ export function registerAuthentication(app: FastifyInstance, svc: Services): voi
       throw unauthorized();
     }
     s.principal = out.principal;
+    if (out.nonceReused) await svc.audit.nonceReused(req, out.principal);
   });
 }

@@ -51,7 +51,7 @@ export function earlyErrorOptions(bodyLimit: number): Pick<FastifyServerOptions,
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return void socket.destroy();
       const status = (err as { code?: string }).code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-      const body = JSON.stringify({ reply: { err_code: status, err_msg: status === 431 ? "the request headers are too large" : "the request is not valid HTTP/1.1", err_extra: { code: "INVALID_INPUT" } } });
+      const body = JSON.stringify({ reply: { err_code: status, err_msg: status === 431 ? "the request headers are too large" : "the request is not valid HTTP/1.1", err_extra: [{ type: "INVALID_INPUT", msg: "the request is not valid HTTP" }] } });
       socket.end(`HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
   };

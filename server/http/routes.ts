@@ -43,6 +43,8 @@ export function registerRoutes(app: FastifyInstance, svc: Services, handlers: Ha
         res.status(ans.status ?? route.status ?? 200);
         res.header("x-request-id", String(req.id));
         if (ans.headers) res.headers(ans.headers);
+        // Fastify sends a string as it is; a reply that is a JSON string (validate's "true") is encoded here.
+        if (typeof ans.body === "string") return res.type("application/json; charset=utf-8").send(JSON.stringify(ans.body));
         return ans.body;
       },
     });

@@ -28,6 +28,10 @@ async function updateSettings(c: Ctx<"settings.update">) {
   if (next.default_key_lifetime_ms !== null && next.max_key_lifetime_ms !== null && next.default_key_lifetime_ms > next.max_key_lifetime_ms) {
     throw invalid("request_data.default_key_lifetime_ms", "must not exceed max_key_lifetime_ms");
   }
+  if (next.nonce_reuse_window_ms > next.replay_window_ms) {
+    // A timestamp older than the replay window is refused anyway; a longer reuse window would promise what it cannot give.
+    throw invalid("request_data.nonce_reuse_window_ms", "must not exceed replay_window_ms");
+  }
   const s = await c.svc.store.updateSettings(b);
   await c.svc.audit.record(c.req, c.principal, {
     entity: "SERVER_SETTINGS",

@@ -227,6 +227,9 @@ async function examples(c: Ctx<"apiKeys.examples">) {
   return reply({ id, security_level: k.securityLevel, url, python: pythonExample(o), curl: curlExample(o) });
 }
 
+/** A JSON string, not a boolean: see `ValidateReply` in the contract. */
+const VALIDATED = "true";
+
 export const apiKeyHandlers: Handlers = {
   "apiKeys.generate": generate,
   "apiKeys.list": list,
@@ -236,8 +239,8 @@ export const apiKeyHandlers: Handlers = {
   "apiKeys.revoke": revoke,
   "apiKeys.retire": retire,
   "apiKeys.examples": examples,
-  "apiKeys.validate": async () => ({ body: true }),
-  "apiKeys.validateGet": async () => ({ body: true }),
-  "apiKeys.validateBare": async () => ({ body: true }),
-  "apiKeys.validateBarePost": async () => ({ body: true }),
+  "apiKeys.validate": async () => ({ body: VALIDATED }),
+  "apiKeys.validateGet": async () => ({ body: VALIDATED }),
+  "apiKeys.validateBare": async () => ({ body: VALIDATED }),
+  "apiKeys.validateBarePost": async () => ({ body: VALIDATED }),
 };

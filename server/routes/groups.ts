@@ -129,6 +129,11 @@ export const groupHandlers: Handlers = {
   "rbac.getUserGroup": async (c) => {
     const { group_names } = c.body;
     const page = await c.svc.store.listGroups(0, 10_000, group_names);
+    // The reference fails the call for a name it does not know ("Group 'X' was not found", a 500
+    // there; 400 here): the XSOAR integration relies on that error to tell the user.
+    const found = new Set(page.rows.map((g) => g.groupName.toLowerCase()));
+    const missing = group_names.findIndex((n) => !found.has(n.trim().toLowerCase()));
+    if (missing >= 0) throw invalid(`request_data.group_names.${missing}`, `Group '${group_names[missing]}' was not found`);
     return reply(
       page.rows.map((g) => ({
         group_name: g.groupName,

@@ -6,5 +6,6 @@ let doc: unknown;
 
 export const metaHandlers: Handlers = {
   health: async () => ({ body: { status: "available" } }),
+  healthCheck: async (c) => ({ body: { reply: { service: "keyplane", status: "available", reason: "", timestamp: c.now } } }),
   openapi: async () => ({ body: (doc ??= openApiDocument()) }),
 };

@@ -40,14 +40,17 @@ async function findRoleOr404(c: CallCtx, ref: string): Promise<RoleRecord> {
   return r;
 }
 
+/** A role name in use: a 400 with the reference's text, as the reference answers (not a 409). */
+function nameTaken(name: string): ApiError {
+  return invalid("request_data.pretty_name", `The role name ${name} is already utilized by another role.`);
+}
+
 async function create(c: Ctx<"roles.create">) {
   const b = c.body;
   const { store } = c.svc;
   const components = permissionsOf(b);
   assertWithinCeiling(c, components, `role '${b.pretty_name}'`);
-  if (await store.findRole(b.pretty_name)) {
-    throw new ApiError("CONFLICT", `The role name ${b.pretty_name} is already utilized by another role.`);
-  }
+  if (await store.findRole(b.pretty_name)) throw nameTaken(b.pretty_name);
   let roleId = slug(b.pretty_name);
   if (await store.roleIdExists(roleId)) roleId = `${roleId}_${c.svc.newId("").slice(0, 6)}`;
   await store.createRole({
@@ -87,7 +90,7 @@ async function update(c: Ctx<"roles.update">) {
   }
   if (b.pretty_name !== undefined && b.pretty_name.toLowerCase() !== r.prettyName.toLowerCase()) {
     const clash = await store.findRole(b.pretty_name);
-    if (clash && clash.roleId !== r.roleId) throw new ApiError("CONFLICT", `The role name ${b.pretty_name} is already utilized by another role.`);
+    if (clash && clash.roleId !== r.roleId) throw nameTaken(b.pretty_name);
   }
   await store.updateRole(r.roleId, {
     prettyName: b.pretty_name,
@@ -151,10 +154,9 @@ async function legacyGetRoles(c: Ctx<"rbac.getRoles">) {
   const out = [];
   for (const name of role_names) {
     const r = await store.findRole(name);
-    if (!r) {
-      out.push([]);
-      continue;
-    }
+    // The reference fails the call ("Role 'X' was not found", a 500 there; 400 here), and the
+    // XSOAR integration relies on that error to tell the user.
+    if (!r) throw invalid(`request_data.role_names.${role_names.indexOf(name)}`, `Role '${name}' was not found`);
     const holders = (await store.listBindings({ roleId: r.roleId }, 0, 10_000)).rows;
     const groupIds = holders.filter((h) => h.principalType === "user-group").map((h) => h.principalId);
     const groups = groupIds.length ? (await store.listGroups(0, 10_000)).rows.filter((g) => groupIds.includes(g.groupId)).map((g) => g.groupName) : [];

@@ -121,7 +121,7 @@ async function putScope(c: Ctx<"scopes.put">) {
   const { store } = c.svc;
   if (!(await store.principalExists(e.type, e.id))) throw new ApiError("NOT_FOUND", `no ${e.type} with id '${e.id}'`);
   const { scope_definition_id, clear, ...areas } = b;
-  const hasAreas = Object.values(areas).some((v) => v !== undefined);
+  const hasAreas = Object.values(areas).some((v) => v !== undefined && v !== null);
   if (clear && (scope_definition_id || hasAreas)) throw invalid("request_data.clear", "cannot be combined with areas or scope_definition_id");
   if (scope_definition_id && hasAreas) throw invalid("request_data.scope_definition_id", "give either a scope definition or areas, not both");
   const assignment = clear ? null : await resolveScope(c, scope_definition_id ? { scope_definition_id } : areas, "request_data");

@@ -1,4 +1,5 @@
 /** Users (`/platform/iam/v1/user`) and the legacy `rbac/get_users` and `rbac/set_user_role`. */
+import { canonicalScope, scopeToRead } from "../../sdk/contract";
 import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data, reply } from "../http/reply";
 import { assertCanGrantGroups, assertCanGrantRoles, resolveRole } from "../authz/grants";
@@ -10,9 +11,11 @@ type UserRow = NonNullable<Awaited<ReturnType<Store["getUser"]>>>;
 export function userToWire(u: UserRow) {
   return {
     user_email: u.email,
-    user_first_name: u.firstName,
-    user_last_name: u.lastName,
-    phone_number: u.phoneNumber,
+    // Every example in the reference has strings here, and scripts call `.lower()` on them: a
+    // name never given is "", not null.
+    user_first_name: u.firstName ?? "",
+    user_last_name: u.lastName ?? "",
+    phone_number: u.phoneNumber ?? "",
     role_name: u.role?.roleName ?? null,
     role_id: u.role?.roleId ?? null,
     status: u.status,
@@ -155,13 +158,14 @@ export const userHandlers: Handlers = {
       const s = await c.svc.store.getEntityScope("user", u.email);
       out.push({
         user_email: u.email,
-        user_first_name: u.firstName,
-        user_last_name: u.lastName,
+        user_first_name: u.firstName ?? "",
+        user_last_name: u.lastName ?? "",
         role_name: u.role?.roleName ?? null,
         last_logged_in: u.lastLoggedIn,
         user_type: u.userType,
         groups: u.groups.map((g) => g.groupName),
-        scope: s ? [s.scopeDefinitionId ?? "custom"] : [],
+        // An object, as the official Go SDK decodes it (types.User.Scope); see LegacyUser.
+        scope: { ...scopeToRead(s?.areas ?? canonicalScope(undefined)), has_scope: !!s },
       });
     }
     return reply(out);

@@ -30,6 +30,7 @@ async function verify(c: Ctx<"auth.verify">) {
   };
   if (!out.ok) return reply({ ...empty, reason: out.reason, key_id: out.keyId });
   const p = out.principal;
+  if (out.nonceReused) await c.svc.audit.nonceReused(null, p);
   const base: VerifyResult = {
     ...empty,
     valid: true,

@@ -130,10 +130,10 @@ describe("sdk errors", function () {
       check: (e) => assert.match(e.errMsg, /id=987654/),
     },
     {
-      name: "409 for a duplicate role name",
+      name: "409 for a user that exists",
       run: async () => {
-        await client.roles.create({ name: "SDK Dup", components: { audit: "view" } });
-        return failing(srv.admin, (c) => c.roles.create({ name: "SDK Dup", components: { audit: "view" } }));
+        await client.users.create({ email: "sdk-dup@example.com" });
+        return failing(srv.admin, (c) => c.users.create({ email: "sdk-dup@example.com" }));
       },
       cls: ConflictError,
       status: 409,

@@ -56,10 +56,11 @@ describe("sdk call groups", function () {
       assert.equal(u.pretty_name, "SDK Auditor 2");
       assert.deepEqual(u.components, { audit: "view", notifications: "view_edit" });
 
-      const legacy = await client.roles.getByNames(["SDK Auditor 2", "no such role"]);
-      assert.equal(legacy.length, 2);
+      const legacy = await client.roles.getByNames(["SDK Auditor 2"]);
+      assert.equal(legacy.length, 1);
       assert.equal(legacy[0]![0]!.pretty_name, "SDK Auditor 2");
-      assert.deepEqual(legacy[1], []);
+      // An unknown name fails the call, as in the reference.
+      await assert.rejects(client.roles.getByNames(["SDK Auditor 2", "no such role"]), (e: Error & { status?: number }) => e.status === 400 && /Role 'no such role' was not found/.test(e.message));
 
       assert.match((await client.roles.delete(created.role_id!)).message, /deleted/);
       assert.ok((await rejection(() => client.roles.get(created.role_id!))) instanceof NotFoundError);

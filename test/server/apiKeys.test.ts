@@ -406,8 +406,8 @@ describe("api keys: delete, revoke, get, edit", () => {
     for (const level of ["standard", "advanced"] as const) {
       const a = await t.createKey({ level });
       const res = await call("POST", VALIDATE, rd(), { as: a });
-      assert.equal(res.text, "true");
-      assert.equal((await call("POST", `${VALIDATE}/`, undefined, { as: a })).text, "true", "trailing slash, no body (the Go SDK's form)");
+      assert.equal(res.text, "\"true\"");
+      assert.equal((await call("POST", `${VALIDATE}/`, undefined, { as: a })).text, "\"true\"", "trailing slash, no body (the Go SDK's form)");
     }
   });
 });
@@ -442,7 +442,7 @@ describe("api keys: examples", () => {
       const script = (r.python as string).replace("YOUR_API_KEY", k.key);
       const p = await runScript("python3", script);
       assert.equal(p.status, 0, `python3 failed: ${p.stdout} ${p.stderr}`);
-      assert.equal(p.stdout.trim(), "200 true");
+      assert.equal(p.stdout.trim(), "200 \"true\"");
       // The same script with the placeholder left in is refused.
       const q = await runScript("python3", r.python);
       assert.equal(q.status, 1);
@@ -456,7 +456,7 @@ describe("api keys: examples", () => {
       const r = ok(await t.call("POST", EXAMPLES, rd({ id: k.id }))).reply;
       const p = await runScript("bash", (r.curl as string).replace("YOUR_API_KEY", k.key));
       assert.equal(p.status, 0, p.stderr);
-      assert.equal(p.stdout.trim(), "true", `${level}: ${p.stdout} ${p.stderr}`);
+      assert.equal(p.stdout.trim(), "\"true\"", `${level}: ${p.stdout} ${p.stderr}`);
     }
   });
 

@@ -47,6 +47,12 @@ describe("authentication on every route", function () {
       const wrong: Credential = { ...real, key: generateKeyValue(randomBytes) };
       const sign = (c: Credential) => () => (level === "standard" ? raw(c) : signed(c, t.clock.now()));
       creds[`${level}: wrong key`] = { headers: sign(wrong) };
+      if (level === "standard") {
+        // The XSOAR integration's "prevent only" headers: the raw key beside a nonce and a timestamp.
+        creds["standard: wrong key with stray nonce headers"] = {
+          headers: () => ({ ...raw(wrong), "x-xdr-nonce": randomAlnum(64), "x-xdr-timestamp": String(t.clock.now()) }),
+        };
+      }
       creds[`${level}: expired key`] = { headers: sign(expiring) };
       creds[`${level}: deleted key`] = { headers: sign(deleted) };
       creds[`${level}: revoked key`] = { headers: sign(revoked) };
@@ -125,7 +131,7 @@ describe("the permission gate", () => {
   });
 
   it("lets a key call validate whatever its roles", async () => {
-    assert.equal(ok(await t.call("POST", VALIDATE, rd(), { as: weak })), true);
+    assert.equal(ok(await t.call("POST", VALIDATE, rd(), { as: weak })), "true");
   });
 
   it("lets a view-level key read but not change", async () => {
@@ -155,27 +161,27 @@ describe("Standard and Advanced keys", () => {
   const validate = (headers: Record<string, string>) => call("POST", VALIDATE, rd(), { as: null, headers });
 
   it("accepts a Standard key in Authorization", async () => {
-    assert.equal(ok(await validate(raw(std))), true);
+    assert.equal(ok(await validate(raw(std))), "true");
   });
 
   it("accepts an Advanced signature with a millisecond timestamp (Go SDK style)", async () => {
-    assert.equal(ok(await validate(signed(adv, t.clock.now()))), true);
+    assert.equal(ok(await validate(signed(adv, t.clock.now()))), "true");
   });
 
   it("accepts an Advanced signature with the seconds×1000 timestamp (the reference's Python example)", async () => {
     const ts = Math.floor(t.clock.now() / 1000) * 1000;
     assert.ok(String(ts).endsWith("000"));
-    assert.equal(ok(await validate(signed(adv, ts))), true);
+    assert.equal(ok(await validate(signed(adv, ts))), "true");
   });
 
   it("accepts a 64-hex-character nonce (PANW's Node library style)", async () => {
-    assert.equal(ok(await validate(signed(adv, t.clock.now(), randomBytes(32).toString("hex")))), true);
+    assert.equal(ok(await validate(signed(adv, t.clock.now(), randomBytes(32).toString("hex")))), "true");
   });
 
   it("accepts header names in any case", async () => {
     const h = signed(adv, t.clock.now());
     const upper = Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toUpperCase(), v]));
-    assert.equal(ok(await t.call("POST", VALIDATE, rd(), { as: null, headers: upper })), true);
+    assert.equal(ok(await t.call("POST", VALIDATE, rd(), { as: null, headers: upper })), "true");
   });
 
   const window = 5 * MINUTE;
@@ -233,6 +239,54 @@ describe("Standard and Advanced keys", () => {
     const nonce = randomAlnum(64);
     assert.equal((await validate(signed(adv, t.clock.now(), nonce))).status, 200);
     assert.equal((await validate(signed(other, t.clock.now(), nonce))).status, 200);
+  });
+
+  it("accepts a Standard key sent with stray nonce and timestamp headers (the XSOAR integration's prevent-only mode)", async () => {
+    const h = { ...raw(std), "x-xdr-nonce": randomAlnum(64), "x-xdr-timestamp": String(t.clock.now()) };
+    assert.equal(ok(await validate(h)), "true");
+    // The headers are ignored, not checked: repeating them, or a stale timestamp, changes nothing.
+    assert.equal(ok(await validate(h)), "true");
+    assert.equal(ok(await validate({ ...h, "x-xdr-timestamp": "1" })), "true");
+  });
+
+  it("refuses a wrong Standard key whatever nonce headers come with it", async () => {
+    const wrong = { ...std, key: generateKeyValue(randomBytes) };
+    const res = await validate({ ...raw(wrong), "x-xdr-nonce": randomAlnum(64), "x-xdr-timestamp": String(t.clock.now()) });
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.body, unauthorizedBody(VALIDATE));
+  });
+
+  it("refuses a repeated nonce by default, and with nonce_reuse_window_ms accepts it only while its timestamp is that fresh, audited", async () => {
+    const settings = ok(await call("GET", "/platform/iam/v1/settings")).data;
+    assert.equal(settings.nonce_reuse_window_ms, 0, "off by default");
+    const h = signed(adv, t.clock.now());
+    assert.equal((await validate(h)).status, 200);
+    assert.equal((await validate(h)).status, 401, "a replay, by default");
+    ok(await call("PUT", "/platform/iam/v1/settings", rd({ nonce_reuse_window_ms: 120_000 })));
+    try {
+      // One set of headers for a whole run, as the XSOAR CoreClient builds them.
+      const run = signed(adv, t.clock.now());
+      for (let i = 0; i < 3; i++) assert.equal(ok(await validate(run)), "true", `call ${i + 1} of the run`);
+      const reused = await auditEntries(call, [{ field: "sub_type", operator: "in", value: ["nonce_reused"] }]);
+      assert.ok(reused.length >= 2, "every accepted repeat is audited");
+      assert.equal(reused[0].AUDIT_ENTITY, "AUTH");
+      assert.equal(reused[0].AUDIT_OBJECT_ID, String(adv.id));
+      assert.ok(!JSON.stringify(reused).includes(adv.key), "no key material in the audit log");
+      t.fake!.advance(120_001);
+      assert.equal((await validate(run)).status, 401, "older than the reuse window: a replay again");
+      // The first use of a nonce still needs a timestamp inside the replay window, and another key's nonce is no help.
+      const other = await t.createKey({ level: "advanced" });
+      assert.equal((await validate({ ...signed(other, t.clock.now(), run["x-xdr-nonce"]) })).status, 200);
+      const wrongSig = { ...signed(adv, t.clock.now()), authorization: "0".repeat(64) };
+      assert.equal((await validate(wrongSig)).status, 401, "a bad signature is refused whatever the setting");
+    } finally {
+      ok(await call("PUT", "/platform/iam/v1/settings", rd({ nonce_reuse_window_ms: 0 })));
+    }
+  });
+
+  it("refuses a nonce reuse window longer than the replay window", async () => {
+    const res = await call("PUT", "/platform/iam/v1/settings", rd({ nonce_reuse_window_ms: 6 * MINUTE }));
+    assertError("/platform/iam/v1/settings", res, 400, "INVALID_INPUT", "nonce_reuse_window_ms");
   });
 
   it("refuses an Advanced key sent raw as a Standard header", async () => {

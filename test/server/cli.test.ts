@@ -113,7 +113,7 @@ describe("keyplane server (CLI)", function () {
     assert.equal(fs.statSync(boot).mtimeMs, mtime);
     assert.ok(!/bootstrap key/.test(p.stderr()));
     const res = await fetch(`${url}/public_api/v1/api_keys/validate`, { method: "POST", headers: { "x-xdr-auth-id": String(first.id), authorization: first.key } });
-    assert.equal(await res.text(), "true");
+    assert.equal(await res.text(), "\"true\"");
     assert.equal(await stop(p), 0);
   });
 

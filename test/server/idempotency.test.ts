@@ -59,8 +59,8 @@ describe("Idempotency-Key on creates", () => {
       const other = await t.call("POST", c.path, c.alt(name), { headers });
       assert.equal(other.status, 409);
       assert.equal(other.headers["x-keyplane-error"], "IDEMPOTENCY_CONFLICT");
-      // Without the header, a repeat is an ordinary conflict (the name is taken).
-      assert.equal((await t.call("POST", c.path, c.body(name))).status, 409);
+      // Without the header, a repeat is an ordinary refusal: the name is taken (a 400 for roles, as in the reference).
+      assert.equal((await t.call("POST", c.path, c.body(name))).status, c.route === "roles.create" ? 400 : 409);
     });
   }
 

@@ -36,6 +36,7 @@ describe("key lifetimes", () => {
     assert.deepEqual(ok(await call("GET", "/platform/iam/v1/settings")).data, {
       sbac_enabled: false,
       replay_window_ms: 300_000,
+      nonce_reuse_window_ms: 0,
       default_key_lifetime_ms: null,
       max_key_lifetime_ms: null,
       notification_webhook: null,

@@ -56,9 +56,9 @@ describe("roles", () => {
     assertError("/platform/iam", await call("GET", "/platform/iam/v1/role/nothing"), 404, "NOT_FOUND", "does not exist");
   });
 
-  it("refuses a name in use, in any case (409)", async () => {
-    assertError("/platform/iam", await call("POST", "/platform/iam/v1/role", rd({ pretty_name: "key auditor", components: { audit: "view" } })), 409, "CONFLICT", "already utilized");
-    assertError("/platform/iam", await call("POST", "/platform/iam/v1/role", rd({ pretty_name: "Viewer", components: { audit: "view" } })), 409, "CONFLICT");
+  it("refuses a name in use, in any case, with the reference's 400 and text", async () => {
+    assertError("/platform/iam", await call("POST", "/platform/iam/v1/role", rd({ pretty_name: "key auditor", components: { audit: "view" } })), 400, "INVALID_INPUT", "The role name key auditor is already utilized by another role.");
+    assertError("/platform/iam", await call("POST", "/platform/iam/v1/role", rd({ pretty_name: "Viewer", components: { audit: "view" } })), 400, "INVALID_INPUT", "request_data.pretty_name");
   });
 
   it("gives a role whose slug is taken a distinct id", async () => {
@@ -86,8 +86,8 @@ describe("roles", () => {
     assert.deepEqual(sorted.DATA.map((x: { id: number }) => x.id), [k.id]);
   });
 
-  it("refuses to rename a role onto another's name (409)", async () => {
-    assertError("/platform/iam", await call("PUT", "/platform/iam/v1/role/key_auditor", rd({ pretty_name: "Responder 2" })), 409, "CONFLICT");
+  it("refuses to rename a role onto another's name (400, as the reference)", async () => {
+    assertError("/platform/iam", await call("PUT", "/platform/iam/v1/role/key_auditor", rd({ pretty_name: "Responder 2" })), 400, "INVALID_INPUT", "already utilized");
   });
 
   it("keeps predefined roles read-only (403 READ_ONLY)", async () => {
@@ -127,16 +127,22 @@ describe("roles", () => {
   it("answers the legacy rbac/get_roles with one inner list per name asked", async () => {
     ok(await call("POST", "/platform/iam/v1/user", rd({ user_email: "ann@example.com", role_id: "Investigator" })), 201);
     ok(await call("POST", "/platform/iam/v1/user-group", rd({ group_name: "Investigators", role_id: "investigator" })), 201);
-    const res = ok(await call("POST", "/public_api/v1/rbac/get_roles", rd({ role_names: ["Investigator", "No Such Role", "viewer"] })));
-    assert.equal(res.reply.length, 3);
-    const [inv, none, viewer] = res.reply;
+    const res = ok(await call("POST", "/public_api/v1/rbac/get_roles", rd({ role_names: ["Investigator", "viewer"] })));
+    assert.equal(res.reply.length, 2);
+    const [inv, viewer] = res.reply;
     assert.equal(inv.length, 1);
     assert.equal(inv[0].pretty_name, "Investigator");
     assert.deepEqual(inv[0].users, ["ann@example.com"]);
     assert.deepEqual(inv[0].groups, ["Investigators"]);
     assert.ok(inv[0].permissions.includes("cases_issues_action"));
-    assert.deepEqual(none, []);
     assert.equal(viewer[0].pretty_name, "Viewer");
     for (const f of ["pretty_name", "permissions", "insert_time", "update_time", "created_by", "description", "groups", "users"]) assert.ok(f in inv[0], f);
+  });
+
+  it("refuses rbac/get_roles for a name it does not know, in the reference's words (the XSOAR integration shows that error)", async () => {
+    const e = assertError("/public_api", await call("POST", "/public_api/v1/rbac/get_roles", rd({ role_names: ["Investigator", "No Such Role"] })), 400, "INVALID_INPUT", "Role 'No Such Role' was not found");
+    assert.equal(e.extra[0].field, "request_data.role_names.1");
+    // The XSOAR integration's enrichment pattern finds the name in the error text.
+    assert.match(e.msg, /(id|Group|Role) '([/A-Za-z 0-9_]+)'/);
   });
 });

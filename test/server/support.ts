@@ -77,6 +77,12 @@ export function errorOf(path: string, body: any): { code: unknown; msg: string; 
   return { code: body.reply.err_code, msg: body.reply.err_msg, extra: body.reply.err_extra };
 }
 
+/** The fields named in `err_extra` (a list of `{type, msg, field?, loc?, request_id}` items). */
+export function extraFields(extra: unknown): Array<{ path: string; reason: string }> {
+  if (!Array.isArray(extra)) return [];
+  return extra.filter((i) => typeof i?.field === "string").map((i) => ({ path: i.field as string, reason: String(i.msg) }));
+}
+
 /** Asserts an error reply: status, family envelope, symbolic code, and text in err_msg. */
 export function assertError(path: string, res: CallResult, status: number, code?: string, ...msgIncludes: string[]): { code: unknown; msg: string; extra: any } {
   assert.equal(res.status, status, `${path}: expected ${status}, got ${res.status} ${res.text}`);

@@ -1,12 +1,12 @@
 /**
  * Bad input, table-driven, for every route with a request body (and the query strings of the
  * lists): each refusal is a 400 in the route's family envelope whose err_msg names the field
- * and the reason, with the field also listed in err_extra.fields.
+ * and the reason, with the field also listed in err_extra (one `{type, msg, field, loc}` item per field).
  */
 import * as assert from "node:assert/strict";
 import { ROUTES, type RouteDef } from "../../sdk/contract";
 import { startTestServer, type TestServer } from "../helpers/server";
-import { assertError, inProcess, ok, rd, type Caller } from "./support";
+import { assertError, extraFields, inProcess, ok, rd, type Caller } from "./support";
 
 interface Case {
   name: string;
@@ -111,7 +111,8 @@ const CASES: Case[] = [
   { name: "an unknown permission name", route: "roles.create", input: { pretty_name: "P", component_permissions: ["coffee_view"] }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.component_permissions.0", expectReason: "unknown permission 'coffee_view'" },
   { name: "an unknown component", route: "roles.create", input: { pretty_name: "P", components: { coffee: "view" } }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.components", expectReason: "coffee" },
   { name: "an unknown level", route: "roles.create", input: { pretty_name: "P", components: { audit: "admin" } }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.components.audit", expectReason: "view_edit" },
-  { name: "a name in use (409)", route: "roles.create", input: { pretty_name: "viewer", components: { audit: "view" } }, expectStatus: 409, expectCode: "CONFLICT", expectField: "viewer", expectReason: "already utilized" },
+  // 400, not 409: the reference answers a taken role name with a 400.
+  { name: "a name in use (400, as the reference)", route: "roles.create", input: { pretty_name: "viewer", components: { audit: "view" } }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.pretty_name", expectReason: "The role name viewer is already utilized by another role." },
   { name: "components emptied", route: "roles.update", params: () => ({ role_id: fixtures.roleId }), input: { components: {} }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.components", expectReason: "at least one permission" },
   { name: "an empty name", route: "roles.update", params: () => ({ role_id: fixtures.roleId }), input: { pretty_name: "  " }, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.pretty_name", expectReason: "must not be empty" },
   { name: "role_names missing", route: "rbac.getRoles", input: {}, expectStatus: 400, expectCode: "INVALID_INPUT", expectField: "request_data.role_names", expectReason: "required" },
@@ -241,7 +242,7 @@ describe("bad input, every route with a body", () => {
       if (c.expectStatus === 400) assert.ok(e.msg.startsWith(`${c.expectField}: `), `err_msg must start with '${c.expectField}: ': ${e.msg}`);
       assert.ok(e.msg.includes(c.expectReason), `err_msg must give the reason (${c.expectReason}): ${e.msg}`);
       if (c.expectStatus === 400 && c.expectField.includes(".")) {
-        const fields = (e.extra?.fields ?? []) as Array<{ path: string; reason: string }>;
+        const fields = extraFields(e.extra);
         assert.ok(fields.some((f) => f.path === c.expectField || f.path.startsWith(`${c.expectField}.`) || c.expectField.startsWith(f.path)), `err_extra.fields must list ${c.expectField}: ${JSON.stringify(fields)}`);
       }
     });
@@ -306,7 +307,8 @@ describe("internal errors", () => {
         const res = await t.call(method, path, method === "POST" ? rd() : undefined);
         const e = assertError(path, res, 500, "INTERNAL");
         assert.ok(!res.text.includes("boom") && !res.text.includes("db-7"), res.text);
-        assert.equal(e.extra.request_id, res.headers["x-request-id"]);
+        assert.equal(e.extra[0].request_id, res.headers["x-request-id"]);
+        assert.equal(e.extra[0].type, "INTERNAL");
         const line = t.logs.find((l) => l.includes('"internal error"') && l.includes(res.headers["x-request-id"]!));
         assert.ok(line, "the error is logged with its request id");
         assert.ok(line.includes("boom"), "the log has the detail the reply does not");

@@ -4,6 +4,9 @@ import js from "@eslint/js";
 import comments from "@eslint-community/eslint-plugin-eslint-comments";
 import tseslint from "typescript-eslint";
 
+const browserGlobals = Object.fromEntries(
+  ["document", "window", "location", "history", "navigator", "fetch", "URLSearchParams", "setTimeout", "clearTimeout", "crypto", "TextEncoder", "Node", "console"].map((g) => [g, "readonly"]),
+);
 const nodeCommonJsGlobals = { require: "readonly", module: "writable", exports: "writable", __dirname: "readonly", process: "readonly", console: "readonly", Buffer: "readonly" };
 
 export default tseslint.config(
@@ -37,8 +40,14 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-require-imports": "off", "no-empty": ["error", { allowEmptyCatch: true }] },
   },
   {
+    // The console's page script: an ES module run by the browser.
+    files: ["server/console/assets/**/*.js"],
+    languageOptions: { sourceType: "module", globals: browserGlobals },
+  },
+  {
     // Plain CommonJS programs (test fixtures run by the Pulumi engine).
     files: ["**/*.js"],
+    ignores: ["server/console/assets/**"],
     languageOptions: { sourceType: "commonjs", globals: nodeCommonJsGlobals },
     rules: { "@typescript-eslint/no-require-imports": "off", "@typescript-eslint/no-unused-vars": ["error", { args: "none" }] },
   },

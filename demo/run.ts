@@ -238,6 +238,7 @@ async function demo(): Promise<void> {
   const backend = path.relative(root, engine.backendUrl.replace("file://", "")) || engine.backendUrl;
   console.log(`  total ${((Date.now() - t0) / 1000).toFixed(1)} s. Look around:`);
   console.log(`    server          ${server.url}  (OpenAPI: ${server.url}/public_api/v1/openapi.json)`);
+  console.log(`    web console     ${server.url}/console  (sign in: Standard, Key ID ${a.id}, Key: the api_key in ${path.relative(root, path.join(demoDir, "bootstrap.json"))})`);
   console.log(`    stack outputs   PULUMI_BACKEND_URL=file://${path.resolve(root, backend)} PULUMI_CONFIG_PASSPHRASE_FILE=${path.join(root, ".keyplane", "passphrase")} \\`);
   console.log(`                      ${path.join(engine.binDir, "pulumi")} stack output --stack ${stackName} --show-secrets`);
   console.log(`    drift           npm run -s keyplane -- drift --stack ${stackName}`);

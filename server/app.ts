@@ -10,6 +10,8 @@
  */
 import { randomUUID } from "node:crypto";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
+import { registerConsole } from "./console";
+import type { ConsoleSessions } from "./console/session";
 import { registerAuthentication } from "./http/authenticate";
 import { registerAuthorization } from "./http/authorize";
 import { registerBodyParsing } from "./http/body";
@@ -51,7 +53,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
 
   // The request pipeline, in order.
   registerRequestState(app, svc.clock); // onRequest: the route's entry and the time
-  registerAuthentication(app, svc); // onRequest: the key, from headers only (before the body is read)
+  const consoleSessions: { current?: ConsoleSessions } = {};
+  registerAuthentication(app, svc, consoleSessions); // onRequest: the key (or a console session), from headers only
   registerAuthorization(app, svc); // onRequest: the route's permission
   registerBodyParsing(app); // JSON, bounded in size and depth
   registerValidation(app); // preValidation: request_data and query against the contract
@@ -59,6 +62,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
   registerCacheInvalidation(app, svc); // onSend: after a write
   registerRequestLog(app); // onResponse: one line
   registerErrorRendering(app, bodyLimit); // every failure, in the family's envelope
+  // The web console (/console): its pages, and the sessions whose `authenticate` is the one seam
+  // where a signed-in page's calls join this pipeline as the session's key principal.
+  consoleSessions.current = registerConsole(app, svc, options.console);
   registerRoutes(app, svc, handlers);
 
   svc.cache.start(options.pollMs ?? 200);

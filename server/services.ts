@@ -11,6 +11,7 @@ import { AuthCache } from "./auth/cache";
 import { LastUsedTracker } from "./auth/lastUsed";
 import { DEFAULT_RATE_LIMIT, FailureLimiter, type RateLimitOptions } from "./auth/rateLimit";
 import { systemClock, type Clock } from "./clock";
+import type { ConsoleOptions } from "./console";
 import type { Keyring } from "./crypto/keyring";
 import type { RandomBytes } from "./crypto/keyFormat";
 import { NotificationScheduler, type WebhookSender } from "./scheduler";
@@ -30,6 +31,8 @@ export interface ServerOptions {
   schedulerMs?: number;
   /** Identifies this replica in leases. */
   replicaId?: string;
+  /** The web console's session timeouts. */
+  console?: ConsoleOptions;
 }
 
 export interface ServerDeps {

@@ -127,6 +127,11 @@ export const KeyFilter = z.discriminatedUnion(
       value: StringOrList,
     }),
     z.object({
+      field: z.literal("last_used"),
+      operator: z.enum(["gte", "lte"], { error: "operator for `last_used` must be `gte` or `lte`" }),
+      value: EpochMs,
+    }).describe("`lte`: unused since then (a key never used counts as unused); `gte`: used since then. `last_used` is written within seconds of a use (extension)."),
+    z.object({
       field: z.literal("status"),
       operator: z.enum(["in", "eq"], { error: "operator for `status` must be `in` or `eq`" }),
       value: StringOrList.pipe(z.array(KeyStatus)),
@@ -135,7 +140,7 @@ export const KeyFilter = z.discriminatedUnion(
   {
     error: (iss) =>
       iss.code === "invalid_union" && iss.path?.length === 0
-        ? "filter `field` must be one of: id, expiration, creation_time, roles, security_level, comment, created_by, status"
+        ? "filter `field` must be one of: id, expiration, creation_time, roles, security_level, comment, created_by, last_used, status"
         : undefined,
   },
 );

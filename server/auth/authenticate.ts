@@ -133,6 +133,20 @@ export class Authenticator {
     return { ok: true, principal: principalView(cached) };
   }
 
+  /**
+   * The principal of a key that proved itself earlier (a console session): the same checks that
+   * end a key's requests (deleted, revoked, expired) end its session's too, with the same reasons.
+   */
+  async principalOfKey(keyId: number): Promise<AuthOutcome> {
+    const cached = await this.deps.cache.key(keyId);
+    if (!cached) return { ok: false, reason: "NOT_FOUND", keyId };
+    if (cached.status === "revoked") return { ok: false, reason: "REVOKED", keyId };
+    const now = this.deps.clock.now();
+    if (cached.expiration !== null && cached.expiration <= now) return { ok: false, reason: "EXPIRED", keyId };
+    this.deps.lastUsed.note(keyId, now);
+    return { ok: true, principal: principalView(cached) };
+  }
+
   private async failed(reason: VerifyReason, keyId: number | null, address: string | null): Promise<AuthOutcome> {
     await Promise.all([
       address !== null ? this.deps.limiter.fail("address", address) : undefined,

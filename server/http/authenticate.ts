@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { HeaderGet } from "../auth/authenticate";
+import type { ConsoleSessions } from "../console/session";
 import { ApiError, unauthorized } from "../errors";
 import type { Services } from "../services";
 
@@ -28,11 +29,16 @@ export function credentialHeaders(req: FastifyRequest): HeaderGet {
   };
 }
 
-export function registerAuthentication(app: FastifyInstance, svc: Services): void {
+/**
+ * `sessions.current`, once the console is registered, may claim a request as a console session's
+ * (a session cookie and no key headers); otherwise the key headers decide.
+ */
+export function registerAuthentication(app: FastifyInstance, svc: Services, sessions: { current?: ConsoleSessions }): void {
   app.addHook("onRequest", async (req) => {
     const s = req.kp;
     if (!s?.route.auth) return;
-    const out = await svc.authenticator.authenticate(credentialHeaders(req), req.ip);
+    const viaSession = sessions.current?.authenticate(req);
+    const out = viaSession ? await viaSession : await svc.authenticator.authenticate(credentialHeaders(req), req.ip);
     if (!out.ok) {
       if (out.reason === "RATE_LIMITED") throw new ApiError("RATE_LIMITED", "too many failed authentications; retry later", { retryAfterSec: out.retryAfterSec });
       await svc.audit.authFailure(req, out.keyId, out.reason);

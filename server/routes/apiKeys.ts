@@ -122,6 +122,8 @@ async function list(c: Ctx<"apiKeys.list">) {
   if (b.search_to !== undefined && b.search_from !== undefined && b.search_to < b.search_from) {
     throw invalid("request_data.search_to", "must not be less than search_from");
   }
+  // A last_used filter reads the column: write this replica's recent uses first, so the rows agree with it.
+  if (b.filters?.some((f) => f.field === "last_used")) await c.svc.lastUsed.flush();
   const res = await c.svc.store.listKeys({ filters: b.filters ?? [], sort: b.sort, offset, limit, now: c.now, totalCount: await c.svc.cache.totalKeys() });
   return reply({ DATA: res.rows.map((k) => keyToWire(c, k)), FILTER_COUNT: res.filterCount, TOTAL_COUNT: res.totalCount });
 }

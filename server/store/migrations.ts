@@ -211,6 +211,36 @@ CREATE TABLE auth_failures (
 CREATE INDEX auth_failures_window ON auth_failures (window_start);
 `,
   },
+  {
+    version: 8,
+    name: "console sessions",
+    // Sessions live in the database so that every replica honours them (and a sign-out on one
+    // ends the session on all). The cookie holds a random id; the table holds only its hash.
+    sql: () => `
+CREATE TABLE console_sessions (
+  id_hash TEXT PRIMARY KEY,
+  key_id BIGINT NOT NULL,
+  csrf_token TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_seen BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX console_sessions_key ON console_sessions (key_id);
+CREATE INDEX console_sessions_expires ON console_sessions (expires_at);
+`,
+  },
+  {
+    version: 9,
+    name: "console sign-in challenges",
+    // The nonces the server hands out for an Advanced key's sign-in: each is taken once.
+    sql: () => `
+CREATE TABLE console_challenges (
+  nonce TEXT PRIMARY KEY,
+  issued_at BIGINT NOT NULL
+);
+CREATE INDEX console_challenges_issued ON console_challenges (issued_at);
+`,
+  },
 ];
 
 /** Applies the migrations not yet applied; returns the versions it applied. */

@@ -12,6 +12,7 @@ import type { CanonicalScope } from "../../sdk/contract/scopes";
 import { DEFAULT_SETTINGS, type Settings } from "../../sdk/contract/settings";
 import { UniqueViolation, type Driver, type Param } from "./driver";
 import { migrate } from "./migrations";
+import { SessionStore } from "./sessions";
 
 export { UniqueViolation };
 
@@ -212,7 +213,11 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 export class Store {
-  constructor(readonly driver: Driver) {}
+  /** The web console's sessions and sign-in challenges (their own module). */
+  readonly sessions: SessionStore;
+  constructor(readonly driver: Driver) {
+    this.sessions = new SessionStore(driver);
+  }
 
   get dialect() {
     return this.driver.dialect;
@@ -472,6 +477,11 @@ export class Store {
           params.push(...keys, ...f.value);
           break;
         }
+        case "last_used":
+          // Never used is as unused as it gets.
+          where.push(f.operator === "lte" ? "(k.last_used IS NULL OR k.last_used <= ?)" : "k.last_used >= ?");
+          params.push(f.value);
+          break;
         case "security_level":
           where.push(`k.security_level IN (${placeholders(f.value.length)})`);
           params.push(...f.value);

@@ -46,9 +46,16 @@ describe("npm run demo", function () {
     assert.match(r.out, /API_KEY = "YOUR_API_KEY"/);
     assert.match(r.out, /total \d+\.\d s/);
     assert.match(r.out, /drift\s+npm run -s keyplane -- drift --stack/);
+    // The console's URL and how to sign in with the bootstrap key; the server that keeps running serves it.
+    const consoleUrl = r.out.match(/web console\s+(http:\/\/127\.0\.0\.1:\d+\/console)\s+\(sign in: Standard, Key ID (\d+), Key: the api_key in \S*bootstrap\.json\)/);
+    assert.ok(consoleUrl, "the demo prints the console's URL and how to sign in");
+    const page = await fetch(consoleUrl[1]!);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<script type="module" src="\/console\/assets\/console\.js"><\/script>/);
     // No key value is printed: collect them from the server's point of view and search.
     const boot = JSON.parse(fs.readFileSync(path.join(dir, "bootstrap.json"), "utf8"));
     minted = [boot.api_key];
+    assert.equal(Number(consoleUrl[2]), boot.api_key_id, "the sign-in names the bootstrap key");
     assert.ok(!r.out.includes(boot.api_key), "the admin key is never printed");
   });
 

@@ -10,8 +10,9 @@ import { keyringCommand } from "./commands/keyring";
 import { keysCommand, notificationsCommand } from "./commands/keys";
 import { openapiCommand } from "./commands/openapi";
 import { serverCommand } from "./commands/server";
+import { unsealCommand } from "./commands/unseal";
 
-const COMMANDS: Command[] = [serverCommand, keysCommand, notificationsCommand, driftCommand, keyringCommand, openapiCommand, docsCommand];
+const COMMANDS: Command[] = [serverCommand, keysCommand, notificationsCommand, driftCommand, unsealCommand, keyringCommand, openapiCommand, docsCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

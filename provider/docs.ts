@@ -31,7 +31,7 @@ const RESOURCES: ResourceDoc[] = [
     required: ["roles"],
     outputs: [
       ["keyId", "The key id (`x-xdr-auth-id`)."],
-      ["key", "The key value, a secret (encrypted in state). For an adopted key, a note saying it is unknown."],
+      ["key", "The key value, a secret (encrypted in state). For an adopted key, a note saying it is unknown; with `sealTo`, a note saying it was sealed."],
       ["createdAt", "ISO-8601."],
       ["expiresAt", "ISO-8601, or null when the key never expires."],
       ["createdBy", "Who made it (`Public API - <id>` of the provider's credential)."],
@@ -41,9 +41,10 @@ const RESOURCES: ResourceDoc[] = [
       ["securityLevel", "`standard` or `advanced`."],
       ["lastUsed", "ISO-8601 of the last successful authentication (updated within seconds), or null."],
       ["scopeId", "The scope definition the key points at, or null."],
+      ["sealedKey", "With `sealTo`: the key, age-encrypted (ASCII armor) to those recipients inside the provider; open it with `keyplane unseal --identity FILE` or `age -d -i FILE`. The value itself is then nowhere in state."],
     ],
     replaces:
-      "`securityLevel`, `rotationTriggers`, `adopt`; an expired key; a key inside `rotateBefore` of its expiry. Replacement is create-before-delete; with `overlap` the old key keeps working until now + overlap and the server deletes it then.",
+      "`securityLevel`, `rotationTriggers`, `adopt`, `sealTo`; an expired key; a key inside `rotateBefore` of its expiry. Replacement is create-before-delete; with `overlap` the old key keeps working until now + overlap and the server deletes it then.",
     updates: "`roles`, `comment`, `expiration` / `expiresIn` (a changed `expiresIn` moves the expiration to now + the new value), `scope`, and the provider-only settings `rotateBefore`, `overlap`, `verifyAfterCreate`.",
     drift:
       "Deleted or revoked out of band: dropped from state, the next `up` mints a new key. Roles, comment, expiration or scope changed by hand: a refreshed preview shows an update and `up --refresh` restores the declaration. Expired: a refreshed preview (and plain `up`) plans a replacement. `keyplane drift` reports each of these, and keys expiring within a window.",

@@ -11,6 +11,7 @@ import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { canonicalScope, type CanonicalScope, type ScopeAreasWrite } from "../sdk/contract";
 import { sameSet, stable } from "./common";
 import { humanDuration } from "../sdk/durations";
+import type { PolicyViolation } from "./policyAnalysis";
 
 export type DriftKind =
   | "deleted"
@@ -20,7 +21,9 @@ export type DriftKind =
   | "scope changed"
   | "comment changed"
   | "expiration changed"
-  | "changed";
+  | "changed"
+  | "unused"
+  | "policy violation";
 
 export interface DriftItem {
   /** The resource's name in the program. */
@@ -42,6 +45,8 @@ export interface DriftReport {
   items: DriftItem[];
   /** What the plan would do, by operation. */
   plan: Record<string, number>;
+  /** Advisory policy findings (with `--policy-pack`): listed, but not drift. */
+  advisories?: DriftItem[];
 }
 
 const KEYPLANE_TYPES = ["ApiKey", "RoleBinding", "ScopeDefinition", "Role"].map((t) => `pulumi-nodejs:dynamic/keyplane:${t}`);
@@ -49,7 +54,17 @@ type Props = Record<string, unknown>;
 
 const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
 
-function keyDrift(urn: string, before: Props, after: Props | undefined, now: number, within: number): DriftItem[] {
+/** "unused for N d": a key not used (never used: not since it was made) for at least `unusedFor`. */
+function unusedDrift(base: Omit<DriftItem, "kind" | "detail">, after: Props, now: number, unusedFor: number): DriftItem[] {
+  const last = typeof after.lastUsed === "string" ? Date.parse(after.lastUsed) : NaN;
+  const made = typeof after.createdAt === "string" ? Date.parse(after.createdAt) : NaN;
+  const since = Number.isNaN(last) ? made : last;
+  if (Number.isNaN(since) || now - since < unusedFor) return [];
+  const when = Number.isNaN(last) ? `never used since it was made at ${new Date(made).toISOString()}` : `last used at ${new Date(last).toISOString()}`;
+  return [{ ...base, kind: "unused", detail: `unused for ${humanDuration(now - since)} (${when}); delete it if nothing needs it` }];
+}
+
+function keyDrift(urn: string, before: Props, after: Props | undefined, now: number, within: number, unusedFor?: number): DriftItem[] {
   const base = { resource: nameOf(urn), type: "ApiKey", urn, id: String(before.keyId ?? after?.keyId ?? "") || null };
   if (!after) return [{ ...base, kind: "deleted", detail: "deleted or revoked outside the stack; `pulumi up` mints a new key" }];
   const out: DriftItem[] = [];
@@ -80,6 +95,7 @@ function keyDrift(urn: string, before: Props, after: Props | undefined, now: num
   if (declared && desired !== exp) {
     out.push({ ...base, kind: "expiration changed", detail: `expires ${exp === null ? "never" : new Date(exp).toISOString()}, declared ${desired === null ? "never" : new Date(desired).toISOString()}` });
   }
+  if (unusedFor !== undefined) out.push(...unusedDrift(base, after, now, unusedFor));
   return out;
 }
 
@@ -94,7 +110,7 @@ function otherDrift(urn: string, type: string, before: Props, after: Props | und
 }
 
 /** Runs a refreshed preview of the stack and reports drift of its keyplane resources. */
-export async function detectDrift(stack: Stack, opts: { within: number; now?: () => number; onOutput?: (s: string) => void }): Promise<DriftReport> {
+export async function detectDrift(stack: Stack, opts: { within: number; unusedFor?: number; now?: () => number; onOutput?: (s: string) => void }): Promise<DriftReport> {
   const now = (opts.now ?? Date.now)();
   const exported = await stack.exportStack();
   const resources = ((exported.deployment as { resources?: Array<{ urn: string; type: string; outputs?: Props; id?: string }> }).resources ?? []).filter((r) =>
@@ -126,13 +142,34 @@ export async function detectDrift(stack: Stack, opts: { within: number; now?: ()
     const before = r.outputs ?? {};
     // A refresh step that produced no new state means the object is gone.
     const after = refreshed.has(r.urn) ? refreshed.get(r.urn) : ops.get(r.urn) === "create" ? undefined : before;
-    items.push(...(r.type.endsWith(":ApiKey") ? keyDrift(r.urn, before, after, now, opts.within) : otherDrift(r.urn, r.type, before, after)));
+    items.push(...(r.type.endsWith(":ApiKey") ? keyDrift(r.urn, before, after, now, opts.within, opts.unusedFor) : otherDrift(r.urn, r.type, before, after)));
   }
   return { stack: stack.name, checkedAt: new Date(now).toISOString(), within: opts.within, resources: resources.length, items, plan };
 }
 
+/**
+ * Adds what policy packs found in the deployed state: mandatory violations are drift findings
+ * (and so set the exit code); advisory ones are listed apart.
+ */
+export function addPolicyFindings(r: DriftReport, violations: PolicyViolation[]): DriftReport {
+  const item = (v: PolicyViolation): DriftItem => {
+    const type = v.urn.split("::")[2]?.split(":").pop() ?? "";
+    // The last line of the event is the policy's message (the first is its description).
+    const detail = `${v.policy}: ${v.message.split("\n").pop()}`;
+    return { resource: v.resource, type, urn: v.urn, id: null, kind: "policy violation", detail };
+  };
+  const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").map(item);
+  const advisory = violations.filter((v) => v.enforcementLevel !== "mandatory").map(item);
+  return { ...r, items: [...r.items, ...mandatory], advisories: [...(r.advisories ?? []), ...advisory] };
+}
+
 /** The report as a table for people. */
 export function driftTable(r: DriftReport): string {
+  const advice = r.advisories?.length ? `\n\nAdvisory policy findings (not drift):\n${r.advisories.map((a) => `  ${a.resource} (${a.type})  ${a.detail}`).join("\n")}` : "";
+  return driftRows(r) + advice;
+}
+
+function driftRows(r: DriftReport): string {
   if (r.items.length === 0) {
     return `No drift in stack ${r.stack}: ${r.resources} keyplane resource(s) match their declaration (checked ${r.checkedAt}; expiry window ${humanDuration(r.within)}).`;
   }

@@ -5,7 +5,7 @@
  * with the CLI that `scripts/ensure-pulumi` builds from the Go module proxy. This module binds
  * the Automation API to that CLI and sets what a machine without pulumi.com needs: a local
  * file backend, the passphrase secrets provider, no update check, no plugin downloads and an
- * isolated PULUMI_HOME.
+ * isolated PULUMI_HOME (holding the analyzer that runs keyplane's policy pack).
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -65,6 +65,28 @@ export function ensurePulumiBin(): string {
   }
   cachedBin = bin;
   return bin;
+}
+
+/** The analyzer plugin that runs Node.js policy packs (`runtime: node`), see tools/analyzer-policy-node. */
+const POLICY_ANALYZER = "policy-node";
+
+/**
+ * Installs the policy-pack analyzer launcher into `pulumiHome`'s plugin cache, once per content:
+ * `scripts/ensure-pulumi` places it beside the CLI (or, with KEYPLANE_PULUMI_BIN, the package's
+ * own copy is used). In the plugin cache, not on PATH, so the engine prints no warning.
+ */
+export function installPolicyAnalyzer(binDir: string, pulumiHome: string): void {
+  const beside = path.join(binDir, "keyplane-analyzer-policy-node");
+  const source = fs.existsSync(beside) ? beside : path.join(packageRoot(), "tools", "analyzer-policy-node", "pulumi-analyzer-policy-node");
+  const version = JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")).version as string;
+  const installed = path.join(pulumiHome, "plugins", `analyzer-${POLICY_ANALYZER}-v${version}`, `pulumi-analyzer-${POLICY_ANALYZER}`);
+  const want = fs.readFileSync(source);
+  if (fs.existsSync(installed) && fs.readFileSync(installed).equals(want)) return;
+  const res = spawnSync(path.join(binDir, "pulumi"), ["plugin", "install", "analyzer", POLICY_ANALYZER, version, "--file", source, "--reinstall"], {
+    env: { ...process.env, PULUMI_HOME: pulumiHome, PULUMI_SKIP_UPDATE_CHECK: "true" },
+    encoding: "utf8",
+  });
+  if (res.status !== 0) throw new Error(`installing the policy-pack analyzer into ${pulumiHome} failed: ${(res.stderr || res.stdout || "").trim()}`);
 }
 
 /** Options for {@link offlineEngine}. Every path defaults under `baseDir/.keyplane/`. */
@@ -147,6 +169,7 @@ export async function offlineEngine(opts: OfflineEngineOptions = {}): Promise<Of
   fs.mkdirSync(pulumiHome, { recursive: true });
 
   const binDir = ensurePulumiBin();
+  installPolicyAnalyzer(binDir, pulumiHome);
   const pulumiCommand = await automation.PulumiCommand.get({ root: path.dirname(binDir) });
   const backendUrl = `file://${stateDir}`;
   const envVars: Record<string, string> = {

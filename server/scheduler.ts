@@ -1,5 +1,8 @@
 /**
  * API Key Expiration notices: one per key per lead (one week, one day before its expiration),
+ * saying the real time left (a key edited to expire in 3 days gets "expires in 3 days"), and,
+ * when the tenant sets `unused_key_notice_days`, API Key Unused notices (one per stretch of
+ * non-use: a key used again and then left idle gets a new one),
  * created by a scheduler that holds a lease in the database, so with several replicas one of
  * them works at a time. The unique (key, lead, expiration) row makes a notice exist at most once
  * even if two replicas ever ran together; a restart resumes from the table. Notices are also
@@ -14,6 +17,21 @@ export const LEADS: Array<{ lead: "7d" | "1d"; ms: number; words: string }> = [
   { lead: "7d", ms: 7 * DAY, words: "one week" },
   { lead: "1d", ms: DAY, words: "one day" },
 ];
+/** The time left, in at most two units: "3 days", "6 days 23 hours", "5 hours 10 minutes". */
+export function timeLeft(ms: number): string {
+  const units: Array<[number, string]> = [[DAY, "day"], [3_600_000, "hour"], [60_000, "minute"]];
+  const parts: string[] = [];
+  let rest = Math.max(0, ms);
+  for (const [size, name] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0 || parts.length > 0) parts.push(n === 0 ? "" : `${n} ${name}${n === 1 ? "" : "s"}`);
+    if (parts.length === 2) break;
+  }
+  const text = parts.filter(Boolean).join(" ");
+  return text || "less than a minute";
+}
+
 const LEASE = "notification-scheduler";
 const LEASE_TTL = 60_000;
 export const WEBHOOK_MAX_ATTEMPTS = 8;
@@ -70,7 +88,7 @@ export class NotificationScheduler {
       const settings = await this.deps.cache.getSettings();
       const created: NotificationRecord[] = [];
       for (let i = 0; i < LEADS.length; i++) {
-        const { lead, ms, words } = LEADS[i]!;
+        const { lead, ms } = LEADS[i]!;
         // The most urgent notice only: a key already inside the one-day window gets no one-week notice.
         const nearer = LEADS[i + 1]?.ms ?? 0;
         for (const k of await store.keysExpiringBetween(now + nearer, now + ms)) {
@@ -79,7 +97,24 @@ export class NotificationScheduler {
             lead,
             expiration: k.expiration,
             title: "API Key Expiration",
-            message: `API key ${k.id} expires in ${words}, at ${new Date(k.expiration).toISOString()}. Rotate it before then.`,
+            message: `API key ${k.id} expires in ${timeLeft(k.expiration - now)}, at ${new Date(k.expiration).toISOString()}. Rotate it before then.`,
+            createdTs: now,
+            webhookStatus: settings.notification_webhook ? "pending" : "none",
+            webhookNextAt: settings.notification_webhook ? now : null,
+          });
+          if (n) created.push(n);
+        }
+      }
+      if (settings.unused_key_notice_days !== null) {
+        const idle = settings.unused_key_notice_days * DAY;
+        for (const k of await store.keysUnusedSince(now - idle, now)) {
+          const n = await store.insertNotification({
+            keyId: k.id,
+            lead: "unused",
+            // The stretch of non-use this notice is about: one notice per stretch.
+            expiration: k.since,
+            title: "API Key Unused",
+            message: `API key ${k.id} has not been used for ${timeLeft(now - k.since)} (${k.lastUsed === null ? `never used since it was made at ${new Date(k.since).toISOString()}` : `last used at ${new Date(k.since).toISOString()}`}). Delete it if nothing needs it.`,
             createdTs: now,
             webhookStatus: settings.notification_webhook ? "pending" : "none",
             webhookNextAt: settings.notification_webhook ? now : null,
@@ -134,7 +169,7 @@ export class NotificationScheduler {
       let error: string | null = null;
       try {
         const status = await send(url, {
-          type: "API Key Expiration",
+          type: n.lead === "unused" ? "API Key Unused" : "API Key Expiration",
           id: n.id,
           key_id: n.keyId,
           lead: n.lead,

@@ -65,12 +65,13 @@ function keyLines(k: Row, now: number): string[] {
   ];
 }
 
-const listUsage = `usage: keyplane keys list [--expiring-within 30d] [--expired] [--role R]... [--level standard|advanced]
+const listUsage = `usage: keyplane keys list [--expiring-within 30d] [--expired] [--unused-for 30d] [--role R]... [--level standard|advanced]
                          [--comment TEXT] [--sort FIELD[:asc|desc]] [--json | --csv]
 
 Lists API keys as the API Keys page does. Filters combine (AND):
   --expiring-within D  keys that expire within D from now (and have not expired)
   --expired            keys whose expiration has passed
+  --unused-for D       keys not used for D (a key never used: made at least D ago)
   --role R             keys holding role R (repeatable, or --roles A,B: any of them)
   --level L            standard or advanced
   --comment TEXT       comment contains TEXT
@@ -82,6 +83,7 @@ async function list(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     "expiring-within": { type: "string" },
     expired: { type: "boolean" },
+    "unused-for": { type: "string" },
     role: { type: "string", multiple: true },
     level: { type: "string" },
     comment: { type: "string" },
@@ -98,6 +100,11 @@ async function list(argv: string[]): Promise<number> {
     filters.push({ field: "expiration", operator: "lte", value: now + d }, { field: "status", operator: "in", value: ["active"] });
   }
   if (values.expired) filters.push({ field: "status", operator: "in", value: ["expired"] });
+  if (values["unused-for"]) {
+    // Not used since then, and made before then: a key made yesterday is not unused for 30 days.
+    const since = now - durationFlag(values["unused-for"], "--unused-for");
+    filters.push({ field: "lastUsed", operator: "lte", value: since }, { field: "creationTime", operator: "lte", value: since });
+  }
   if (values.role?.length) filters.push({ field: "roles", operator: "contains", value: values.role });
   if (values.level) {
     if (!["standard", "advanced"].includes(values.level)) throw new UsageError(`--level must be standard or advanced, got '${values.level}'`);
@@ -345,7 +352,8 @@ export const keysCommand: Command = {
 
 const notificationsUsage = `usage: keyplane notifications [--unread] [--key ID] [--json]
 
-Lists the API Key Expiration notices (one week and one day before each key expires).
+Lists the API Key Expiration notices (one week and one day before each key expires) and the
+API Key Unused notices (with the tenant setting unused_key_notice_days).
 ${ENV_HELP}`;
 
 export const notificationsCommand: Command = {

@@ -1,7 +1,7 @@
 /**
  * ApiKey: one API key, its roles, comment, expiration and scope.
  *
- * Replaced when: `securityLevel`, `rotationTriggers` or `adopt` change; the key has expired; or
+ * Replaced when: `securityLevel`, `rotationTriggers`, `adopt` or `sealTo` change; the key has expired; or
  * it is inside `rotateBefore` of its expiry. Updated in place: `roles`, `comment`, `expiration` /
  * `expiresIn`, `scope`. Replacement is create-before-delete, and with `overlap` the delete that
  * follows only shortens the old key's life to now + overlap, so consumers can switch over.
@@ -17,6 +17,7 @@ import { KeyplaneApiError, KeyplaneConnectError, KeyplaneTimeoutError } from "..
 import type { KeyScopeInput } from "../api";
 import { defined, failuresFrom, iso, isUnknown, sameSet, stable, withoutEngineKeys, type CheckFailure, type ProviderDeps } from "../common";
 import { humanDuration, parseDuration, parseInstant } from "../durations";
+import { SEALED_KEY_VALUE, SealTo, sealKey } from "../seal";
 import { providerShell } from "../shell";
 
 /** Retries of verifyAfterCreate's `auth/verify` after a transient failure, each freshly signed. */
@@ -69,6 +70,7 @@ export const ApiKeyInputs = z
       .positive("must be a key id")
       .optional()
       .describe("Take over an existing key by id instead of minting one. Its value stays unknown: `key` says so."),
+    sealTo: SealTo.optional().describe("age recipients (`age1…`, one or a list): the key is encrypted to them right after generate and comes out only as `sealedKey`; `key` then says it was sealed. A change replaces the key."),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -95,6 +97,7 @@ export const ApiKeyInputs = z
         ctx.addIssue({ code: "custom", path: ["rotateBefore"], message: `must be shorter than expiresIn (${v.expiresIn}), or every run would rotate the key` });
       }
     }
+    if (v.sealTo !== undefined && v.adopt !== undefined) ctx.addIssue({ code: "custom", path: ["sealTo"], message: "cannot seal an adopted key: keyplane never saw its value" });
     if (v.rotateBefore !== undefined && v.expiration === undefined && v.expiresIn === undefined) {
       ctx.addIssue({ code: "custom", path: ["rotateBefore"], message: "needs `expiration` or `expiresIn`: a key that never expires is never inside the window" });
     }
@@ -134,6 +137,9 @@ export interface ApiKeyState {
   rotationTriggers?: unknown;
   verifyAfterCreate: boolean;
   adopt?: number;
+  sealTo?: string[];
+  /** The key, age-encrypted to `sealTo` (armored); `key` then holds only a note. */
+  sealedKey?: string;
 }
 
 type News = ApiKeyInputs & { expiration?: number };
@@ -152,6 +158,7 @@ function inputsOf(st: ApiKeyState): News {
     rotationTriggers: st.rotationTriggers,
     verifyAfterCreate: st.verifyAfterCreate ?? true,
     adopt: st.adopt,
+    sealTo: st.sealTo,
   }) as News;
 }
 
@@ -181,7 +188,7 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
     id: number,
     key: string,
     news: News,
-    extra: { rolesResolved: string[]; desiredExpiration: number | null; adopted: boolean },
+    extra: { rolesResolved: string[]; desiredExpiration: number | null; adopted: boolean; sealedKey?: string },
     live?: WireKey,
     scopeKnown?: LiveScope,
   ): Promise<ApiKeyState> {
@@ -217,6 +224,8 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       rotationTriggers: news.rotationTriggers,
       verifyAfterCreate: news.verifyAfterCreate,
       adopt: news.adopt,
+      sealTo: news.sealTo,
+      sealedKey: extra.sealedKey,
     }) as ApiKeyState;
   }
 
@@ -308,6 +317,7 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       if (olds.securityLevel !== news.securityLevel) replaces.push("securityLevel");
       if (stable(olds.rotationTriggers) !== stable(news.rotationTriggers)) replaces.push("rotationTriggers");
       if ((olds.adopt ?? null) !== (news.adopt ?? null)) replaces.push("adopt");
+      if (stable(olds.sealTo) !== stable(news.sealTo)) replaces.push("sealTo");
       const exp = olds.expiresAtMs;
       if (exp !== null && exp !== undefined) {
         if (exp <= now) {
@@ -364,7 +374,9 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       try {
         const seen = news.verifyAfterCreate ? await verifyNewKey(id, key, news) : undefined;
         const live = seen?.k ?? (await api.getKey(id));
-        const outs = await stateOf(id, key, news, { rolesResolved: live?.roles ?? [], desiredExpiration: live?.expiration ?? expiration ?? null, adopted: false }, live ?? undefined, seen?.scope);
+        // Sealed: only the ciphertext leaves this process.
+        const sealedKey = news.sealTo ? await sealKey(key, news.sealTo) : undefined;
+        const outs = await stateOf(id, sealedKey ? SEALED_KEY_VALUE : key, news, { rolesResolved: live?.roles ?? [], desiredExpiration: live?.expiration ?? expiration ?? null, adopted: false, sealedKey }, live ?? undefined, seen?.scope);
         return { id: String(id), outs };
       } catch (e) {
         // All or nothing: a key that is not as declared does not stay behind.
@@ -379,7 +391,7 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       // Deleted or revoked out of band: drop it from state; the next `up` recreates it.
       if (!k || k.status === "revoked") return {};
       const echo = inputsOf(props);
-      const outs = await stateOf(Number(id), props.key, echo, { rolesResolved: props.rolesResolved, desiredExpiration: props.desiredExpiration, adopted: props.adopted }, k);
+      const outs = await stateOf(Number(id), props.key, echo, { rolesResolved: props.rolesResolved, desiredExpiration: props.desiredExpiration, adopted: props.adopted, sealedKey: props.sealedKey }, k);
       // The live values of the managed fields, so that refresh shows drift as a change.
       const inputs = defined({
         ...echo,
@@ -414,7 +426,7 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       const live = await api.getKey(keyId);
       if (!live) throw new Error(`API key ${keyId} no longer exists; run \`pulumi up --refresh\` to recreate it`);
       const rolesResolved = edit.roles ? live.roles : olds.rolesResolved;
-      const outs = await stateOf(keyId, olds.key, news, { rolesResolved, desiredExpiration: desired, adopted: olds.adopted }, live);
+      const outs = await stateOf(keyId, olds.key, news, { rolesResolved, desiredExpiration: desired, adopted: olds.adopted, sealedKey: olds.sealedKey }, live);
       return { outs };
     },
 
@@ -449,6 +461,7 @@ export interface ApiKeyArgs {
   rotationTriggers?: pulumi.Input<unknown>;
   verifyAfterCreate?: pulumi.Input<boolean>;
   adopt?: pulumi.Input<number>;
+  sealTo?: pulumi.Input<string | pulumi.Input<string>[]>;
 }
 
 /**
@@ -476,6 +489,8 @@ export class ApiKey extends pulumi.dynamic.Resource {
   declare readonly lastUsed: pulumi.Output<string | null>;
   /** The scope definition the key points at, if any. */
   declare readonly scopeId: pulumi.Output<string | null>;
+  /** With `sealTo`: the key, age-encrypted to those recipients (ASCII armor). */
+  declare readonly sealedKey: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -491,6 +506,7 @@ export class ApiKey extends pulumi.dynamic.Resource {
         status: undefined,
         lastUsed: undefined,
         scopeId: undefined,
+        sealedKey: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["key"] }),
       "keyplane",

@@ -1,17 +1,17 @@
-/** The Notification Center (extension): API Key Expiration notices, one per key per lead. */
+/** The Notification Center (extension): API Key Expiration notices, one per key per lead, and API Key Unused notices. */
 import { z } from "zod";
 import { dataEnvelope } from "./common";
 
-export const NotificationLead = z.enum(["7d", "1d"]);
+export const NotificationLead = z.enum(["7d", "1d", "unused"]);
 
 export const Notification = z.object({
   id: z.number(),
-  type: z.literal("API Key Expiration"),
+  type: z.enum(["API Key Expiration", "API Key Unused"]),
   title: z.string(),
   message: z.string(),
   key_id: z.number(),
-  lead: NotificationLead.describe("`7d`: one week before expiry; `1d`: one day before."),
-  expiration: z.number().describe("The key's expiration the notice is about, epoch ms."),
+  lead: NotificationLead.describe("`7d`: one week before expiry; `1d`: one day before; `unused`: an API Key Unused notice."),
+  expiration: z.number().describe("The key's expiration the notice is about, epoch ms; for `unused`, when the key was last used (or made, if never used)."),
   created_ts: z.number(),
   read: z.boolean(),
   webhook_status: z.enum(["none", "pending", "delivered", "failed"]),

@@ -1,6 +1,5 @@
 /** Tenant settings (extension): `GET`/`PUT /platform/iam/v1/settings`. */
 import { z } from "zod";
-import { dataEnvelope } from "./common";
 
 const DAY = 86_400_000;
 
@@ -17,6 +16,10 @@ export const Settings = z.object({
   max_key_lifetime_ms: z.number().int().nullable().describe("Longest allowed lifetime; null: no limit (and keys may never expire)."),
   notification_webhook: z.string().nullable().describe("URL that receives each expiration notice as a JSON POST; null: none."),
   tenant_fqdn: z.string().nullable().describe("Host name shown in the View Examples snippets; null: the URL the request came to."),
+  key_expiration_required: z.boolean().describe("Key policy: every key must expire (generate without an expiration and no default lifetime, or an edit to none, is refused)."),
+  key_comment_required: z.boolean().describe("Key policy: every key must have a non-empty comment."),
+  key_advanced_roles: z.array(z.string()).describe("Key policy: role ids whose keys must be Advanced (e.g. `instance_administrator`); empty: none."),
+  unused_key_notice_days: z.number().int().nullable().describe("Post an \"API Key Unused\" notice for a key not used (or, never used, not created) for this many days; null (default): none."),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -28,6 +31,10 @@ export const DEFAULT_SETTINGS: Settings = {
   max_key_lifetime_ms: null,
   notification_webhook: null,
   tenant_fqdn: null,
+  key_expiration_required: false,
+  key_comment_required: false,
+  key_advanced_roles: [],
+  unused_key_notice_days: null,
 };
 
 /** `PUT /platform/iam/v1/settings` request_data: any subset. */
@@ -58,7 +65,35 @@ export const UpdateSettingsRequest = z.object({
     .regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "must be a host name, optionally with :port")
     .nullable()
     .optional(),
+  key_expiration_required: z.boolean({ error: "must be true or false" }).optional(),
+  key_comment_required: z.boolean({ error: "must be true or false" }).optional(),
+  key_advanced_roles: z
+    .array(z.string({ error: "must be a role id" }).trim().min(1, "must not be empty"), { error: "must be a list of role ids" })
+    .max(64, "must name at most 64 roles")
+    .optional(),
+  unused_key_notice_days: z.number({ error: "must be a number of days" }).int("must be whole days").min(1, "must be at least 1").max(3650, "must be at most 3650").nullable().optional(),
 });
 export type UpdateSettingsRequest = z.input<typeof UpdateSettingsRequest>;
 
-export const SettingsReply = dataEnvelope(Settings);
+/** A key that breaks the key policy as it now stands (reported by a settings change, never cut). */
+export const KeyPolicyBreach = z.object({
+  id: z.number().int().describe("The key id."),
+  breaches: z
+    .array(z.object({ field: z.string().describe("The key's field, by wire name."), setting: z.string().describe("The setting it breaks."), reason: z.string() }))
+    .describe("Each way the key breaks the policy."),
+});
+export type KeyPolicyBreach = z.infer<typeof KeyPolicyBreach>;
+
+export const SettingsReply = z.object({
+  data: Settings,
+  metadata: z
+    .object({
+      keys_breaking_policy: z
+        .array(KeyPolicyBreach)
+        .optional()
+        .describe("After a change: existing active keys that break the key policy now (at most 500). They keep working; fix or rotate them."),
+      keys_breaking_policy_count: z.number().int().optional().describe("How many keys break it in all."),
+    })
+    .loose()
+    .optional(),
+});

@@ -48,6 +48,8 @@ export interface GenerateKeyResult {
 export type KeyFilterInput =
   | { field: "id"; operator?: "in"; value: number[] }
   | { field: "expiration" | "creationTime"; operator: "gte" | "lte"; value: TimeInput }
+  /** `lte` T: not used since T (never-used keys included; add `creationTime` `lte` T for keys unused that long); `gte` T: used since T. */
+  | { field: "lastUsed"; operator: "gte" | "lte"; value: TimeInput }
   | { field: "roles"; operator?: "contains"; value: string | string[] }
   | { field: "securityLevel"; operator?: "in" | "eq"; value: SecurityLevel | SecurityLevel[] }
   | { field: "comment"; operator?: "contains"; value: string }
@@ -107,7 +109,7 @@ const DEFAULT_OPERATOR: Record<string, string> = { id: "in", roles: "contains", 
 function filterToWire(f: KeyFilterInput, i: number): Record<string, unknown> {
   const operator = f.operator ?? DEFAULT_OPERATOR[f.field];
   if (!operator) throw new InvalidArgumentError(`filters.${i}.operator`, `is required for field ${f.field}`);
-  const value = f.field === "expiration" || f.field === "creationTime" ? toEpochMs(f.value, `filters.${i}.value`) : f.value;
+  const value = f.field === "expiration" || f.field === "creationTime" || f.field === "lastUsed" ? toEpochMs(f.value, `filters.${i}.value`) : f.value;
   return { field: snakeCase(f.field), operator, value };
 }
 

@@ -23,6 +23,14 @@ export interface UpdateSettingsInput {
   notificationWebhook?: string | null;
   /** Host shown in View Examples; null: the request's host (wire `tenant_fqdn`). */
   tenantFqdn?: string | null;
+  /** Key policy: every key must expire (wire `key_expiration_required`). */
+  keyExpirationRequired?: boolean;
+  /** Key policy: every key must have a comment (wire `key_comment_required`). */
+  keyCommentRequired?: boolean;
+  /** Key policy: role ids whose keys must be Advanced (wire `key_advanced_roles`). */
+  keyAdvancedRoles?: string[];
+  /** Days without use before an "API Key Unused" notice; null: none (wire `unused_key_notice_days`). */
+  unusedKeyNoticeDays?: number | null;
 }
 
 /** Tenant settings. */
@@ -42,6 +50,10 @@ export class SettingsApi extends CallGroup {
       max_key_lifetime_ms: input.maxKeyLifetimeMs,
       notification_webhook: input.notificationWebhook,
       tenant_fqdn: input.tenantFqdn,
+      key_expiration_required: input.keyExpirationRequired,
+      key_comment_required: input.keyCommentRequired,
+      key_advanced_roles: input.keyAdvancedRoles,
+      unused_key_notice_days: input.unusedKeyNoticeDays,
     });
     return (await this.call("settings.update", { body }, opts)).body.data;
   }

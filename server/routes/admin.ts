@@ -1,14 +1,15 @@
 /** Tenant settings, the Notification Center, the management audit log. */
 import { pageWindow } from "../../sdk/contract";
-import type { Ctx, Handlers } from "../http/context";
+import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data, reply } from "../http/reply";
+import { keyPolicyBreaches } from "../authz/keyPolicy";
 import { ApiError, invalid } from "../errors";
 import type { NotificationRecord } from "../store/store";
 
 export function notificationToWire(n: NotificationRecord) {
   return {
     id: n.id,
-    type: "API Key Expiration" as const,
+    type: n.lead === "unused" ? ("API Key Unused" as const) : ("API Key Expiration" as const),
     title: n.title,
     message: n.message,
     key_id: n.keyId,
@@ -33,13 +34,38 @@ async function updateSettings(c: Ctx<"settings.update">) {
     throw invalid("request_data.nonce_reuse_window_ms", "must not exceed replay_window_ms");
   }
   const s = await c.svc.store.updateSettings(b);
+  const policyChanged = Object.keys(b).some((k) => k.startsWith("key_") || k === "max_key_lifetime_ms");
+  const breaking = policyChanged ? await keysBreakingPolicy(c, s) : undefined;
   await c.svc.audit.record(c.req, c.principal, {
     entity: "SERVER_SETTINGS",
     subtype: "edit",
     description: `Changed settings: ${Object.keys(b).join(", ")}`,
-    additional: Object.fromEntries(Object.entries(b).map(([k, v]) => [k, k === "notification_webhook" && v ? "(set)" : v])),
+    additional: {
+      ...Object.fromEntries(Object.entries(b).map(([k, v]) => [k, k === "notification_webhook" && v ? "(set)" : v])),
+      ...(breaking ? { keys_breaking_policy_count: breaking.count } : {}),
+    },
   });
-  return data(s);
+  return breaking ? { body: { data: s, metadata: { keys_breaking_policy: breaking.keys, keys_breaking_policy_count: breaking.count } } } : data(s);
+}
+
+const REPORTED_BREACHES = 500;
+
+/** Active keys that break the key policy as it now stands: reported, never cut. */
+async function keysBreakingPolicy(c: CallCtx, s: Awaited<ReturnType<CallCtx["svc"]["store"]["getSettings"]>>) {
+  const keys: Array<{ id: number; breaches: Array<{ field: string; setting: string; reason: string }> }> = [];
+  let count = 0;
+  for (let offset = 0; ; offset += 500) {
+    const page = await c.svc.store.listKeys({ filters: [], offset, limit: 500, now: c.now });
+    for (const k of page.rows) {
+      if (k.status === "revoked" || (k.expiration !== null && k.expiration <= c.now)) continue;
+      const breaches = keyPolicyBreaches(s, k, c.now);
+      if (breaches.length === 0) continue;
+      count++;
+      if (keys.length < REPORTED_BREACHES) keys.push({ id: k.id, breaches });
+    }
+    if (page.rows.length < 500) break;
+  }
+  return { keys, count };
 }
 
 async function auditLogs(c: Ctx<"audit.managementLogs">) {

@@ -5,6 +5,7 @@ import { storedReply } from "../http/idempotency";
 import { data, reply } from "../http/reply";
 import { keyDisplayName } from "../auth/cache";
 import { assertCanGrantRoles, resolveExpiration, resolveRoles, resolveScope } from "../authz/grants";
+import { assertKeyPolicy } from "../authz/keyPolicy";
 import { generateKeyValue } from "../crypto/keyFormat";
 import { ApiError, invalid } from "../errors";
 import { curlExample, pythonExample } from "../examples";
@@ -59,6 +60,7 @@ async function generate(c: Ctx<"apiKeys.generate">) {
   const roles = await resolveRoles(c, b.roles, "request_data.roles");
   assertCanGrantRoles(c, roles, "these roles");
   const expiration = resolveExpiration(b.expiration, settings, c.now, "request_data.expiration");
+  assertKeyPolicy(settings, { securityLevel: b.security_level, roleIds: roles.map((r) => r.roleId), comment: b.comment ?? null, expiration }, "all");
   const scope = b.scope ? await resolveScope(c, b.scope, "request_data.scope") : undefined;
   const key = generateKeyValue(c.svc.random);
   const actor = c.principal;
@@ -159,6 +161,8 @@ async function edit(c: Ctx<"apiKeys.edit">) {
     changes.expiration = expiration;
   }
   if (b.comment !== undefined) changes.comment = b.comment === null ? null : "(changed)";
+  const next = { securityLevel: k.securityLevel, roleIds: roleIds ?? k.roleIds, comment: b.comment === undefined ? k.comment : b.comment, expiration: expiration === undefined ? k.expiration : expiration };
+  assertKeyPolicy(await cache.getSettings(), next, (["roles", "comment", "expiration"] as const).filter((f) => b[f] !== undefined));
   await store.updateKey(id, {
     roleIds,
     bindingIds: roleIds?.map(() => c.svc.newId("rb-")),

@@ -130,7 +130,7 @@ export type ScopeAssignment = { scopeDefinitionId: string } | { areas: Canonical
 export interface NotificationRecord {
   id: number;
   keyId: number;
-  lead: "7d" | "1d";
+  lead: "7d" | "1d" | "unused";
   expiration: number;
   title: string;
   message: string;
@@ -640,6 +640,16 @@ export class Store {
       [from, to],
     );
     return rows.map((r) => ({ id: Number(r.id), expiration: Number(r.expiration) }));
+  }
+
+  /** Active, unexpired keys not used since `before` (never-used keys: made before it), with when that stretch began. */
+  async keysUnusedSince(before: number, now: number): Promise<Array<{ id: number; since: number; lastUsed: number | null }>> {
+    const rows = await this.driver.all<Row>(
+      `SELECT id, last_used, COALESCE(last_used, created_at) AS since FROM api_keys
+       WHERE status = 'active' AND retiring = 0 AND (expiration IS NULL OR expiration > ?) AND COALESCE(last_used, created_at) <= ? ORDER BY id`,
+      [now, before],
+    );
+    return rows.map((r) => ({ id: Number(r.id), since: Number(r.since), lastUsed: r.last_used === null || r.last_used === undefined ? null : Number(r.last_used) }));
   }
 
   /** Every key's stored secret material (for re-encryption and re-peppering). */
@@ -1488,7 +1498,7 @@ export class Store {
     return {
       id: Number(r.id),
       keyId: Number(r.key_id),
-      lead: r.lead as "7d" | "1d",
+      lead: r.lead as "7d" | "1d" | "unused",
       expiration: Number(r.expiration),
       title: String(r.title),
       message: String(r.message),

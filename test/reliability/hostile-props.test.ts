@@ -200,7 +200,7 @@ describe("hostile input: fast-check properties over every route", function () {
    */
   beforeEach(async () => {
     await keepAdmin();
-    await adminCall("PUT", "/platform/iam/v1/settings", { sbac_enabled: false, max_key_lifetime_ms: null, default_key_lifetime_ms: null, replay_window_ms: 300_000 });
+    await adminCall("PUT", "/platform/iam/v1/settings", { sbac_enabled: false, max_key_lifetime_ms: null, default_key_lifetime_ms: null, replay_window_ms: 300_000, key_expiration_required: false, key_comment_required: false, key_advanced_roles: [] });
     const exists = async (url: string) => (await adminCall("GET", url)) !== undefined;
     if (!fixtures.key?.length || !(await exists(`/platform/iam/v1/api-key/${fixtures.key[0]}`))) {
       const r = await adminCall("POST", GENERATE, { roles: ["Viewer"], security_level: "advanced", expiration: Date.now() + 12 * 3_600_000, comment: "fuzz fixture" });

@@ -41,6 +41,10 @@ describe("key lifetimes", () => {
       max_key_lifetime_ms: null,
       notification_webhook: null,
       tenant_fqdn: null,
+      key_expiration_required: false,
+      key_comment_required: false,
+      key_advanced_roles: [],
+      unused_key_notice_days: null,
     });
   });
 
@@ -122,7 +126,10 @@ describe("API Key Expiration notices", () => {
     const n = list.find((x) => x.key_id === k.tenDays!.id && x.lead === "1d");
     assert.equal(n.type, "API Key Expiration");
     assert.equal(n.title, "API Key Expiration");
-    assert.match(n.message, new RegExp(`API key ${k.tenDays!.id} expires in one day`));
+    assert.match(n.message, new RegExp(`API key ${k.tenDays!.id} expires in 1 day, at ${new Date(T0 + 10 * DAY).toISOString()}`));
+    // The real time left, not the lead's name: the three-day key's one-week notice.
+    const early = list.find((x) => x.key_id === k.threeDays!.id && x.lead === "7d");
+    assert.match(early.message, new RegExp(`API key ${k.threeDays!.id} expires in 3 days, at `));
     assert.equal(n.expiration, T0 + 10 * DAY);
     assert.equal(n.created_ts, T0 + 9 * DAY);
     assert.equal(n.read, false);

@@ -37,6 +37,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit,
+    // A body sent a byte at a time must not hold a connection open for ever (Fastify's default
+    // is no limit): the whole request gets requestTimeoutMs, the headers as long, and Node
+    // checks the timers often enough for that to hold within a second.
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    http: { headersTimeout: options.requestTimeoutMs ?? 30_000, connectionsCheckingInterval: Math.min(1000, options.requestTimeoutMs ?? 30_000) },
     trustProxy: options.trustProxy ?? false,
     // One log line per request, written by ./http/requestLog.ts (never headers or bodies).
     logController: new LogController({ disableRequestLogging: true }),
@@ -72,6 +77,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
   if ((options.schedulerMs ?? 30_000) > 0) svc.scheduler.start(options.schedulerMs ?? 30_000);
 
   app.addHook("onClose", async () => {
+    await svc.audit.flushFailures().catch(() => undefined);
     svc.scheduler.stop();
     svc.cache.stop();
     await svc.lastUsed.stop();

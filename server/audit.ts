@@ -56,16 +56,48 @@ export class AuditLog {
     await this.store.insertAudit(entry);
   }
 
+  /**
+   * Failed authentications, aggregated: one entry per source address, key id and reason per
+   * minute on this replica; the failures in between are counted into the next entry's
+   * `additional.repeated`. (One row per failure let anyone grow the audit log without a key.)
+   */
+  private readonly failures = new Map<string, { at: number; repeated: number; req: FastifyRequest; keyId: number | null; reason: string; how: "authenticate" | "verify" }>();
+
+  /**
+   * Writes the failures counted but not written yet (one entry each, with its `repeated`), so
+   * none is lost when the server stops; the app calls it on close.
+   */
+  async flushFailures(): Promise<void> {
+    const pending = [...this.failures.values()].filter((f) => f.repeated > 0);
+    this.failures.clear();
+    for (const f of pending) await this.writeFailure(f.req, f.keyId, f.reason, f.how, f.repeated);
+  }
+
   /** A refused authentication: the claimed key id and the reason, nothing the caller sent as a key. */
-  async authFailure(req: FastifyRequest, keyId: number | null, reason: string): Promise<void> {
+  async authFailure(req: FastifyRequest, keyId: number | null, reason: string, how: "authenticate" | "verify" = "authenticate"): Promise<void> {
+    const now = this.clock.now();
+    const k = `${how}|${req.ip}|${keyId}|${reason}`;
+    const seen = this.failures.get(k);
+    if (seen && now - seen.at < 60_000) {
+      seen.repeated++;
+      return;
+    }
+    if (this.failures.size >= 10_000) await this.flushFailures();
+    // Only what an entry needs of the request is kept, not the request itself.
+    const light = { ip: req.ip, url: req.url, id: req.id, headers: { "user-agent": req.headers["user-agent"] } } as unknown as FastifyRequest;
+    this.failures.set(k, { at: now, repeated: 0, req: light, keyId, reason, how });
+    await this.writeFailure(req, keyId, reason, how, seen?.repeated ?? 0);
+  }
+
+  private async writeFailure(req: FastifyRequest, keyId: number | null, reason: string, how: "authenticate" | "verify", repeated: number): Promise<void> {
     await this.record(req, null, {
       entity: "AUTH",
-      subtype: "authenticate",
+      subtype: how,
       result: "FAIL",
-      description: `Authentication refused${keyId !== null ? ` for key id ${keyId}` : ""}`,
+      description: `${how === "verify" ? "Verify refused the forwarded key" : "Authentication refused"}${keyId !== null ? ` for key id ${keyId}` : ""}`,
       reason,
       objectId: keyId,
-      additional: { path: req.url.split("?")[0] },
+      additional: { path: req.url.split("?")[0], ...(repeated ? { repeated } : {}) },
     });
   }
 

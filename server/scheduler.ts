@@ -8,6 +8,8 @@
  * even if two replicas ever ran together; a restart resumes from the table. Notices are also
  * POSTed to the tenant's webhook, retried with backoff (the retry state lives in the table too).
  */
+import { MAX_REPLAY_WINDOW_MS } from "../sdk/contract";
+import { webhookRefusal } from "./webhookTarget";
 import type { AuthCache } from "./auth/cache";
 import type { Clock } from "./clock";
 import type { NotificationRecord, Store } from "./store/store";
@@ -57,7 +59,16 @@ export class NotificationScheduler {
   private running = false;
 
   constructor(
-    private readonly deps: { store: Store; clock: Clock; cache: AuthCache; replicaId: string; webhook?: WebhookSender; authFailureWindowMs?: number },
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      cache: AuthCache;
+      replicaId: string;
+      webhook?: WebhookSender;
+      authFailureWindowMs?: number;
+      /** Deliver to loopback and private addresses too (server/webhookTarget.ts). */
+      allowPrivateWebhooks?: boolean;
+    },
   ) {}
 
   start(intervalMs: number): void {
@@ -123,7 +134,12 @@ export class NotificationScheduler {
         }
       }
       await this.deliver(now, settings.notification_webhook);
-      await store.purgeNonces(now - 2 * settings.replay_window_ms);
+      // A nonce must outlive every window that could still accept its timestamp, including one
+      // raised later: keyed to the current window, raising it re-opened purged requests. A
+      // timestamp accepted at time s is within the widest window of s, so a replay after
+      // s + 2 × the widest window is stale under any setting.
+      await store.purgeNonces(now - 2 * MAX_REPLAY_WINDOW_MS);
+      if (settings.audit_retention_days !== null) await store.purgeAudit(now - settings.audit_retention_days * 86_400_000);
       // Failure counts of windows that are over (kept one more window for clocks a little apart).
       await store.purgeAuthFailures(now - 2 * (this.deps.authFailureWindowMs ?? 60_000));
       // Keys whose overlap ended, and the retired roles and scope definitions they kept alive.
@@ -167,6 +183,12 @@ export class NotificationScheduler {
         continue;
       }
       let error: string | null = null;
+      // Checked again at each delivery: the host name may resolve elsewhere than when it was set.
+      const why = this.deps.allowPrivateWebhooks ? null : await webhookRefusal(url);
+      if (why) {
+        await store.recordWebhookAttempt(n.id, { status: "failed", nextAt: null, error: `refused: ${why}` });
+        continue;
+      }
       try {
         const status = await send(url, {
           type: n.lead === "unused" ? "API Key Unused" : "API Key Expiration",

@@ -31,6 +31,10 @@ export interface ServerOptions {
   schedulerMs?: number;
   /** Identifies this replica in leases. */
   replicaId?: string;
+  /** The most time a client may take to send a whole request, headers and body (ms; default 30 s). */
+  requestTimeoutMs?: number;
+  /** Let the notification webhook point at loopback and private addresses (server/webhookTarget.ts). */
+  allowPrivateWebhooks?: boolean;
   /** The web console's session timeouts. */
   console?: ConsoleOptions;
 }
@@ -82,6 +86,7 @@ export function makeServices(deps: ServerDeps): Services {
     replicaId: options.replicaId ?? randomUUID(),
     webhook: deps.webhook,
     authFailureWindowMs: rateLimit.windowMs,
+    allowPrivateWebhooks: options.allowPrivateWebhooks,
   });
   return {
     store,

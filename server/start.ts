@@ -12,6 +12,7 @@ import { PREDEFINED_ROLES } from "./authz/roles";
 import { bootstrap, type BootstrapResult } from "./bootstrap";
 import { systemClock, type Clock } from "./clock";
 import { Keyring } from "./crypto/keyring";
+import { checkKeyring } from "./crypto/keyringCheck";
 import type { RandomBytes } from "./crypto/keyFormat";
 import type { WebhookSender } from "./scheduler";
 import { openDriver } from "./store/driver";
@@ -70,11 +71,14 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
   const random = o.random ?? randomBytes;
   const replicaId = o.options?.replicaId ?? randomUUID();
   const keyringFile = o.masterKeyFile ?? process.env.KEYPLANE_MASTER_KEY_FILE ?? DEFAULT_KEYRING_FILE;
-  const loaded = o.keyring ? undefined : Keyring.load(keyringFile);
-  const keyring = o.keyring ?? loaded!.keyring;
   const store = await openStore(o.db ?? DEFAULT_DB, clock.now());
   let app: RunningServer["app"] | undefined;
   try {
+    // A missing keyring file is generated only for a database with no keys yet; any keyring
+    // must match what the stored keys were made with (server/crypto/keyringCheck.ts).
+    const loaded = o.keyring ? undefined : Keyring.load(keyringFile, process.env, { create: (await store.countKeys()) === 0 });
+    const keyring = o.keyring ?? loaded!.keyring;
+    await checkKeyring(store, keyring, loaded?.source ?? "given");
     const boot = await bootstrap({ store, keyring, clock, random, file: o.bootstrapFile ?? DEFAULT_BOOTSTRAP_FILE, replicaId });
     app = await buildServer({ store, keyring, clock, random, logger: o.logger, webhook: o.webhook, options: { ...o.options, replicaId } });
     const host = o.host ?? "127.0.0.1";
@@ -85,17 +89,21 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     // A keyring file is watched: `keyplane keyring rotate` adds versions to it, and every running
     // server must read them within a second, before old versions are pruned.
     const watched = loaded && loaded.source !== "KEYPLANE_KEYRING" ? loaded.source : undefined;
-    const reload = () => {
+    // A file that went missing is not replaced by a new keyring, and one that does not match the
+    // stored keys is refused: either way the previous keyring stays in use, and the log says why.
+    const reload = async () => {
       try {
-        keyring.adopt(Keyring.load(watched!, {}).keyring);
+        const next = Keyring.load(watched!, {}, { create: false }).keyring;
+        await checkKeyring(store, next, watched!);
+        keyring.adopt(next);
         app!.services.cache.invalidate();
         app!.log.info({ keyring: watched }, "keyring reloaded");
       } catch (e) {
-        app!.log.error({ err: { message: (e as Error).message } }, "keyring reload failed; keeping the previous one");
+        app!.log.error({ err: { message: (e as Error).message } }, "keyring reload refused; keeping the previous one");
       }
     };
     if (watched) fs.watchFile(watched, { interval: 500 }, (cur, prev) => {
-      if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino) reload();
+      if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino) void reload();
     });
     return {
       app,

@@ -3,7 +3,7 @@ import { parse, UsageError, type Command } from "../args";
 
 const usage = `usage: keyplane server [--port N] [--host H] [--db sqlite:PATH | postgres://URL]
                        [--bootstrap-file PATH] [--master-key-file PATH] [--log-level LEVEL] [--trust-proxy]
-                       [--max-failures-per-address N] [--max-failures-per-key N]
+                       [--max-failures-per-address N] [--max-failures-per-key N] [--allow-private-webhooks]
 
 Runs the keyplane API. Prints "keyplane listening on http://HOST:PORT" once it accepts calls.
 
@@ -23,6 +23,9 @@ Runs the keyplane API. Prints "keyplane listening on http://HOST:PORT" once it a
                          $KEYPLANE_MAX_FAILURES_PER_ADDRESS; raise it when many clients share an address)
   --max-failures-per-key N
                          the same per key id (default 20, or $KEYPLANE_MAX_FAILURES_PER_KEY)
+  --allow-private-webhooks
+                         let the notification webhook point at loopback and private addresses
+                         (refused by default; or $KEYPLANE_ALLOW_PRIVATE_WEBHOOKS=1)
 Stops gracefully on SIGTERM and SIGINT.`;
 
 export const serverCommand: Command = {
@@ -40,6 +43,7 @@ export const serverCommand: Command = {
       "trust-proxy": { type: "boolean" },
       "max-failures-per-address": { type: "string" },
       "max-failures-per-key": { type: "string" },
+      "allow-private-webhooks": { type: "boolean" },
     });
     if (values.help) {
       console.log(usage);
@@ -79,7 +83,12 @@ export const serverCommand: Command = {
       bootstrapFile: values["bootstrap-file"] ?? process.env.KEYPLANE_BOOTSTRAP_FILE,
       masterKeyFile: values["master-key-file"],
       logger: { level, stream: log.stream },
-      options: { trustProxy: !!values["trust-proxy"], rateLimit, ...(schedulerMs !== undefined ? { schedulerMs } : {}) },
+      options: {
+        trustProxy: !!values["trust-proxy"],
+        rateLimit,
+        allowPrivateWebhooks: !!values["allow-private-webhooks"] || process.env.KEYPLANE_ALLOW_PRIVATE_WEBHOOKS === "1",
+        ...(schedulerMs !== undefined ? { schedulerMs } : {}),
+      },
     });
     if (running.bootstrap.created) {
       // The key itself is only in the file.

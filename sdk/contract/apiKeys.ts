@@ -25,10 +25,17 @@ export const Comment = z
 
 /** A key's scope at generate (extension): a named scope definition, or inline areas. */
 export const KeyScopeInput = z
-  .union([
-    z.object({ scope_definition_id: z.string().min(1, "must not be empty") }).strict(),
-    ScopeAreasWrite,
-  ])
+  .preprocess(
+    (v, ctx) => {
+      // Without this, `{scope_definition_id, assets}` matched the areas branch and the definition was dropped.
+      if (v && typeof v === "object" && !Array.isArray(v) && "scope_definition_id" in v && Object.keys(v).length > 1) {
+        ctx.addIssue({ code: "custom", path: ["scope_definition_id"], message: "give either a scope definition or areas, not both", input: v });
+        return z.NEVER;
+      }
+      return v;
+    },
+    z.union([z.object({ scope_definition_id: z.string().min(1, "must not be empty") }).strict(), ScopeAreasWrite]),
+  )
   .describe("The key's scope: `{scope_definition_id}` or areas in the reference's write shape (extension).");
 
 /** `POST /public_api/v1/api_keys/generate` request_data. */
@@ -81,8 +88,13 @@ const StringOrList = z.union([z.string().transform((s) => [s]), z.array(z.string
 
 const idCount = (filters: Array<{ field: string; value?: unknown }> | undefined) =>
   (filters ?? []).reduce((n, f) => n + (f.field === "id" && Array.isArray(f.value) ? f.value.length : 0), 0);
+/** The most values of every list filter together: each is a bound parameter, and both stores must run the query (SQLite binds at most 32,766). */
+export const MAX_FILTER_VALUES = 10_000;
+const valueCount = (filters: Array<{ field: string; value?: unknown }> | undefined) =>
+  (filters ?? []).reduce((n, f) => n + (Array.isArray(f.value) ? f.value.length : 1), 0);
 const atMostIds = (r: { filters?: Array<{ field: string; value?: unknown }> }, ctx: z.RefinementCtx) => {
   if (idCount(r.filters) > MAX_IDS) ctx.addIssue({ code: "custom", path: ["filters"], message: `must list at most ${MAX_IDS} key ids in all` });
+  else if (valueCount(r.filters) > MAX_FILTER_VALUES) ctx.addIssue({ code: "custom", path: ["filters"], message: `must list at most ${MAX_FILTER_VALUES} values in all` });
 };
 
 const IdIn = z.object({
@@ -150,7 +162,7 @@ export const KEY_SORT_FIELDS = ["id", "creation_time", "expiration", "security_l
 
 /** `POST /public_api/v1/api_keys/get_api_keys` request_data. */
 export const ListKeysRequest = Paging.extend({
-  filters: z.array(KeyFilter).max(50, "must have at most 50 filters").optional().describe(`AND-combined; at most ${MAX_IDS} key ids in all.`),
+  filters: z.array(KeyFilter).max(50, "must have at most 50 filters").optional().describe(`AND-combined; at most ${MAX_IDS} key ids and ${MAX_FILTER_VALUES} values in all.`),
   sort: sortOf([...KEY_SORT_FIELDS]).optional(),
 }).superRefine(atMostIds);
 export type ListKeysRequest = z.input<typeof ListKeysRequest>;

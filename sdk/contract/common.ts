@@ -28,6 +28,12 @@ export const EpochMs = z
   )
   .describe("Epoch milliseconds (UTC).");
 
+/** A paging number (`search_from`, `search_to`): a whole number of at least 0; digit strings are accepted (query strings are text). */
+export const PageNumber = z.preprocess(
+  digitsAsNumber,
+  z.number({ error: "must be a whole number" }).int("must be a whole number").min(0, "must be 0 or more").max(Number.MAX_SAFE_INTEGER, "is out of range"),
+);
+
 /** A numeric id; numeric strings are accepted, as real clients send both. */
 export const NumericId = z.preprocess(
   digitsAsNumber,
@@ -155,8 +161,8 @@ export function sortOf<F extends [string, ...string[]]>(fields: F) {
 
 /** Paging: `search_from` (inclusive, default 0) and `search_to` (exclusive, default from+100). */
 export const Paging = z.object({
-  search_from: z.coerce.number().int().min(0, "must be 0 or more").optional(),
-  search_to: z.coerce.number().int().min(0, "must be 0 or more").optional(),
+  search_from: PageNumber.optional(),
+  search_to: PageNumber.optional(),
 });
 
 /** The largest page any list call returns. */

@@ -8,7 +8,7 @@ import * as apiKeys from "./apiKeys";
 import * as audit from "./audit";
 import * as bindings from "./bindings";
 import * as meta from "./meta";
-import { dataEnvelope, type Level } from "./common";
+import { dataEnvelope, NumericId, PageNumber, type Level } from "./common";
 import type { ComponentName } from "./components";
 import * as notifications from "./notifications";
 import * as roles from "./roles";
@@ -71,8 +71,8 @@ interface RouteFields {
 }
 
 const PagingQuery = z.object({
-  search_from: z.coerce.number().int().min(0).optional(),
-  search_to: z.coerce.number().int().min(0).optional(),
+  search_from: PageNumber.optional(),
+  search_to: PageNumber.optional(),
 });
 
 const WhenUnusedQuery = z.object({
@@ -147,7 +147,7 @@ export const ROUTES = [
   // Settings, notifications, audit.
   { id: "settings.get", method: "GET", path: "/platform/iam/v1/settings", family: "platform", auth: true, permission: view("server_settings"), reply: settings.SettingsReply, summary: "Tenant settings.", reference: false, retry: "repeatable" },
   { id: "settings.update", method: "PUT", path: "/platform/iam/v1/settings", family: "platform", auth: true, permission: edit("server_settings"), request: settings.UpdateSettingsRequest, reply: settings.SettingsReply, summary: "Change tenant settings.", reference: false, retry: "repeatable" },
-  { id: "notifications.list", method: "GET", path: "/platform/notifications/v1/notifications", family: "platform", auth: true, permission: view("notifications"), query: PagingQuery.extend({ unread: z.enum(["true", "false"]).optional(), key_id: z.coerce.number().int().optional() }), reply: notifications.NotificationListReply, summary: "API Key Expiration notices.", reference: false, retry: "repeatable" },
+  { id: "notifications.list", method: "GET", path: "/platform/notifications/v1/notifications", family: "platform", auth: true, permission: view("notifications"), query: PagingQuery.extend({ unread: z.enum(["true", "false"]).optional(), key_id: NumericId.optional() }), reply: notifications.NotificationListReply, summary: "API Key Expiration notices.", reference: false, retry: "repeatable" },
   { id: "notifications.patch", method: "PATCH", path: "/platform/notifications/v1/notifications/:id", family: "platform", auth: true, permission: edit("notifications"), request: notifications.PatchNotificationRequest, reply: notifications.NotificationReply, summary: "Mark a notice read or unread.", reference: false, retry: "repeatable" },
   { id: "audit.managementLogs", method: "POST", path: "/public_api/v1/audits/management_logs", family: "public", auth: true, permission: view("audit"), request: audit.AuditRequest, reply: audit.AuditReply, summary: "Management audit log.", reference: true, retry: "repeatable" },
 ] as const satisfies readonly RouteDef[];

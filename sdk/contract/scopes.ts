@@ -63,7 +63,18 @@ export const DatasetFilter = z.object({
 export const DatasetsRowsAreaWrite = z
   .object({
     default_filter_mode: modeFor(["no_scope", "see_all"], "datasets_rows.default_filter_mode").describe("For datasets not in `filters`: `no_scope` or `see_all`."),
-    filters: z.array(DatasetFilter).max(1000).nullish(),
+    filters: z
+      .array(DatasetFilter)
+      .max(1000)
+      .superRefine((fs, ctx) => {
+        // Only the first filter of a dataset would ever be checked: one filter per dataset.
+        const seen = new Set<string>();
+        fs.forEach((f, i) => {
+          if (seen.has(f.dataset)) ctx.addIssue({ code: "custom", path: [i, "dataset"], message: `names dataset '${f.dataset}' a second time; give one filter per dataset` });
+          seen.add(f.dataset);
+        });
+      })
+      .nullish(),
   })
   .describe("Row filters per dataset.");
 

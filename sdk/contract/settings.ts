@@ -16,6 +16,7 @@ export const Settings = z.object({
   max_key_lifetime_ms: z.number().int().nullable().describe("Longest allowed lifetime; null: no limit (and keys may never expire)."),
   notification_webhook: z.string().nullable().describe("URL that receives each expiration notice as a JSON POST; null: none."),
   tenant_fqdn: z.string().nullable().describe("Host name shown in the View Examples snippets; null: the URL the request came to."),
+  audit_retention_days: z.number().int().nullable().describe("Audit entries older than this are deleted; null: kept for ever."),
   key_expiration_required: z.boolean().describe("Key policy: every key must expire (generate without an expiration and no default lifetime, or an edit to none, is refused)."),
   key_comment_required: z.boolean().describe("Key policy: every key must have a non-empty comment."),
   key_advanced_roles: z.array(z.string()).describe("Key policy: role ids whose keys must be Advanced (e.g. `instance_administrator`); empty: none."),
@@ -31,11 +32,15 @@ export const DEFAULT_SETTINGS: Settings = {
   max_key_lifetime_ms: null,
   notification_webhook: null,
   tenant_fqdn: null,
+  audit_retention_days: 365,
   key_expiration_required: false,
   key_comment_required: false,
   key_advanced_roles: [],
   unused_key_notice_days: null,
 };
+
+/** The widest replay window a tenant may set; nonces are kept for twice this, whatever the current window. */
+export const MAX_REPLAY_WINDOW_MS = 3_600_000;
 
 /** `PUT /platform/iam/v1/settings` request_data: any subset. */
 export const UpdateSettingsRequest = z.object({
@@ -44,7 +49,7 @@ export const UpdateSettingsRequest = z.object({
     .number({ error: "must be a number of milliseconds" })
     .int("must be whole milliseconds")
     .min(10_000, "must be at least 10000 (10 s)")
-    .max(3_600_000, "must be at most 3600000 (1 h)")
+    .max(MAX_REPLAY_WINDOW_MS, "must be at most 3600000 (1 h)")
     .optional(),
   nonce_reuse_window_ms: z
     .number({ error: "must be a number of milliseconds" })
@@ -63,6 +68,13 @@ export const UpdateSettingsRequest = z.object({
   tenant_fqdn: z
     .string()
     .regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "must be a host name, optionally with :port")
+    .nullable()
+    .optional(),
+  audit_retention_days: z
+    .number({ error: "must be a number of days" })
+    .int("must be whole days")
+    .min(1, "must be at least 1")
+    .max(36_500, "must be at most 36500 (100 years)")
     .nullable()
     .optional(),
   key_expiration_required: z.boolean({ error: "must be true or false" }).optional(),

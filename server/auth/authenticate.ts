@@ -29,7 +29,7 @@ import type { FailureLimiter } from "./rateLimit";
 
 export type AuthOutcome =
   | { ok: true; principal: KeyPrincipal; nonceReused?: true }
-  | { ok: false; reason: VerifyReason; keyId: number | null; retryAfterSec?: number };
+  | { ok: false; reason: VerifyReason; keyId: number | null; retryAfterSec?: number; detail?: VerifyReason };
 
 /** Header lookup that returns a single string value, or undefined when absent or repeated. */
 export type HeaderGet = (name: string) => string | undefined;
@@ -56,23 +56,40 @@ export class Authenticator {
   ) {}
 
   /**
-   * Authenticates a request's headers. `address` is the client address for rate limiting
-   * (null when verifying forwarded headers: the original address is unknown).
+   * Authenticates a request's headers. `source` is who sent them, for rate limiting: the client
+   * address for a direct call, the verifying service for `auth/verify` (whose callers' addresses
+   * are unknown).
+   *
+   * Limits never refuse a correct credential because of someone else's failures:
+   * - a key id over its limit refuses only wrong tries for it: anyone can name any key id, so
+   *   refusing its holder would let anyone lock out any key (the admin key included);
+   * - a client address over its limit is refused before anything is checked: it is the one failing;
+   * - a shared source (`sharedSource`: a verifying service, which forwards many callers' keys)
+   *   over its limit still has its callers' keys checked, so the right ones pass; wrong ones get
+   *   RATE_LIMITED and are no longer counted, so a verifier cannot fill the limiter either.
    */
-  async authenticate(get: HeaderGet, address: string | null): Promise<AuthOutcome> {
-    const { limiter } = this.deps;
-    if (address !== null) {
-      const wait = limiter.blockedFor("address", address);
-      if (wait > 0) return { ok: false, reason: "RATE_LIMITED", keyId: null, retryAfterSec: wait };
-    }
+  async authenticate(get: HeaderGet, source: string, o: { sharedSource?: boolean } = {}): Promise<AuthOutcome> {
+    // Whether the named key id was over its limit before this try (this try's failure counts next).
+    const idRaw = get(AUTH_ID_HEADER)?.trim();
+    const waitId = idRaw && ID_RE.test(idRaw) ? this.deps.limiter.blockedFor("keyId", idRaw) : 0;
+    const waitSource = this.deps.limiter.blockedFor("address", source);
+    if (waitSource > 0 && !o.sharedSource) return { ok: false, reason: "RATE_LIMITED", keyId: null, retryAfterSec: waitSource };
+    const out = await this.check(get, source, waitSource > 0);
+    if (out.ok) return out;
+    const wait = Math.max(waitId, waitSource);
+    if (wait > 0) return { ok: false, reason: "RATE_LIMITED", keyId: out.keyId, retryAfterSec: wait, detail: out.reason };
+    return out;
+  }
+
+  /** The checks; `quiet`: do not count failures (the source is over its limit already). */
+  private async check(get: HeaderGet, address: string, quiet: boolean): Promise<AuthOutcome> {
+    const failed = (reason: VerifyReason, keyId: number | null) => this.failed(reason, keyId, address, quiet);
     const idRaw = get(AUTH_ID_HEADER)?.trim();
     const authz = get(AUTHORIZATION_HEADER)?.trim();
     if (!idRaw || !authz || !ID_RE.test(idRaw) || authz.length > 512) {
-      return this.failed("MALFORMED", null, address);
+      return failed("MALFORMED", null);
     }
     const keyId = Number(idRaw);
-    const waitId = limiter.blockedFor("keyId", idRaw);
-    if (waitId > 0) return { ok: false, reason: "RATE_LIMITED", keyId, retryAfterSec: waitId };
 
     const nonce = get(NONCE_HEADER)?.trim();
     const tsRaw = get(TIMESTAMP_HEADER)?.trim();
@@ -82,25 +99,25 @@ export class Authenticator {
     if (!cached) {
       // Same work as a real Standard check.
       this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
-      return this.failed("NOT_FOUND", keyId, address);
+      return failed("NOT_FOUND", keyId);
     }
     const now = this.deps.clock.now();
 
     if (cached.securityLevel === "advanced") {
-      if (!signed) return this.failed("SIGNATURE_REQUIRED", keyId, address);
+      if (!signed) return failed("SIGNATURE_REQUIRED", keyId);
       if (!nonce || !tsRaw || !NONCE_RE.test(nonce) || !TS_RE.test(tsRaw) || !HEX64_RE.test(authz)) {
-        return this.failed("MALFORMED", keyId, address);
+        return failed("MALFORMED", keyId);
       }
-      if (cached.status === "revoked" || !cached.secret) return this.failed("REVOKED", keyId, address);
+      if (cached.status === "revoked" || !cached.secret) return failed("REVOKED", keyId);
       const expected = createHash("sha256").update(cached.secret + nonce + tsRaw, "utf8").digest();
       const got = Buffer.from(authz, "hex");
-      if (!timingSafeEqual(expected, got)) return this.failed("NOT_FOUND", keyId, address);
-      if (cached.expiration !== null && cached.expiration <= now) return this.failed("EXPIRED", keyId, address);
+      if (!timingSafeEqual(expected, got)) return failed("NOT_FOUND", keyId);
+      if (cached.expiration !== null && cached.expiration <= now) return failed("EXPIRED", keyId);
       // Both timestamp styles are milliseconds; a 10-digit value is taken as seconds.
       let ts = Number(tsRaw);
       if (ts < 1e11) ts *= 1000;
       const settings = await this.deps.cache.getSettings();
-      if (Math.abs(now - ts) > settings.replay_window_ms) return this.failed("STALE_TIMESTAMP", keyId, address);
+      if (Math.abs(now - ts) > settings.replay_window_ms) return failed("STALE_TIMESTAMP", keyId);
       if (!(await this.deps.store.recordNonce(keyId, nonce, now))) {
         // The signature covers the timestamp, so "signed at most N ms ago" cannot be forged.
         const reuse = settings.nonce_reuse_window_ms;
@@ -108,21 +125,21 @@ export class Authenticator {
           this.deps.lastUsed.note(keyId, now);
           return { ok: true, principal: principalView(cached), nonceReused: true };
         }
-        return this.failed("REPLAYED", keyId, address);
+        return failed("REPLAYED", keyId);
       }
     } else {
       // Nonce and timestamp headers beside a Standard key are ignored (see the top of the file).
       if (!isWellFormedKey(authz)) {
         // A string that cannot be a key (a signature, for instance): still pay the HMAC.
         this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
-        return this.failed("NOT_FOUND", keyId, address);
+        return failed("NOT_FOUND", keyId);
       }
       if (cached.status === "revoked" || !cached.secretHash || !cached.pepperChain) {
         this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
-        return this.failed("REVOKED", keyId, address);
+        return failed("REVOKED", keyId);
       }
-      if (!this.deps.keyring.verifyKey(authz, cached.secretHash, cached.pepperChain)) return this.failed("NOT_FOUND", keyId, address);
-      if (cached.expiration !== null && cached.expiration <= now) return this.failed("EXPIRED", keyId, address);
+      if (!this.deps.keyring.verifyKey(authz, cached.secretHash, cached.pepperChain)) return failed("NOT_FOUND", keyId);
+      if (cached.expiration !== null && cached.expiration <= now) return failed("EXPIRED", keyId);
       // Let the other requests read in this turn of the event loop authenticate too before any
       // of them goes on (an Advanced request yields anyway, waiting for its nonce batch). Their
       // handlers and replies then run back to back, which under load costs the server about a
@@ -147,9 +164,10 @@ export class Authenticator {
     return { ok: true, principal: principalView(cached) };
   }
 
-  private async failed(reason: VerifyReason, keyId: number | null, address: string | null): Promise<AuthOutcome> {
+  private async failed(reason: VerifyReason, keyId: number | null, address: string, quiet: boolean): Promise<AuthOutcome> {
+    if (quiet) return { ok: false, reason, keyId };
     await Promise.all([
-      address !== null ? this.deps.limiter.fail("address", address) : undefined,
+      this.deps.limiter.fail("address", address),
       keyId !== null ? this.deps.limiter.fail("keyId", String(keyId)) : undefined,
     ]);
     return { ok: false, reason, keyId };

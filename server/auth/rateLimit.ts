@@ -8,6 +8,14 @@
  * replicas gets one window, not N. The check on each request reads only this replica's copy
  * (no query on the hot path); a replica learns of a block at its first failure of that subject,
  * so spreading attempts buys at most one extra failure per replica.
+ *
+ * Memory is bounded and each failure costs O(1): subjects sit in a Map in the order their window
+ * started (a new window re-inserts), so the windows that are over are at the front; each failure
+ * drops a few of those, and when the map is full the oldest subject goes. (A sweep over every
+ * subject on each failure, once there were 100,000 of them, made every failure cost tens of ms.)
+ *
+ * What a block means is the authenticator's business (authenticate.ts): a blocked source is
+ * refused outright; a blocked key id still lets its correct key in.
  */
 import type { Clock } from "../clock";
 
@@ -38,7 +46,14 @@ export class FailureLimiter {
     private readonly opts: RateLimitOptions,
     private readonly clock: Clock,
     private readonly shared?: SharedFailureCounts,
+    /** Most subjects remembered at once (the oldest go first). */
+    private readonly maxSubjects = 100_000,
   ) {}
+
+  /** How many subjects this replica remembers (for tests and metrics). */
+  get size(): number {
+    return this.counts.size;
+  }
 
   private entry(k: string, now: number): { start: number; n: number } | undefined {
     const e = this.counts.get(k);
@@ -62,13 +77,14 @@ export class FailureLimiter {
   async fail(kind: Kind, k: string): Promise<void> {
     const key = `${kind}:${k}`;
     const now = this.clock.now();
+    this.prune(now);
     let e = this.entry(key, now);
     if (!e) {
+      if (this.counts.size >= this.maxSubjects) this.counts.delete(this.counts.keys().next().value!);
       e = { start: now, n: 0 };
       this.counts.set(key, e);
     }
     e.n++;
-    if (this.counts.size > 100_000) this.sweep(now);
     if (!this.shared) return;
     try {
       // The database's window is the service's: another replica may have started it earlier.
@@ -80,7 +96,12 @@ export class FailureLimiter {
     }
   }
 
-  private sweep(now: number): void {
-    for (const [k, e] of this.counts) if (now - e.start >= this.opts.windowMs) this.counts.delete(k);
+  /** Drops up to a few subjects whose window is over, from the front (the oldest windows). */
+  private prune(now: number): void {
+    for (let i = 0; i < 4; i++) {
+      const first = this.counts.entries().next();
+      if (first.done || now - first.value[1].start < this.opts.windowMs) return;
+      this.counts.delete(first.value[0]);
+    }
   }
 }

@@ -8,8 +8,13 @@ import { canonicalScope, type CanonicalScope, type ComponentPermissions, type Sc
 import type { CallCtx } from "../http/context";
 import { ApiError, invalid } from "../errors";
 import type { RoleRecord, ScopeAssignment } from "../store/store";
-import { exceeding, unionPermissions } from "./roles";
+import { ADMIN_ROLE_IDS, exceeding, unionPermissions } from "./roles";
 import { scopeExceeds } from "./scope";
+
+/** Refuses Account Admin for a user, by any route (as the reference's set_user_role does). */
+export function assertAssignable(role: { roleId: string }, principalType: string, field: string): void {
+  if (role.roleId === "account_admin" && principalType === "user") throw invalid(field, "Can not update users to Account Admin role.");
+}
 
 /** Resolves role references (display names or ids); an unknown one is a 400 naming its index. */
 export async function resolveRoles(c: CallCtx, refs: string[], field: string): Promise<RoleRecord[]> {
@@ -34,17 +39,27 @@ export async function resolveRole(c: CallCtx, ref: string, field: string): Promi
   return r;
 }
 
-/** Refuses when `granted` exceeds what the caller holds (403 PRIVILEGE_ESCALATION, naming the components). */
-export function assertWithinCeiling(c: CallCtx, granted: ComponentPermissions, what: string): void {
-  const over = exceeding(granted, c.principal.permissions);
+/**
+ * Refuses when `granted` exceeds what the caller holds (403 PRIVILEGE_ESCALATION, naming the
+ * components). `grantsAdmin`: what is granted includes an administrator role. That role is a
+ * privilege of its own beyond its components: SBAC never narrows its holder, so a key that is not
+ * an administrator (whose scope, with SBAC on, does narrow it) may never hand it out, even when
+ * it holds every component at `view_edit` through custom roles.
+ */
+export function assertWithinCeiling(c: CallCtx, granted: ComponentPermissions, what: string, grantsAdmin = false): void {
+  const over = exceeding(granted, c.principal.permissions).map((o) => `${o.component} (${o.want} > your ${o.have})`);
+  if (grantsAdmin && !c.principal.admin) over.push("an administrator role (SBAC does not narrow its holder; you hold none)");
   if (over.length) {
-    const list = over.map((o) => `${o.component} (${o.want} > your ${o.have})`).join(", ");
+    const list = over.join(", ");
     throw new ApiError("PRIVILEGE_ESCALATION", `${what} would grant more than you hold: ${list}`, { detail: list });
   }
 }
 
+/** Whether any of these roles is an administrator role. */
+export const includesAdminRole = (roles: Array<{ roleId: string }>): boolean => roles.some((r) => ADMIN_ROLE_IDS.has(r.roleId));
+
 export function assertCanGrantRoles(c: CallCtx, roles: RoleRecord[], what: string): void {
-  assertWithinCeiling(c, unionPermissions(roles), what);
+  assertWithinCeiling(c, unionPermissions(roles), what, includesAdminRole(roles));
 }
 
 /**
@@ -55,7 +70,8 @@ export async function assertCanGrantGroups(c: CallCtx, groupIds: string[], what:
   if (groupIds.length === 0) return;
   const roleIds = new Set<string>();
   for (const g of await c.svc.store.groupsWithParents(groupIds)) for (const r of await c.svc.store.roleIdsOf("user-group", g)) roleIds.add(r);
-  assertWithinCeiling(c, (await c.svc.cache.permissionsOf([...roleIds])).permissions, what);
+  const eff = await c.svc.cache.permissionsOf([...roleIds]);
+  assertWithinCeiling(c, eff.permissions, what, eff.admin);
 }
 
 const DAY = 86_400_000;
@@ -65,7 +81,7 @@ const days = (ms: number) => `${Math.round((ms / DAY) * 10) / 10} days`;
  * The expiration a key gets: `undefined` takes the tenant default, `null` means never (when the
  * tenant allows it), a number must be in the future and within the maximum lifetime.
  */
-export function resolveExpiration(value: number | null | undefined, s: Settings, now: number, field: string): number | null {
+export function resolveExpiration(value: number | null | undefined, s: Settings, now: number, field: string, createdAt = now): number | null {
   if (value === undefined) {
     return s.default_key_lifetime_ms !== null ? now + s.default_key_lifetime_ms : s.max_key_lifetime_ms !== null ? now + s.max_key_lifetime_ms : null;
   }
@@ -78,8 +94,11 @@ export function resolveExpiration(value: number | null | undefined, s: Settings,
       fields: [{ path: field, reason: "must be in the future" }],
     });
   }
-  if (s.max_key_lifetime_ms !== null && value > now + s.max_key_lifetime_ms) {
-    throw new ApiError("EXPIRATION_TOO_FAR", `${field}: must be at most ${days(s.max_key_lifetime_ms)} from now (the tenant's maximum key lifetime)`, {
+  // The lifetime counts from the key's creation: moving an expiration forward again and again
+  // must not keep a key alive past it.
+  if (s.max_key_lifetime_ms !== null && value > createdAt + s.max_key_lifetime_ms) {
+    const from = createdAt === now ? "from now" : `from the key's creation (${new Date(createdAt).toISOString()})`;
+    throw new ApiError("EXPIRATION_TOO_FAR", `${field}: must be at most ${days(s.max_key_lifetime_ms)} ${from} (the tenant's maximum key lifetime)`, {
       fields: [{ path: field, reason: `must be within ${days(s.max_key_lifetime_ms)}` }],
     });
   }
@@ -87,16 +106,18 @@ export function resolveExpiration(value: number | null | undefined, s: Settings,
 }
 
 /**
- * The scope ceiling: with SBAC on, a key that is not an administrator may give (to a key it
- * generates, to any entity, or through a scope definition it edits) only a scope within its own;
- * a key without a scope sees no scoped data, so it may give only scopes that see nothing either.
- * With SBAC off nothing is enforced, so scopes can be prepared before it is switched on.
+ * The scope ceiling: a key that is not an administrator may give (to a key it generates, to any
+ * entity, or through a scope definition it edits) only a scope within its own; a key without a
+ * scope sees no scoped data once SBAC is on, so it may give only scopes that see nothing either.
+ * This holds whether SBAC is on or off at that moment: a scope given while it is off takes effect
+ * the moment it is switched on (and switching it needs an administrator role), so checking only
+ * while it is on let a scoped key widen itself in between. Administrators prepare scopes freely.
  */
 export async function assertScopeWithinCeiling(c: CallCtx, granted: CanonicalScope, what: string): Promise<void> {
-  if (c.principal.admin || !(await c.svc.cache.getSettings()).sbac_enabled) return;
+  if (c.principal.admin) return;
   const over = scopeExceeds(granted, c.principal.scope ?? canonicalScope(undefined));
   if (over.length) {
-    const mine = c.principal.scope ? "your key's scope" : "your key's scope (it has none, and SBAC is on)";
+    const mine = c.principal.scope ? "your key's scope" : "your key's scope (it has none: once SBAC is on it sees no scoped data)";
     throw new ApiError("PRIVILEGE_ESCALATION", `${what} would grant more than you hold: a wider scope than ${mine} in ${over.join(", ")}`, { detail: over.join(", ") });
   }
 }

@@ -95,10 +95,12 @@ export class Keyring {
    * Loads the keyring: `KEYPLANE_KEYRING` (JSON) wins; otherwise the file, generated with mode
    * 0600 when it does not exist. Refuses a file that others can read.
    */
-  static load(file: string, env: NodeJS.ProcessEnv = process.env): { keyring: Keyring; created: boolean; source: string } {
+  static load(file: string, env: NodeJS.ProcessEnv = process.env, o: { create?: boolean } = {}): { keyring: Keyring; created: boolean; source: string } {
     if (env.KEYPLANE_KEYRING) return { keyring: Keyring.parse(env.KEYPLANE_KEYRING, "KEYPLANE_KEYRING"), created: false, source: "KEYPLANE_KEYRING" };
     const abs = path.resolve(file);
     if (!fs.existsSync(abs)) {
+      // A new keyring suits only a database that holds nothing encrypted or hashed under an old one.
+      if (o.create === false) throw new KeyringError(`${abs} does not exist, and a new keyring would not open the keys already stored; restore the keyring file`);
       const k = Keyring.generate();
       fs.mkdirSync(path.dirname(abs), { recursive: true, mode: 0o700 });
       try {
@@ -114,6 +116,19 @@ export class Keyring {
       throw new KeyringError(`${abs} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); chmod 600 it`);
     }
     return { keyring: Keyring.parse(fs.readFileSync(abs, "utf8"), abs), created: false, source: abs };
+  }
+
+  /**
+   * One check value per version: HMAC-SHA-256 of a fixed label under that version's material.
+   * Stored in the database, it tells whether a keyring is the one the stored keys were made
+   * with, without revealing the material.
+   */
+  checkValues(): Array<{ kind: "master_key" | "pepper"; id: string; check: string }> {
+    const mac = (k: Buffer) => createHmac("sha256", k).update("keyplane keyring check/1", "utf8").digest("hex");
+    return [
+      ...[...this.masters].map(([id, k]) => ({ kind: "master_key" as const, id, check: mac(k) })),
+      ...[...this.peppers].map(([id, k]) => ({ kind: "pepper" as const, id, check: mac(k) })),
+    ];
   }
 
   serialize(): string {

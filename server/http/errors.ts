@@ -50,7 +50,13 @@ export function earlyErrorOptions(bodyLimit: number): Pick<FastifyServerOptions,
     // the URL may not even be known, so the family is not.
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return void socket.destroy();
-      const status = (err as { code?: string }).code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+      const code = (err as { code?: string }).code;
+      if (code === "ERR_HTTP_REQUEST_TIMEOUT") {
+        // Not the whole request within requestTimeoutMs (a body sent a byte at a time).
+        const body = JSON.stringify({ reply: { err_code: 408, err_msg: "the request took too long to arrive", err_extra: [{ type: "INVALID_INPUT", msg: "the request took too long to arrive" }] } });
+        return void socket.end(`HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      }
+      const status = code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
       const body = JSON.stringify({ reply: { err_code: status, err_msg: status === 431 ? "the request headers are too large" : "the request is not valid HTTP/1.1", err_extra: [{ type: "INVALID_INPUT", msg: "the request is not valid HTTP" }] } });
       socket.end(`HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },

@@ -4,6 +4,7 @@ import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data, reply } from "../http/reply";
 import { keyPolicyBreaches } from "../authz/keyPolicy";
 import { ApiError, invalid } from "../errors";
+import { webhookRefusal } from "../webhookTarget";
 import type { NotificationRecord } from "../store/store";
 
 export function notificationToWire(n: NotificationRecord) {
@@ -25,6 +26,17 @@ export function notificationToWire(n: NotificationRecord) {
 async function updateSettings(c: Ctx<"settings.update">) {
   const b = c.body;
   const cur = await c.svc.store.getSettings();
+  // SBAC decides whether scopes narrow anyone at all: only an administrator (whom it never
+  // narrows) may switch it, or a scoped key could switch it off, widen itself, and switch it on.
+  if (b.sbac_enabled !== undefined && b.sbac_enabled !== cur.sbac_enabled && !c.principal.admin) {
+    throw new ApiError("PRIVILEGE_ESCALATION", "request_data.sbac_enabled: switching SBAC on or off needs an administrator role", {
+      fields: [{ path: "request_data.sbac_enabled", reason: "needs an administrator role" }],
+    });
+  }
+  if (b.notification_webhook && !c.svc.options.allowPrivateWebhooks) {
+    const why = await webhookRefusal(b.notification_webhook);
+    if (why) throw invalid("request_data.notification_webhook", `${why}; such targets are refused unless the server runs with --allow-private-webhooks`);
+  }
   const next = { ...cur, ...Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)) };
   if (next.default_key_lifetime_ms !== null && next.max_key_lifetime_ms !== null && next.default_key_lifetime_ms > next.max_key_lifetime_ms) {
     throw invalid("request_data.default_key_lifetime_ms", "must not exceed max_key_lifetime_ms");

@@ -4,6 +4,7 @@ import type { Answer, CallCtx, Ctx, Handlers, ReplyOf } from "../http/context";
 import { storedReply } from "../http/idempotency";
 import { data, reply } from "../http/reply";
 import { keyDisplayName } from "../auth/cache";
+import { assertAdminRemains, assertCanActOn } from "../authz/acting";
 import { assertCanGrantRoles, resolveExpiration, resolveRoles, resolveScope } from "../authz/grants";
 import { assertKeyPolicy } from "../authz/keyPolicy";
 import { generateKeyValue } from "../crypto/keyFormat";
@@ -47,8 +48,11 @@ function idsOf(filters: Array<{ value: number[] }>): number[] {
 /** The base URL examples point at: the tenant FQDN when set, else where this request came in. */
 function baseUrl(c: CallCtx, fqdn: string | null): string {
   if (fqdn) return `https://${fqdn}`;
+  // The Host header is the caller's to choose, and the snippets put it inside Python and shell
+  // quotes: use it only when it is a plain host[:port], else a placeholder to fill in.
   const host = c.req.host || c.req.hostname;
-  return `${c.req.protocol}://${host}`;
+  const plain = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(host);
+  return `${c.req.protocol === "https" ? "https" : "http"}://${plain ? host : "YOUR_TENANT_HOST"}`;
 }
 
 async function generate(c: Ctx<"apiKeys.generate">) {
@@ -147,6 +151,7 @@ async function edit(c: Ctx<"apiKeys.edit">) {
     throw invalid("request_data.security_level", `cannot change from ${k.securityLevel} to ${b.security_level}; generate a new key instead`);
   }
   if (k.status === "revoked") throw new ApiError("CONFLICT", `API key ${id} is revoked and cannot be edited`);
+  await assertCanActOn(c, "api-key", String(id), `editing API key ${id}`);
   let roleIds: string[] | undefined;
   const changes: Record<string, unknown> = {};
   if (b.roles !== undefined) {
@@ -154,10 +159,12 @@ async function edit(c: Ctx<"apiKeys.edit">) {
     assertCanGrantRoles(c, roles, "these roles");
     roleIds = roles.map((r) => r.roleId);
     changes.roles = roles.map((r) => r.prettyName);
+    const keep = roleIds;
+    await assertAdminRemains(c, { dropBindings: (x) => x.principalType === "api-key" && x.principalId === String(id) && x.owner === "api-key" && !keep.includes(x.roleId) }, `editing the roles of API key ${id}`);
   }
   let expiration: number | null | undefined;
   if (b.expiration !== undefined) {
-    expiration = resolveExpiration(b.expiration, await cache.getSettings(), c.now, "request_data.expiration");
+    expiration = resolveExpiration(b.expiration, await cache.getSettings(), c.now, "request_data.expiration", k.createdAt);
     changes.expiration = expiration;
   }
   if (b.comment !== undefined) changes.comment = b.comment === null ? null : "(changed)";
@@ -182,8 +189,15 @@ async function edit(c: Ctx<"apiKeys.edit">) {
   return data({ message: "API key updated successfully" });
 }
 
+/** The checks before keys stop working: the caller holds what each holds, and an administrator remains. */
+async function assertCanEnd(c: CallCtx, ids: number[], what: string): Promise<void> {
+  for (const id of ids) await assertCanActOn(c, "api-key", String(id), `${what} API key ${id}`);
+  await assertAdminRemains(c, { dropKeys: ids }, `${what} ${ids.length === 1 ? `API key ${ids[0]}` : "these API keys"}`);
+}
+
 async function remove(c: Ctx<"apiKeys.delete">) {
   const ids = idsOf(c.body.filters);
+  await assertCanEnd(c, ids, "deleting");
   const n = await c.svc.store.deleteKeys(ids);
   await c.svc.audit.record(c.req, c.principal, {
     entity: "API_KEY",
@@ -197,6 +211,7 @@ async function remove(c: Ctx<"apiKeys.delete">) {
 
 async function revoke(c: Ctx<"apiKeys.revoke">) {
   const ids = idsOf(c.body.filters);
+  await assertCanEnd(c, ids, "revoking");
   const n = await c.svc.store.revokeKeys(ids, c.now);
   await c.svc.audit.record(c.req, c.principal, {
     entity: "API_KEY",
@@ -210,6 +225,7 @@ async function revoke(c: Ctx<"apiKeys.revoke">) {
 
 async function retire(c: Ctx<"apiKeys.retire">) {
   const { id, expiration } = c.body;
+  await assertCanEnd(c, [id], "retiring");
   const res = await c.svc.store.retireKey(id, expiration, c.now);
   if (res === "not_found") throw notFound(id);
   const k = res === "retiring" ? await c.svc.store.getKey(id) : undefined;

@@ -1,7 +1,8 @@
 /** Role bindings (extension): bind a role to a user, a group or an API key, as its own object. */
 import type { Ctx, Handlers } from "../http/context";
 import { data } from "../http/reply";
-import { assertCanGrantRoles, resolveRole } from "../authz/grants";
+import { assertAdminRemains, assertCanActOn } from "../authz/acting";
+import { assertAssignable, assertCanGrantRoles, resolveRole } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import { UniqueViolation, type BindingRecord } from "../store/store";
 
@@ -26,6 +27,7 @@ async function create(c: Ctx<"bindings.create">) {
     throw invalid("request_data.principal_id", `no ${b.principal_type} with id '${principalId}'`);
   }
   const role = await resolveRole(c, b.role, "request_data.role");
+  assertAssignable(role, b.principal_type, "request_data.role");
   assertCanGrantRoles(c, [role], `role '${role.prettyName}'`);
   const bindingId = c.svc.newId("rb-");
   try {
@@ -68,6 +70,9 @@ async function remove(c: Ctx<"bindings.delete">) {
           : `change the role of user group ${b.principalId} instead`;
     throw new ApiError("READ_ONLY", `role binding ${id} belongs to ${b.owner} ${b.principalId}; ${how}`);
   }
+  // Taking a role away needs at least what its holder holds (that role included).
+  await assertCanActOn(c, b.principalType, b.principalId, `removing role binding ${id}`);
+  await assertAdminRemains(c, { dropBindings: (x) => x.bindingId === id }, `removing role binding ${id}`);
   await store.deleteBinding(id);
   await c.svc.audit.record(c.req, c.principal, {
     entity: "ROLE_BINDING",

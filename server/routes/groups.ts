@@ -1,6 +1,7 @@
 /** User groups (`/platform/iam/v1/user-group`) and the legacy `rbac/get_user_group`. */
 import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data, reply } from "../http/reply";
+import { assertAdminRemains, assertCanActOn } from "../authz/acting";
 import { assertCanGrantGroups, assertCanGrantRoles, resolveRole } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import type { Store } from "../store/store";
@@ -90,9 +91,19 @@ async function patch(c: Ctx<"groups.patch">) {
   const users = b.users ? [...new Set(b.users)] : undefined;
   const nested = b.nested_group_ids ? [...new Set(b.nested_group_ids)] : undefined;
   await checkMembers(c, id, users, nested);
+  await assertAdminRemains(
+    c,
+    {
+      dropBindings: roleId === undefined ? undefined : (x) => x.principalType === "user-group" && x.principalId === id && x.owner === "user-group" && x.roleId !== roleId,
+      setGroup: { groupId: id, users, nested },
+    },
+    `editing user group ${id}`,
+  );
   // New members (users, or the members of newly nested groups) get this group's roles and its parents'.
   const current = new Set([...g.users, ...g.nestedGroups.map((n) => n.groupId)]);
   if ([...(users ?? []), ...(nested ?? [])].some((m) => !current.has(m))) await assertCanGrantGroups(c, [id], `adding members to user group ${id}`);
+  // Any edit (taking members out, lowering its role) acts on the group: it needs what the group holds.
+  await assertCanActOn(c, "user-group", id, `editing user group ${id}`);
   await store.patchGroup(id, {
     groupName: b.group_name || undefined,
     description: b.description === undefined ? undefined : b.description || null,
@@ -122,6 +133,8 @@ export const groupHandlers: Handlers = {
   "groups.patch": patch,
   "groups.delete": async (c) => {
     const id = c.params.group_id!;
+    await assertCanActOn(c, "user-group", id, `deleting user group ${id}`);
+    await assertAdminRemains(c, { dropGroups: [id] }, `deleting user group ${id}`);
     if (!(await c.svc.store.deleteGroup(id))) throw new ApiError("NOT_FOUND", `user group ${id} does not exist`);
     await c.svc.audit.record(c.req, c.principal, { entity: "USER_GROUP", subtype: "delete", description: `Deleted user group ${id}`, objectId: id });
     return data({ message: `user group ${id} deleted successfully` });

@@ -111,6 +111,7 @@ async function update(c: Ctx<"roles.update">) {
 
 async function remove(c: Ctx<"roles.delete">) {
   const r = await findRoleOr404(c, c.params.role_id!);
+  if (r.isCustom) assertWithinCeiling(c, r.components, `deleting role '${r.prettyName}'`);
   const whenUnused = c.query.when_unused === "true";
   const res = await c.svc.store.deleteRole(r.roleId, { whenUnused, now: c.now });
   if (res === "read_only") throw new ApiError("READ_ONLY", `role '${r.prettyName}' is predefined and cannot be deleted`);

@@ -2,6 +2,7 @@
 import { canonicalScope, EntityType, scopeToRead } from "../../sdk/contract";
 import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data } from "../http/reply";
+import { assertCanActOn } from "../authz/acting";
 import { assertScopeWithinCeiling, resolveScope } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import { UniqueViolation, type PrincipalType, type ScopeDefinitionRecord } from "../store/store";
@@ -77,6 +78,8 @@ async function updateDef(c: Ctx<"scopeDefinitions.update">) {
 
 async function deleteDef(c: Ctx<"scopeDefinitions.delete">) {
   const s = await defOr404(c, c.params.scope_id!);
+  // As with edits: removing a definition takes a scope away from whatever used it.
+  await assertScopeWithinCeiling(c, s.areas, `deleting scope definition '${s.name}'`);
   const whenUnused = c.query.when_unused === "true";
   const users = await c.svc.store.scopeDefinitionUsers(s.scopeId);
   const res = await c.svc.store.deleteScopeDefinition(s.scopeId, { whenUnused, now: c.now });
@@ -120,6 +123,7 @@ async function putScope(c: Ctx<"scopes.put">) {
   const b = c.body;
   const { store } = c.svc;
   if (!(await store.principalExists(e.type, e.id))) throw new ApiError("NOT_FOUND", `no ${e.type} with id '${e.id}'`);
+  await assertCanActOn(c, e.type, e.id, `setting the scope of ${e.type} ${e.id}`);
   const { scope_definition_id, clear, ...areas } = b;
   const hasAreas = Object.values(areas).some((v) => v !== undefined && v !== null);
   if (clear && (scope_definition_id || hasAreas)) throw invalid("request_data.clear", "cannot be combined with areas or scope_definition_id");

@@ -2,7 +2,8 @@
 import { canonicalScope, scopeToRead } from "../../sdk/contract";
 import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data, reply } from "../http/reply";
-import { assertCanGrantGroups, assertCanGrantRoles, resolveRole } from "../authz/grants";
+import { assertAdminRemains, assertCanActOn } from "../authz/acting";
+import { assertAssignable, assertCanGrantGroups, assertCanGrantRoles, resolveRole } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import type { Store } from "../store/store";
 
@@ -31,7 +32,7 @@ async function directRole(c: CallCtx, ref: string | null | undefined, field: str
   if (ref === undefined) return undefined;
   if (ref === null || ref === "") return null;
   const role = await resolveRole(c, ref, field);
-  if (role.roleId === "account_admin") throw invalid(field, "Can not update users to Account Admin role.");
+  assertAssignable(role, "user", field);
   assertCanGrantRoles(c, [role], `role '${role.prettyName}'`);
   return role.roleId;
 }
@@ -76,7 +77,17 @@ async function patch(c: Ctx<"users.patch">) {
   const { store } = c.svc;
   const u = await store.getUser(email);
   if (!u) throw new ApiError("NOT_FOUND", `user ${email} does not exist`);
+  await assertCanActOn(c, "user", email, `editing user ${email}`);
   const roleId = await directRole(c, b.role_id, "request_data.role_id");
+  await assertAdminRemains(
+    c,
+    {
+      dropBindings: roleId === undefined ? undefined : (x) => x.principalType === "user" && x.principalId === email && x.owner === "user" && x.roleId !== roleId,
+      setUserGroups: b.user_groups ? { email, groups: b.user_groups } : undefined,
+      dropUsers: b.status !== undefined && b.status !== "Active" ? [email] : undefined,
+    },
+    `editing user ${email}`,
+  );
   if (b.user_groups) {
     await checkGroups(c, b.user_groups, "request_data.user_groups");
     const current = new Set(u.groups.map((g) => g.groupId));
@@ -107,6 +118,12 @@ async function setUserRole(c: Ctx<"rbac.setUserRole">) {
   const { store } = c.svc;
   const roleId = await directRole(c, b.role_name, "request_data.role_name");
   const known = await store.existingUsers(b.user_emails);
+  for (const email of known) await assertCanActOn(c, "user", email, `setting the role of user ${email}`);
+  await assertAdminRemains(
+    c,
+    { dropBindings: (x) => x.principalType === "user" && known.has(x.principalId) && x.owner === "user" && x.roleId !== roleId },
+    "setting the role of these users",
+  );
   let n = 0;
   for (const email of b.user_emails) {
     if (!known.has(email)) continue;
@@ -147,6 +164,8 @@ export const userHandlers: Handlers = {
   "users.patch": patch,
   "users.delete": async (c) => {
     const email = c.params.email!.toLowerCase();
+    await assertCanActOn(c, "user", email, `deleting user ${email}`);
+    await assertAdminRemains(c, { dropUsers: [email] }, `deleting user ${email}`);
     if (!(await c.svc.store.deleteUser(email))) throw new ApiError("NOT_FOUND", `user ${email} does not exist`);
     await c.svc.audit.record(c.req, c.principal, { entity: "USER", subtype: "delete", description: `Deleted user ${email}`, objectId: email });
     return data({ message: "User deleted successfully" });

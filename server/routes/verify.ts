@@ -14,7 +14,9 @@ async function verify(c: Ctx<"auth.verify">) {
   const lower = new Map<string, string>();
   for (const [k, v] of Object.entries(b.headers)) lower.set(k.toLowerCase(), v);
   const settings = await c.svc.cache.getSettings();
-  const out = await c.svc.authenticator.authenticate((n) => lower.get(n), null);
+  // The source of these failures is the verifying service: it gets the per-address limit, so
+  // verify is no faster way to try keys or to fill the limiter; its callers' right keys still pass.
+  const out = await c.svc.authenticator.authenticate((n) => lower.get(n), `verifier:${c.principal.keyId}`, { sharedSource: true });
   const empty: VerifyResult = {
     valid: false,
     reason: null,
@@ -28,7 +30,14 @@ async function verify(c: Ctx<"auth.verify">) {
     row_filter: null,
     expiration: null,
   };
-  if (!out.ok) return reply({ ...empty, reason: out.reason, key_id: out.keyId });
+  if (!out.ok) {
+    // Only a caller that proved the key (a right Standard key, a valid signature) may learn its
+    // state: before that, "needs a signature", "revoked" or a malformed signature for a known id
+    // would tell which ids exist and what they are. The detail goes to the audit log.
+    const unproven = out.reason === "SIGNATURE_REQUIRED" || out.reason === "REVOKED" || (out.reason === "MALFORMED" && out.keyId !== null);
+    if (unproven) await c.svc.audit.authFailure(c.req, out.keyId, out.reason, "verify");
+    return reply({ ...empty, reason: unproven ? "NOT_FOUND" : out.reason, key_id: out.keyId });
+  }
   const p = out.principal;
   if (out.nonceReused) await c.svc.audit.nonceReused(null, p);
   const base: VerifyResult = {

@@ -212,6 +212,18 @@ CREATE INDEX auth_failures_window ON auth_failures (window_start);
 `,
   },
   {
+    version: 4,
+    name: "keyring check values",
+    sql: () => `
+CREATE TABLE keyring_checks (
+  kind TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  check_value TEXT NOT NULL,
+  PRIMARY KEY (kind, version_id)
+);
+`,
+  },
+  {
     version: 8,
     name: "console sessions",
     // Sessions live in the database so that every replica honours them (and a sign-out on one

@@ -697,6 +697,41 @@ export class Store {
     });
   }
 
+  /** The keyring check values recorded so far (see server/crypto/keyringCheck.ts). */
+  async keyringChecks(): Promise<Array<{ kind: "master_key" | "pepper"; id: string; check: string }>> {
+    const rows = await this.driver.all<Row>("SELECT kind, version_id, check_value FROM keyring_checks");
+    return rows.map((r) => ({ kind: r.kind as "master_key" | "pepper", id: String(r.version_id), check: String(r.check_value) }));
+  }
+
+  /** Records check values of keyring versions not recorded yet (a recorded one is never replaced). */
+  async addKeyringChecks(entries: Array<{ kind: "master_key" | "pepper"; id: string; check: string }>): Promise<void> {
+    if (entries.length === 0) return;
+    await this.driver.tx(async (d) => {
+      for (const e of entries) {
+        await d.run("INSERT INTO keyring_checks (kind, version_id, check_value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [e.kind, e.id, e.check]);
+      }
+    });
+  }
+
+  /**
+   * The keyring versions stored material depends on: master keys of Advanced secrets and the
+   * peppers of Standard hash chains, with one Advanced secret per master key to try decrypting.
+   */
+  async keyringVersionsInUse(): Promise<{ masterKeys: Map<string, { id: number; secretEnc: string }>; peppers: Set<string> }> {
+    const adv = await this.driver.all<Row>(
+      "SELECT master_key_id, MIN(id) AS id FROM api_keys WHERE secret_enc IS NOT NULL AND master_key_id IS NOT NULL GROUP BY master_key_id",
+    );
+    const masterKeys = new Map<string, { id: number; secretEnc: string }>();
+    for (const r of adv) {
+      const row = await this.driver.get<Row>("SELECT secret_enc FROM api_keys WHERE id = ?", [Number(r.id)]);
+      if (row?.secret_enc) masterKeys.set(String(r.master_key_id), { id: Number(r.id), secretEnc: String(row.secret_enc) });
+    }
+    const chains = await this.driver.all<Row>("SELECT DISTINCT pepper_chain FROM api_keys WHERE pepper_chain IS NOT NULL");
+    const peppers = new Set<string>();
+    for (const r of chains) for (const id of String(r.pepper_chain).split(",")) peppers.add(id);
+    return { masterKeys, peppers };
+  }
+
   // ---------------------------------------------------------------- nonces
 
   /** Records a nonce; false when this key already used it inside the window (a replay). */
@@ -1572,6 +1607,11 @@ export class Store {
   }
 
   // ---------------------------------------------------------------- audit
+
+  /** Deletes audit entries older than `before` (the retention setting); returns how many. */
+  async purgeAudit(before: number): Promise<number> {
+    return (await this.driver.run("DELETE FROM audit_log WHERE ts < ?", [before])).changes;
+  }
 
   async insertAudit(a: NewAudit): Promise<void> {
     await this.driver.run(

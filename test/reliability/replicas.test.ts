@@ -29,7 +29,8 @@ const SCHEDULER_MS = 150;
 describe("two replicas on one PostgreSQL database", function () {
   this.timeout(120_000);
   const dir = relDir("replicas");
-  const env = { KEYPLANE_SCHEDULER_MS: String(SCHEDULER_MS), KEYPLANE_MAX_FAILURES_PER_ADDRESS: "1000" };
+  // The test's webhook receiver listens on loopback, which servers refuse unless allowed.
+  const env = { KEYPLANE_SCHEDULER_MS: String(SCHEDULER_MS), KEYPLANE_MAX_FAILURES_PER_ADDRESS: "1000", KEYPLANE_ALLOW_PRIVATE_WEBHOOKS: "1" };
   let dbUrl: string;
   const servers: CliServer[] = [];
   const apis: Api[] = [];

@@ -5,7 +5,7 @@
  * and the reference's 403 body with its audit entry.
  */
 import * as assert from "node:assert/strict";
-import { randomAlnum } from "../../sdk/contract";
+import { MAX_REPLAY_WINDOW_MS, randomAlnum } from "../../sdk/contract";
 import { generateKeyValue } from "../../server/crypto/keyFormat";
 import { randomBytes } from "node:crypto";
 import { startTestServer, type Credential, type TestServer } from "../helpers/server";
@@ -227,11 +227,26 @@ describe("Standard and Advanced keys", () => {
     const nonce = randomAlnum(64);
     const h = signed(adv, t.clock.now() + window, nonce);
     assert.equal((await validate(h)).status, 200);
-    t.fake!.advance(2 * window + 1);
+    t.fake!.advance(2 * MAX_REPLAY_WINDOW_MS + 1);
     await t.running.app.services.scheduler.tick();
     const left = await t.running.store.driver.get("SELECT 1 AS x FROM nonces WHERE key_id = ? AND nonce = ?", [adv.id, nonce]);
     assert.equal(left, undefined, "the nonce was purged");
     assert.equal((await validate(h)).status, 401);
+  });
+
+  it("keeps a nonce while any window could accept its timestamp: raising the window re-opens nothing", async () => {
+    ok(await call("PUT", "/platform/iam/v1/settings", rd({ replay_window_ms: 10_000 })));
+    try {
+      const h = signed(adv, t.clock.now());
+      assert.equal((await validate(h)).status, 200);
+      t.fake!.advance(62_000);
+      await t.running.app.services.scheduler.tick();
+      ok(await call("PUT", "/platform/iam/v1/settings", rd({ replay_window_ms: HOUR })));
+      const again = await validate(h);
+      assert.equal(again.status, 401, "replayed 62 s later under a window raised to 1 h");
+    } finally {
+      ok(await call("PUT", "/platform/iam/v1/settings", rd({ replay_window_ms: 5 * MINUTE })));
+    }
   });
 
   it("accepts the same nonce for another key (nonces are per key)", async () => {
@@ -395,19 +410,49 @@ describe("rate limiting of failed authentications", () => {
 
   const from = (ip: string, h: Record<string, string>) => ({ ...h, "x-forwarded-for": ip });
 
-  it("limits failures per key id: 429 with Retry-After, even for the right key, until the window passes", async () => {
+  it("limits failures per key id: wrong tries get 429 with Retry-After, the right key still gets in", async () => {
     const k = await t.createKey({ roles: ["Viewer"] });
     const bad = raw({ id: k.id, key: generateKeyValue(randomBytes) });
     // Each attempt from its own address, so only the per-key-id limit can trip.
     for (let i = 0; i < 3; i++) assert.equal((await t.call("POST", VALIDATE, rd(), { as: null, headers: from(`10.0.1.${i}`, bad) })).status, 401);
-    const limited = await t.call("POST", VALIDATE, rd(), { as: null, headers: from("10.0.1.99", raw(k)) });
+    const limited = await t.call("POST", VALIDATE, rd(), { as: null, headers: from("10.0.1.50", bad) });
     assertError(VALIDATE, limited, 429, "RATE_LIMITED");
     const retry = Number(limited.headers["retry-after"]);
     assert.ok(retry >= 1 && retry <= 60, `Retry-After ${limited.headers["retry-after"]}`);
-    // Another key id from the same place is not affected.
+    // Anyone can name a key id: others' failures never lock out the key's holder.
+    assert.equal((await t.call("POST", VALIDATE, rd(), { as: null, headers: from("10.0.1.99", raw(k)) })).status, 200);
     assert.equal((await t.call("POST", VALIDATE, rd(), { as: t.admin, headers: { "x-forwarded-for": "10.0.1.98" } })).status, 200);
     t.fake!.advance(MINUTE);
-    assert.equal((await t.call("POST", VALIDATE, rd(), { as: null, headers: from("10.0.1.99", raw(k)) })).status, 200);
+    assert.equal((await t.call("POST", VALIDATE, rd(), { as: null, headers: from("10.0.1.51", bad) })).status, 401, "a new window");
+  });
+
+  it("never locks out the admin key: 20 bad tries naming it from one address, the admin from another keeps working", async () => {
+    const bad = raw({ id: t.admin.id, key: generateKeyValue(randomBytes) });
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 20; i++) await t.call("POST", VALIDATE, rd(), { as: null, headers: from("10.0.9.1", bad) });
+      for (let i = 0; i < 10; i++) assert.equal((await t.call("POST", VALIDATE, rd(), { headers: { "x-forwarded-for": "10.0.9.2" } })).status, 200);
+      t.fake!.advance(10_000);
+    }
+  });
+
+  it("limits verify's failures per verifying service, and a key named in verify is not locked out", async () => {
+    const k = await t.createKey({ roles: ["Viewer"] });
+    const verifier = await t.createKey({ roles: ["Key Verifier"] });
+    // Each try names another key id, so only the per-source limit can trip.
+    const bad = (i: number) => ({ "x-xdr-auth-id": String(60_000 + i), authorization: generateKeyValue(randomBytes) });
+    const verify = (headers: Record<string, string>, ip: string) => t.call("POST", "/public_api/v1/auth/verify", rd({ headers }), { as: verifier, headers: { "x-forwarded-for": ip } });
+    const reasons: string[] = [];
+    for (let i = 0; i < 8; i++) reasons.push(ok(await verify(bad(i), `10.0.8.${i}`)).reply.reason);
+    // The per-source limit (5 here) holds for the service whatever address it calls from.
+    assert.deepEqual(reasons, ["NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "RATE_LIMITED", "RATE_LIMITED", "RATE_LIMITED"]);
+    // A right key still passes through the limited verifier, and works directly and through another.
+    assert.equal(ok(await verify(raw(k), "10.0.8.97")).reply.valid, true);
+    assert.equal(ok(await verify(bad(99), "10.0.8.96")).reply.reason, "RATE_LIMITED");
+    assert.equal((await t.call("POST", VALIDATE, rd(), { as: k, headers: { "x-forwarded-for": "10.0.8.99" } })).status, 200);
+    const other = await t.createKey({ roles: ["Key Verifier"] });
+    const v = ok(await t.call("POST", "/public_api/v1/auth/verify", rd({ headers: raw(k) }), { as: other, headers: { "x-forwarded-for": "10.0.8.98" } })).reply;
+    assert.equal(v.valid, true);
+    t.fake!.advance(MINUTE);
   });
 
   it("limits failures per client address: 429 for every key from that address, others unaffected", async () => {
@@ -464,7 +509,7 @@ describe("credentials before the body", () => {
     const adv = await t.createKey({ roles: ["Viewer"], level: "advanced" });
     const nonce = randomAlnum(64);
     const ts = String(Date.now());
-    const out = await t.running.app.services.authenticator.authenticate((n) => signed(adv, ts, nonce)[n], null);
+    const out = await t.running.app.services.authenticator.authenticate((n) => signed(adv, ts, nonce)[n], "127.0.0.1");
     assert.ok(out.ok, "the Advanced key authenticates");
     const p = out.principal as unknown as Record<string, unknown>;
     assert.equal(p.keyId, adv.id);

@@ -5,7 +5,7 @@
  * and nothing changes. With SBAC on, the same holds for scopes.
  */
 import * as assert from "node:assert/strict";
-import { canonicalScope, type CanonicalScope, type ScopeAreasWrite } from "../../sdk/contract";
+import { canonicalScope, COMPONENT_NAMES, type CanonicalScope, type ScopeAreasWrite } from "../../sdk/contract";
 import { scopeExceeds } from "../../server/authz/scope";
 import { startTestServer, type Credential, type TestServer } from "../helpers/server";
 import { assertError, customRole, inProcess, ok, rd, type Caller } from "./support";
@@ -104,8 +104,7 @@ describe("privilege escalation attempts", () => {
     ok(await admin("PUT", "/platform/iam/v1/role/small", rd({ description: "dashboards, read only" }), as()));
     ok(await admin("PATCH", `/platform/iam/v1/user/${email}`, rd({ user_groups: [groupId] }), as()));
     ok(await admin("PATCH", `/platform/iam/v1/user-group/${groupId}`, rd({ users: [email], description: "small ones" }), as()));
-    // Taking members out of a bigger group is not a grant.
-    ok(await admin("PATCH", `/platform/iam/v1/user-group/${bigGroupId}`, rd({ nested_group_ids: [] }), as()));
+    // (Taking members out of a bigger group is not a grant, but it acts on the group: acting.test.ts.)
   });
 
   it("does not count a role it holds only through a binding as a ceiling it lacks", async () => {
@@ -193,18 +192,32 @@ describe("scope ceiling (SBAC on)", () => {
     ok(await admin("POST", "/public_api/v1/api_keys/generate", rd(gen({ scope_definition_id: "narrow" }).input), { as: scoped }));
     ok(await admin("POST", "/public_api/v1/api_keys/generate", rd({ roles: ["Access Manager"], security_level: "standard" }), { as: scoped }));
     ok(await admin("PUT", `/platform/iam/v1/scope/user/${email}`, rd({ datasets_rows: { default_filter_mode: "no_scope", filters: [{ dataset: "xdr_data", filter: "region = 'eu'" }] } }), { as: scoped }));
-    ok(await admin("PUT", `/platform/iam/v1/scope/user/${email}`, rd({ clear: true }), { as: unscoped }));
+    ok(await admin("PUT", `/platform/iam/v1/scope/user/${email}`, rd({ clear: true }), { as: scoped }));
     ok(await admin("PUT", `/platform/iam/v1/scope-definition/${narrowDefId}`, rd({ description: "eu-1 only" }), { as: scoped }));
     ok(await admin("PUT", `/platform/iam/v1/scope/api-key/${unscoped.id}`, rd({ scope_definition_id: wideDefId })));
   });
 
-  it("enforces nothing while SBAC is off, so scopes can be prepared before it is switched on", async () => {
+  it("checks scopes while SBAC is off too, and lets only administrators switch SBAC", async () => {
+    // A key with settings edit could otherwise switch SBAC off, widen its scope, switch it on.
+    await customRole(admin, "Settings Manager", { public_api: "view_edit", access_management: "view_edit", server_settings: "view_edit" });
+    const settingsKey = await t.createKey({ roles: ["Settings Manager"], scope: mine });
+    const refuseSwitch = async (on: boolean) =>
+      assertError("/platform/iam", await admin("PUT", "/platform/iam/v1/settings", rd({ sbac_enabled: on }), { as: settingsKey }), 403, "PRIVILEGE_ESCALATION", "sbac_enabled", "administrator role");
+    await refuseSwitch(false);
+    // Other settings stay within its reach; sending the current value is no switch.
+    ok(await admin("PUT", "/platform/iam/v1/settings", rd({ sbac_enabled: true, replay_window_ms: 300_000 }), { as: settingsKey }));
     ok(await admin("PUT", "/platform/iam/v1/settings", rd({ sbac_enabled: false })));
     try {
-      ok(await admin("POST", "/public_api/v1/api_keys/generate", rd(gen({ scope_definition_id: "wide" }).input), { as: scoped }));
+      await refuseSwitch(true);
+      const widen = await admin("PUT", `/platform/iam/v1/scope/api-key/${settingsKey.id}`, rd({ ...mine, endpoints: { endpoint_groups: { mode: "see_all" } } }), { as: settingsKey });
+      assertError("/platform/iam", widen, 403, "PRIVILEGE_ESCALATION", "wider scope than your key's scope", "endpoints.endpoint_groups");
+      assertError("/public_api", await admin("POST", "/public_api/v1/api_keys/generate", rd(gen({ scope_definition_id: "wide" }).input), { as: scoped }), 403, "PRIVILEGE_ESCALATION", "wider scope");
+      // Administrators still prepare scopes while SBAC is off.
+      ok(await admin("POST", "/public_api/v1/api_keys/generate", rd(gen({ scope_definition_id: "wide" }).input)));
     } finally {
       ok(await admin("PUT", "/platform/iam/v1/settings", rd({ sbac_enabled: true })));
     }
+    assert.equal(ok(await admin("GET", `/platform/iam/v1/scope/api-key/${settingsKey.id}`)).data.endpoints.endpoint_groups.mode, "scope");
   });
 });
 
@@ -238,4 +251,66 @@ describe("scopeExceeds", () => {
   for (const [name, g, c, want] of cases) {
     it(name, () => assert.deepEqual(scopeExceeds(g, c), want));
   }
+});
+
+describe("administrator roles: the scope exemption is a privilege (SBAC on)", () => {
+  let t: TestServer;
+  let admin: Caller;
+  let scoped: Credential;
+  let other: Credential;
+  let adminGroupId: string;
+  let plainGroupId: string;
+  const email = "admin-target@example.com";
+  const scope = { endpoints: { endpoint_groups: { mode: "scope", names: ["eu-1"] } } };
+
+  before(async () => {
+    t = await startTestServer();
+    admin = inProcess(t);
+    // Every component at view_edit, but through a custom role: not an administrator.
+    await customRole(admin, "Everything", Object.fromEntries(COMPONENT_NAMES.map((n) => [n, "view_edit"])));
+    ok(await admin("PUT", "/platform/iam/v1/settings", rd({ sbac_enabled: true })));
+    scoped = await t.createKey({ roles: ["Everything"], scope });
+    other = await t.createKey({ roles: ["Viewer"], scope });
+    ok(await admin("POST", "/platform/iam/v1/user", rd({ user_email: email })), 201);
+    adminGroupId = ok(await admin("POST", "/platform/iam/v1/user-group", rd({ group_name: "Admins", role_id: "instance_administrator" })), 201).data.group_id;
+    plainGroupId = ok(await admin("POST", "/platform/iam/v1/user-group", rd({ group_name: "Plain" })), 201).data.group_id;
+  });
+  after(() => t.close());
+
+  const attempts: Array<{ name: string; method: string; path: () => string; input: () => unknown }> = [
+    { name: "generate an Instance Administrator key", method: "POST", path: () => "/public_api/v1/api_keys/generate", input: () => ({ roles: ["Instance Administrator"], security_level: "standard" }) },
+    { name: "generate an Account Admin key", method: "POST", path: () => "/public_api/v1/api_keys/generate", input: () => ({ roles: ["Everything", "Account Admin"], security_level: "advanced" }) },
+    { name: "edit another key to Instance Administrator", method: "PUT", path: () => `/platform/iam/v1/api-key/${other.id}`, input: () => ({ roles: ["Instance Administrator"] }) },
+    { name: "bind Instance Administrator to itself", method: "POST", path: () => "/platform/iam/v1/role-binding", input: () => ({ principal_type: "api-key", principal_id: String(scoped.id), role: "Instance Administrator" }) },
+    { name: "bind Account Admin to a group", method: "POST", path: () => "/platform/iam/v1/role-binding", input: () => ({ principal_type: "user-group", principal_id: plainGroupId, role: "Account Admin" }) },
+    { name: "give a group the Instance Administrator role", method: "PATCH", path: () => `/platform/iam/v1/user-group/${plainGroupId}`, input: () => ({ role_id: "instance_administrator" }) },
+    { name: "create a group with the Instance Administrator role", method: "POST", path: () => "/platform/iam/v1/user-group", input: () => ({ group_name: "Mine", role_id: "Instance Administrator" }) },
+    { name: "give a user the Instance Administrator role", method: "PATCH", path: () => `/platform/iam/v1/user/${email}`, input: () => ({ role_id: "instance_administrator" }) },
+    { name: "set users' role to Instance Administrator (legacy)", method: "POST", path: () => "/public_api/v1/rbac/set_user_role", input: () => ({ user_emails: [email], role_name: "Instance Administrator" }) },
+    { name: "put a user into a group holding an administrator role", method: "PATCH", path: () => `/platform/iam/v1/user/${email}`, input: () => ({ user_groups: [adminGroupId] }) },
+    { name: "add a member to a group holding an administrator role", method: "PATCH", path: () => `/platform/iam/v1/user-group/${adminGroupId}`, input: () => ({ users: [email] }) },
+  ];
+  for (const a of attempts) {
+    it(`refuses a scoped key with every component to ${a.name} (403 PRIVILEGE_ESCALATION)`, async () => {
+      const path = a.path();
+      assertError(path, await admin(a.method, path, rd(a.input()), { as: scoped }), 403, "PRIVILEGE_ESCALATION", "would grant more than you hold", "administrator role");
+    });
+  }
+
+  it("changed nothing, and the scoped key still sees only its own endpoint group", async () => {
+    assert.equal(ok(await admin("POST", "/public_api/v1/api_keys/get_api_keys", rd({}))).reply.TOTAL_COUNT, 3, "no key was generated");
+    assert.deepEqual(ok(await admin("GET", `/platform/iam/v1/api-key/${other.id}`)).data.roles, ["Viewer"]);
+    assert.deepEqual(ok(await admin("GET", `/platform/iam/v1/api-key/${scoped.id}`)).data.roles, ["Everything"]);
+    assert.equal(ok(await admin("GET", `/platform/iam/v1/user/${email}`)).data.role_name, null);
+    assert.equal(ok(await admin("GET", `/platform/iam/v1/user-group/${plainGroupId}`)).data.pretty_role_name, null);
+    assert.deepEqual(ok(await admin("GET", `/platform/iam/v1/user-group/${adminGroupId}`)).data.users, []);
+    const v = ok(await admin("POST", "/public_api/v1/auth/verify", rd({ headers: { "x-xdr-auth-id": String(scoped.id), authorization: scoped.key }, resource: { endpoint_groups: ["us-1"] } }))).reply;
+    assert.equal(v.valid, false);
+    assert.equal(v.reason, "OUT_OF_SCOPE");
+  });
+
+  it("lets an administrator grant administrator roles", async () => {
+    ok(await admin("POST", "/public_api/v1/api_keys/generate", rd({ roles: ["Instance Administrator"], security_level: "standard" })));
+    ok(await admin("PATCH", `/platform/iam/v1/user/${email}`, rd({ user_groups: [adminGroupId] })));
+  });
 });

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { KeyplaneClient } from "../../sdk";
+import { Keyring } from "../../server/crypto/keyring";
 import { startServer, type RunningServer } from "../../server/start";
 import { repoRoot, scratchDir } from "../helpers/paths";
 import { keyWorks } from "../helpers/run";
@@ -90,5 +91,89 @@ describe("keyplane keyring rotate", function () {
     fs.copyFileSync(keyringFile, f);
     fs.chmodSync(f, 0o644);
     await assert.rejects(startServer({ db: `sqlite:${path.join(dir, "other.db")}`, port: 0, bootstrapFile: path.join(dir, "b2.json"), masterKeyFile: f }), /readable by group or others/);
+  });
+});
+
+describe("a keyring that does not match the stored keys", function () {
+  this.timeout(60_000);
+  const dir = scratchDir("keyring-check");
+  const db = `sqlite:${path.join(dir, "keyplane.db")}`;
+  const keyringFile = path.join(dir, "master.key");
+  const logs: string[] = [];
+  const start = (file = keyringFile) =>
+    startServer({
+      db,
+      port: 0,
+      bootstrapFile: path.join(dir, "bootstrap.json"),
+      masterKeyFile: file,
+      logger: { level: "info", stream: { write: (l: string) => logs.push(l) } },
+      options: { schedulerMs: 0 },
+    });
+  let server: RunningServer | undefined;
+  const keys: Array<{ id: number; key: string; level: "standard" | "advanced" }> = [];
+
+  before(async () => {
+    server = await start();
+    const b = JSON.parse(fs.readFileSync(path.join(dir, "bootstrap.json"), "utf8"));
+    keys.push({ id: b.api_key_id, key: b.api_key, level: "standard" });
+    const a = new KeyplaneClient({ endpoint: server.url, apiKeyId: b.api_key_id, apiKey: b.api_key, retries: 0 });
+    const g = await a.apiKeys.generate({ roles: ["Viewer"], securityLevel: "advanced" });
+    keys.push({ id: g.id, key: g.key, level: "advanced" });
+    await a.close();
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  const allWork = async (url: string) => {
+    for (const k of keys) assert.ok(await keyWorks(url, k), `${k.level} key ${k.id} works`);
+  };
+  const waitForLog = async (re: RegExp) => {
+    for (let i = 0; i < 60 && !logs.some((l) => re.test(l)); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(logs.some((l) => re.test(l)), `a log line matching ${re}`);
+  };
+
+  it("keeps the old keyring when the file is deleted while the server runs (no new one is made)", async () => {
+    const saved = fs.readFileSync(keyringFile);
+    fs.rmSync(keyringFile);
+    try {
+      await waitForLog(/^(?=.*keyring reload refused)(?=.*does not exist)/);
+      assert.equal(fs.existsSync(keyringFile), false, "no keyring was generated in its place");
+      await allWork(server!.url);
+    } finally {
+      fs.writeFileSync(keyringFile, saved, { mode: 0o600 });
+    }
+  });
+
+  it("keeps the old keyring when the file is replaced by another with the same version ids", async () => {
+    logs.length = 0;
+    const saved = fs.readFileSync(keyringFile);
+    // A keyring generated the same day has the same date-stamped ids and other material.
+    const other = Keyring.generate();
+    const mine = JSON.parse(saved.toString("utf8"));
+    const forged = JSON.parse(other.serialize());
+    forged.active_master_key = mine.active_master_key;
+    forged.active_pepper = mine.active_pepper;
+    forged.master_keys = { [mine.active_master_key]: Object.values(forged.master_keys)[0] };
+    forged.peppers = { [mine.active_pepper]: Object.values(forged.peppers)[0] };
+    fs.writeFileSync(keyringFile, JSON.stringify(forged), { mode: 0o600 });
+    try {
+      await waitForLog(/^(?=.*keyring reload refused)(?=.*does not match this database)/);
+      await allWork(server!.url);
+    } finally {
+      fs.writeFileSync(keyringFile, saved, { mode: 0o600 });
+    }
+    await server!.close();
+    server = undefined;
+  });
+
+  it("refuses to start with a wrong keyring file, or with none, over a database that holds keys", async () => {
+    const wrong = path.join(dir, "wrong.key");
+    Keyring.generate().save(wrong);
+    await assert.rejects(start(wrong), /does not match this database/);
+    await assert.rejects(start(path.join(dir, "missing.key")), /does not exist/);
+    assert.equal(fs.existsSync(path.join(dir, "missing.key")), false);
+    server = await start();
+    await allWork(server.url);
   });
 });

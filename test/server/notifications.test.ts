@@ -41,6 +41,7 @@ describe("key lifetimes", () => {
       max_key_lifetime_ms: null,
       notification_webhook: null,
       tenant_fqdn: null,
+      audit_retention_days: 365,
       key_expiration_required: false,
       key_comment_required: false,
       key_advanced_roles: [],
@@ -230,7 +231,8 @@ describe("webhook delivery", () => {
     });
     await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
     url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/keyplane`;
-    t = await startTestServer({ fakeClock: T0 });
+    // The receiver listens on loopback: refused unless the operator allows it (as here).
+    t = await startTestServer({ fakeClock: T0, options: { allowPrivateWebhooks: true } });
     ok(await t.call("PUT", "/platform/iam/v1/settings", rd({ notification_webhook: url })));
   });
   after(async () => {

@@ -112,18 +112,20 @@ describe("two servers on one PostgreSQL database: failure rate limits", () => {
     const wrong = raw({ id: k.id, key: generateKeyValue(randomBytes) });
     // Two failures on each replica: under the limit of 3 on either alone, 4 for the service.
     for (const s of [a, b, a, b]) assert.equal((await s.call("POST", VALIDATE, rd(), { as: null, headers: wrong })).status, 401);
-    for (const s of [a, b]) assertError(VALIDATE, await s.call("POST", VALIDATE, rd(), { as: k }), 429, "RATE_LIMITED");
     const rows = await a.running.store.driver.all<{ n: number }>("SELECT n FROM auth_failures WHERE subject = ?", [`keyId:${k.id}`]);
     assert.deepEqual(rows.map((r) => Number(r.n)), [4]);
+    for (const s of [a, b]) assertError(VALIDATE, await s.call("POST", VALIDATE, rd(), { as: null, headers: wrong }), 429, "RATE_LIMITED");
+    // The right key is never locked out by others' failures.
+    for (const s of [a, b]) ok(await s.call("POST", VALIDATE, rd(), { as: k }));
   });
 
   it("lets a replica that has seen no failure learn the block at its first one", async () => {
     const k = await a.createKey();
     const wrong = raw({ id: k.id, key: generateKeyValue(randomBytes) });
     for (let i = 0; i < 3; i++) assert.equal((await a.call("POST", VALIDATE, rd(), { as: null, headers: wrong })).status, 401);
-    assertError(VALIDATE, await a.call("POST", VALIDATE, rd(), { as: k }), 429, "RATE_LIMITED");
+    assertError(VALIDATE, await a.call("POST", VALIDATE, rd(), { as: null, headers: wrong }), 429, "RATE_LIMITED");
     // b has its own copy of the counts: one more failure there tells it the service's total.
     assert.equal((await b.call("POST", VALIDATE, rd(), { as: null, headers: wrong })).status, 401);
-    assertError(VALIDATE, await b.call("POST", VALIDATE, rd(), { as: k }), 429, "RATE_LIMITED");
+    assertError(VALIDATE, await b.call("POST", VALIDATE, rd(), { as: null, headers: wrong }), 429, "RATE_LIMITED");
   });
 });

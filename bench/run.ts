@@ -2,9 +2,9 @@
  * `npm run bench`: runs the benchmarks of issue 7 and prints one table. Every figure that has a
  * goal is a ratio against a baseline measured in the same run, on the same machine.
  *
- *   node dist/bench/run.js [--only http|management|engine[,…]] [--quick] [--profile] [--json FILE] [--keep]
+ *   node dist/bench/run.js [--only http|management|engine|plugin[,…]] [--quick] [--profile] [--json FILE] [--keep]
  *
- *   --only     run some sections (default: all three)
+ *   --only     run some sections (default: all four)
  *   --quick    a short smoke run (small data, short windows): proves the benchmarks work, not the figures
  *   --profile  take a CPU profile of the keyplane server during the 1× HTTP runs and summarise it
  *   --json     also write the rows, the run's conditions and the profile summary to FILE
@@ -19,11 +19,12 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { conditions, fmt, newRunDir, type BenchOptions, type Row } from "./common";
 import { engineBench } from "./engine";
+import { pluginBench } from "./plugin";
 import { httpBench } from "./http";
 import { managementBench } from "./management";
 import { formatProfile, type ProfileSummary } from "./profile";
 
-const SECTIONS = ["http", "management", "engine"] as const;
+const SECTIONS = ["http", "management", "engine", "plugin"] as const;
 type Section = (typeof SECTIONS)[number];
 
 export interface BenchReport {
@@ -89,7 +90,7 @@ export async function main(argv = process.argv.slice(2)): Promise<BenchReport> {
     },
   });
   const sections = (values.only ? values.only.split(",").map((s) => s.trim()) : [...SECTIONS]) as Section[];
-  for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section '${s}' (http, management, engine)`);
+  for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section '${s}' (http, management, engine, plugin)`);
   const dir = newRunDir();
   const o: BenchOptions = { quick: !!values.quick, profile: !!values.profile, dir, log: (l) => console.error(l) };
   const started = new Date();
@@ -106,6 +107,7 @@ export async function main(argv = process.argv.slice(2)): Promise<BenchReport> {
         rows.push(...r.rows);
         profiles.push(...r.profiles);
       } else if (s === "management") rows.push(...(await managementBench(o)));
+      else if (s === "plugin") rows.push(...(await pluginBench(o)));
       else rows.push(...(await engineBench(o)));
       console.error(`bench: ${s} took ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     }

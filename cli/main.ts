@@ -9,10 +9,11 @@ import { driftCommand } from "./commands/drift";
 import { keyringCommand } from "./commands/keyring";
 import { keysCommand, notificationsCommand } from "./commands/keys";
 import { openapiCommand } from "./commands/openapi";
+import { pluginCommand } from "./commands/plugin";
 import { serverCommand } from "./commands/server";
 import { unsealCommand } from "./commands/unseal";
 
-const COMMANDS: Command[] = [serverCommand, keysCommand, notificationsCommand, driftCommand, unsealCommand, keyringCommand, openapiCommand, docsCommand];
+const COMMANDS: Command[] = [serverCommand, keysCommand, notificationsCommand, driftCommand, unsealCommand, keyringCommand, openapiCommand, docsCommand, pluginCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -80,8 +80,16 @@ export function defined<T extends Record<string, unknown>>(o: T): T {
 }
 
 /** Inputs without the engine's own keys (`__provider`) and the output-only placeholders the resource class declares. */
-export function withoutEngineKeys(news: Record<string, unknown>, outputOnly: readonly string[] = OUTPUT_ONLY): Record<string, unknown> {
+export function withoutEngineKeys(news: Record<string, unknown>, outputOnly: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(news ?? {}).filter(([k, v]) => !k.startsWith("__") && !(outputOnly.includes(k) && (v === undefined || v === null))));
 }
 
-const OUTPUT_ONLY = ["keyId", "key", "createdAt", "expiresAt", "createdBy", "status", "lastUsed", "scopeId", "bindingId", "roleId"];
+/** The outputs of a kind that are not also inputs (the schema's outputs are declared once, as a zod object per kind). */
+export function outputOnlyKeys(outputs: z.ZodObject, inputs: z.ZodObject): string[] {
+  return Object.keys(outputs.shape).filter((k) => !(k in inputs.shape));
+}
+
+/** `{ name: undefined }` for each output-only property: what a dynamic resource class passes so the engine declares the output. */
+export function outputPlaceholders(keys: readonly string[]): Record<string, undefined> {
+  return Object.fromEntries(keys.map((k) => [k, undefined]));
+}

@@ -4,10 +4,10 @@
  * resources` prints it; a test fails when the committed copy is stale.
  */
 import type { z } from "zod";
-import { ApiKeyInputs } from "./resources/apiKey";
-import { RoleInputs } from "./resources/role";
-import { RoleBindingInputs } from "./resources/roleBinding";
-import { ScopeDefinitionInputs } from "./resources/scopeDefinition";
+import { ApiKeyInputs, ApiKeyOutputs } from "./resources/apiKey";
+import { RoleInputs, RoleOutputs } from "./resources/role";
+import { RoleBindingInputs, RoleBindingOutputs } from "./resources/roleBinding";
+import { ScopeDefinitionInputs, ScopeDefinitionOutputs } from "./resources/scopeDefinition";
 
 interface ResourceDoc {
   name: string;
@@ -15,7 +15,7 @@ interface ResourceDoc {
   summary: string;
   inputs: z.ZodObject;
   required: string[];
-  outputs: Array<[string, string]>;
+  outputs: z.ZodObject;
   replaces: string;
   updates: string;
   drift: string;
@@ -29,20 +29,7 @@ const RESOURCES: ResourceDoc[] = [
     summary: "An API key: its security level, roles, comment, expiration and scope. The key value is a Pulumi secret.",
     inputs: ApiKeyInputs as unknown as z.ZodObject,
     required: ["roles"],
-    outputs: [
-      ["keyId", "The key id (`x-xdr-auth-id`)."],
-      ["key", "The key value, a secret (encrypted in state). For an adopted key, a note saying it is unknown; with `sealTo`, a note saying it was sealed."],
-      ["createdAt", "ISO-8601."],
-      ["expiresAt", "ISO-8601, or null when the key never expires."],
-      ["createdBy", "Who made it (`Public API - <id>` of the provider's credential)."],
-      ["status", "`active`, `expired` or `revoked`."],
-      ["roles", "Display names of the roles the key holds."],
-      ["comment", "The live comment."],
-      ["securityLevel", "`standard` or `advanced`."],
-      ["lastUsed", "ISO-8601 of the last successful authentication (updated within seconds), or null."],
-      ["scopeId", "The scope definition the key points at, or null."],
-      ["sealedKey", "With `sealTo`: the key, age-encrypted (ASCII armor) to those recipients inside the provider; open it with `keyplane unseal --identity FILE` or `age -d -i FILE`. The value itself is then nowhere in state."],
-    ],
+    outputs: ApiKeyOutputs,
     replaces:
       "`securityLevel`, `rotationTriggers`, `adopt`, `sealTo`; an expired key; a key inside `rotateBefore` of its expiry. Replacement is create-before-delete; with `overlap` the old key keeps working until now + overlap and the server deletes it then.",
     updates: "`roles`, `comment`, `expiration` / `expiresIn` (a changed `expiresIn` moves the expiration to now + the new value), `scope`, and the provider-only settings `rotateBefore`, `overlap`, `verifyAfterCreate`.",
@@ -64,12 +51,7 @@ const RESOURCES: ResourceDoc[] = [
     summary: "A role bound to a user, a user group or an API key, as its own object: it never fights the roles an ApiKey holds itself.",
     inputs: RoleBindingInputs as unknown as z.ZodObject,
     required: ["principal", "role"],
-    outputs: [
-      ["bindingId", "The binding's id."],
-      ["principal", "`{ type, id }` as bound."],
-      ["role", "The role as given."],
-      ["roleId", "The role's id."],
-    ],
+    outputs: RoleBindingOutputs,
     replaces: "Any change (`principal`, `role`).",
     updates: "Nothing: bindings are immutable.",
     drift: "Deleted out of band: dropped from state, the next `up` recreates it.",
@@ -81,12 +63,7 @@ const RESOURCES: ResourceDoc[] = [
     summary: "A named scope (SBAC) that keys, users and groups point at. Areas are compared in canonical form, so server defaults never show as a diff.",
     inputs: ScopeDefinitionInputs as unknown as z.ZodObject,
     required: ["name", "areas"],
-    outputs: [
-      ["scopeId", "The definition's id: give it to an ApiKey's `scope`."],
-      ["name", "The live name."],
-      ["description", "The live description."],
-      ["areas", "The areas as declared."],
-    ],
+    outputs: ScopeDefinitionOutputs,
     replaces: "`adopt`.",
     updates: "`name`, `description`, `areas`: every entity pointing at it follows.",
     drift: "Deleted out of band: dropped from state, recreated by the next `up`. Changed by hand: a refreshed preview shows an update that `up --refresh` reverts. Deleted while retiring keys (in their overlap) still use it: retired, and deleted by the server when they expire.",
@@ -101,12 +78,7 @@ const RESOURCES: ResourceDoc[] = [
     summary: "A custom role with a permission level per component. Use its `name` in an ApiKey's `roles` or a RoleBinding's `role`.",
     inputs: RoleInputs as unknown as z.ZodObject,
     required: ["name", "components"],
-    outputs: [
-      ["roleId", "The role's id."],
-      ["name", "The display name."],
-      ["description", "The live description."],
-      ["components", "The live levels per component."],
-    ],
+    outputs: RoleOutputs,
     replaces: "`name` (keys and bindings refer to roles by name), `adopt`.",
     updates: "`description`, `components`.",
     drift: "Deleted out of band: dropped from state, recreated by the next `up`. Components or description changed by hand: shown by a refreshed preview, reverted by `up --refresh`. Deleted while retiring keys still hold it: retired (its name is free at once) and deleted by the server when they expire.",
@@ -160,6 +132,8 @@ export function resourcesMarkdown(): string {
     "",
     "`pulumi import` does not work with dynamic providers: each resource takes `adopt` instead, to take over an existing object.",
     "",
+    "The native plugin `pulumi-resource-keyplane` (for YAML, Python and other programs, and `pulumi import`) has the same resources as `keyplane:index:ApiKey`, `keyplane:index:RoleBinding`, `keyplane:index:ScopeDefinition` and `keyplane:index:Role`, with the same inputs and outputs (its schema.json is generated from the same zod schemas); in Python the inputs are snake_case (`security_level`, `expires_in`, …).",
+    "",
   ];
   for (const r of RESOURCES) {
     out.push(`## ${r.name}`, "", r.summary, "", `Type token: \`${r.token}\``, "", "```ts", r.example, "```", "", "### Inputs", "", "| input | type | required | default | description |", "| --- | --- | --- | --- | --- |");
@@ -168,7 +142,7 @@ export function resourcesMarkdown(): string {
       out.push(`| \`${name}\` | ${typeOf(f)} | ${r.required.includes(name) ? "yes" : "no"} | ${defaultOf(f)} | ${(f.description ?? "").replace(/\|/g, "\\|")} |`);
     }
     out.push("", "### Outputs", "", "| output | description |", "| --- | --- |");
-    for (const [n, d] of r.outputs) out.push(`| \`${n}\` | ${d} |`);
+    for (const [n, f] of Object.entries(r.outputs.shape)) out.push(`| \`${n}\` | ${(f as z.ZodType).description ?? ""} |`);
     out.push("", `**Replaces on:** ${r.replaces}`, "", `**Updates in place:** ${r.updates}`, "", `**Drift:** ${r.drift}`, "");
   }
   return `${out.join("\n")}\n`;

@@ -11,6 +11,7 @@ import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { canonicalScope, type CanonicalScope, type ScopeAreasWrite } from "../sdk/contract";
 import { sameSet, stable } from "./common";
 import { humanDuration } from "../sdk/durations";
+import { BOOKKEEPING, fromOutputs } from "./plugin/kinds";
 import type { PolicyViolation } from "./policyAnalysis";
 
 export type DriftKind =
@@ -49,8 +50,13 @@ export interface DriftReport {
   advisories?: DriftItem[];
 }
 
-const KEYPLANE_TYPES = ["ApiKey", "RoleBinding", "ScopeDefinition", "Role"].map((t) => `pulumi-nodejs:dynamic/keyplane:${t}`);
+// The dynamic resources' types and the native plugin's (YAML, Python and other programs).
+const KINDS = ["ApiKey", "RoleBinding", "ScopeDefinition", "Role"];
+const KEYPLANE_TYPES = [...KINDS.map((t) => `pulumi-nodejs:dynamic/keyplane:${t}`), ...KINDS.map((t) => `keyplane:index:${t}`)];
 type Props = Record<string, unknown>;
+
+/** A resource's outputs with the plugin's internal bookkeeping property merged back in (the dynamic provider keeps it at the top). */
+const flat = (p: Props | undefined): Props | undefined => (p && typeof p[BOOKKEEPING] === "object" && p[BOOKKEEPING] !== null ? fromOutputs(p) : p);
 
 const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
 
@@ -127,7 +133,7 @@ export async function detectDrift(stack: Stack, opts: { within: number; unusedFo
       // absent when the object is gone.
       const out = e.resOutputsEvent?.metadata;
       if (out && out.op === "refresh" && KEYPLANE_TYPES.includes(out.type)) {
-        refreshed.set(out.urn, out.new ? (out.new.outputs as Props) : undefined);
+        refreshed.set(out.urn, out.new ? flat(out.new.outputs as Props) : undefined);
         return;
       }
       const pre = e.resourcePreEvent?.metadata;
@@ -139,7 +145,7 @@ export async function detectDrift(stack: Stack, opts: { within: number; unusedFo
   });
   const items: DriftItem[] = [];
   for (const r of resources) {
-    const before = r.outputs ?? {};
+    const before = flat(r.outputs) ?? {};
     // A refresh step that produced no new state means the object is gone.
     const after = refreshed.has(r.urn) ? refreshed.get(r.urn) : ops.get(r.urn) === "create" ? undefined : before;
     items.push(...(r.type.endsWith(":ApiKey") ? keyDrift(r.urn, before, after, now, opts.within, opts.unusedFor) : otherDrift(r.urn, r.type, before, after)));

@@ -15,7 +15,7 @@ import { z } from "zod";
 import { authHeaders, canonicalScope, MAX_COMMENT, scopeFromRead, ScopeAreasWrite, type ApiKey as WireKey, type CanonicalScope } from "../../sdk/contract";
 import { KeyplaneApiError, KeyplaneConnectError, KeyplaneTimeoutError } from "../../sdk/errors";
 import type { KeyScopeInput } from "../api";
-import { defined, failuresFrom, iso, isUnknown, sameSet, stable, withoutEngineKeys, type CheckFailure, type ProviderDeps } from "../common";
+import { defined, failuresFrom, iso, isUnknown, outputOnlyKeys, outputPlaceholders, sameSet, stable, withoutEngineKeys, type CheckFailure, type ProviderDeps } from "../common";
 import { humanDuration, parseDuration, parseInstant } from "../durations";
 import { SEALED_KEY_VALUE, SealTo, sealKey } from "../seal";
 import { providerShell } from "../shell";
@@ -104,6 +104,23 @@ export const ApiKeyInputs = z
   });
 export type ApiKeyInputs = Omit<z.output<typeof ApiKeyInputs>, "scope"> & { scope?: string | ScopeAreasWrite };
 
+/** ApiKey outputs: the schema's outputs, declared once (docs, the resource class, the plugin's schema). */
+export const ApiKeyOutputs = z.object({
+  keyId: z.number().int().describe("The key id (`x-xdr-auth-id`)."),
+  key: z.string().describe("The key value, a secret (encrypted in state). For an adopted key, a note saying it is unknown; with `sealTo`, a note saying it was sealed."),
+  createdAt: z.string().describe("ISO-8601."),
+  expiresAt: z.string().nullable().describe("ISO-8601, or null when the key never expires."),
+  createdBy: z.string().nullable().describe("Who made it (`Public API - <id>` of the provider's credential)."),
+  status: z.enum(["active", "expired", "revoked"]).describe("`active`, `expired` or `revoked`."),
+  roles: z.array(z.string()).describe("Display names of the roles the key holds."),
+  comment: z.string().nullable().describe("The live comment."),
+  securityLevel: z.enum(["standard", "advanced"]).describe("`standard` or `advanced`."),
+  lastUsed: z.string().nullable().describe("ISO-8601 of the last successful authentication (updated within seconds), or null."),
+  scopeId: z.string().nullable().describe("The scope definition the key points at, or null."),
+  sealedKey: z.string().nullable().describe("With `sealTo`: the key, age-encrypted (ASCII armor) to those recipients inside the provider; open it with `keyplane unseal --identity FILE` or `age -d -i FILE`. The value itself is then nowhere in state."),
+});
+const API_KEY_OUTPUT_ONLY = outputOnlyKeys(ApiKeyOutputs, ApiKeyInputs as unknown as z.ZodObject);
+
 /** What an ApiKey's state holds: the live key plus the inputs it was made from. */
 export interface ApiKeyState {
   keyId: number;
@@ -179,6 +196,77 @@ type LiveScope = { scopeId: string | null; areas: CanonicalScope | null; has: bo
 function liveScope(s: { scope_definition_id?: string | null; has_scope?: boolean } & Parameters<typeof scopeFromRead>[0] | null) {
   if (!s || s.has_scope === false) return { scopeId: null, areas: null, has: false };
   return { scopeId: s.scope_definition_id ?? null, areas: scopeFromRead(s), has: true };
+}
+
+/** One property that forces a replacement, and the sentence that says why. */
+export interface PlannedReplace {
+  property: "securityLevel" | "rotationTriggers" | "adopt" | "sealTo" | "expiration" | "rotateBefore";
+  reason: string;
+}
+
+/** What moving an ApiKey from `olds` (its state) to `news` (checked inputs) takes, at `now`. */
+export interface ApiKeyPlan {
+  /** Whether anything differs (a replacement or an update). */
+  changes: boolean;
+  /** Properties that replace the key, each with its reason. */
+  replaces: PlannedReplace[];
+  /** User-facing properties updated in place (on the server, or only in state). */
+  updates: string[];
+  /** The edit an update sends to the server (empty: none). */
+  edit: { roles?: string[]; comment?: string | null; expiration?: number | null };
+  /** Whether an update sets the key's scope. */
+  setScope: boolean;
+  /** The expiration this resource asks for after the change (undefined: not known yet, in preview). */
+  desiredExpiration: number | null | undefined;
+}
+
+/**
+ * The one place that decides what changes: diff reports it, update carries it out. Pure: the
+ * state, the inputs and the clock in, the plan out. `news` may hold unknowns (preview); those
+ * count as changes and are left out of `edit`.
+ */
+export function planApiKey(olds: ApiKeyState, news: News, now: number): ApiKeyPlan {
+  const replaces: PlannedReplace[] = [];
+  const updates: string[] = [];
+  const edit: ApiKeyPlan["edit"] = {};
+  if (olds.securityLevel !== news.securityLevel) replaces.push({ property: "securityLevel", reason: `keyplane: key ${olds.keyId}: securityLevel ${olds.securityLevel} → ${news.securityLevel}: replacing it` });
+  if (stable(olds.rotationTriggers) !== stable(news.rotationTriggers)) replaces.push({ property: "rotationTriggers", reason: `keyplane: key ${olds.keyId}: rotationTriggers changed: replacing it` });
+  if ((olds.adopt ?? null) !== (news.adopt ?? null)) replaces.push({ property: "adopt", reason: `keyplane: key ${olds.keyId}: adopt changed: replacing it` });
+  if (stable(olds.sealTo) !== stable(news.sealTo)) replaces.push({ property: "sealTo", reason: `keyplane: key ${olds.keyId}: sealTo changed: replacing it` });
+  const exp = olds.expiresAtMs;
+  if (exp !== null && exp !== undefined) {
+    if (exp <= now) {
+      replaces.push({ property: "expiration", reason: `keyplane: key ${olds.keyId} expired ${humanDuration(now - exp)} ago: replacing it` });
+    } else if (news.rotateBefore && !isUnknown(news.rotateBefore)) {
+      const window = parseDuration(news.rotateBefore)!;
+      if (exp - now < window) {
+        replaces.push({ property: "rotateBefore", reason: `keyplane: key ${olds.keyId} expires in ${humanDuration(exp - now)}, rotateBefore ${humanDuration(window)}: replacing it` });
+      }
+    }
+  }
+  // Roles: a changed input, or live roles that differ from what the input resolved to.
+  if (isUnknown(news.roles) || stable(news.roles) !== stable(olds.rolesInput) || !sameSet(olds.roles, olds.rolesResolved)) {
+    updates.push("roles");
+    if (!isUnknown(news.roles)) edit.roles = news.roles;
+  }
+  if (isUnknown(news.comment) || (news.comment ?? null) !== (olds.comment ?? null)) {
+    updates.push("comment");
+    if (!isUnknown(news.comment)) edit.comment = news.comment ?? null;
+  }
+  // Expiration: what this resource wants now vs what the key has.
+  let desired: number | null | undefined;
+  if (news.expiration !== undefined) desired = isUnknown(news.expiration) ? undefined : (news.expiration as number);
+  else if (news.expiresIn !== undefined) desired = isUnknown(news.expiresIn) ? undefined : news.expiresIn === olds.expiresIn ? olds.desiredExpiration : now + parseDuration(news.expiresIn)!;
+  else desired = olds.expirationInput !== undefined || olds.expiresIn !== undefined ? null : olds.desiredExpiration;
+  if (desired === undefined || desired !== (olds.expiresAtMs ?? null)) {
+    updates.push("expiration");
+    if (desired !== undefined) edit.expiration = desired;
+  }
+  if (news.expiresIn !== olds.expiresIn && !updates.includes("expiration")) updates.push("expiresIn");
+  const setScope = isUnknown(news.scope) || !scopeMatches(news.scope, { scopeId: olds.scopeId ?? null, areas: olds.scopeAreas ?? null, has: !!olds.hasScope });
+  if (setScope) updates.push("scope");
+  for (const f of ["rotateBefore", "overlap", "verifyAfterCreate"] as const) if (stable(news[f]) !== stable(olds[f])) updates.push(f);
+  return { changes: replaces.length > 0 || updates.length > 0, replaces, updates, edit, setScope, desiredExpiration: desired };
 }
 
 export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvider {
@@ -289,7 +377,7 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
   return {
     async check(olds, rawNews) {
       const failures: CheckFailure[] = [];
-      const news = withoutEngineKeys(rawNews);
+      const news = withoutEngineKeys(rawNews, API_KEY_OUTPUT_ONLY);
       const parsed = ApiKeyInputs.safeParse(news);
       if (!parsed.success) return { inputs: news, failures: failuresFrom(parsed.error, news) };
       const v = parsed.data as News;
@@ -311,39 +399,10 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
     },
 
     async diff(_id, olds: ApiKeyState, news: News) {
-      const now = deps.now();
-      const replaces: string[] = [];
-      const updates: string[] = [];
-      if (olds.securityLevel !== news.securityLevel) replaces.push("securityLevel");
-      if (stable(olds.rotationTriggers) !== stable(news.rotationTriggers)) replaces.push("rotationTriggers");
-      if ((olds.adopt ?? null) !== (news.adopt ?? null)) replaces.push("adopt");
-      if (stable(olds.sealTo) !== stable(news.sealTo)) replaces.push("sealTo");
-      const exp = olds.expiresAtMs;
-      if (exp !== null && exp !== undefined) {
-        if (exp <= now) {
-          replaces.push("expiration");
-          deps.warn(`keyplane: key ${olds.keyId} expired ${humanDuration(now - exp)} ago: replacing it`);
-        } else if (news.rotateBefore && !isUnknown(news.rotateBefore)) {
-          const window = parseDuration(news.rotateBefore)!;
-          if (exp - now < window) {
-            replaces.push("rotateBefore");
-            deps.warn(`keyplane: key ${olds.keyId} expires in ${humanDuration(exp - now)}, rotateBefore ${humanDuration(window)}: replacing it`);
-          }
-        }
-      }
-      // Roles: a changed input, or live roles that differ from what the input resolved to.
-      if (isUnknown(news.roles) || stable(news.roles) !== stable(olds.rolesInput) || !sameSet(olds.roles, olds.rolesResolved)) updates.push("roles");
-      if ((news.comment ?? null) !== (olds.comment ?? null)) updates.push("comment");
-      // Expiration: what this resource wants now vs what the key has.
-      let desired: number | null | undefined;
-      if (news.expiration !== undefined) desired = isUnknown(news.expiration) ? undefined : (news.expiration as number);
-      else if (news.expiresIn !== undefined) desired = news.expiresIn === olds.expiresIn ? olds.desiredExpiration : now + parseDuration(news.expiresIn)!;
-      else desired = olds.expirationInput !== undefined || olds.expiresIn !== undefined ? null : olds.desiredExpiration;
-      if (isUnknown(news.expiration) || (desired !== undefined && desired !== (olds.expiresAtMs ?? null))) updates.push("expiration");
-      if (news.expiresIn !== olds.expiresIn && !updates.includes("expiration")) updates.push("expiresIn");
-      if (isUnknown(news.scope) || !scopeMatches(news.scope, { scopeId: olds.scopeId ?? null, areas: olds.scopeAreas ?? null, has: !!olds.hasScope })) updates.push("scope");
-      for (const f of ["rotateBefore", "overlap", "verifyAfterCreate"] as const) if (stable(news[f]) !== stable(olds[f])) updates.push(f);
-      return { changes: replaces.length > 0 || updates.length > 0, replaces, deleteBeforeReplace: false };
+      const p = planApiKey(olds, news, deps.now());
+      // Time-driven replacements are the ones a reader of the plan cannot see in the program: say why.
+      for (const r of p.replaces) if (r.property === "expiration" || r.property === "rotateBefore") deps.warn(r.reason);
+      return { changes: p.changes, replaces: p.replaces.map((r) => r.property), deleteBeforeReplace: false };
     },
 
     async create(news: News) {
@@ -409,24 +468,15 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
 
     async update(id, olds: ApiKeyState, news: News) {
       const api = deps.api();
-      const now = deps.now();
       const keyId = Number(id);
-      const edit: { roles?: string[]; comment?: string | null; expiration?: number | null } = {};
-      if (stable(news.roles) !== stable(olds.rolesInput) || !sameSet(olds.roles, olds.rolesResolved)) edit.roles = news.roles;
-      if ((news.comment ?? null) !== (olds.comment ?? null)) edit.comment = news.comment ?? null;
-      let desired: number | null;
-      if (news.expiration !== undefined) desired = news.expiration;
-      else if (news.expiresIn !== undefined) desired = news.expiresIn === olds.expiresIn ? olds.desiredExpiration : now + parseDuration(news.expiresIn)!;
-      else desired = olds.expirationInput !== undefined || olds.expiresIn !== undefined ? null : olds.desiredExpiration;
-      if (desired !== (olds.expiresAtMs ?? null)) edit.expiration = desired;
+      const p = planApiKey(olds, news, deps.now());
+      const { edit, desiredExpiration: desired } = p;
       if (Object.keys(edit).length) await api.editKey(keyId, edit);
-      if (!scopeMatches(news.scope, { scopeId: olds.scopeId ?? null, areas: olds.scopeAreas ?? null, has: !!olds.hasScope })) {
-        await api.setScope("api-key", id, keyScopeParam(news.scope) ?? null);
-      }
+      if (p.setScope) await api.setScope("api-key", id, keyScopeParam(news.scope) ?? null);
       const live = await api.getKey(keyId);
       if (!live) throw new Error(`API key ${keyId} no longer exists; run \`pulumi up --refresh\` to recreate it`);
       const rolesResolved = edit.roles ? live.roles : olds.rolesResolved;
-      const outs = await stateOf(keyId, olds.key, news, { rolesResolved, desiredExpiration: desired, adopted: olds.adopted, sealedKey: olds.sealedKey }, live);
+      const outs = await stateOf(keyId, olds.key, news, { rolesResolved, desiredExpiration: desired ?? null, adopted: olds.adopted, sealedKey: olds.sealedKey }, live);
       return { outs };
     },
 
@@ -496,18 +546,7 @@ export class ApiKey extends pulumi.dynamic.Resource {
     super(
       providerShell("apiKey"),
       name,
-      {
-        ...args,
-        keyId: undefined,
-        key: undefined,
-        createdAt: undefined,
-        expiresAt: undefined,
-        createdBy: undefined,
-        status: undefined,
-        lastUsed: undefined,
-        scopeId: undefined,
-        sealedKey: undefined,
-      },
+      { ...args, ...outputPlaceholders(API_KEY_OUTPUT_ONLY) },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["key"] }),
       "keyplane",
       "ApiKey",

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ComponentPermissions, type Role as WireRole } from "../../sdk/contract";
-import { defined, failuresFrom, stable, withoutEngineKeys, type ProviderDeps } from "../common";
+import { defined, failuresFrom, outputOnlyKeys, outputPlaceholders, stable, withoutEngineKeys, type ProviderDeps } from "../common";
 import { providerShell } from "../shell";
 
 export const RoleInputs = z
@@ -20,6 +20,15 @@ export const RoleInputs = z
   })
   .strict();
 export type RoleInputs = z.output<typeof RoleInputs>;
+
+/** Role outputs, declared once. */
+export const RoleOutputs = z.object({
+  roleId: z.string().describe("The role's id."),
+  name: z.string().describe("The display name."),
+  description: z.string().nullable().describe("The live description."),
+  components: z.record(z.string(), z.string()).describe("The live levels per component."),
+});
+const ROLE_OUTPUT_ONLY = outputOnlyKeys(RoleOutputs, RoleInputs);
 
 export interface RoleState {
   roleId: string;
@@ -38,7 +47,7 @@ function stateOf(r: WireRole, adopt?: string): RoleState {
 export function roleProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvider {
   return {
     async check(_olds, rawNews) {
-      const news = withoutEngineKeys(rawNews);
+      const news = withoutEngineKeys(rawNews, ROLE_OUTPUT_ONLY);
       const r = RoleInputs.safeParse(news);
       if (!r.success) return { inputs: news, failures: failuresFrom(r.error, news) };
       return { inputs: defined({ ...r.data, components: canon(r.data.components as Record<string, string>) }) };
@@ -97,6 +106,6 @@ export class Role extends pulumi.dynamic.Resource {
   declare readonly components: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: RoleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShell("role"), name, { ...args, roleId: undefined }, opts, "keyplane", "Role");
+    super(providerShell("role"), name, { ...args, ...outputPlaceholders(ROLE_OUTPUT_ONLY) }, opts, "keyplane", "Role");
   }
 }

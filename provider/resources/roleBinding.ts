@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { defined, failuresFrom, withoutEngineKeys, type ProviderDeps } from "../common";
+import { defined, failuresFrom, outputOnlyKeys, outputPlaceholders, withoutEngineKeys, type ProviderDeps } from "../common";
 import { providerShell } from "../shell";
 
 const WIRE_TYPE = { user: "user", group: "user-group", apiKey: "api-key" } as const;
@@ -24,6 +24,15 @@ export const RoleBindingInputs = z
   .strict();
 export type RoleBindingInputs = z.output<typeof RoleBindingInputs>;
 
+/** RoleBinding outputs, declared once. */
+export const RoleBindingOutputs = z.object({
+  bindingId: z.string().describe("The binding's id."),
+  principal: z.object({ type: z.enum(["user", "group", "apiKey"]), id: z.string() }).describe("`{ type, id }` as bound."),
+  role: z.string().describe("The role as given."),
+  roleId: z.string().describe("The role's id."),
+});
+const ROLE_BINDING_OUTPUT_ONLY = outputOnlyKeys(RoleBindingOutputs, RoleBindingInputs);
+
 export interface RoleBindingState {
   bindingId: string;
   principal: { type: "user" | "group" | "apiKey"; id: string };
@@ -35,7 +44,7 @@ export interface RoleBindingState {
 export function roleBindingProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvider {
   return {
     async check(_olds, rawNews) {
-      const news = withoutEngineKeys(rawNews);
+      const news = withoutEngineKeys(rawNews, ROLE_BINDING_OUTPUT_ONLY);
       const r = RoleBindingInputs.safeParse(news);
       if (!r.success) return { inputs: news, failures: failuresFrom(r.error, news) };
       return { inputs: { ...r.data, principal: { type: r.data.principal.type, id: String(r.data.principal.id) } } };
@@ -78,6 +87,6 @@ export class RoleBinding extends pulumi.dynamic.Resource {
   declare readonly roleId: pulumi.Output<string>;
 
   constructor(name: string, args: RoleBindingArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShell("roleBinding"), name, { ...args, bindingId: undefined, roleId: undefined }, opts, "keyplane", "RoleBinding");
+    super(providerShell("roleBinding"), name, { ...args, ...outputPlaceholders(ROLE_BINDING_OUTPUT_ONLY) }, opts, "keyplane", "RoleBinding");
   }
 }

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { canonicalScope, scopeFromRead, ScopeAreasWrite, type ScopeDefinition as WireDef } from "../../sdk/contract";
-import { defined, failuresFrom, isUnknown, stable, withoutEngineKeys, type ProviderDeps } from "../common";
+import { defined, failuresFrom, isUnknown, outputOnlyKeys, outputPlaceholders, stable, withoutEngineKeys, type ProviderDeps } from "../common";
 import { providerShell } from "../shell";
 
 export const ScopeDefinitionInputs = z
@@ -21,6 +21,15 @@ export const ScopeDefinitionInputs = z
   })
   .strict();
 export type ScopeDefinitionInputs = z.output<typeof ScopeDefinitionInputs>;
+
+/** ScopeDefinition outputs, declared once. */
+export const ScopeDefinitionOutputs = z.object({
+  scopeId: z.string().describe("The definition's id: give it to an ApiKey's `scope`."),
+  name: z.string().describe("The live name."),
+  description: z.string().nullable().describe("The live description."),
+  areas: z.unknown().describe("The areas as declared."),
+});
+const SCOPE_DEFINITION_OUTPUT_ONLY = outputOnlyKeys(ScopeDefinitionOutputs, ScopeDefinitionInputs);
 
 export interface ScopeDefinitionState {
   scopeId: string;
@@ -46,7 +55,7 @@ function stateOf(d: WireDef, news: ScopeDefinitionInputs): ScopeDefinitionState 
 export function scopeDefinitionProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvider {
   return {
     async check(_olds, rawNews) {
-      const news = withoutEngineKeys(rawNews);
+      const news = withoutEngineKeys(rawNews, SCOPE_DEFINITION_OUTPUT_ONLY);
       const r = ScopeDefinitionInputs.safeParse(news);
       if (!r.success) return { inputs: news, failures: failuresFrom(r.error, news) };
       return { inputs: defined({ ...r.data }) };
@@ -108,6 +117,6 @@ export class ScopeDefinition extends pulumi.dynamic.Resource {
   declare readonly areas: pulumi.Output<ScopeAreasWrite>;
 
   constructor(name: string, args: ScopeDefinitionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShell("scopeDefinition"), name, { ...args, scopeId: undefined }, opts, "keyplane", "ScopeDefinition");
+    super(providerShell("scopeDefinition"), name, { ...args, ...outputPlaceholders(SCOPE_DEFINITION_OUTPUT_ONLY) }, opts, "keyplane", "ScopeDefinition");
   }
 }

@@ -64,7 +64,7 @@ export function conditions(): Record<string, string | number> {
 export interface CallReply {
   status: number;
   text: string;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- replies of every route, read by the scenario that sent them
 }
 
 /** One call to the server (setup and checks, not measured). */

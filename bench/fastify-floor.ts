@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { forkListening, type RunningBaseline } from "./baseline-server";
+import { stderrLog } from "../server/log";
 
 export function startFastifyFloor(reply: string, routePath: string, logFile: string): Promise<RunningBaseline> {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
@@ -22,10 +23,11 @@ export function startFastifyFloor(reply: string, routePath: string, logFile: str
 
 if (require.main === module) {
   process.once("message", async (m: { reply: string; routePath: string }) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only in the child process, not by the parent that imports this file
     const Fastify = require("fastify") as typeof import("fastify").default;
     const app = Fastify({
-      logger: { level: "info", stream: process.stderr },
+      // The same asynchronous destination as keyplane server (server/log.ts).
+      logger: { level: "info", stream: stderrLog().stream },
       disableRequestLogging: true,
       requestIdHeader: false,
       genReqId: () => randomUUID(),

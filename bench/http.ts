@@ -162,7 +162,7 @@ export async function httpBench(o: BenchOptions): Promise<HttpReport> {
         const ratio = s.rps / b.rps;
         const goalRatio = 0.6;
         o.log(
-          `http: ${sc.name} @${size} keys: ${Math.round(s.rps)} req/s p99 ${s.latency.p99} ms (${Math.round(s.serverCpuUsPerReq)} µs CPU/req) vs bare ${Math.round(b.rps)} req/s p99 ${b.latency.p99} ms (${Math.round(b.serverCpuUsPerReq)} µs CPU/req) → ${ratio.toFixed(2)}×`,
+          `http: ${sc.name} @${size} keys: ${Math.round(s.rps)} req/s p99 ${s.latency.p99} ms (${Math.round(s.serverCpuUsPerReq)} µs CPU/req) vs bare ${Math.round(b.rps)} req/s p99 ${b.latency.p99} ms (${Math.round(b.serverCpuUsPerReq)} µs CPU/req) → ${ratio.toFixed(2)}×; load generator ${Math.round((s.cpuSeconds / s.allReplies) * 1e6)} / ${Math.round((b.cpuSeconds / b.allReplies) * 1e6)} µs CPU/req`,
         );
         rows.push({
           section: "http",

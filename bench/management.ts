@@ -48,7 +48,7 @@ function listCalls(n: number): Array<{ name: string; request: Record<string, unk
 
 /** Raw SQLite: one-row INSERT transactions (WAL, synchronous=NORMAL, as the server opens it), in a scratch file beside the server's. */
 function sqliteRawInsertRate(file: string, n: number): number {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver is loaded only when its database is measured
   const Database = require("better-sqlite3") as typeof import("better-sqlite3");
   fs.rmSync(file, { force: true });
   const db = new Database(file);
@@ -68,7 +68,7 @@ function sqliteRawInsertRate(file: string, n: number): number {
 
 /** Raw PostgreSQL: one-row INSERTs (autocommit) from a 10-connection pool (the server's), 16 at a time. */
 async function pgRawInsertRate(url: string, n: number): Promise<number> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver is loaded only when its database is measured
   const pg = require("pg") as typeof import("pg");
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   try {

@@ -103,6 +103,8 @@ if (require.main === module) {
   process.once("message", async (m: { cmd: "start"; o: KeyplaneProcOptions }) => {
     try {
       const { startServer } = await import("../server/start");
+      // The log goes where keyplane server sends it: stderr, through the asynchronous destination.
+      const { stderrLog } = await import("../server/log");
       const bootstrapFile = path.join(m.o.dir, "bootstrap.json");
       const running = await startServer({
         db: m.o.db,
@@ -110,7 +112,7 @@ if (require.main === module) {
         host: "127.0.0.1",
         bootstrapFile,
         masterKeyFile: keyringFile(m.o.dir),
-        logger: { level: m.o.logLevel ?? "info", stream: process.stderr },
+        logger: { level: m.o.logLevel ?? "info", stream: stderrLog().stream },
         options: m.o.options,
       });
       const boot = JSON.parse(fs.readFileSync(bootstrapFile, "utf8")) as { api_key_id: number; api_key: string };

@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === "--version" || name === "-V") {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json is outside rootDir; read at run time
     console.log(require("../../package.json").version);
     return 0;
   }

@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { offlineEngine, packageRoot } from "../provider/engine";
-import { relativeExpiry } from "../provider/durations";
+import { relativeExpiry } from "../sdk/durations";
 import { describeError } from "../cli/args";
 import { KeyplaneClient } from "../sdk";
 

@@ -10,7 +10,7 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { canonicalScope, type CanonicalScope, type ScopeAreasWrite } from "../sdk/contract";
 import { sameSet, stable } from "./common";
-import { humanDuration } from "./durations";
+import { humanDuration } from "../sdk/durations";
 import { BOOKKEEPING, fromOutputs } from "./plugin/kinds";
 import type { PolicyViolation } from "./policyAnalysis";
 
@@ -182,9 +182,18 @@ function driftRows(r: DriftReport): string {
   const rows = [["RESOURCE", "KEY ID", "DRIFT", "DETAIL"], ...r.items.map((i) => [`${i.resource} (${i.type})`, i.type === "ApiKey" ? (i.id ?? "-") : "-", i.kind, i.detail])];
   const widths = rows[0]!.map((_, c) => Math.min(48, Math.max(...rows.map((row) => row[c]!.length))));
   const line = (row: string[]) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ");
-  const planText = Object.entries(r.plan)
-    .filter(([op]) => op !== "same")
-    .map(([op, n]) => `${n} to ${op}`)
-    .join(", ");
+  const planText = planSentence(r.plan);
   return `${rows.map(line).join("\n")}\n\n${r.items.length} drift finding(s) in stack ${r.stack}${planText ? `; \`pulumi up --refresh\` would ${planText}` : ""}.`;
+}
+
+/**
+ * What the plan would do, as words: "create 1 resource, replace 2 and update 1". A replacement's
+ * own steps (create-replacement, delete-replaced) are part of "replace", not counted again.
+ */
+export function planSentence(plan: Partial<Record<string, number>>): string {
+  const folded = new Set(plan.replace ? ["create-replacement", "delete-replaced"] : []);
+  const parts = Object.entries(plan)
+    .filter(([op, n]) => op !== "same" && !folded.has(op) && (n ?? 0) > 0)
+    .map(([op, n], i) => `${op} ${n}${i === 0 ? ` resource${n === 1 ? "" : "s"}` : ""}`);
+  return parts.length <= 1 ? (parts[0] ?? "") : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
 }

@@ -53,7 +53,8 @@ export function ensurePulumiBin(): string {
     return explicit;
   }
   const script = path.join(packageRoot(), "scripts", "ensure-pulumi");
-  const res = spawnSync("bash", [script], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+  // Progress (a first build) goes to stderr; finding the cache says nothing.
+  const res = spawnSync("bash", [script], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", env: { ...process.env, KEYPLANE_PULUMI_QUIET: "1" } });
   if (res.status !== 0) {
     throw new Error(`scripts/ensure-pulumi failed (exit ${res.status ?? res.signal}); see its output above`);
   }

@@ -93,6 +93,6 @@ export { makeShell };
  * exports, and stays stable across versions); in this repository it serializes the shell's text.
  */
 export function providerShell(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the kind's module is chosen at run time
   return require(`./shells/${kind}`) as pulumi.dynamic.ResourceProvider;
 }

@@ -24,7 +24,8 @@ export {
   type CallSite,
   type ValidationIssue,
 } from "./errors";
-export { RETRY_POLICY, type CallOptions, type RetryPolicy, type ReplyOf } from "./transport";
+export { RETRY_POLICY, type CallOptions, type ReplyOf } from "./transport";
+export type { RetryPolicy } from "./contract";
 export { toEpochMs, type TimeInput, type ScopeAreas, type ScopeAreasInput, type KeyScopeInput, type EndpointScopeInput, type ScopeModeInput } from "./wire";
 export type { Page, PageRange, IterateOptions } from "./groups/base";
 export {

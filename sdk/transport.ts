@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Agent, type Dispatcher } from "undici";
 import { z } from "zod";
-import { authHeaders, FieldError, randomAlnum, ROUTES, type RouteDef, type RouteId } from "./contract";
+import { authHeaders, FieldError, randomAlnum, retryPolicy, ROUTES, type RetryPolicy, type RouteDef, type RouteId } from "./contract";
 import {
   apiErrorFor,
   codeForStatus,
@@ -37,71 +37,8 @@ export interface CallOptions {
   retries?: number;
 }
 
-/**
- * Whether a call may be sent again after a failure whose effect is unknown.
- * - `repeatable`: reads, and writes whose repetition leaves the same state (PUT, PATCH, deletes by id).
- * - `never`: `auth/verify` (the forwarded
- *   Advanced nonce is consumed by the first attempt).
- * - `idempotencyKey`: `generate` and the other creates, repeatable only when they carry an
- *   `Idempotency-Key` (the client adds one to every create).
- */
-export type RetryPolicy = "repeatable" | "never" | "idempotencyKey";
-
-/** The retry policy of every route. Keeping it a total table means a new route must be classified. */
-export const RETRY_POLICY: Record<RouteId, RetryPolicy> = {
-  health: "repeatable",
-  healthCheck: "repeatable",
-  openapi: "repeatable",
-  "apiKeys.generate": "idempotencyKey",
-  "apiKeys.list": "repeatable",
-  "apiKeys.delete": "repeatable",
-  "apiKeys.revoke": "repeatable",
-  "apiKeys.retire": "repeatable",
-  "apiKeys.examples": "repeatable",
-  "apiKeys.validate": "repeatable",
-  "apiKeys.validateGet": "repeatable",
-  "apiKeys.validateBare": "repeatable",
-  "apiKeys.validateBarePost": "repeatable",
-  "apiKeys.get": "repeatable",
-  "apiKeys.edit": "repeatable",
-  "auth.verify": "never",
-  "roles.list": "repeatable",
-  "roles.permissionConfig": "repeatable",
-  "roles.get": "repeatable",
-  "roles.create": "idempotencyKey",
-  "roles.update": "repeatable",
-  "roles.delete": "repeatable",
-  "rbac.getRoles": "repeatable",
-  "users.list": "repeatable",
-  "users.get": "repeatable",
-  "users.create": "idempotencyKey",
-  "users.patch": "repeatable",
-  "users.delete": "repeatable",
-  "groups.list": "repeatable",
-  "groups.get": "repeatable",
-  "groups.create": "idempotencyKey",
-  "groups.patch": "repeatable",
-  "groups.delete": "repeatable",
-  "rbac.getUsers": "repeatable",
-  "rbac.getUserGroup": "repeatable",
-  "rbac.setUserRole": "repeatable",
-  "bindings.list": "repeatable",
-  "bindings.get": "repeatable",
-  "bindings.create": "idempotencyKey",
-  "bindings.delete": "repeatable",
-  "scopeDefinitions.list": "repeatable",
-  "scopeDefinitions.get": "repeatable",
-  "scopeDefinitions.create": "idempotencyKey",
-  "scopeDefinitions.update": "repeatable",
-  "scopeDefinitions.delete": "repeatable",
-  "scopes.get": "repeatable",
-  "scopes.put": "repeatable",
-  "settings.get": "repeatable",
-  "settings.update": "repeatable",
-  "notifications.list": "repeatable",
-  "notifications.patch": "repeatable",
-  "audit.managementLogs": "repeatable",
-};
+/** The retry policy of every route, read from its entry in the route table (`retry` or `idempotency`). */
+export const RETRY_POLICY: Record<RouteId, RetryPolicy> = Object.fromEntries(ROUTES.map((r) => [r.id, retryPolicy(r)])) as Record<RouteId, RetryPolicy>;
 
 type AnyRoute = (typeof ROUTES)[number];
 /** The contract's route entry with id `I`. */

@@ -4,8 +4,8 @@
  * committed copy current: `npm run -s keyplane -- openapi > docs/openapi.json` refreshes it).
  */
 import { z } from "zod";
-import { ListKeysWireReply, PlatformError, PublicApiError, ROUTES, type RouteDef } from "../sdk/contract";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+import { IDEMPOTENCY_KEY_RE, IDEMPOTENCY_WINDOW_MS, PlatformError, PublicApiError, retryPolicy, ROUTES, type RouteDef } from "../sdk/contract";
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json is outside rootDir; read at run time
 const pkg = require("../../package.json") as { version: string };
 
 function schema(s: z.ZodType, io: "input" | "output"): Record<string, unknown> {
@@ -13,9 +13,6 @@ function schema(s: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   delete j.$schema;
   return j;
 }
-
-/** Replies whose parse schema normalises the wire (the SDK's view): documented as the server sends them. */
-const WIRE_REPLIES: Record<string, z.ZodType> = { "apiKeys.list": ListKeysWireReply };
 
 const errorResponses = (r: RouteDef) => {
   // The two error envelopes are defined once under components.schemas (the document stays small).
@@ -48,19 +45,20 @@ export function openApiDocument(): Record<string, unknown> {
       const q = schema(r.query, "input") as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, s] of Object.entries(q.properties ?? {})) params.push({ name, in: "query", required: q.required?.includes(name) ?? false, schema: s });
     }
-    if (r.id === "apiKeys.generate") {
-      params.push({ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 255 }, description: "The same key and body within 24 h return the same reply." });
+    if (r.idempotency) {
+      params.push({ name: r.idempotency, in: "header", required: false, schema: { type: "string", minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY_RE.source }, description: `The same key and body within ${IDEMPOTENCY_WINDOW_MS / 3_600_000} h return the same reply (with \`Idempotency-Replayed: true\`); the same key with another body is a 409.` });
     }
     const op: Record<string, unknown> = {
       operationId: r.id,
       summary: r.summary,
       tags: [r.id.split(".")[0]],
       "x-keyplane-reference": r.reference,
+      "x-keyplane-retry": retryPolicy(r),
       ...(r.permission ? { "x-keyplane-permission": `${r.permission.component}:${r.permission.level}` } : {}),
       ...(params.length ? { parameters: params } : {}),
       ...(r.auth ? { security: [{ standardKey: [], keyId: [] }, { advancedSignature: [], keyId: [], nonce: [], timestamp: [] }] } : { security: [] }),
       responses: {
-        [String(r.status ?? 200)]: { description: "Success.", content: { "application/json": { schema: schema(WIRE_REPLIES[r.id] ?? r.reply, "output") } } },
+        [String(r.status ?? 200)]: { description: "Success.", content: { "application/json": { schema: schema(r.wireReply ?? r.reply, "output") } } },
         ...errorResponses(r),
       },
     };

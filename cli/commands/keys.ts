@@ -4,7 +4,8 @@
  */
 import * as fs from "node:fs";
 import * as readline from "node:readline/promises";
-import { relativeExpiry, parseInstant } from "../../provider/durations";
+import { stringify } from "csv-stringify/sync";
+import { relativeExpiry, parseInstant } from "../../sdk/durations";
 import { durationFlag, parse, UsageError, type Command } from "../args";
 import type { KeyplaneClient } from "../../sdk";
 
@@ -45,9 +46,9 @@ function table(headers: string[], rows: string[][]): string {
   return all.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : (cell.length > w[c]! ? `${cell.slice(0, w[c]! - 1)}…` : cell.padEnd(w[c]!)))).join("  ")).join("\n");
 }
 
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? "" : Array.isArray(v) ? v.join(";") : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/** A CSV cell's text: lists joined with ";", nothing for null (quoting is csv-stringify's). */
+function csvText(v: unknown): string {
+  return v === null || v === undefined ? "" : Array.isArray(v) ? v.join(";") : String(v);
 }
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? "" : new Date(ms).toISOString());
@@ -71,7 +72,7 @@ Lists API keys as the API Keys page does. Filters combine (AND):
   --expiring-within D  keys that expire within D from now (and have not expired)
   --expired            keys whose expiration has passed
   --unused-for D       keys not used for D (a key never used: made at least D ago)
-  --role R             keys holding role R (repeatable: any of them)
+  --role R             keys holding role R (repeatable, or --roles A,B: any of them)
   --level L            standard or advanced
   --comment TEXT       comment contains TEXT
   --sort F[:dir]       id, creation_time, expiration, security_level, comment, roles, last_used
@@ -124,7 +125,8 @@ async function list(argv: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(rows, null, 2));
     else if (values.csv) {
       const cols = ["id", "security_level", "roles", "status", "expiration", "creation_time", "created_by", "user_name", "last_used", "comment", "scope_definition_id"];
-      console.log([cols.join(","), ...rows.map((r) => cols.map((f) => csvCell(f === "expiration" || f === "creation_time" || f === "last_used" ? iso(r[f] as number) : r[f])).join(","))].join("\n"));
+      const cells = rows.map((r) => cols.map((f) => csvText(f === "expiration" || f === "creation_time" || f === "last_used" ? iso(r[f] as number) : r[f])));
+      process.stdout.write(stringify([cols, ...cells]));
     } else if (rows.length === 0) console.log("no keys match");
     else console.log(table(["ID", "LEVEL", "ROLES", "STATUS", "EXPIRES", "LAST USED", "COMMENT"], rows.map((r) => keyLines(r, now))));
     return 0;
@@ -194,6 +196,7 @@ const generateUsage = `usage: keyplane keys generate --role R [--role R]... [--l
 
 Generates a key. The key is printed ONCE, with a warning; --output FILE writes it to FILE with
 mode 0600 instead (and prints only the id). --json prints {"id", "key"}.
+A repeatable option also takes its plural with a comma list: --roles Viewer,Investigator.
 ${ENV_HELP}`;
 
 async function generate(argv: string[]): Promise<number> {
@@ -239,6 +242,7 @@ async function generate(argv: string[]): Promise<number> {
 const editUsage = `usage: keyplane keys edit ID [--role R]... [--comment TEXT | --no-comment] [--expires-in D | --expiration ISO | --no-expiration]
 
 Changes a key's roles (the list replaces the old one), comment or expiration.
+A repeatable option also takes its plural with a comma list: --roles Viewer,Investigator.
 ${ENV_HELP}`;
 
 async function edit(argv: string[]): Promise<number> {

@@ -74,13 +74,15 @@ export const serverCommand: Command = {
       perKeyId: limit("max-failures-per-key", "KEYPLANE_MAX_FAILURES_PER_KEY", DEFAULT_RATE_LIMIT.perKeyId),
     };
     const { startServer, resolveDbUrl } = await import("../../server/start");
+    const { stderrLog, exitOnFatal } = await import("../../server/log");
+    const log = stderrLog();
     const running = await startServer({
       db: resolveDbUrl(values.db ?? process.env.KEYPLANE_DB),
       host: values.host ?? process.env.KEYPLANE_HOST ?? "127.0.0.1",
       port: Number(portRaw),
       bootstrapFile: values["bootstrap-file"] ?? process.env.KEYPLANE_BOOTSTRAP_FILE,
       masterKeyFile: values["master-key-file"],
-      logger: { level, stream: process.stderr },
+      logger: { level, stream: log.stream },
       options: {
         trustProxy: !!values["trust-proxy"],
         rateLimit,
@@ -95,16 +97,21 @@ export const serverCommand: Command = {
     // The signal handlers go in before the line that says we are ready: a supervisor (or a test)
     // may send SIGINT the moment it reads it, and without a handler that signal kills the process
     // ungracefully (seen once in CI: exit by signal instead of 0).
+    exitOnFatal(running.app.log, log.flush);
     const stopped = new Promise<void>((resolve) => {
       let stopping = false;
       const stop = (sig: string) => {
         if (stopping) return;
         stopping = true;
         console.error(`keyplane: ${sig}: shutting down`);
-        running.close().then(resolve, (e) => {
-          console.error(`keyplane: error while shutting down: ${(e as Error).message}`);
-          resolve();
-        });
+        running.close().then(
+          () => (log.flush(), resolve()),
+          (e) => {
+            log.flush();
+            console.error(`keyplane: error while shutting down: ${(e as Error).message}`);
+            resolve();
+          },
+        );
       };
       process.once("SIGTERM", () => stop("SIGTERM"));
       process.once("SIGINT", () => stop("SIGINT"));

@@ -23,7 +23,7 @@ import type { Clock } from "../clock";
 import type { Keyring } from "../crypto/keyring";
 import { isWellFormedKey } from "../crypto/keyFormat";
 import type { Store } from "../store/store";
-import type { AuthCache, KeyPrincipal } from "./cache";
+import { principalView, type AuthCache, type KeyPrincipal } from "./cache";
 import type { LastUsedTracker } from "./lastUsed";
 import type { FailureLimiter } from "./rateLimit";
 
@@ -123,7 +123,7 @@ export class Authenticator {
         const reuse = settings.nonce_reuse_window_ms;
         if (reuse > 0 && now - ts <= reuse) {
           this.deps.lastUsed.note(keyId, now);
-          return { ok: true, principal: cached, nonceReused: true };
+          return { ok: true, principal: principalView(cached), nonceReused: true };
         }
         return failed("REPLAYED", keyId);
       }
@@ -147,7 +147,7 @@ export class Authenticator {
       await yieldToLoop();
     }
     this.deps.lastUsed.note(keyId, now);
-    return { ok: true, principal: cached };
+    return { ok: true, principal: principalView(cached) };
   }
 
   /**
@@ -161,7 +161,7 @@ export class Authenticator {
     const now = this.deps.clock.now();
     if (cached.expiration !== null && cached.expiration <= now) return { ok: false, reason: "EXPIRED", keyId };
     this.deps.lastUsed.note(keyId, now);
-    return { ok: true, principal: cached };
+    return { ok: true, principal: principalView(cached) };
   }
 
   private async failed(reason: VerifyReason, keyId: number | null, address: string, quiet: boolean): Promise<AuthOutcome> {

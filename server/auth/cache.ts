@@ -33,6 +33,27 @@ export interface KeyPrincipal {
 export const keyDisplayName = (id: number) => `Public API - ${id}`;
 
 /**
+ * What handlers, the audit log and verify's reply get of an authenticated key: a frozen copy of
+ * the {@link KeyPrincipal} fields and nothing else, so no log line or error written with it can
+ * hold the decrypted Advanced secret or the Standard hash the cache entry keeps.
+ */
+export function principalView(k: KeyPrincipal): KeyPrincipal {
+  return Object.freeze({
+    keyId: k.keyId,
+    securityLevel: k.securityLevel,
+    expiration: k.expiration,
+    status: k.status,
+    roleIds: k.roleIds,
+    roleNames: k.roleNames,
+    permissions: k.permissions,
+    admin: k.admin,
+    scope: k.scope,
+    scopeDefinitionId: k.scopeDefinitionId,
+    displayName: k.displayName,
+  });
+}
+
+/**
  * One cached key: what authentication checks and, as its own principal, what handlers see. One
  * object per key (no separate auth record, principal or display name string): role data comes
  * from the shared {@link Grant}, the display name is computed when asked for.

@@ -9,7 +9,7 @@
  * holds an administrator role, since nothing can create a new one afterwards.
  */
 import { canonicalScope, type CanonicalScope, type ComponentPermissions } from "../../sdk/contract";
-import type { Ctx } from "../app";
+import type { CallCtx } from "../http/context";
 import { ApiError } from "../errors";
 import type { BindingRecord, PrincipalType } from "../store/store";
 import { ADMIN_ROLE_IDS, exceeding } from "./roles";
@@ -22,7 +22,7 @@ interface Privileges {
 }
 
 /** What a principal holds: its roles (a user's and a group's include their groups'), and its scope. */
-export async function privilegesOf(c: Ctx, type: PrincipalType, id: string): Promise<Privileges | undefined> {
+export async function privilegesOf(c: CallCtx, type: PrincipalType, id: string): Promise<Privileges | undefined> {
   const { store, cache } = c.svc;
   if (type === "api-key") {
     const k = /^[1-9][0-9]{0,14}$/.test(id) ? await cache.key(Number(id)) : null;
@@ -44,7 +44,7 @@ const label = (type: PrincipalType, id: string) => (type === "api-key" ? `API ke
  * Refuses (403 PRIVILEGE_ESCALATION) when the caller holds less than the principal it acts on.
  * A principal that does not exist passes: the handler answers for it as it always did.
  */
-export async function assertCanActOn(c: Ctx, type: PrincipalType, id: string, what: string): Promise<void> {
+export async function assertCanActOn(c: CallCtx, type: PrincipalType, id: string, what: string): Promise<void> {
   const p = c.principal;
   if (p.admin) return;
   if (type === "api-key" && id === String(p.keyId)) return; // a key may always act on itself
@@ -88,7 +88,7 @@ export interface AdminChange {
   setUserGroups?: { email: string; groups: string[] };
 }
 
-async function loadAdminWorld(c: Ctx): Promise<AdminWorld> {
+async function loadAdminWorld(c: CallCtx): Promise<AdminWorld> {
   const { store } = c.svc;
   const bindings: BindingRecord[] = [];
   for (const roleId of ADMIN_ROLE_IDS) bindings.push(...(await store.listBindings({ roleId }, 0, 100_000)).rows);
@@ -151,7 +151,7 @@ function adminHolders(w: AdminWorld, ch: AdminChange): { keys: number[]; users: 
  * Refuses (409 CONFLICT) a change that would leave no active key and no user holding an
  * administrator role, when one holds it now.
  */
-export async function assertAdminRemains(c: Ctx, ch: AdminChange, what: string): Promise<void> {
+export async function assertAdminRemains(c: CallCtx, ch: AdminChange, what: string): Promise<void> {
   const w = await loadAdminWorld(c);
   const before = adminHolders(w, {});
   if (before.keys.length + before.users.length === 0) return;

@@ -5,7 +5,7 @@
  * settings, and scope inputs.
  */
 import { canonicalScope, type CanonicalScope, type ComponentPermissions, type ScopeAreasWrite, type Settings } from "../../sdk/contract";
-import type { Ctx } from "../app";
+import type { CallCtx } from "../http/context";
 import { ApiError, invalid } from "../errors";
 import type { RoleRecord, ScopeAssignment } from "../store/store";
 import { ADMIN_ROLE_IDS, exceeding, unionPermissions } from "./roles";
@@ -17,7 +17,7 @@ export function assertAssignable(role: { roleId: string }, principalType: string
 }
 
 /** Resolves role references (display names or ids); an unknown one is a 400 naming its index. */
-export async function resolveRoles(c: Ctx, refs: string[], field: string): Promise<RoleRecord[]> {
+export async function resolveRoles(c: CallCtx, refs: string[], field: string): Promise<RoleRecord[]> {
   const out: RoleRecord[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < refs.length; i++) {
@@ -29,7 +29,7 @@ export async function resolveRoles(c: Ctx, refs: string[], field: string): Promi
 }
 
 /** Resolves one role reference (a display name or an id) given in `field`; unknown is a 400 naming the field. */
-export async function resolveRole(c: Ctx, ref: string, field: string): Promise<RoleRecord> {
+export async function resolveRole(c: CallCtx, ref: string, field: string): Promise<RoleRecord> {
   const r = await c.svc.store.findRole(ref);
   if (!r) {
     throw new ApiError("UNKNOWN_ROLE", `${field}: unknown role '${ref}' (GET /platform/iam/v1/role lists the roles)`, {
@@ -46,7 +46,7 @@ export async function resolveRole(c: Ctx, ref: string, field: string): Promise<R
  * an administrator (whose scope, with SBAC on, does narrow it) may never hand it out, even when
  * it holds every component at `view_edit` through custom roles.
  */
-export function assertWithinCeiling(c: Ctx, granted: ComponentPermissions, what: string, grantsAdmin = false): void {
+export function assertWithinCeiling(c: CallCtx, granted: ComponentPermissions, what: string, grantsAdmin = false): void {
   const over = exceeding(granted, c.principal.permissions).map((o) => `${o.component} (${o.want} > your ${o.have})`);
   if (grantsAdmin && !c.principal.admin) over.push("an administrator role (SBAC does not narrow its holder; you hold none)");
   if (over.length) {
@@ -58,7 +58,7 @@ export function assertWithinCeiling(c: Ctx, granted: ComponentPermissions, what:
 /** Whether any of these roles is an administrator role. */
 export const includesAdminRole = (roles: Array<{ roleId: string }>): boolean => roles.some((r) => ADMIN_ROLE_IDS.has(r.roleId));
 
-export function assertCanGrantRoles(c: Ctx, roles: RoleRecord[], what: string): void {
+export function assertCanGrantRoles(c: CallCtx, roles: RoleRecord[], what: string): void {
   assertWithinCeiling(c, unionPermissions(roles), what, includesAdminRole(roles));
 }
 
@@ -66,7 +66,7 @@ export function assertCanGrantRoles(c: Ctx, roles: RoleRecord[], what: string): 
  * Refuses when making someone a member of `groupIds` would give them more than the caller holds:
  * members get the roles of their groups and of every group those are nested in.
  */
-export async function assertCanGrantGroups(c: Ctx, groupIds: string[], what: string): Promise<void> {
+export async function assertCanGrantGroups(c: CallCtx, groupIds: string[], what: string): Promise<void> {
   if (groupIds.length === 0) return;
   const roleIds = new Set<string>();
   for (const g of await c.svc.store.groupsWithParents(groupIds)) for (const r of await c.svc.store.roleIdsOf("user-group", g)) roleIds.add(r);
@@ -113,7 +113,7 @@ export function resolveExpiration(value: number | null | undefined, s: Settings,
  * the moment it is switched on (and switching it needs an administrator role), so checking only
  * while it is on let a scoped key widen itself in between. Administrators prepare scopes freely.
  */
-export async function assertScopeWithinCeiling(c: Ctx, granted: CanonicalScope, what: string): Promise<void> {
+export async function assertScopeWithinCeiling(c: CallCtx, granted: CanonicalScope, what: string): Promise<void> {
   if (c.principal.admin) return;
   const over = scopeExceeds(granted, c.principal.scope ?? canonicalScope(undefined));
   if (over.length) {
@@ -126,7 +126,7 @@ export async function assertScopeWithinCeiling(c: Ctx, granted: CanonicalScope, 
  * Turns a scope input (a definition reference or inline areas) into what the store keeps,
  * refusing a scope wider than the caller's own ({@link assertScopeWithinCeiling}).
  */
-export async function resolveScope(c: Ctx, input: { scope_definition_id: string } | ScopeAreasWrite, field: string): Promise<ScopeAssignment> {
+export async function resolveScope(c: CallCtx, input: { scope_definition_id: string } | ScopeAreasWrite, field: string): Promise<ScopeAssignment> {
   if ("scope_definition_id" in input && typeof input.scope_definition_id === "string") {
     const def = await c.svc.store.findScopeDefinition(input.scope_definition_id);
     if (!def) {

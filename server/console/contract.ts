@@ -18,7 +18,7 @@ export interface ConsoleArea {
   list_of_numbers: boolean;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks zod's internal definitions of every schema kind
 type AnyZod = any;
 const unwrap = (x: AnyZod): AnyZod => {
   while (x?.def?.type === "optional" || x?.def?.type === "nullable") x = x.unwrap();

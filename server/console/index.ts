@@ -20,7 +20,7 @@ import * as path from "node:path";
 import helmet from "@fastify/helmet";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { Services } from "../app";
+import type { Services } from "../services";
 import type { HeaderGet } from "../auth/authenticate";
 import type { KeyPrincipal } from "../auth/cache";
 import { ApiError, fromZod, unauthorized } from "../errors";

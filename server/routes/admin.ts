@@ -1,7 +1,7 @@
 /** Tenant settings, the Notification Center, the management audit log. */
-import type { AuditFilter, UpdateSettingsRequest } from "../../sdk/contract";
 import { pageWindow } from "../../sdk/contract";
-import { data, reply, type Ctx, type Handlers } from "../app";
+import type { CallCtx, Ctx, Handlers } from "../http/context";
+import { data, reply } from "../http/reply";
 import { keyPolicyBreaches } from "../authz/keyPolicy";
 import { ApiError, invalid } from "../errors";
 import { webhookRefusal } from "../webhookTarget";
@@ -23,8 +23,8 @@ export function notificationToWire(n: NotificationRecord) {
   };
 }
 
-async function updateSettings(c: Ctx) {
-  const b = c.body as UpdateSettingsRequest;
+async function updateSettings(c: Ctx<"settings.update">) {
+  const b = c.body;
   const cur = await c.svc.store.getSettings();
   // SBAC decides whether scopes narrow anyone at all: only an administrator (whom it never
   // narrows) may switch it, or a scoped key could switch it off, widen itself, and switch it on.
@@ -45,8 +45,7 @@ async function updateSettings(c: Ctx) {
     // A timestamp older than the replay window is refused anyway; a longer reuse window would promise what it cannot give.
     throw invalid("request_data.nonce_reuse_window_ms", "must not exceed replay_window_ms");
   }
-  const s = await c.svc.store.updateSettings(b as never);
-  c.svc.cache.invalidate();
+  const s = await c.svc.store.updateSettings(b);
   const policyChanged = Object.keys(b).some((k) => k.startsWith("key_") || k === "max_key_lifetime_ms");
   const breaking = policyChanged ? await keysBreakingPolicy(c, s) : undefined;
   await c.svc.audit.record(c.req, c.principal, {
@@ -64,7 +63,7 @@ async function updateSettings(c: Ctx) {
 const REPORTED_BREACHES = 500;
 
 /** Active keys that break the key policy as it now stands: reported, never cut. */
-async function keysBreakingPolicy(c: Ctx, s: Awaited<ReturnType<Ctx["svc"]["store"]["getSettings"]>>) {
+async function keysBreakingPolicy(c: CallCtx, s: Awaited<ReturnType<CallCtx["svc"]["store"]["getSettings"]>>) {
   const keys: Array<{ id: number; breaches: Array<{ field: string; setting: string; reason: string }> }> = [];
   let count = 0;
   for (let offset = 0; ; offset += 500) {
@@ -81,8 +80,8 @@ async function keysBreakingPolicy(c: Ctx, s: Awaited<ReturnType<Ctx["svc"]["stor
   return { keys, count };
 }
 
-async function auditLogs(c: Ctx) {
-  const b = c.body as { filters?: AuditFilter[]; sort?: { field: string; keyword: "asc" | "desc" }; search_from?: number; search_to?: number };
+async function auditLogs(c: Ctx<"audit.managementLogs">) {
+  const b = c.body;
   const { offset, limit } = pageWindow(b, 100);
   const page = await c.svc.store.listAudit({ filters: b.filters ?? [], sort: b.sort, offset, limit });
   return reply({
@@ -118,7 +117,7 @@ export const adminHandlers: Handlers = {
   "settings.get": async (c) => data(await c.svc.store.getSettings()),
   "settings.update": updateSettings,
   "notifications.list": async (c) => {
-    const q = c.query as { search_from?: number; search_to?: number; unread?: "true" | "false"; key_id?: number };
+    const q = c.query;
     const { offset, limit } = pageWindow(q);
     const page = await c.svc.store.listNotifications({ unread: q.unread === undefined ? undefined : q.unread === "true", keyId: q.key_id }, offset, limit);
     return data(page.rows.map(notificationToWire), { total: page.total });
@@ -126,7 +125,7 @@ export const adminHandlers: Handlers = {
   "notifications.patch": async (c) => {
     const id = Number(c.params.id);
     if (!Number.isSafeInteger(id) || id <= 0) throw invalid("id", "must be a positive integer");
-    const read = (c.body as { read: boolean }).read;
+    const read = c.body.read;
     const n = await c.svc.store.setNotificationRead(id, read);
     if (!n) throw new ApiError("NOT_FOUND", `notification ${id} does not exist`);
     await c.svc.audit.record(c.req, c.principal, {

@@ -1,9 +1,8 @@
 /** API keys: generate, list, get, edit, delete, revoke, examples, validate. */
-import { createHash } from "node:crypto";
-import type { z } from "zod";
-import { EditKeyRequest, GenerateKeyRequest, ListKeysRequest } from "../../sdk/contract";
-import { pageWindow } from "../../sdk/contract";
-import { data, reply, stableJson, type Ctx, type Handlers } from "../app";
+import { IDEMPOTENCY_WINDOW_MS, pageWindow } from "../../sdk/contract";
+import type { Answer, CallCtx, Ctx, Handlers, ReplyOf } from "../http/context";
+import { storedReply } from "../http/idempotency";
+import { data, reply } from "../http/reply";
 import { keyDisplayName } from "../auth/cache";
 import { assertAdminRemains, assertCanActOn } from "../authz/acting";
 import { assertCanGrantRoles, resolveExpiration, resolveRoles, resolveScope } from "../authz/grants";
@@ -13,11 +12,9 @@ import { ApiError, invalid } from "../errors";
 import { curlExample, pythonExample } from "../examples";
 import { UniqueViolation, type KeyRecord } from "../store/store";
 
-const DAY = 86_400_000;
-
 /** A key as the wire shows it. Never the secret. */
-export function keyToWire(c: Ctx, k: KeyRecord) {
-  const status = k.status === "revoked" ? "revoked" : k.expiration !== null && k.expiration <= c.now ? "expired" : "active";
+export function keyToWire(c: CallCtx, k: KeyRecord) {
+  const status: "revoked" | "expired" | "active" = k.status === "revoked" ? "revoked" : k.expiration !== null && k.expiration <= c.now ? "expired" : "active";
   return {
     id: k.id,
     creation_time: k.createdAt,
@@ -35,8 +32,6 @@ export function keyToWire(c: Ctx, k: KeyRecord) {
   };
 }
 
-const IDEMPOTENCY_RE = /^[\x21-\x7e]{1,255}$/;
-
 function parseId(raw: string | undefined, field: string): number {
   if (!raw || !/^[1-9][0-9]{0,14}$/.test(raw)) throw invalid(field, "must be a positive integer key id");
   return Number(raw);
@@ -51,7 +46,7 @@ function idsOf(filters: Array<{ value: number[] }>): number[] {
 }
 
 /** The base URL examples point at: the tenant FQDN when set, else where this request came in. */
-function baseUrl(c: Ctx, fqdn: string | null): string {
+function baseUrl(c: CallCtx, fqdn: string | null): string {
   if (fqdn) return `https://${fqdn}`;
   // The Host header is the caller's to choose, and the snippets put it inside Python and shell
   // quotes: use it only when it is a plain host[:port], else a placeholder to fill in.
@@ -60,22 +55,11 @@ function baseUrl(c: Ctx, fqdn: string | null): string {
   return `${c.req.protocol === "https" ? "https" : "http"}://${plain ? host : "YOUR_TENANT_HOST"}`;
 }
 
-async function generate(c: Ctx) {
-  const b = c.body as z.output<typeof GenerateKeyRequest>;
+async function generate(c: Ctx<"apiKeys.generate">) {
+  const b = c.body;
   const { store, keyring, cache } = c.svc;
   const settings = await cache.getSettings();
-
-  const idem = c.req.headers["idempotency-key"];
-  let idemKey: string | undefined;
-  let requestHash = "";
-  if (idem !== undefined) {
-    if (typeof idem !== "string" || !IDEMPOTENCY_RE.test(idem)) throw invalid("Idempotency-Key", "must be 1-255 printable ASCII characters");
-    idemKey = idem;
-    const raw = (c.req.body as { request_data?: unknown } | undefined)?.request_data ?? {};
-    requestHash = createHash("sha256").update(stableJson(raw)).digest("hex");
-    const replay = await replayIdempotent(c, idemKey, requestHash);
-    if (replay) return replay;
-  }
+  const idem = c.idempotency;
 
   const roles = await resolveRoles(c, b.roles, "request_data.roles");
   assertCanGrantRoles(c, roles, "these roles");
@@ -105,25 +89,28 @@ async function generate(c: Ctx) {
       roleIds: roles.map((r) => r.roleId),
       bindingIds: roles.map(() => c.svc.newId("rb-")),
       scope,
-      idempotency: idemKey
+      // The record is written with the key (the key is shown once: a reply lost after the
+      // commit must still be replayable), so the pipeline does not write it again.
+      idempotency: idem
         ? {
             actorKeyId: actor.keyId,
-            key: idemKey,
-            requestHash,
-            notBefore: c.now - DAY,
-            encryptReply: (newId) => keyring.seal(JSON.stringify({ id: newId, key }), `idempotency:${actor.keyId}:${idemKey}`),
+            key: idem.key,
+            requestHash: idem.hash,
+            notBefore: c.now - IDEMPOTENCY_WINDOW_MS,
+            encryptReply: (newId) => idem.seal(reply({ id: newId, key }).body),
           }
         : undefined,
     });
+    if (idem) idem.recorded = true;
   } catch (e) {
-    if (e instanceof UniqueViolation && idemKey) {
+    if (e instanceof UniqueViolation && idem) {
       // A twin request with the same Idempotency-Key won the race: answer as it did.
-      const replay = await replayIdempotent(c, idemKey, requestHash);
-      if (replay) return replay;
+      const replay = await storedReply(c.svc, actor.keyId, idem, c.now);
+      idem.recorded = true;
+      if (replay) return replay as Answer<ReplyOf<"apiKeys.generate">>;
     }
     throw e;
   }
-  cache.invalidate();
   await c.svc.audit.record(c.req, actor, {
     entity: "API_KEY",
     subtype: "create",
@@ -135,18 +122,8 @@ async function generate(c: Ctx) {
   return reply({ id, key });
 }
 
-async function replayIdempotent(c: Ctx, idemKey: string, requestHash: string) {
-  const prior = await c.svc.store.getIdempotency(c.principal.keyId, idemKey, c.now - DAY);
-  if (!prior || prior.replyEnc === "") return undefined;
-  if (prior.requestHash !== requestHash) {
-    throw new ApiError("IDEMPOTENCY_CONFLICT", "Idempotency-Key was already used with a different request body in the last 24 h");
-  }
-  const stored = JSON.parse(c.svc.keyring.open(prior.replyEnc, `idempotency:${c.principal.keyId}:${idemKey}`)) as { id: number; key: string };
-  return { ...reply(stored), headers: { "idempotent-replayed": "true" } };
-}
-
-async function list(c: Ctx) {
-  const b = c.body as z.output<typeof ListKeysRequest>;
+async function list(c: Ctx<"apiKeys.list">) {
+  const b = c.body;
   const { offset, limit } = pageWindow(b);
   if (b.search_to !== undefined && b.search_from !== undefined && b.search_to < b.search_from) {
     throw invalid("request_data.search_to", "must not be less than search_from");
@@ -157,16 +134,16 @@ async function list(c: Ctx) {
   return reply({ DATA: res.rows.map((k) => keyToWire(c, k)), FILTER_COUNT: res.filterCount, TOTAL_COUNT: res.totalCount });
 }
 
-async function getOne(c: Ctx) {
+async function getOne(c: Ctx<"apiKeys.get">) {
   const id = parseId(c.params.id, "api_key_id");
   const k = await c.svc.store.getKey(id);
   if (!k) throw notFound(id);
   return data(keyToWire(c, k));
 }
 
-async function edit(c: Ctx) {
+async function edit(c: Ctx<"apiKeys.edit">) {
   const id = parseId(c.params.id, "api_key_id");
-  const b = c.body as z.output<typeof EditKeyRequest>;
+  const b = c.body;
   const { store, cache } = c.svc;
   const k = await store.getKey(id);
   if (!k) throw notFound(id);
@@ -201,7 +178,6 @@ async function edit(c: Ctx) {
     by: c.principal.displayName,
     now: c.now,
   });
-  cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
     entity: "API_KEY",
     subtype: "edit",
@@ -214,16 +190,15 @@ async function edit(c: Ctx) {
 }
 
 /** The checks before keys stop working: the caller holds what each holds, and an administrator remains. */
-async function assertCanEnd(c: Ctx, ids: number[], what: string): Promise<void> {
+async function assertCanEnd(c: CallCtx, ids: number[], what: string): Promise<void> {
   for (const id of ids) await assertCanActOn(c, "api-key", String(id), `${what} API key ${id}`);
   await assertAdminRemains(c, { dropKeys: ids }, `${what} ${ids.length === 1 ? `API key ${ids[0]}` : "these API keys"}`);
 }
 
-async function remove(c: Ctx) {
-  const ids = idsOf((c.body as { filters: Array<{ value: number[] }> }).filters);
+async function remove(c: Ctx<"apiKeys.delete">) {
+  const ids = idsOf(c.body.filters);
   await assertCanEnd(c, ids, "deleting");
   const n = await c.svc.store.deleteKeys(ids);
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
     entity: "API_KEY",
     subtype: "delete",
@@ -234,11 +209,10 @@ async function remove(c: Ctx) {
   return reply({ update_count: n });
 }
 
-async function revoke(c: Ctx) {
-  const ids = idsOf((c.body as { filters: Array<{ value: number[] }> }).filters);
+async function revoke(c: Ctx<"apiKeys.revoke">) {
+  const ids = idsOf(c.body.filters);
   await assertCanEnd(c, ids, "revoking");
   const n = await c.svc.store.revokeKeys(ids, c.now);
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
     entity: "API_KEY",
     subtype: "revoke",
@@ -249,12 +223,11 @@ async function revoke(c: Ctx) {
   return reply({ update_count: n });
 }
 
-async function retire(c: Ctx) {
-  const { id, expiration } = c.body as { id: number; expiration: number };
+async function retire(c: Ctx<"apiKeys.retire">) {
+  const { id, expiration } = c.body;
   await assertCanEnd(c, [id], "retiring");
   const res = await c.svc.store.retireKey(id, expiration, c.now);
   if (res === "not_found") throw notFound(id);
-  c.svc.cache.invalidate();
   const k = res === "retiring" ? await c.svc.store.getKey(id) : undefined;
   await c.svc.audit.record(c.req, c.principal, {
     entity: "API_KEY",
@@ -267,8 +240,8 @@ async function retire(c: Ctx) {
   return reply({ id, status: res, expiration: k?.expiration ?? null });
 }
 
-async function examples(c: Ctx) {
-  const { id } = c.body as { id: number };
+async function examples(c: Ctx<"apiKeys.examples">) {
+  const { id } = c.body;
   const k = await c.svc.store.getKey(id);
   if (!k) throw notFound(id);
   const url = baseUrl(c, (await c.svc.cache.getSettings()).tenant_fqdn);

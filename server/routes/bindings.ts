@@ -1,6 +1,6 @@
 /** Role bindings (extension): bind a role to a user, a group or an API key, as its own object. */
-import type { CreateBindingRequest, PrincipalType } from "../../sdk/contract";
-import { data, type Ctx, type Handlers } from "../app";
+import type { Ctx, Handlers } from "../http/context";
+import { data } from "../http/reply";
 import { assertAdminRemains, assertCanActOn } from "../authz/acting";
 import { assertAssignable, assertCanGrantRoles, resolveRole } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
@@ -19,8 +19,8 @@ export function bindingToWire(b: BindingRecord) {
   };
 }
 
-async function create(c: Ctx) {
-  const b = c.body as CreateBindingRequest & { principal_type: PrincipalType; principal_id: string };
+async function create(c: Ctx<"bindings.create">) {
+  const b = c.body;
   const { store } = c.svc;
   const principalId = b.principal_type === "user" ? b.principal_id.toLowerCase() : b.principal_id;
   if (!(await store.principalExists(b.principal_type, principalId))) {
@@ -46,7 +46,6 @@ async function create(c: Ctx) {
     }
     throw e;
   }
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
     entity: "ROLE_BINDING",
     subtype: "create",
@@ -57,7 +56,7 @@ async function create(c: Ctx) {
   return data(bindingToWire((await store.getBinding(bindingId))!), { status: 201 });
 }
 
-async function remove(c: Ctx) {
+async function remove(c: Ctx<"bindings.delete">) {
   const id = c.params.binding_id!;
   const { store } = c.svc;
   const b = await store.getBinding(id);
@@ -75,7 +74,6 @@ async function remove(c: Ctx) {
   await assertCanActOn(c, b.principalType, b.principalId, `removing role binding ${id}`);
   await assertAdminRemains(c, { dropBindings: (x) => x.bindingId === id }, `removing role binding ${id}`);
   await store.deleteBinding(id);
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
     entity: "ROLE_BINDING",
     subtype: "delete",
@@ -87,7 +85,7 @@ async function remove(c: Ctx) {
 
 export const bindingHandlers: Handlers = {
   "bindings.list": async (c) => {
-    const q = c.query as { search_from?: number; search_to?: number; principal_type?: PrincipalType; principal_id?: string; role_id?: string };
+    const q = c.query;
     const from = q.search_from ?? 0;
     // Users are stored by lower-cased email (as create does), so the filter is too.
     const principalId = q.principal_type === "user" ? q.principal_id?.toLowerCase() : q.principal_id;

@@ -1,6 +1,6 @@
 /** User groups (`/platform/iam/v1/user-group`) and the legacy `rbac/get_user_group`. */
-import type { CreateGroupRequest, PatchGroupRequest } from "../../sdk/contract";
-import { data, reply, type Ctx, type Handlers } from "../app";
+import type { CallCtx, Ctx, Handlers } from "../http/context";
+import { data, reply } from "../http/reply";
 import { assertAdminRemains, assertCanActOn } from "../authz/acting";
 import { assertCanGrantGroups, assertCanGrantRoles, resolveRole } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
@@ -25,7 +25,7 @@ export function groupToWire(g: GroupRow) {
   };
 }
 
-async function groupRole(c: Ctx, ref: string | null | undefined): Promise<string | null | undefined> {
+async function groupRole(c: CallCtx, ref: string | null | undefined): Promise<string | null | undefined> {
   if (ref === undefined) return undefined;
   if (ref === null || ref === "") return null;
   const role = await resolveRole(c, ref, "request_data.role_id");
@@ -33,7 +33,7 @@ async function groupRole(c: Ctx, ref: string | null | undefined): Promise<string
   return role.roleId;
 }
 
-async function checkMembers(c: Ctx, groupId: string | null, users: string[] | undefined, nested: string[] | undefined) {
+async function checkMembers(c: CallCtx, groupId: string | null, users: string[] | undefined, nested: string[] | undefined) {
   if (users?.length) {
     const have = await c.svc.store.existingUsers(users);
     const missing = users.filter((u) => !have.has(u));
@@ -49,8 +49,8 @@ async function checkMembers(c: Ctx, groupId: string | null, users: string[] | un
   }
 }
 
-async function create(c: Ctx) {
-  const b = c.body as CreateGroupRequest & { users?: string[] };
+async function create(c: Ctx<"groups.create">) {
+  const b = c.body;
   const { store } = c.svc;
   if ((await store.listGroups(0, 1, [b.group_name])).rows.length) throw new ApiError("CONFLICT", `a user group named '${b.group_name}' exists`);
   const roleId = await groupRole(c, b.role_id);
@@ -73,14 +73,13 @@ async function create(c: Ctx) {
     users,
     nested,
   );
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, { entity: "USER_GROUP", subtype: "create", description: `Created user group ${groupId} ('${b.group_name}')`, objectId: groupId });
   return data({ message: `user group with group id ${groupId} created successfully`, group_id: groupId }, { status: 201 });
 }
 
-async function patch(c: Ctx) {
+async function patch(c: Ctx<"groups.patch">) {
   const id = c.params.group_id!;
-  const b = c.body as PatchGroupRequest & { users?: string[] };
+  const b = c.body;
   const { store } = c.svc;
   const g = await store.getGroup(id);
   if (!g) throw new ApiError("NOT_FOUND", `user group ${id} does not exist`);
@@ -114,14 +113,13 @@ async function patch(c: Ctx) {
     nestedIds: nested,
     now: c.now,
   });
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, { entity: "USER_GROUP", subtype: "edit", description: `Updated user group ${id}`, objectId: id, additional: { fields: Object.keys(b) } });
   return data({ message: `user group ${id} updated successfully` });
 }
 
 export const groupHandlers: Handlers = {
   "groups.list": async (c) => {
-    const q = c.query as { search_from?: number; search_to?: number };
+    const q = c.query;
     const from = q.search_from ?? 0;
     const page = await c.svc.store.listGroups(from, Math.max(0, Math.min(1000, (q.search_to ?? from + 1000) - from)));
     return data(page.rows.map(groupToWire), { total: page.total });
@@ -138,12 +136,11 @@ export const groupHandlers: Handlers = {
     await assertCanActOn(c, "user-group", id, `deleting user group ${id}`);
     await assertAdminRemains(c, { dropGroups: [id] }, `deleting user group ${id}`);
     if (!(await c.svc.store.deleteGroup(id))) throw new ApiError("NOT_FOUND", `user group ${id} does not exist`);
-    c.svc.cache.invalidate();
     await c.svc.audit.record(c.req, c.principal, { entity: "USER_GROUP", subtype: "delete", description: `Deleted user group ${id}`, objectId: id });
     return data({ message: `user group ${id} deleted successfully` });
   },
   "rbac.getUserGroup": async (c) => {
-    const { group_names } = c.body as { group_names: string[] };
+    const { group_names } = c.body;
     const page = await c.svc.store.listGroups(0, 10_000, group_names);
     // The reference fails the call for a name it does not know ("Group 'X' was not found", a 500
     // there; 400 here): the XSOAR integration relies on that error to tell the user.

@@ -1,5 +1,5 @@
 /** Every route group's handlers, as one map from route id to handler. Adding a group is one line here. */
-import type { Handlers } from "../app";
+import type { Handlers } from "../http/context";
 import { adminHandlers } from "./admin";
 import { apiKeyHandlers } from "./apiKeys";
 import { bindingHandlers } from "./bindings";

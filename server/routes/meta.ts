@@ -1,5 +1,5 @@
 /** Health and the OpenAPI document. */
-import type { Handlers } from "../app";
+import type { Handlers } from "../http/context";
 import { openApiDocument } from "../openapi";
 
 let doc: unknown;

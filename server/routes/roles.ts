@@ -1,6 +1,7 @@
 /** Roles: predefined and custom, the permission config, and the legacy `rbac/get_roles`. */
-import { COMPONENTS, namesFromPermissions, permissionsFromNames, type ComponentPermissions, type CreateRoleRequest, type UpdateRoleRequest } from "../../sdk/contract";
-import { data, reply, type Ctx, type Handlers } from "../app";
+import { COMPONENTS, namesFromPermissions, permissionsFromNames, type ComponentPermissions } from "../../sdk/contract";
+import type { CallCtx, Ctx, Handlers } from "../http/context";
+import { data, reply } from "../http/reply";
 import { assertWithinCeiling } from "../authz/grants";
 import { canonicalPermissions, unionPermissions } from "../authz/roles";
 import { ApiError, invalid } from "../errors";
@@ -33,7 +34,7 @@ function slug(name: string): string {
   return s || "role";
 }
 
-async function findRoleOr404(c: Ctx, ref: string): Promise<RoleRecord> {
+async function findRoleOr404(c: CallCtx, ref: string): Promise<RoleRecord> {
   const r = await c.svc.store.findRole(ref);
   if (!r) throw new ApiError("NOT_FOUND", `role '${ref}' does not exist`);
   return r;
@@ -44,8 +45,8 @@ function nameTaken(name: string): ApiError {
   return invalid("request_data.pretty_name", `The role name ${name} is already utilized by another role.`);
 }
 
-async function create(c: Ctx) {
-  const b = c.body as CreateRoleRequest;
+async function create(c: Ctx<"roles.create">) {
+  const b = c.body;
   const { store } = c.svc;
   const components = permissionsOf(b);
   assertWithinCeiling(c, components, `role '${b.pretty_name}'`);
@@ -63,7 +64,6 @@ async function create(c: Ctx) {
     createdTs: c.now,
     updatedTs: null,
   });
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
     entity: "ROLE",
     subtype: "create",
@@ -74,8 +74,8 @@ async function create(c: Ctx) {
   return data({ message: `role_id ${roleId} created successfully.`, role_id: roleId }, { status: 201 });
 }
 
-async function update(c: Ctx) {
-  const b = c.body as UpdateRoleRequest;
+async function update(c: Ctx<"roles.update">) {
+  const b = c.body;
   const { store } = c.svc;
   const r = await findRoleOr404(c, c.params.role_id!);
   if (!r.isCustom) throw new ApiError("READ_ONLY", `role '${r.prettyName}' is predefined and cannot be changed; create a custom role instead`);
@@ -99,7 +99,6 @@ async function update(c: Ctx) {
     datasetPermissions: b.dataset_permissions,
     now: c.now,
   });
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
     entity: "ROLE",
     subtype: "edit",
@@ -110,10 +109,10 @@ async function update(c: Ctx) {
   return data({ message: `role_id ${r.roleId} updated successfully.` });
 }
 
-async function remove(c: Ctx) {
+async function remove(c: Ctx<"roles.delete">) {
   const r = await findRoleOr404(c, c.params.role_id!);
   if (r.isCustom) assertWithinCeiling(c, r.components, `deleting role '${r.prettyName}'`);
-  const whenUnused = (c.query as { when_unused?: string }).when_unused === "true";
+  const whenUnused = c.query.when_unused === "true";
   const res = await c.svc.store.deleteRole(r.roleId, { whenUnused, now: c.now });
   if (res === "read_only") throw new ApiError("READ_ONLY", `role '${r.prettyName}' is predefined and cannot be deleted`);
   if (res === "in_use") {
@@ -121,7 +120,6 @@ async function remove(c: Ctx) {
     throw new ApiError("IN_USE", `role '${r.prettyName}' is still bound to: ${holders.join(", ")}; remove those bindings first`);
   }
   if (res === "not_found") throw new ApiError("NOT_FOUND", `role '${c.params.role_id}' does not exist`);
-  c.svc.cache.invalidate();
   if (res === "retired") {
     const holders = (await c.svc.store.roleUsage(r.roleId)).map((b) => b.principalId);
     await c.svc.audit.record(c.req, c.principal, {
@@ -136,7 +134,7 @@ async function remove(c: Ctx) {
   return data({ message: `role_id ${r.roleId} deleted successfully.` });
 }
 
-async function permissionConfig(_c: Ctx) {
+async function permissionConfig(_c: Ctx<"roles.permissionConfig">) {
   const byCategory = new Map<string, typeof COMPONENTS[number][]>();
   for (const comp of COMPONENTS) byCategory.set(comp.category, [...(byCategory.get(comp.category) ?? []), comp]);
   return data({
@@ -151,8 +149,8 @@ async function permissionConfig(_c: Ctx) {
   });
 }
 
-async function legacyGetRoles(c: Ctx) {
-  const { role_names } = c.body as { role_names: string[] };
+async function legacyGetRoles(c: Ctx<"rbac.getRoles">) {
+  const { role_names } = c.body;
   const { store } = c.svc;
   const out = [];
   for (const name of role_names) {
@@ -181,7 +179,7 @@ async function legacyGetRoles(c: Ctx) {
 
 export const roleHandlers: Handlers = {
   "roles.list": async (c) => {
-    const q = c.query as { search_from?: number; search_to?: number };
+    const q = c.query;
     const from = q.search_from ?? 0;
     const page = await c.svc.store.listRoles(from, Math.max(0, (q.search_to ?? from + 1000) - from));
     return data(page.rows.map(roleToWire), { total: page.total });

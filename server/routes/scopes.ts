@@ -1,6 +1,7 @@
 /** Named scope definitions (extension) and entity scopes of users, groups and API keys. */
-import { canonicalScope, EntityType, scopeToRead, type EntityScopeWrite, type ScopeDefinitionCreate, type ScopeDefinitionUpdate } from "../../sdk/contract";
-import { data, type Ctx, type Handlers } from "../app";
+import { canonicalScope, EntityType, scopeToRead } from "../../sdk/contract";
+import type { CallCtx, Ctx, Handlers } from "../http/context";
+import { data } from "../http/reply";
 import { assertCanActOn } from "../authz/acting";
 import { assertScopeWithinCeiling, resolveScope } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
@@ -12,20 +13,21 @@ export function scopeDefToWire(s: ScopeDefinitionRecord) {
     name: s.name,
     description: s.description,
     areas: scopeToRead(s.areas),
-    created_by: s.createdBy,
+    // Always set: only the create route writes definitions, and it names its caller.
+    created_by: s.createdBy ?? "",
     created_ts: s.createdTs,
     updated_ts: s.updatedTs,
   };
 }
 
-async function defOr404(c: Ctx, ref: string): Promise<ScopeDefinitionRecord> {
+async function defOr404(c: CallCtx, ref: string): Promise<ScopeDefinitionRecord> {
   const s = await c.svc.store.findScopeDefinition(ref);
   if (!s) throw new ApiError("NOT_FOUND", `scope definition '${ref}' does not exist`);
   return s;
 }
 
-async function createDef(c: Ctx) {
-  const b = c.body as ScopeDefinitionCreate;
+async function createDef(c: Ctx<"scopeDefinitions.create">) {
+  const b = c.body;
   const { store } = c.svc;
   if (await store.findScopeDefinition(b.name)) throw new ApiError("CONFLICT", `a scope definition named '${b.name}' exists`);
   const scopeId = c.svc.newId("scope-");
@@ -43,13 +45,12 @@ async function createDef(c: Ctx) {
     if (e instanceof UniqueViolation) throw new ApiError("CONFLICT", `a scope definition named '${b.name}' exists`);
     throw e;
   }
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, { entity: "SCOPE", subtype: "create", description: `Created scope definition ${scopeId} ('${b.name}')`, objectId: scopeId });
   return data({ message: `scope definition ${scopeId} created successfully`, scope_id: scopeId }, { status: 201 });
 }
 
-async function updateDef(c: Ctx) {
-  const b = c.body as ScopeDefinitionUpdate;
+async function updateDef(c: Ctx<"scopeDefinitions.update">) {
+  const b = c.body;
   const { store } = c.svc;
   const s = await defOr404(c, c.params.scope_id!);
   if (b.name && b.name.toLowerCase() !== s.name.toLowerCase() && (await store.findScopeDefinition(b.name))) {
@@ -65,7 +66,6 @@ async function updateDef(c: Ctx) {
     areas: b.areas ? canonicalScope(b.areas) : undefined,
     now: c.now,
   });
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
     entity: "SCOPE",
     subtype: "edit",
@@ -76,18 +76,17 @@ async function updateDef(c: Ctx) {
   return data(scopeDefToWire((await store.findScopeDefinition(s.scopeId))!));
 }
 
-async function deleteDef(c: Ctx) {
+async function deleteDef(c: Ctx<"scopeDefinitions.delete">) {
   const s = await defOr404(c, c.params.scope_id!);
   // As with edits: removing a definition takes a scope away from whatever used it.
   await assertScopeWithinCeiling(c, s.areas, `deleting scope definition '${s.name}'`);
-  const whenUnused = (c.query as { when_unused?: string }).when_unused === "true";
+  const whenUnused = c.query.when_unused === "true";
   const users = await c.svc.store.scopeDefinitionUsers(s.scopeId);
   const res = await c.svc.store.deleteScopeDefinition(s.scopeId, { whenUnused, now: c.now });
   if (res === "in_use") {
     throw new ApiError("IN_USE", `scope definition '${s.name}' is used by: ${users.slice(0, 5).map((u) => `${u.entityType} ${u.entityId}`).join(", ")}; point them elsewhere first`);
   }
   if (res === "not_found") throw new ApiError("NOT_FOUND", `scope definition '${c.params.scope_id}' does not exist`);
-  c.svc.cache.invalidate();
   if (res === "retired") {
     const ids = users.map((u) => u.entityId).join(", ");
     await c.svc.audit.record(c.req, c.principal, { entity: "SCOPE", subtype: "retire", description: `Retired scope definition ${s.scopeId}: retiring key(s) ${ids} still use it`, objectId: s.scopeId });
@@ -97,7 +96,7 @@ async function deleteDef(c: Ctx) {
   return data({ message: `scope definition ${s.scopeId} deleted successfully` });
 }
 
-function entity(c: Ctx): { type: PrincipalType; id: string } {
+function entity(c: CallCtx): { type: PrincipalType; id: string } {
   const t = EntityType.safeParse(c.params.entity_type);
   if (!t.success) throw invalid("entity_type", `'${c.params.entity_type}' is not one of: user, user-group, api-key`);
   let id = (c.params.entity_id ?? "");
@@ -105,7 +104,7 @@ function entity(c: Ctx): { type: PrincipalType; id: string } {
   return { type: t.data, id };
 }
 
-async function getScope(c: Ctx) {
+async function getScope(c: Ctx<"scopes.get">) {
   const e = entity(c);
   const { store } = c.svc;
   if (!(await store.principalExists(e.type, e.id))) throw new ApiError("NOT_FOUND", `no ${e.type} with id '${e.id}'`);
@@ -119,19 +118,18 @@ async function getScope(c: Ctx) {
   });
 }
 
-async function putScope(c: Ctx) {
+async function putScope(c: Ctx<"scopes.put">) {
   const e = entity(c);
-  const b = c.body as EntityScopeWrite;
+  const b = c.body;
   const { store } = c.svc;
   if (!(await store.principalExists(e.type, e.id))) throw new ApiError("NOT_FOUND", `no ${e.type} with id '${e.id}'`);
   await assertCanActOn(c, e.type, e.id, `setting the scope of ${e.type} ${e.id}`);
-  const { scope_definition_id, clear, ...areas } = b as EntityScopeWrite & { scope_definition_id?: string | null; clear?: boolean };
+  const { scope_definition_id, clear, ...areas } = b;
   const hasAreas = Object.values(areas).some((v) => v !== undefined && v !== null);
   if (clear && (scope_definition_id || hasAreas)) throw invalid("request_data.clear", "cannot be combined with areas or scope_definition_id");
   if (scope_definition_id && hasAreas) throw invalid("request_data.scope_definition_id", "give either a scope definition or areas, not both");
   const assignment = clear ? null : await resolveScope(c, scope_definition_id ? { scope_definition_id } : areas, "request_data");
   await store.putEntityScope(e.type, e.id, assignment, c.now);
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
     entity: "SCOPE",
     subtype: clear ? "clear" : "set",
@@ -144,7 +142,7 @@ async function putScope(c: Ctx) {
 
 export const scopeHandlers: Handlers = {
   "scopeDefinitions.list": async (c) => {
-    const q = c.query as { search_from?: number; search_to?: number };
+    const q = c.query;
     const from = q.search_from ?? 0;
     const page = await c.svc.store.listScopeDefinitions(from, Math.max(0, Math.min(1000, (q.search_to ?? from + 100) - from)));
     return data(page.rows.map(scopeDefToWire), { total: page.total });

@@ -1,6 +1,7 @@
 /** Users (`/platform/iam/v1/user`) and the legacy `rbac/get_users` and `rbac/set_user_role`. */
-import { canonicalScope, scopeToRead, type CreateUserRequest, type PatchUserRequest } from "../../sdk/contract";
-import { data, reply, type Ctx, type Handlers } from "../app";
+import { canonicalScope, scopeToRead } from "../../sdk/contract";
+import type { CallCtx, Ctx, Handlers } from "../http/context";
+import { data, reply } from "../http/reply";
 import { assertAdminRemains, assertCanActOn } from "../authz/acting";
 import { assertAssignable, assertCanGrantGroups, assertCanGrantRoles, resolveRole } from "../authz/grants";
 import { ApiError, invalid } from "../errors";
@@ -27,7 +28,7 @@ export function userToWire(u: UserRow) {
 }
 
 /** Resolves a direct-role reference; "" or null removes it. Refuses Account Admin, as the reference does. */
-async function directRole(c: Ctx, ref: string | null | undefined, field: string): Promise<string | null | undefined> {
+async function directRole(c: CallCtx, ref: string | null | undefined, field: string): Promise<string | null | undefined> {
   if (ref === undefined) return undefined;
   if (ref === null || ref === "") return null;
   const role = await resolveRole(c, ref, field);
@@ -36,14 +37,14 @@ async function directRole(c: Ctx, ref: string | null | undefined, field: string)
   return role.roleId;
 }
 
-async function checkGroups(c: Ctx, ids: string[], field: string): Promise<void> {
+async function checkGroups(c: CallCtx, ids: string[], field: string): Promise<void> {
   const have = await c.svc.store.existingGroups(ids);
   const missing = ids.filter((g) => !have.has(g));
   if (missing.length) throw invalid(field, `unknown group id(s): ${missing.join(", ")}`);
 }
 
-async function create(c: Ctx) {
-  const b = c.body as CreateUserRequest & { user_email: string };
+async function create(c: Ctx<"users.create">) {
+  const b = c.body;
   const { store } = c.svc;
   if (await store.getUser(b.user_email)) throw new ApiError("CONFLICT", `user ${b.user_email} exists`);
   const roleId = await directRole(c, b.role_id, "request_data.role_id");
@@ -66,14 +67,13 @@ async function create(c: Ctx) {
     { roleId: roleId ?? null, bindingId: c.svc.newId("rb-"), by: c.principal.displayName },
     groups,
   );
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, { entity: "USER", subtype: "create", description: `Created user ${b.user_email}`, objectId: b.user_email });
   return data({ message: "User created successfully" }, { status: 201 });
 }
 
-async function patch(c: Ctx) {
+async function patch(c: Ctx<"users.patch">) {
   const email = c.params.email!.toLowerCase();
-  const b = c.body as PatchUserRequest;
+  const b = c.body;
   const { store } = c.svc;
   const u = await store.getUser(email);
   if (!u) throw new ApiError("NOT_FOUND", `user ${email} does not exist`);
@@ -103,7 +103,6 @@ async function patch(c: Ctx) {
     groupIds: b.user_groups ? [...new Set(b.user_groups)] : undefined,
     now: c.now,
   });
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
     entity: "USER",
     subtype: "edit",
@@ -114,8 +113,8 @@ async function patch(c: Ctx) {
   return data({ message: "User updated successfully" });
 }
 
-async function setUserRole(c: Ctx) {
-  const b = c.body as { user_emails: string[]; role_name: string };
+async function setUserRole(c: Ctx<"rbac.setUserRole">) {
+  const b = c.body;
   const { store } = c.svc;
   const roleId = await directRole(c, b.role_name, "request_data.role_name");
   const known = await store.existingUsers(b.user_emails);
@@ -133,7 +132,6 @@ async function setUserRole(c: Ctx) {
     await store.patchUser(email, { direct: { roleId: roleId ?? null, bindingId: c.svc.newId("rb-"), by: c.principal.displayName }, now: c.now });
     n++;
   }
-  c.svc.cache.invalidate();
   await c.svc.audit.record(c.req, c.principal, {
     entity: "USER",
     subtype: "set_role",
@@ -146,7 +144,7 @@ async function setUserRole(c: Ctx) {
 
 export const userHandlers: Handlers = {
   "users.list": async (c) => {
-    const q = c.query as { search_from?: number; search_to?: number };
+    const q = c.query;
     const from = q.search_from ?? 0;
     const page = await c.svc.store.listUsers(from, Math.max(0, Math.min(1000, (q.search_to ?? from + 1000) - from)));
     return data(page.rows.map(userToWire), { total: page.total });
@@ -169,7 +167,6 @@ export const userHandlers: Handlers = {
     await assertCanActOn(c, "user", email, `deleting user ${email}`);
     await assertAdminRemains(c, { dropUsers: [email] }, `deleting user ${email}`);
     if (!(await c.svc.store.deleteUser(email))) throw new ApiError("NOT_FOUND", `user ${email} does not exist`);
-    c.svc.cache.invalidate();
     await c.svc.audit.record(c.req, c.principal, { entity: "USER", subtype: "delete", description: `Deleted user ${email}`, objectId: email });
     return data({ message: "User deleted successfully" });
   },

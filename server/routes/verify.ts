@@ -3,14 +3,14 @@
  * permission, and may see a resource. The hot path: everything comes from the auth cache; the
  * only write is the nonce of an Advanced request.
  */
-import type { z } from "zod";
-import type { VerifyRequest, VerifyResult } from "../../sdk/contract";
+import type { VerifyResult } from "../../sdk/contract";
 import { levelAtLeast } from "../../sdk/contract";
-import { reply, type Ctx, type Handlers } from "../app";
+import type { Ctx, Handlers } from "../http/context";
+import { reply } from "../http/reply";
 import { evaluateScope } from "../authz/scope";
 
-async function verify(c: Ctx) {
-  const b = c.body as z.output<typeof VerifyRequest>;
+async function verify(c: Ctx<"auth.verify">) {
+  const b = c.body;
   const lower = new Map<string, string>();
   for (const [k, v] of Object.entries(b.headers)) lower.set(k.toLowerCase(), v);
   const settings = await c.svc.cache.getSettings();
@@ -52,10 +52,10 @@ async function verify(c: Ctx) {
     expiration: p.expiration,
   };
   if (b.permission && !levelAtLeast(p.permissions[b.permission.component as keyof typeof p.permissions], b.permission.level)) {
-    return reply({ ...base, valid: false, reason: "INSUFFICIENT_PERMISSION" });
+    return reply({ ...base, valid: false, reason: "INSUFFICIENT_PERMISSION" as const });
   }
   const d = evaluateScope({ enforced: settings.sbac_enabled, admin: p.admin, scopes: p.scope ? [p.scope] : [], resource: b.resource });
-  if (!d.allowed) return reply({ ...base, valid: false, reason: "OUT_OF_SCOPE" });
+  if (!d.allowed) return reply({ ...base, valid: false, reason: "OUT_OF_SCOPE" as const });
   return reply({ ...base, row_filter: d.rowFilter });
 }
 

@@ -57,7 +57,7 @@ export class PostgresDriver extends PgBase implements Driver {
   }
 
   static async open(url: string, poolSize = 10): Promise<PostgresDriver> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver is loaded only when a PostgreSQL URL is used
     const pg = require("pg") as typeof PG;
     const types = {
       getTypeParser: (oid: number, format?: string) => {

@@ -49,7 +49,7 @@ export class SqliteDriver implements Driver {
 
   static async open(file: string): Promise<SqliteDriver> {
     // Required lazily: the SDK and the provider never load the native module.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the native driver is loaded only when a SQLite file is used
     const Database = require("better-sqlite3") as typeof BetterSqlite3;
     if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const db = new Database(file);

@@ -50,7 +50,11 @@ describe("keyplane keys and notifications (the admin CLI)", function () {
     assert.match(u.stderr, /unknown subcommand 'keys frobnicate'/);
     const f = await cli(["keys", "list", "--colour"], env);
     assert.equal(f.code, 2);
-    assert.match(f.stderr, /Unknown option '--colour'/);
+    assert.match(f.stderr, /unknown option --colour\n/);
+    // A near miss names the option that was meant.
+    const near = await cli(["keys", "edit", "1", "--rol", "Viewer"], env);
+    assert.equal(near.code, 2);
+    assert.match(near.stderr, /unknown option --rol; did you mean --role\?/);
     assert.equal((await cli([], env)).code, 2);
   });
 
@@ -89,6 +93,11 @@ describe("keyplane keys and notifications (the admin CLI)", function () {
     assert.equal(lines[0], "id,security_level,roles,status,expiration,creation_time,created_by,user_name,last_used,comment,scope_definition_id");
     assert.ok(lines[1]!.startsWith(`${old},`), "sorted by id descending");
     assert.equal((await cli(["keys", "list", "--json", "--csv"], env)).code, 2);
+    // Quoting is the CSV library's: a comment with a comma, a quote and a line break stays one cell.
+    const tricky = 'a, "b"\r\nc';
+    assert.equal((await cli(["keys", "edit", String(old), "--comment", tricky], env)).code, 0);
+    const q = await cli(["keys", "list", "--csv", "--sort", "id:asc"], env);
+    assert.ok(q.stdout.includes(`"a, ""b""\r\nc"`), q.stdout);
   });
 
   it("shows one key, and its entire row with --json", async () => {
@@ -129,6 +138,19 @@ describe("keyplane keys and notifications (the admin CLI)", function () {
     const bad = await cli(["keys", "generate", "--role", "Nope"], env);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /unknown role 'Nope'/);
+  });
+
+  it("takes a list option both ways (--role a --role b, --roles a,b), printing nothing on stderr", async () => {
+    for (const args of [["--role", "Viewer", "--role", "Key Verifier"], ["--roles", "Viewer,Key Verifier"], ["--roles", "Viewer", "--role", "Key Verifier"]]) {
+      const e = await cli(["keys", "edit", String(soon), ...args], env);
+      assert.equal(e.code, 0, e.stderr);
+      assert.equal(e.stderr, "", "nothing on stderr when all is well");
+      const j = JSON.parse((await cli(["keys", "show", String(soon), "--json"], env)).stdout);
+      assert.deepEqual([...j.roles].sort(), ["Key Verifier", "Viewer"], args.join(" "));
+    }
+    const empty = await cli(["keys", "edit", String(soon), "--roles", "Viewer,"], env);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /--roles: 'Viewer,' has an empty item/);
   });
 
   it("edits and deletes (asking first unless --yes)", async () => {

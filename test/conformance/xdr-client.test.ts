@@ -17,9 +17,9 @@ import { assertDocumented, runPython, xdrClientVenv } from "./support";
 interface Step {
   name: string;
   ok: boolean;
-  result?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  result?: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- what the Python client returned, as JSON
   status?: number | null;
-  body?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body?: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the reply body, as JSON
   error?: string;
 }
 interface Run {

@@ -15,7 +15,7 @@ interface Jar {
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
-  return { status: res.status, headers: res.headers, body: (await res.json().catch(() => null)) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return { status: res.status, headers: res.headers, body: (await res.json().catch(() => null)) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- a reply of any console call, parsed JSON
 }
 
 async function signInStandard(t: TestServer, c: Credential, headers: Record<string, string> = {}) {
@@ -31,7 +31,7 @@ async function signInAdvanced(t: TestServer, c: Credential, ch: { nonce: string;
   return post(`${t.url}/console/api/session`, { request_data: { key_id: c.id, security_level: "advanced", nonce: ch.nonce, timestamp: ts, signature: advancedSignature(c.key, ch.nonce, ts) } });
 }
 
-const jarOf = (r: { headers: Headers; body: any }): Jar => ({ cookie: r.headers.get("set-cookie")!.split(";")[0]!, csrf: r.body.reply.csrf_token }); // eslint-disable-line @typescript-eslint/no-explicit-any
+const jarOf = (r: { headers: Headers; body: any }): Jar => ({ cookie: r.headers.get("set-cookie")!.split(";")[0]!, csrf: r.body.reply.csrf_token }); // eslint-disable-line @typescript-eslint/no-explicit-any -- a reply of any console call, parsed JSON
 
 const listAs = (t: TestServer, j: Partial<Jar>) =>
   post(`${t.url}/public_api/v1/api_keys/get_api_keys`, { request_data: {} }, { ...(j.cookie ? { cookie: j.cookie } : {}), ...(j.csrf ? { "x-keyplane-csrf": j.csrf } : {}) });
@@ -66,7 +66,7 @@ for (const db of DB_KINDS) {
     });
 
     it("tells the page the contract's scope areas, modes, sort and filter fields", async () => {
-      const c = ((await (await fetch(`${t.url}/console/api/contract`)).json()) as any).reply; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const c = ((await (await fetch(`${t.url}/console/api/contract`)).json()) as any).reply; // eslint-disable-line @typescript-eslint/no-explicit-any -- a reply of any console call, parsed JSON
       const area = (k: string) => c.scope_areas.find((a: { key: string }) => a.key === k);
       assert.deepEqual(area("endpoints.endpoint_groups"), { key: "endpoints.endpoint_groups", mode_field: "mode", modes: ["no_scope", "see_all", "scope", "any"], list_field: "names", list_of_numbers: false });
       assert.deepEqual(area("assets").list_of_numbers, true);

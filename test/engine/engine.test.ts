@@ -13,7 +13,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { ensurePulumiBin, offlineEngine, type OfflineEngine } from "../../provider/engine";
 import { copyFixture, repoRoot, scratchDir } from "../helpers/paths";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain-JS fixture outside rootDir
 const { fileProvider } = require(path.join(repoRoot, "test", "fixtures", "engine-smoke", "fileProvider.js"));
 
 /** The fixture's file resource, declared from TypeScript. */

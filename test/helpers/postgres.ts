@@ -80,7 +80,7 @@ export function postgresServer(): Promise<string> {
 export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const server = await postgresServer();
   const name = `kp_test_${randomBytes(6).toString("hex")}`;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver is loaded only when PostgreSQL is used
   const pg = require("pg") as typeof import("pg");
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { authHeaders } from "../../sdk/contract";
 import { FakeClock, type Clock } from "../../server/clock";
 import { Keyring } from "../../server/crypto/keyring";
-import type { ServerOptions } from "../../server/app";
+import type { ServerOptions } from "../../server/services";
 import type { WebhookSender } from "../../server/scheduler";
 import { startServer, type RunningServer } from "../../server/start";
 import { freshPostgresDatabase } from "./postgres";
@@ -24,7 +24,7 @@ export interface Credential {
 
 export interface CallResult {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a reply of any route, parsed JSON
   headers: Record<string, string>;
   text: string;
 }

@@ -47,6 +47,6 @@ export function adminClient(t: TestServer): KeyplaneClient {
 }
 
 /** Plain output values of an up result. */
-export function outputsOf(r: { outputs: Record<string, { value: unknown }> }): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function outputsOf(r: { outputs: Record<string, { value: unknown }> }): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- stack outputs of any program
   return Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value]));
 }

@@ -42,7 +42,7 @@ describe("the native plugin from a Python program", function () {
   let t: TestServer;
   let p: PluginStack;
   const spec: Spec = { comment: "first", level: "standard", components: { cases_issues: "view" }, groups: ["emea"] };
-  let first: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let first: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- stack outputs of any program
   const secrets: string[] = [];
 
   before(async () => {

@@ -20,7 +20,7 @@ export interface PluginStack {
   /** Rewrites the program file. */
   write(file: string, text: string): void;
   /** `pulumi stack export` without --show-secrets, parsed. */
-  exported(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  exported(): any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the exported stack, as JSON
   /** The exported state and every file of the backend and the project, as one text (what a reader of them sees). */
   stateText(): Promise<string>;
 }

@@ -27,7 +27,7 @@ import { Api, expectStatus, GENERATE, NO_RATE_LIMIT, relDir, startHarness, store
 const RUNS = Number(process.env.KEYPLANE_FUZZ_RUNS ?? 200);
 const SEED = process.env.KEYPLANE_FUZZ_SEED ? Number(process.env.KEYPLANE_FUZZ_SEED) : undefined;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON from fast-check
 type JS = Record<string, any>;
 
 /** Every enum/const value and property name in the request schemas: the fuzzer's vocabulary. */

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Pool, type Dispatcher } from "undici";
-import { advancedSignature, authHeaders, randomAlnum } from "../../sdk/contract";
+import { authHeaders } from "../../sdk/contract";
 import { generateKeyValue } from "../../server/crypto/keyFormat";
 import { repoRoot, scratchDir } from "../helpers/paths";
 import { freshPostgresDatabase } from "../helpers/postgres";
@@ -25,7 +25,7 @@ export function relDir(prefix: string): string {
   return registry.scratchDir(scratchDir(`rel-${prefix}`));
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { pollUntil, signed, sleep } from "../helpers/wire";
 
 // ---------------------------------------------------------------------------------------------
 // `keyplane server` as a child process
@@ -207,19 +207,13 @@ export interface Reply {
   status: number;
   headers: Record<string, string>;
   text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a reply of any route, parsed JSON
   body: any;
 }
 
 /** Headers for a credential (Advanced: freshly signed). */
 export function credHeaders(c: Credential): Record<string, string> {
   return authHeaders({ apiKeyId: c.id, apiKey: c.key, securityLevel: c.level });
-}
-
-/** Advanced headers with a chosen nonce and timestamp (defaults: fresh and now). */
-export function signed(c: { id: number; key: string }, ts: number | string = Date.now(), nonce = randomAlnum(64)): Record<string, string> {
-  const t = String(ts);
-  return { "x-xdr-auth-id": String(c.id), authorization: advancedSignature(c.key, nonce, t), "x-xdr-nonce": nonce, "x-xdr-timestamp": t };
 }
 
 /** A JSON caller over one undici dispatcher (a pool of `connections` sockets). */
@@ -331,23 +325,13 @@ export async function bounded<T>(count: number, concurrency: number, fn: (i: num
   return out;
 }
 
-/** Polls until `check` is true; returns the elapsed ms, or throws after `withinMs`. */
-export async function pollUntil(check: () => Promise<boolean>, withinMs: number, everyMs = 20): Promise<number> {
-  const start = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - start;
-    if (Date.now() - start > withinMs) throw new Error(`condition not met within ${withinMs} ms`);
-    await sleep(everyMs);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Databases, directly
 
 /** Rows of a query on a `sqlite:` (read-only) or `postgres://` database. `?` placeholders. */
 export async function dbQuery<T = Record<string, unknown>>(dbUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
   if (dbUrl.startsWith("sqlite:")) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver is loaded only when SQLite is queried
     const Database = require("better-sqlite3") as typeof import("better-sqlite3");
     const db = new Database(dbUrl.slice("sqlite:".length), { readonly: true, fileMustExist: true });
     try {
@@ -356,7 +340,7 @@ export async function dbQuery<T = Record<string, unknown>>(dbUrl: string, sql: s
       db.close();
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver is loaded only when PostgreSQL is queried
   const pg = require("pg") as typeof import("pg");
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();

@@ -125,6 +125,21 @@ describe("keyplane server (CLI)", function () {
     assert.equal(await p.exited, 0);
   });
 
+  it("writes the request log asynchronously and loses none of it on SIGTERM", async () => {
+    const p = run(args);
+    procs.push(p);
+    const url = await listening(p);
+    const n = 300;
+    const tag = `flush-${Date.now()}`;
+    const replies = await Promise.all(Array.from({ length: n }, () => fetch(`${url}/public_api/v1/healthcheck`, { headers: { "x-request-id": tag } }).then((r) => r.status)));
+    assert.deepEqual([...new Set(replies)], [200]);
+    // Signalled the moment the last reply is in: whatever is still queued must be flushed on the way out.
+    assert.equal(await stop(p), 0, p.stderr());
+    const lines = p.stderr().split("\n").filter((l) => l.includes('"msg":"request"') && l.includes(`"reqId":"${tag}"`));
+    assert.equal(lines.length, n, "one request line per request");
+    for (const l of lines) JSON.parse(l);
+  });
+
   it("refuses a bootstrap file left from another database instead of overwriting it (exit 1)", async () => {
     const other = [...args];
     other[other.indexOf("--db") + 1] = `sqlite:${path.join(dir, "other.db")}`;

@@ -28,7 +28,9 @@ describe("hardening: slow request bodies time out", () => {
     sock.on("data", (d) => (answer += d.toString()));
     const closed = new Promise<number>((resolve) => sock.on("close", () => resolve(Date.now())));
     const start = Date.now();
-    sock.write(`POST /public_api/v1/api_keys/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+    // With a valid key: a stranger's request is refused (401) from its headers before any body is read.
+    const cred = Object.entries(raw(t.admin)).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    sock.write(`POST /public_api/v1/api_keys/validate HTTP/1.1\r\nHost: x\r\n${cred}Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
     const drip = setInterval(() => sock.writable && sock.write(" "), 300);
     const at = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 10_000))]);
     clearInterval(drip);

@@ -74,6 +74,25 @@ describe("Idempotency-Key on creates", () => {
     assert.deepEqual(again.body, first.body);
   });
 
+  it("scopes a key to its route: a generate never replays (or refuses over) a role-create reply", async () => {
+    const role = await t.call("POST", "/platform/iam/v1/role", { request_data: { pretty_name: "idem-scoped", components: { audit: "view" } } }, { headers: { "idempotency-key": "shared-k" } });
+    assert.equal(role.status, 201, role.text);
+    const generate = { request_data: { security_level: "standard", roles: ["Viewer"] } };
+    // The same key, and the spelling the record of the role create has in the store: both mint a new key.
+    for (const k of ["shared-k", "roles.create:shared-k"]) {
+      const res = await t.call("POST", "/public_api/v1/api_keys/generate", generate, { headers: { "idempotency-key": k } });
+      assert.equal(res.status, 200, `${k}: ${res.text}`);
+      assert.equal(res.headers["idempotent-replayed"], undefined, k);
+      assert.equal(typeof res.body.reply.key, "string", k);
+      assert.equal(res.body.reply.role_id, undefined, k);
+    }
+    // And each route still replays its own reply.
+    const again = await t.call("POST", "/public_api/v1/api_keys/generate", generate, { headers: { "idempotency-key": "shared-k" } });
+    assert.equal(again.headers["idempotent-replayed"], "true");
+    const roleAgain = await t.call("POST", "/platform/iam/v1/role", { request_data: { pretty_name: "idem-scoped", components: { audit: "view" } } }, { headers: { "idempotency-key": "shared-k" } });
+    assert.deepEqual(roleAgain.body, role.body);
+  });
+
   it("forgets a key after 24 h, and refuses a malformed one", async () => {
     const headers = { "idempotency-key": "day-old" };
     assert.equal((await t.call("POST", "/platform/iam/v1/user-group", { request_data: { group_name: "day-old-1" } }, { headers })).status, 201);

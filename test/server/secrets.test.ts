@@ -141,9 +141,11 @@ for (const db of DB_KINDS) {
     });
 
     it("keeps the idempotent reply encrypted", async () => {
-      const row = await t.running.store.driver.get<Record<string, unknown>>("SELECT * FROM idempotency WHERE idem_key = ?", ["secret-test"]);
-      const opened = JSON.parse(t.keyring.open(String(row!.reply_enc), `idempotency:${t.admin.id}:secret-test`));
-      assert.deepEqual(opened, { id: idem.id, key: idem.key });
+      // Records are scoped to their route (`<route id>:<Idempotency-Key>`) and hold the reply as sent.
+      const row = await t.running.store.driver.get<Record<string, unknown>>("SELECT * FROM idempotency WHERE idem_key = ?", ["apiKeys.generate:secret-test"]);
+      assert.ok(!String(row!.reply_enc).includes(idem.key), "the stored reply is sealed");
+      const opened = JSON.parse(t.keyring.open(String(row!.reply_enc), `idempotency:${t.admin.id}:apiKeys.generate:secret-test`));
+      assert.deepEqual(opened, { reply: { id: idem.id, key: idem.key } });
     });
   });
 }

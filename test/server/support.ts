@@ -4,8 +4,10 @@
  * and timestamp, concrete paths for the route table, and envelope assertions.
  */
 import * as assert from "node:assert/strict";
-import { ROUTES, advancedSignature, randomAlnum, type RouteDef } from "../../sdk/contract";
-import { callHeaders, callResult, type CallResult, type Credential, type TestServer } from "../helpers/server";
+import { ROUTES, type RouteDef } from "../../sdk/contract";
+import { callHeaders, callResult, type CallResult, type TestServer } from "../helpers/server";
+
+export { pollUntil, signed } from "../helpers/wire";
 
 export type Caller = TestServer["call"];
 
@@ -28,17 +30,6 @@ export function transports(t: TestServer): Array<{ name: string; call: Caller }>
     { name: "in process", call: inProcess(t) },
     { name: "over HTTP", call: t.call },
   ];
-}
-
-/** Advanced headers with a chosen timestamp string and nonce. */
-export function signed(cred: Credential, timestamp: string | number, nonce = randomAlnum(64)): Record<string, string> {
-  const ts = String(timestamp);
-  return {
-    "x-xdr-auth-id": String(cred.id),
-    authorization: advancedSignature(cred.key, nonce, ts),
-    "x-xdr-nonce": nonce,
-    "x-xdr-timestamp": ts,
-  };
 }
 
 /** Standard headers for a credential (also used to send an Advanced key raw). */
@@ -123,16 +114,6 @@ export const forbiddenBody = (path: string) => (isPlatform(path) ? FORBIDDEN_PLA
 export async function customRole(call: Caller, name: string, components: Record<string, string>): Promise<string> {
   const res = await call("POST", "/platform/iam/v1/role", rd({ pretty_name: name, components }));
   return ok(res, 201).data.role_id;
-}
-
-/** Polls `check` every `everyMs` until it returns true or `withinMs` passes; returns the elapsed ms. */
-export async function pollUntil(check: () => Promise<boolean>, withinMs: number, everyMs = 25): Promise<number> {
-  const start = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - start;
-    if (Date.now() - start > withinMs) throw new Error(`condition not met within ${withinMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /** The management audit log entries (newest first), optionally filtered. */

@@ -1,0 +1,50 @@
+/**
+ * Authentication, from the headers alone, before the body is read: a caller without a valid key
+ * never gets a body parsed (or a megabyte buffered) on its behalf. Refusals are audited and all
+ * look the same (401), except a rate-limited caller, who learns when to come back.
+ */
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { HeaderGet } from "../auth/authenticate";
+import type { ConsoleSessions } from "../console/session";
+import { ApiError, unauthorized } from "../errors";
+import type { Services } from "../services";
+
+// A credential header sent twice is no credential: Node.js keeps the first Authorization and
+// drops the rest before we see them, so count them in the raw headers.
+const AUTH_HEADERS = new Set(["authorization", "x-xdr-auth-id", "x-xdr-nonce", "x-xdr-timestamp"]);
+
+export function credentialHeaders(req: FastifyRequest): HeaderGet {
+  const repeated = new Set<string>();
+  const seen = new Set<string>();
+  for (let i = 0; i < req.raw.rawHeaders.length; i += 2) {
+    const n = req.raw.rawHeaders[i]!.toLowerCase();
+    if (!AUTH_HEADERS.has(n)) continue;
+    if (seen.has(n)) repeated.add(n);
+    seen.add(n);
+  }
+  return (name) => {
+    if (repeated.has(name)) return undefined;
+    const v = req.headers[name];
+    return typeof v === "string" ? v : undefined;
+  };
+}
+
+/**
+ * `sessions.current`, once the console is registered, may claim a request as a console session's
+ * (a session cookie and no key headers); otherwise the key headers decide.
+ */
+export function registerAuthentication(app: FastifyInstance, svc: Services, sessions: { current?: ConsoleSessions }): void {
+  app.addHook("onRequest", async (req) => {
+    const s = req.kp;
+    if (!s?.route.auth) return;
+    const viaSession = sessions.current?.authenticate(req);
+    const out = viaSession ? await viaSession : await svc.authenticator.authenticate(credentialHeaders(req), req.ip);
+    if (!out.ok) {
+      if (out.reason === "RATE_LIMITED") throw new ApiError("RATE_LIMITED", "too many failed authentications; retry later", { retryAfterSec: out.retryAfterSec });
+      await svc.audit.authFailure(req, out.keyId, out.reason);
+      throw unauthorized();
+    }
+    s.principal = out.principal;
+    if (out.nonceReused) await svc.audit.nonceReused(req, out.principal);
+  });
+}

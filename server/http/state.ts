@@ -1,0 +1,14 @@
+/**
+ * The first step: a request that matched a route gets its {@link RequestState}, with the route
+ * table entry and the clock's reading when it came in; the steps after it read and add to it.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Clock } from "../clock";
+
+export function registerRequestState(app: FastifyInstance, clock: Clock): void {
+  app.decorateRequest("kp", null);
+  app.addHook("onRequest", async (req) => {
+    const route = req.routeOptions.config.route;
+    if (route) req.kp = { route, now: clock.now() };
+  });
+}

@@ -19,7 +19,12 @@ export interface RunningBaseline {
  * Forks `file` (a module that listens on 127.0.0.1 when it gets `message`, then sends back
  * `{ port }`) and resolves once it listens. `stop()` sends SIGTERM, then SIGKILL after 5 s.
  */
-export function forkListening(file: string, message: object, label: string, stdio: StdioOptions): Promise<RunningBaseline> {
+export function forkListening(
+  file: string,
+  message: object,
+  label: string,
+  stdio: StdioOptions,
+): Promise<RunningBaseline> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = fork(file, [], { execArgv: [], stdio });
     child.once("error", reject);
@@ -43,7 +48,12 @@ export function forkListening(file: string, message: object, label: string, stdi
 }
 
 export function startBaseline(reply: string, status = 200): Promise<RunningBaseline> {
-  return forkListening(__filename, { reply, status }, "baseline server", ["ignore", "inherit", "inherit", "ipc"]);
+  return forkListening(__filename, { reply, status }, "baseline server", [
+    "ignore",
+    "inherit",
+    "inherit",
+    "ipc",
+  ]);
 }
 
 if (require.main === module) {
@@ -62,7 +72,9 @@ if (require.main === module) {
       });
     });
     server.keepAliveTimeout = 72_000;
-    server.listen(0, "127.0.0.1", () => process.send!({ port: (server.address() as AddressInfo).port }));
+    server.listen(0, "127.0.0.1", () =>
+      process.send!({ port: (server.address() as AddressInfo).port }),
+    );
     process.once("SIGTERM", () => server.close(() => process.exit(0)));
     process.once("disconnect", () => process.exit(0));
   });

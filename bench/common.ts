@@ -68,7 +68,12 @@ export interface CallReply {
 }
 
 /** One call to the server (setup and checks, not measured). */
-export async function call(origin: string, p: string, as: Auth | null, body: unknown): Promise<CallReply> {
+export async function call(
+  origin: string,
+  p: string,
+  as: Auth | null,
+  body: unknown,
+): Promise<CallReply> {
   const res = await fetch(origin + p, {
     method: "POST",
     headers: { "content-type": "application/json", ...(as ? signedHeaders(as) : {}) },
@@ -85,18 +90,35 @@ export async function call(origin: string, p: string, as: Auth | null, body: unk
 }
 
 /** Generates a key over HTTP. */
-export async function generateKey(origin: string, admin: Auth, roles: string[], level: "standard" | "advanced", comment = "bench"): Promise<Auth> {
-  const r = await call(origin, "/public_api/v1/api_keys/generate", admin, { request_data: { roles, security_level: level, comment } });
+export async function generateKey(
+  origin: string,
+  admin: Auth,
+  roles: string[],
+  level: "standard" | "advanced",
+  comment = "bench",
+): Promise<Auth> {
+  const r = await call(origin, "/public_api/v1/api_keys/generate", admin, {
+    request_data: { roles, security_level: level, comment },
+  });
   if (r.status !== 200) throw new Error(`generate failed: ${r.status} ${r.text.slice(0, 300)}`);
   return { id: r.body.reply.id, key: r.body.reply.key, level };
 }
 
-export const ROLE_MIX = ["Viewer", "Investigator", "Privileged Responder", "Security Admin", "Key Verifier"];
+export const ROLE_MIX = [
+  "Viewer",
+  "Investigator",
+  "Privileged Responder",
+  "Security Admin",
+  "Key Verifier",
+];
 export const TEAMS = 50;
 const DAY = 86_400_000;
 
 /** The i-th key of the synthetic population: its roles, comment and expiration vary, so filters select real subsets. */
-export function keyShape(i: number, now: number): { roles: string[]; comment: string; expiration: number | null } {
+export function keyShape(
+  i: number,
+  now: number,
+): { roles: string[]; comment: string; expiration: number | null } {
   const roles = [ROLE_MIX[i % ROLE_MIX.length]!];
   if (i % 7 === 0) roles.push("Viewer");
   return {
@@ -112,13 +134,20 @@ export function keyShape(i: number, now: number): { roles: string[]; comment: st
  * the database holds `total` keys. Standard keys with real HMAC hashes, so they authenticate;
  * their values are returned for the keys created here.
  */
-export async function seedKeys(db: string, keyringPath: string, total: number, now = Date.now()): Promise<{ created: Auth[]; seconds: number }> {
+export async function seedKeys(
+  db: string,
+  keyringPath: string,
+  total: number,
+  now = Date.now(),
+): Promise<{ created: Auth[]; seconds: number }> {
   const store = await openStore(db, now);
   const { keyring } = Keyring.load(keyringPath);
   const created: Auth[] = [];
   const t0 = performance.now();
   try {
-    const roleIds = new Map((await store.listRoles(0, 1000)).rows.map((r) => [r.prettyName, r.roleId]));
+    const roleIds = new Map(
+      (await store.listRoles(0, 1000)).rows.map((r) => [r.prettyName, r.roleId]),
+    );
     let have = await store.countKeys();
     while (have < total) {
       const n = Math.min(1000, total - have);
@@ -133,7 +162,12 @@ export async function seedKeys(db: string, keyringPath: string, total: number, n
             securityLevel: "standard",
             secret: () => {
               const h = keyring.hashKey(key);
-              return { secretHash: h.hash, pepperChain: h.chain, secretEnc: null, masterKeyId: null };
+              return {
+                secretHash: h.hash,
+                pepperChain: h.chain,
+                secretEnc: null,
+                masterKeyId: null,
+              };
             },
             comment: shape.comment,
             expiration: shape.expiration,

@@ -22,7 +22,10 @@ import { startKeyplane } from "./server-proc";
  */
 const noopProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs) {
-    return { id: `noop-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`, outs: inputs };
+    return {
+      id: `noop-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`,
+      outs: inputs,
+    };
   },
   async read(id, props) {
     return { id, props };
@@ -38,15 +41,28 @@ class Noop extends pulumi.dynamic.Resource {
   }
 }
 
-const inputsOf = (i: number) => ({ roles: ["Viewer"], comment: `engine bench ${i}`, expiresIn: "90d" });
+const inputsOf = (i: number) => ({
+  roles: ["Viewer"],
+  comment: `engine bench ${i}`,
+  expiresIn: "90d",
+});
 
 type Op = "up" | "refresh" | "destroy";
 
-async function timed(stack: Stack, op: Op): Promise<{ seconds: number; changes: Record<string, number> }> {
+async function timed(
+  stack: Stack,
+  op: Op,
+): Promise<{ seconds: number; changes: Record<string, number> }> {
   const t0 = performance.now();
-  const res = op === "up" ? await stack.up() : op === "refresh" ? await stack.refresh() : await stack.destroy();
+  const res =
+    op === "up"
+      ? await stack.up()
+      : op === "refresh"
+        ? await stack.refresh()
+        : await stack.destroy();
   const seconds = (performance.now() - t0) / 1000;
-  if (res.summary.result !== "succeeded") throw new Error(`${op} of ${stack.name}: ${res.summary.result}`);
+  if (res.summary.result !== "succeeded")
+    throw new Error(`${op} of ${stack.name}: ${res.summary.result}`);
   return { seconds, changes: (res.summary.resourceChanges ?? {}) as Record<string, number> };
 }
 
@@ -58,10 +74,26 @@ async function timed(stack: Stack, op: Op): Promise<{ seconds: number; changes: 
 function installedProject(dir: string): string {
   const proj = path.join(dir, "installed-project");
   fs.mkdirSync(proj, { recursive: true });
-  const tgz = execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", proj, "--silent"], { cwd: packageRoot(), encoding: "utf8" }).trim().split("\n").pop()!;
-  fs.writeFileSync(path.join(proj, "package.json"), JSON.stringify({ name: "engine-bench-installed", private: true, main: "index.js" }));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", `./${tgz}`], { cwd: proj, stdio: "ignore" });
-  fs.writeFileSync(path.join(proj, "Pulumi.yaml"), "name: engine-bench-installed\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
+  const tgz = execFileSync(
+    "npm",
+    ["pack", "--ignore-scripts", "--pack-destination", proj, "--silent"],
+    { cwd: packageRoot(), encoding: "utf8" },
+  )
+    .trim()
+    .split("\n")
+    .pop()!;
+  fs.writeFileSync(
+    path.join(proj, "package.json"),
+    JSON.stringify({ name: "engine-bench-installed", private: true, main: "index.js" }),
+  );
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", `./${tgz}`], {
+    cwd: proj,
+    stdio: "ignore",
+  });
+  fs.writeFileSync(
+    path.join(proj, "Pulumi.yaml"),
+    "name: engine-bench-installed\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
+  );
   fs.writeFileSync(
     path.join(proj, "index.js"),
     `"use strict";
@@ -101,22 +133,37 @@ export async function engineBench(o: BenchOptions): Promise<Row[]> {
       },
     });
     const countKeys = async () => {
-      const r = await call(server.origin, "/public_api/v1/api_keys/get_api_keys", server.admin, { request_data: { search_from: 0, search_to: 1 } });
+      const r = await call(server.origin, "/public_api/v1/api_keys/get_api_keys", server.admin, {
+        request_data: { search_from: 0, search_to: 1 },
+      });
       return Number(r.body?.reply?.TOTAL_COUNT ?? Number.NaN);
     };
     const keysBefore = await countKeys();
     const proj = o.quick ? undefined : installedProject(dir);
-    const scenarios: Array<{ n: number; installed: boolean }> = sizes.map((n) => ({ n, installed: false }));
+    const scenarios: Array<{ n: number; installed: boolean }> = sizes.map((n) => ({
+      n,
+      installed: false,
+    }));
     if (proj) scenarios.push({ n: 100, installed: true });
     for (const { n, installed } of scenarios) {
       const label = installed ? " (keyplane installed from npm pack, project directory)" : "";
       const noop = installed
-        ? await engine.localStack(`kp-bench-noop-installed-${n}`, proj!, { config: { "engine-bench-installed:count": { value: String(n) }, "engine-bench-installed:kind": { value: "noop" } } })
+        ? await engine.localStack(`kp-bench-noop-installed-${n}`, proj!, {
+            config: {
+              "engine-bench-installed:count": { value: String(n) },
+              "engine-bench-installed:kind": { value: "noop" },
+            },
+          })
         : await engine.inlineStack(`kp-bench-noop-${n}`, "bench", async () => {
             for (let i = 0; i < n; i++) new Noop(`r-${i}`, inputsOf(i));
           });
       const keys = installed
-        ? await engine.localStack(`kp-bench-apikeys-installed-${n}`, proj!, { config: { "engine-bench-installed:count": { value: String(n) }, "engine-bench-installed:kind": { value: "apikey" } } })
+        ? await engine.localStack(`kp-bench-apikeys-installed-${n}`, proj!, {
+            config: {
+              "engine-bench-installed:count": { value: String(n) },
+              "engine-bench-installed:kind": { value: "apikey" },
+            },
+          })
         : await engine.inlineStack(`kp-bench-apikeys-${n}`, "bench", async () => {
             for (let i = 0; i < n; i++) new ApiKey(`r-${i}`, inputsOf(i));
           });
@@ -129,16 +176,23 @@ export async function engineBench(o: BenchOptions): Promise<Row[]> {
           const s = await timed(keys, op);
           const serverCpu = procCpuSeconds(server.pid) - cpu0;
           if (op === "up") {
-            if ((s.changes.create ?? 0) !== n + 1 || (b.changes.create ?? 0) !== n + 1) throw new Error(`up: expected ${n + 1} creates, got ${JSON.stringify(s.changes)} / ${JSON.stringify(b.changes)}`);
+            if ((s.changes.create ?? 0) !== n + 1 || (b.changes.create ?? 0) !== n + 1)
+              throw new Error(
+                `up: expected ${n + 1} creates, got ${JSON.stringify(s.changes)} / ${JSON.stringify(b.changes)}`,
+              );
             const have = await countKeys();
-            if (have !== keysBefore + n) throw new Error(`up: the server holds ${have} keys, expected ${keysBefore + n}`);
+            if (have !== keysBefore + n)
+              throw new Error(`up: the server holds ${have} keys, expected ${keysBefore + n}`);
           }
           if (op === "destroy") {
             const have = await countKeys();
-            if (have !== keysBefore) throw new Error(`destroy: the server holds ${have} keys, expected ${keysBefore}`);
+            if (have !== keysBefore)
+              throw new Error(`destroy: the server holds ${have} keys, expected ${keysBefore}`);
           }
           const ratio = s.seconds / b.seconds;
-          o.log(`engine: ${op} ${n}${installed ? " installed" : ""}: ApiKey ${s.seconds.toFixed(2)} s vs no-op ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (server CPU ${serverCpu.toFixed(2)} s)`);
+          o.log(
+            `engine: ${op} ${n}${installed ? " installed" : ""}: ApiKey ${s.seconds.toFixed(2)} s vs no-op ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (server CPU ${serverCpu.toFixed(2)} s)`,
+          );
           rows.push({
             section: "engine",
             name: `pulumi ${op}, ${n} ApiKeys${label}`,

@@ -12,11 +12,20 @@ import type { AddressInfo } from "node:net";
 import { forkListening, type RunningBaseline } from "./baseline-server";
 import { stderrLog } from "../server/log";
 
-export function startFastifyFloor(reply: string, routePath: string, logFile: string): Promise<RunningBaseline> {
+export function startFastifyFloor(
+  reply: string,
+  routePath: string,
+  logFile: string,
+): Promise<RunningBaseline> {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const log = fs.openSync(logFile, "a");
   // The child holds its own copy of the descriptor once forked.
-  const started = forkListening(__filename, { reply, routePath }, "fastify floor", ["ignore", "ignore", log, "ipc"]);
+  const started = forkListening(__filename, { reply, routePath }, "fastify floor", [
+    "ignore",
+    "ignore",
+    log,
+    "ipc",
+  ]);
   fs.closeSync(log);
   return started;
 }
@@ -41,7 +50,16 @@ if (require.main === module) {
       }
     });
     app.addHook("onResponse", async (req, res) => {
-      req.log.info({ reqId: req.id, method: req.method, route: req.routeOptions.url ?? "(none)", status: res.statusCode, ms: Math.round(res.elapsedTime) }, "request");
+      req.log.info(
+        {
+          reqId: req.id,
+          method: req.method,
+          route: req.routeOptions.url ?? "(none)",
+          status: res.statusCode,
+          ms: Math.round(res.elapsedTime),
+        },
+        "request",
+      );
     });
     app.post(m.routePath, async (req, res) => {
       res.header("x-request-id", String(req.id));

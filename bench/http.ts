@@ -90,7 +90,9 @@ export async function httpBench(o: BenchOptions): Promise<HttpReport> {
       await boot.stop();
     }
     const seeded = await seedKeys(db, keyringFile(dir), size);
-    o.log(`http: ${size} keys in the database (seeded ${seeded.created.length} in ${seeded.seconds.toFixed(1)} s)`);
+    o.log(
+      `http: ${size} keys in the database (seeded ${seeded.created.length} in ${seeded.seconds.toFixed(1)} s)`,
+    );
     const k = keys;
     const permission = { component: "endpoints", level: "view" };
     const scenarios: Scenario[] = [
@@ -99,17 +101,39 @@ export async function httpBench(o: BenchOptions): Promise<HttpReport> {
         level: "standard",
         path: LIST,
         caller: k.listStd!,
-        body: { kind: "static", json: JSON.stringify({ request_data: { filters: [{ field: "id", operator: "in", value: [k.subjectStd!.id] }] } }) },
+        body: {
+          kind: "static",
+          json: JSON.stringify({
+            request_data: { filters: [{ field: "id", operator: "in", value: [k.subjectStd!.id] }] },
+          }),
+        },
       },
       {
         name: "get_api_keys by id, Advanced",
         level: "advanced",
         path: LIST,
         caller: k.listAdv!,
-        body: { kind: "static", json: JSON.stringify({ request_data: { filters: [{ field: "id", operator: "in", value: [k.subjectAdv!.id] }] } }) },
+        body: {
+          kind: "static",
+          json: JSON.stringify({
+            request_data: { filters: [{ field: "id", operator: "in", value: [k.subjectAdv!.id] }] },
+          }),
+        },
       },
-      { name: "auth/verify, Standard", level: "standard", path: VERIFY, caller: k.verifierStd!, body: { kind: "verify", forward: k.subjectStd!, extra: { permission } } },
-      { name: "auth/verify, Advanced", level: "advanced", path: VERIFY, caller: k.verifierAdv!, body: { kind: "verify", forward: k.subjectAdv!, extra: { permission } } },
+      {
+        name: "auth/verify, Standard",
+        level: "standard",
+        path: VERIFY,
+        caller: k.verifierStd!,
+        body: { kind: "verify", forward: k.subjectStd!, extra: { permission } },
+      },
+      {
+        name: "auth/verify, Advanced",
+        level: "advanced",
+        path: VERIFY,
+        caller: k.verifierAdv!,
+        body: { kind: "verify", forward: k.subjectAdv!, extra: { permission } },
+      },
     ];
     for (const [sci, sc] of scenarios.entries()) {
       // A fresh server per scenario (JIT, heap and nonce table start equal), profiled at 1× with --profile.
@@ -118,21 +142,38 @@ export async function httpBench(o: BenchOptions): Promise<HttpReport> {
       try {
         // The reply the baseline will send: the server's own answer to this very request.
         const sb = sc.body;
-        const probeBody = sb.kind === "static" ? sb.json : sb.kind === "verify" ? JSON.stringify({ request_data: { headers: signedHeaders(sb.forward), ...sb.extra } }) : "";
+        const probeBody =
+          sb.kind === "static"
+            ? sb.json
+            : sb.kind === "verify"
+              ? JSON.stringify({
+                  request_data: { headers: signedHeaders(sb.forward), ...sb.extra },
+                })
+              : "";
         const probe = await call(server.origin, sc.path, sc.caller, probeBody);
-        if (probe.status !== 200) throw new Error(`${sc.name}: probe answered ${probe.status}: ${probe.text.slice(0, 300)}`);
-        if (sc.path === VERIFY && probe.body?.reply?.valid !== true) throw new Error(`${sc.name}: the forwarded key did not verify: ${probe.text.slice(0, 300)}`);
-        if (sc.path === LIST && probe.body?.reply?.DATA?.length !== 1) throw new Error(`${sc.name}: expected one key: ${probe.text.slice(0, 300)}`);
+        if (probe.status !== 200)
+          throw new Error(
+            `${sc.name}: probe answered ${probe.status}: ${probe.text.slice(0, 300)}`,
+          );
+        if (sc.path === VERIFY && probe.body?.reply?.valid !== true)
+          throw new Error(
+            `${sc.name}: the forwarded key did not verify: ${probe.text.slice(0, 300)}`,
+          );
+        if (sc.path === LIST && probe.body?.reply?.DATA?.length !== 1)
+          throw new Error(`${sc.name}: expected one key: ${probe.text.slice(0, 300)}`);
         const baseline = await startBaseline(probe.text);
         // At 1×, one run of the Fastify floor too (see fastify-floor.ts): where the gap comes from.
-        const floor = tenX ? undefined : await startFastifyFloor(probe.text, sc.path, path.join(dir, "floor.log"));
+        const floor = tenX
+          ? undefined
+          : await startFastifyFloor(probe.text, sc.path, path.join(dir, "floor.log"));
         const targets = { s: { origin: server.origin, pid: server.pid }, b: baseline, f: floor };
         const subj: MeasuredRun[] = [];
         const base: MeasuredRun[] = [];
         let floorRun: MeasuredRun | undefined;
         try {
           for (let r = 0; r < rounds; r++) {
-            const order: Array<"s" | "b" | "f"> = r % 2 === 0 ? (floor && r === 0 ? ["b", "f", "s"] : ["b", "s"]) : ["s", "b"];
+            const order: Array<"s" | "b" | "f"> =
+              r % 2 === 0 ? (floor && r === 0 ? ["b", "f", "s"] : ["b", "s"]) : ["s", "b"];
             for (const which of order) {
               const t = targets[which]!;
               const cpu0 = procCpuSeconds(t.pid);
@@ -145,9 +186,18 @@ export async function httpBench(o: BenchOptions): Promise<HttpReport> {
                 caller: sc.caller,
                 body: sc.body,
               });
-              const res: MeasuredRun = { ...load, serverCpuUsPerReq: ((procCpuSeconds(t.pid) - cpu0) / load.allReplies) * 1e6 };
-              if (res.ok === 0) throw new Error(`${sc.name}: no 2xx reply from the ${which === "s" ? "keyplane server" : which === "b" ? "baseline" : "Fastify floor"}: ${JSON.stringify(res.statuses)} ${res.sampleReply.slice(0, 200)}`);
-              if (which === "s" && res.ok !== res.requests) throw new Error(`${sc.name}: ${res.requests - res.ok} non-2xx replies: ${JSON.stringify(res.statuses)} ${res.sampleReply.slice(0, 200)}`);
+              const res: MeasuredRun = {
+                ...load,
+                serverCpuUsPerReq: ((procCpuSeconds(t.pid) - cpu0) / load.allReplies) * 1e6,
+              };
+              if (res.ok === 0)
+                throw new Error(
+                  `${sc.name}: no 2xx reply from the ${which === "s" ? "keyplane server" : which === "b" ? "baseline" : "Fastify floor"}: ${JSON.stringify(res.statuses)} ${res.sampleReply.slice(0, 200)}`,
+                );
+              if (which === "s" && res.ok !== res.requests)
+                throw new Error(
+                  `${sc.name}: ${res.requests - res.ok} non-2xx replies: ${JSON.stringify(res.statuses)} ${res.sampleReply.slice(0, 200)}`,
+                );
               if (which === "f") floorRun = res;
               else (which === "s" ? subj : base).push(res);
             }
@@ -180,15 +230,23 @@ export async function httpBench(o: BenchOptions): Promise<HttpReport> {
           goal: `≥ ${goalRatio}×, p99 ≤ 10 ms`,
           met: ratio >= goalRatio && s.latency.p99 <= 10,
           ...(floorRun
-            ? { note: `Fastify floor (same logger, fixed reply): ${Math.round(floorRun.rps)} req/s = ${(floorRun.rps / b.rps).toFixed(2)}× bare, p99 ${floorRun.latency.p99} ms, ${Math.round(floorRun.serverCpuUsPerReq)} µs CPU/req` }
+            ? {
+                note: `Fastify floor (same logger, fixed reply): ${Math.round(floorRun.rps)} req/s = ${(floorRun.rps / b.rps).toFixed(2)}× bare, p99 ${floorRun.latency.p99} ms, ${Math.round(floorRun.serverCpuUsPerReq)} µs CPU/req`,
+              }
             : {}),
         });
       } finally {
         await server.stop();
       }
       if (profDir) {
-        const files = fs.existsSync(profDir) ? fs.readdirSync(profDir).filter((f) => f.endsWith(".cpuprofile")) : [];
-        if (files.length) profiles.push({ scenario: sc.name, summary: summariseProfile(files.map((f) => path.join(profDir, f))) });
+        const files = fs.existsSync(profDir)
+          ? fs.readdirSync(profDir).filter((f) => f.endsWith(".cpuprofile"))
+          : [];
+        if (files.length)
+          profiles.push({
+            scenario: sc.name,
+            summary: summariseProfile(files.map((f) => path.join(profDir, f))),
+          });
       }
     }
   }

@@ -79,8 +79,15 @@ export function signedHeaders(a: Auth, now = Date.now()): Record<string, string>
   if (a.level === "standard") return { "x-xdr-auth-id": String(a.id), authorization: a.key };
   const nonce = randomBytes(48).toString("base64url"); // 64 characters of [A-Za-z0-9_-]
   const ts = String(now);
-  const sig = createHash("sha256").update(a.key + nonce + ts, "utf8").digest("hex");
-  return { "x-xdr-auth-id": String(a.id), authorization: sig, "x-xdr-nonce": nonce, "x-xdr-timestamp": ts };
+  const sig = createHash("sha256")
+    .update(a.key + nonce + ts, "utf8")
+    .digest("hex");
+  return {
+    "x-xdr-auth-id": String(a.id),
+    authorization: sig,
+    "x-xdr-nonce": nonce,
+    "x-xdr-timestamp": ts,
+  };
 }
 
 function bodyMaker(b: BodySpec): () => string {
@@ -93,23 +100,37 @@ function bodyMaker(b: BodySpec): () => string {
     const keys = JSON.parse(fs.readFileSync(b.keysFile, "utf8")) as Auth[];
     if (keys.length === 0) throw new Error("load generator: verifyEach needs at least one key");
     let i = 0;
-    return () => `{"request_data":{"headers":${JSON.stringify(signedHeaders(keys[i++ % keys.length]!))}}}`;
+    return () =>
+      `{"request_data":{"headers":${JSON.stringify(signedHeaders(keys[i++ % keys.length]!))}}}`;
   }
   const extra = b.extra ? JSON.stringify(b.extra).slice(1, -1) : "";
-  const fixed = b.forward.level === "standard" ? JSON.stringify(signedHeaders(b.forward)) : undefined;
-  return () => `{"request_data":{"headers":${fixed ?? JSON.stringify(signedHeaders(b.forward))}${extra ? `,${extra}` : ""}}}`;
+  const fixed =
+    b.forward.level === "standard" ? JSON.stringify(signedHeaders(b.forward)) : undefined;
+  return () =>
+    `{"request_data":{"headers":${fixed ?? JSON.stringify(signedHeaders(b.forward))}${extra ? `,${extra}` : ""}}}`;
 }
 
 /** Runs the load in this process (the child side). */
 export async function runLoadHere(spec: LoadSpec): Promise<LoadResult> {
   const u = new URL(spec.origin);
-  if (!ALLOWED_HOSTS.has(u.hostname)) throw new Error(`load generator: refusing target ${u.hostname} (loopback only)`);
-  if (!(spec.connections >= 1 && spec.connections <= 256)) throw new Error("load generator: connections must be 1..256");
-  if (spec.durationMs === undefined && spec.count === undefined) throw new Error("load generator: give durationMs or count");
-  if (spec.count !== undefined && !(spec.count >= 1 && spec.count <= 1_000_000)) throw new Error("load generator: count must be 1..1e6");
-  if (spec.durationMs !== undefined && !(spec.durationMs > 0 && spec.durationMs <= 600_000)) throw new Error("load generator: durationMs must be ≤ 10 min");
+  if (!ALLOWED_HOSTS.has(u.hostname))
+    throw new Error(`load generator: refusing target ${u.hostname} (loopback only)`);
+  if (!(spec.connections >= 1 && spec.connections <= 256))
+    throw new Error("load generator: connections must be 1..256");
+  if (spec.durationMs === undefined && spec.count === undefined)
+    throw new Error("load generator: give durationMs or count");
+  if (spec.count !== undefined && !(spec.count >= 1 && spec.count <= 1_000_000))
+    throw new Error("load generator: count must be 1..1e6");
+  if (spec.durationMs !== undefined && !(spec.durationMs > 0 && spec.durationMs <= 600_000))
+    throw new Error("load generator: durationMs must be ≤ 10 min");
 
-  const pool = new Pool(u.origin, { connections: spec.connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  const pool = new Pool(u.origin, {
+    connections: spec.connections,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    headersTimeout: 30_000,
+    bodyTimeout: 30_000,
+  });
   const makeBody = bodyMaker(spec.body);
   const staticHeaders = { "content-type": "application/json" };
   const hist = new Histogram();
@@ -125,8 +146,12 @@ export async function runLoadHere(spec: LoadSpec): Promise<LoadResult> {
   const start = performance.now();
   // Count mode with a warm-up: the window opens when the first measured request is sent.
   let measureFrom = warmCount > 0 ? Number.POSITIVE_INFINITY : start + warm;
-  const end = spec.durationMs !== undefined ? measureFrom + spec.durationMs : Number.POSITIVE_INFINITY;
-  const hardEnd = start + (spec.hardLimitMs ?? (spec.count !== undefined ? 600_000 : warm + (spec.durationMs ?? 0) + 60_000));
+  const end =
+    spec.durationMs !== undefined ? measureFrom + spec.durationMs : Number.POSITIVE_INFINITY;
+  const hardEnd =
+    start +
+    (spec.hardLimitMs ??
+      (spec.count !== undefined ? 600_000 : warm + (spec.durationMs ?? 0) + 60_000));
   let issued = 0;
   let allReplies = 0;
   let lastDone = start;
@@ -140,9 +165,16 @@ export async function runLoadHere(spec: LoadSpec): Promise<LoadResult> {
       const measured = issued >= warmCount;
       issued++;
       if (measured && measureFrom === Number.POSITIVE_INFINITY) measureFrom = t0;
-      const headers = spec.caller ? { ...staticHeaders, ...signedHeaders(spec.caller) } : staticHeaders;
+      const headers = spec.caller
+        ? { ...staticHeaders, ...signedHeaders(spec.caller) }
+        : staticHeaders;
       try {
-        const res = await pool.request({ path: spec.path, method: "POST", headers, body: makeBody() });
+        const res = await pool.request({
+          path: spec.path,
+          method: "POST",
+          headers,
+          body: makeBody(),
+        });
         const buf = await res.body.arrayBuffer();
         const t1 = performance.now();
         allReplies++;
@@ -159,7 +191,8 @@ export async function runLoadHere(spec: LoadSpec): Promise<LoadResult> {
         }
       } catch {
         errors++;
-        if (errors > 1000 && ok === 0) throw new Error("load generator: more than 1000 transport errors and no reply");
+        if (errors > 1000 && ok === 0)
+          throw new Error("load generator: more than 1000 transport errors and no reply");
         await new Promise((r) => setTimeout(r, 5));
       }
     }
@@ -167,7 +200,8 @@ export async function runLoadHere(spec: LoadSpec): Promise<LoadResult> {
   await Promise.all(Array.from({ length: spec.connections }, loop));
   const cpu = process.cpuUsage(cpu0);
   await pool.close().catch(() => undefined);
-  const seconds = ((spec.durationMs !== undefined ? Math.min(end, lastDone) : lastDone) - measureFrom) / 1000;
+  const seconds =
+    ((spec.durationMs !== undefined ? Math.min(end, lastDone) : lastDone) - measureFrom) / 1000;
   return {
     requests,
     ok,
@@ -186,9 +220,16 @@ export async function runLoadHere(spec: LoadSpec): Promise<LoadResult> {
 /** Runs the load in a child process and returns its result. */
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(__filename, [], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(__filename, [], {
+      execArgv: [],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     let done = false;
-    const limit = (spec.hardLimitMs ?? (spec.count !== undefined ? 600_000 : (spec.warmupMs ?? 0) + (spec.durationMs ?? 0) + 60_000)) + 30_000;
+    const limit =
+      (spec.hardLimitMs ??
+        (spec.count !== undefined
+          ? 600_000
+          : (spec.warmupMs ?? 0) + (spec.durationMs ?? 0) + 60_000)) + 30_000;
     const timer = setTimeout(() => {
       if (!done) child.kill("SIGKILL");
     }, limit);

@@ -22,25 +22,41 @@ const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), "keyplane-micro-"));
 
 async function nonces(pg: boolean): Promise<void> {
   const dir = scratch();
-  const db = pg ? await freshPostgresDatabase() : { url: `sqlite:${path.join(dir, "nonces.db")}`, drop: async () => undefined };
+  const db = pg
+    ? await freshPostgresDatabase()
+    : { url: `sqlite:${path.join(dir, "nonces.db")}`, drop: async () => undefined };
   const store = await openStore(db.url);
   try {
     let n = 0;
     const ROUNDS = 300;
     const CONCURRENT = 32;
     const single = (k: number, nonce: string, t: number) =>
-      store.driver.run("INSERT INTO nonces (key_id, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [k, nonce, t]).then((r) => r.changes === 1);
+      store.driver
+        .run(
+          "INSERT INTO nonces (key_id, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+          [k, nonce, t],
+        )
+        .then((r) => r.changes === 1);
     const batched = (k: number, nonce: string, t: number) => store.recordNonce(k, nonce, t);
-    for (const [name, record] of [["one INSERT each", single], ["Store.recordNonce", batched], ["one INSERT each", single], ["Store.recordNonce", batched]] as const) {
+    for (const [name, record] of [
+      ["one INSERT each", single],
+      ["Store.recordNonce", batched],
+      ["one INSERT each", single],
+      ["Store.recordNonce", batched],
+    ] as const) {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       for (let r = 0; r < ROUNDS; r++) {
-        const fresh = await Promise.all(Array.from({ length: CONCURRENT }, (_, i) => record(1 + (i % 8), `n${n++}`, Date.now())));
+        const fresh = await Promise.all(
+          Array.from({ length: CONCURRENT }, (_, i) => record(1 + (i % 8), `n${n++}`, Date.now())),
+        );
         if (!fresh.every(Boolean)) throw new Error("a new nonce was taken for a replay");
       }
       const cpu = process.cpuUsage(cpu0);
       const us = (cpu.user + cpu.system) / (ROUNDS * CONCURRENT);
-      console.log(`${pg ? "postgres" : "sqlite"}: ${name}: ${us.toFixed(1)} µs CPU per nonce, ${(performance.now() - t0).toFixed(0)} ms for ${ROUNDS} rounds of ${CONCURRENT}`);
+      console.log(
+        `${pg ? "postgres" : "sqlite"}: ${name}: ${us.toFixed(1)} µs CPU per nonce, ${(performance.now() - t0).toFixed(0)} ms for ${ROUNDS} rounds of ${CONCURRENT}`,
+      );
     }
   } finally {
     await store.close();
@@ -70,7 +86,9 @@ async function cache(): Promise<void> {
     const per = (process.memoryUsage().heapUsed - before) / (N - 50);
     // Still using the cache here keeps it alive through the GCs above.
     if (!(await c.key(N))) throw new Error(`key ${N} is not in the cache`);
-    console.log(`auth cache: ${per.toFixed(0)} bytes per key (${N - 50} keys loaded, heap after GC)`);
+    console.log(
+      `auth cache: ${per.toFixed(0)} bytes per key (${N - 50} keys loaded, heap after GC)`,
+    );
     await store.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -81,7 +99,9 @@ async function main(): Promise<void> {
   const [what, ...rest] = process.argv.slice(2);
   if (what === "nonces") return nonces(rest.includes("--pg"));
   if (what === "cache") return cache();
-  console.error("usage: node dist/bench/micro.js nonces [--pg] | node --expose-gc dist/bench/micro.js cache");
+  console.error(
+    "usage: node dist/bench/micro.js nonces [--pg] | node --expose-gc dist/bench/micro.js cache",
+  );
   process.exitCode = 2;
 }
 

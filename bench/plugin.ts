@@ -19,15 +19,32 @@ type Op = "up" | "refresh" | "destroy";
 
 function yamlProgram(name: string, type: string, n: number): string {
   const lines = [`name: ${name}`, "runtime: yaml", "resources:"];
-  for (let i = 0; i < n; i++) lines.push(`  r-${i}:`, `    type: ${type}`, "    properties:", "      roles: [Viewer]", `      comment: plugin bench ${i}`, "      expiresIn: 90d");
+  for (let i = 0; i < n; i++)
+    lines.push(
+      `  r-${i}:`,
+      `    type: ${type}`,
+      "    properties:",
+      "      roles: [Viewer]",
+      `      comment: plugin bench ${i}`,
+      "      expiresIn: 90d",
+    );
   return `${lines.join("\n")}\n`;
 }
 
-async function timed(stack: Stack, op: Op): Promise<{ seconds: number; changes: Record<string, number> }> {
+async function timed(
+  stack: Stack,
+  op: Op,
+): Promise<{ seconds: number; changes: Record<string, number> }> {
   const t0 = performance.now();
-  const res = op === "up" ? await stack.up() : op === "refresh" ? await stack.refresh() : await stack.destroy();
+  const res =
+    op === "up"
+      ? await stack.up()
+      : op === "refresh"
+        ? await stack.refresh()
+        : await stack.destroy();
   const seconds = (performance.now() - t0) / 1000;
-  if (res.summary.result !== "succeeded") throw new Error(`${op} of ${stack.name}: ${res.summary.result}`);
+  if (res.summary.result !== "succeeded")
+    throw new Error(`${op} of ${stack.name}: ${res.summary.result}`);
   return { seconds, changes: (res.summary.resourceChanges ?? {}) as Record<string, number> };
 }
 
@@ -41,25 +58,42 @@ export async function pluginBench(o: BenchOptions): Promise<Row[]> {
     const engine = await offlineEngine({
       baseDir: dir,
       passphrase: "keyplane-bench",
-      env: { KEYPLANE_ENDPOINT: server.origin, KEYPLANE_API_KEY_ID: String(server.admin.id), KEYPLANE_API_KEY: server.admin.key },
+      env: {
+        KEYPLANE_ENDPOINT: server.origin,
+        KEYPLANE_API_KEY_ID: String(server.admin.id),
+        KEYPLANE_API_KEY: server.admin.key,
+      },
     });
     const env = { ...process.env, PULUMI_HOME: engine.pulumiHome };
     const pulumi = path.join(engine.binDir, "pulumi");
     installPlugin(pulumi, env);
     const launcher = path.join(dir, "pulumi-resource-kpnoop");
-    fs.writeFileSync(launcher, `#!/bin/sh\nexec '${process.execPath}' '${path.join(__dirname, "noop-plugin.js")}' "$@"\n`, { mode: 0o755 });
-    const r = spawnSync(pulumi, ["plugin", "install", "resource", "kpnoop", NOOP_VERSION, "--file", launcher], { env, encoding: "utf8" });
+    fs.writeFileSync(
+      launcher,
+      `#!/bin/sh\nexec '${process.execPath}' '${path.join(__dirname, "noop-plugin.js")}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    const r = spawnSync(
+      pulumi,
+      ["plugin", "install", "resource", "kpnoop", NOOP_VERSION, "--file", launcher],
+      { env, encoding: "utf8" },
+    );
     if (r.status !== 0) throw new Error(`installing the no-op plugin: ${r.stderr}`);
     const project = (name: string, type: string) => {
       const d = path.join(dir, name);
       fs.mkdirSync(d, { recursive: true });
       fs.writeFileSync(path.join(d, "Pulumi.yaml"), yamlProgram(name, type, n));
-      return LocalWorkspace.createOrSelectStack({ stackName: `bench-${n}`, workDir: d }, engine.workspaceOptions(d));
+      return LocalWorkspace.createOrSelectStack(
+        { stackName: `bench-${n}`, workDir: d },
+        engine.workspaceOptions(d),
+      );
     };
     const noop = await project("plugin-bench-noop", "kpnoop:index:Noop");
     const keys = await project("plugin-bench-keys", "keyplane:index:ApiKey");
     const countKeys = async () => {
-      const c = await call(server.origin, "/public_api/v1/api_keys/get_api_keys", server.admin, { request_data: { search_from: 0, search_to: 1 } });
+      const c = await call(server.origin, "/public_api/v1/api_keys/get_api_keys", server.admin, {
+        request_data: { search_from: 0, search_to: 1 },
+      });
       return Number(c.body?.reply?.TOTAL_COUNT ?? Number.NaN);
     };
     const keysBefore = await countKeys();
@@ -75,13 +109,20 @@ export async function pluginBench(o: BenchOptions): Promise<Row[]> {
         const s = await timed(keys, op);
         const serverCpu = procCpuSeconds(server.pid) - cpu0;
         if (op === "up") {
-          if ((s.changes.create ?? 0) !== n + 1 || (b.changes.create ?? 0) !== n + 1) throw new Error(`up: expected ${n + 1} creates, got ${JSON.stringify(s.changes)} / ${JSON.stringify(b.changes)}`);
+          if ((s.changes.create ?? 0) !== n + 1 || (b.changes.create ?? 0) !== n + 1)
+            throw new Error(
+              `up: expected ${n + 1} creates, got ${JSON.stringify(s.changes)} / ${JSON.stringify(b.changes)}`,
+            );
           const have = await countKeys();
-          if (have !== keysBefore + n) throw new Error(`up: the server holds ${have} keys, expected ${keysBefore + n}`);
+          if (have !== keysBefore + n)
+            throw new Error(`up: the server holds ${have} keys, expected ${keysBefore + n}`);
         }
-        if (op === "destroy" && (await countKeys()) !== keysBefore) throw new Error("destroy: keys are left on the server");
+        if (op === "destroy" && (await countKeys()) !== keysBefore)
+          throw new Error("destroy: keys are left on the server");
         const ratio = s.seconds / b.seconds;
-        o.log(`plugin: ${op} ${n}: ApiKey ${s.seconds.toFixed(2)} s vs no-op plugin ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (server CPU ${serverCpu.toFixed(2)} s)`);
+        o.log(
+          `plugin: ${op} ${n}: ApiKey ${s.seconds.toFixed(2)} s vs no-op plugin ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (server CPU ${serverCpu.toFixed(2)} s)`,
+        );
         rows.push({
           section: "engine",
           name: `pulumi ${op}, ${n} ApiKeys (native plugin, YAML)`,

@@ -41,7 +41,16 @@ export interface BenchReport {
 }
 
 function table(rows: Row[]): string {
-  const head = ["benchmark", "measured", "baseline (same run)", "ratio", "p50 ms", "p99 ms", "goal", ""];
+  const head = [
+    "benchmark",
+    "measured",
+    "baseline (same run)",
+    "ratio",
+    "p50 ms",
+    "p99 ms",
+    "goal",
+    "",
+  ];
   const body = rows.map((r) => [
     r.name,
     `${fmt(r.value, r.unit === "req/s" || r.unit === "keys/s" ? 0 : r.unit === "MB" ? 1 : r.unit === "s" ? 2 : 3)} ${r.unit}${r.cpuUs !== undefined ? ` (${fmt(r.cpuUs)} µs CPU/req)` : ""}`,
@@ -57,7 +66,16 @@ function table(rows: Row[]): string {
   const all = [head, ...body];
   const widths = head.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
   const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  return [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n") + "\n" + rows.filter((r) => r.note).map((r) => `  ${r.name}: ${r.note}`).join("\n");
+  return (
+    [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join(
+      "\n",
+    ) +
+    "\n" +
+    rows
+      .filter((r) => r.note)
+      .map((r) => `  ${r.name}: ${r.note}`)
+      .join("\n")
+  );
 }
 
 /** Removes the run's databases, keyrings, key files and Pulumi state (and its logs, after a successful run). */
@@ -89,13 +107,24 @@ export async function main(argv = process.argv.slice(2)): Promise<BenchReport> {
       keep: { type: "boolean", default: false },
     },
   });
-  const sections = (values.only ? values.only.split(",").map((s) => s.trim()) : [...SECTIONS]) as Section[];
-  for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section '${s}' (http, management, engine, plugin)`);
+  const sections = (
+    values.only ? values.only.split(",").map((s) => s.trim()) : [...SECTIONS]
+  ) as Section[];
+  for (const s of sections)
+    if (!SECTIONS.includes(s))
+      throw new Error(`--only: unknown section '${s}' (http, management, engine, plugin)`);
   const dir = newRunDir();
-  const o: BenchOptions = { quick: !!values.quick, profile: !!values.profile, dir, log: (l) => console.error(l) };
+  const o: BenchOptions = {
+    quick: !!values.quick,
+    profile: !!values.profile,
+    dir,
+    log: (l) => console.error(l),
+  };
   const started = new Date();
   const cond = conditions();
-  console.error(`bench: ${o.quick ? "quick" : "full"} run of ${sections.join(", ")} in ${path.relative(process.cwd(), dir) || dir}; ${JSON.stringify(cond)}`);
+  console.error(
+    `bench: ${o.quick ? "quick" : "full"} run of ${sections.join(", ")} in ${path.relative(process.cwd(), dir) || dir}; ${JSON.stringify(cond)}`,
+  );
   const rows: Row[] = [];
   const profiles: BenchReport["profiles"] = [];
   let ok = false;
@@ -129,7 +158,9 @@ export async function main(argv = process.argv.slice(2)): Promise<BenchReport> {
   };
   console.log(table(rows));
   for (const p of profiles) console.log(`\n${p.scenario}: ${formatProfile(p.summary)}`);
-  console.log(`\n${rows.filter((r) => r.met === false).length} of ${rows.filter((r) => r.met !== undefined).length} goals missed; ${report.seconds} s; load average ${cond.loadavg1} → ${report.conditionsAfter.loadavg1} on ${cond.cpus} CPUs`);
+  console.log(
+    `\n${rows.filter((r) => r.met === false).length} of ${rows.filter((r) => r.met !== undefined).length} goals missed; ${report.seconds} s; load average ${cond.loadavg1} → ${report.conditionsAfter.loadavg1} on ${cond.cpus} CPUs`,
+  );
   const json = JSON.stringify(report, null, 2);
   fs.writeFileSync(path.join(dir, "results.json"), json);
   if (values.json) fs.writeFileSync(values.json, json);

@@ -42,7 +42,10 @@ export interface RunningKeyplane {
 
 export const keyringFile = (dir: string) => path.join(dir, "master.key");
 
-type ChildMsg = { type: "ready"; port: number; admin: Auth } | { type: "memory"; memory: Memory } | { type: "error"; error: string };
+type ChildMsg =
+  | { type: "ready"; port: number; admin: Auth }
+  | { type: "memory"; memory: Memory }
+  | { type: "error"; error: string };
 
 export function startKeyplane(o: KeyplaneProcOptions): Promise<RunningKeyplane> {
   fs.mkdirSync(o.dir, { recursive: true });
@@ -51,10 +54,16 @@ export function startKeyplane(o: KeyplaneProcOptions): Promise<RunningKeyplane> 
   const child = fork(__filename, [], { execArgv, stdio: ["ignore", "ignore", log, "ipc"] });
   fs.closeSync(log);
   return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`keyplane server exited (${code}) before listening; see ${path.join(o.dir, "server.log")}`));
+    const onExit = (code: number | null) =>
+      reject(
+        new Error(
+          `keyplane server exited (${code}) before listening; see ${path.join(o.dir, "server.log")}`,
+        ),
+      );
     child.once("exit", onExit);
     child.once("message", (m: ChildMsg) => {
-      if (m.type === "error") return reject(new Error(`keyplane server failed to start: ${m.error}`));
+      if (m.type === "error")
+        return reject(new Error(`keyplane server failed to start: ${m.error}`));
       if (m.type !== "ready") return reject(new Error(`unexpected message ${m.type}`));
       child.off("exit", onExit);
       const waiters: Array<(mem: Memory) => void> = [];
@@ -115,7 +124,10 @@ if (require.main === module) {
         logger: { level: m.o.logLevel ?? "info", stream: stderrLog().stream },
         options: m.o.options,
       });
-      const boot = JSON.parse(fs.readFileSync(bootstrapFile, "utf8")) as { api_key_id: number; api_key: string };
+      const boot = JSON.parse(fs.readFileSync(bootstrapFile, "utf8")) as {
+        api_key_id: number;
+        api_key: string;
+      };
       process.on("message", async (x: { cmd: string }) => {
         if (x.cmd === "memory") process.send!({ type: "memory", memory: readMemory() });
         if (x.cmd === "stop") {
@@ -124,7 +136,11 @@ if (require.main === module) {
         }
       });
       process.once("disconnect", () => void running.close().finally(() => process.exit(0)));
-      process.send!({ type: "ready", port: running.port, admin: { id: boot.api_key_id, key: boot.api_key, level: "standard" } });
+      process.send!({
+        type: "ready",
+        port: running.port,
+        admin: { id: boot.api_key_id, key: boot.api_key, level: "standard" },
+      });
     } catch (e) {
       process.send!({ type: "error", error: (e as Error).message }, () => process.exit(1));
     }

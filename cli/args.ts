@@ -15,7 +15,12 @@ function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(
+        prev[j]! + 1,
+        cur[j - 1]! + 1,
+        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     prev = cur;
   }
   return prev[b.length]!;
@@ -37,9 +42,16 @@ export function didYouMean(unknown: string, known: string[]): string | undefined
  * `--role` also takes its plural with a comma-separated list (`--roles a,b`), so both
  * `--role a --role b` and `--roles a,b` give `values.role = ["a", "b"]`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command reads its own flags; parseArgs's inferred type of a spread config is not usable
-export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T, allowPositionals = false): { values: any; positionals: string[] } {
-  const all: NonNullable<ParseArgsConfig["options"]> = { ...options, help: { type: "boolean", short: "h" } };
+export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(
+  argv: string[],
+  options: T,
+  allowPositionals = false,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command reads its own flags; parseArgs's inferred type of a spread config is not usable
+): { values: any; positionals: string[] } {
+  const all: NonNullable<ParseArgsConfig["options"]> = {
+    ...options,
+    help: { type: "boolean", short: "h" },
+  };
   const plurals = new Map<string, string>();
   for (const [name, o] of Object.entries(options)) {
     if (o.multiple && o.type === "string" && !(`${name}s` in all)) {
@@ -63,7 +75,8 @@ export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: s
     const list = parsed.values[plural] as string[] | undefined;
     if (!list) continue;
     const items = list.flatMap((v) => v.split(",")).map((v) => v.trim());
-    if (items.some((v) => v === "")) throw new UsageError(`--${plural}: '${list.join(",")}' has an empty item`);
+    if (items.some((v) => v === ""))
+      throw new UsageError(`--${plural}: '${list.join(",")}' has an empty item`);
     parsed.values[name] = [...((parsed.values[name] as string[] | undefined) ?? []), ...items];
     delete parsed.values[plural];
   }
@@ -80,7 +93,8 @@ export interface Command {
 /** Parses a duration flag such as 30d, 12h, 90m, 45s or 1w into milliseconds. */
 export function durationFlag(s: string, flag: string): number {
   const ms = parseDuration(s);
-  if (ms === undefined) throw new UsageError(`${flag}: '${s}' is not a duration (use e.g. 30d, 12h, 90m)`);
+  if (ms === undefined)
+    throw new UsageError(`${flag}: '${s}' is not a duration (use e.g. 30d, 12h, 90m)`);
   return ms;
 }
 

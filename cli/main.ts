@@ -13,7 +13,17 @@ import { pluginCommand } from "./commands/plugin";
 import { serverCommand } from "./commands/server";
 import { unsealCommand } from "./commands/unseal";
 
-const COMMANDS: Command[] = [serverCommand, keysCommand, notificationsCommand, driftCommand, unsealCommand, keyringCommand, openapiCommand, docsCommand, pluginCommand];
+const COMMANDS: Command[] = [
+  serverCommand,
+  keysCommand,
+  notificationsCommand,
+  driftCommand,
+  unsealCommand,
+  keyringCommand,
+  openapiCommand,
+  docsCommand,
+  pluginCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -45,7 +55,9 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`keyplane ${cmd.name}: ${e.message}\nRun 'keyplane ${cmd.name} --help' for usage.`);
+      console.error(
+        `keyplane ${cmd.name}: ${e.message}\nRun 'keyplane ${cmd.name} --help' for usage.`,
+      );
       return 2;
     }
     console.error(`keyplane ${cmd.name}: ${describeError(e)}`);

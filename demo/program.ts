@@ -11,14 +11,23 @@ import * as keyplane from "../provider";
 const responder = new keyplane.Role("oncall-responder", {
   name: "On-call Responder",
   description: "Triage cases and run response actions; read endpoints and assets.",
-  components: { cases_issues: "view_edit", response: "view_edit", endpoints: "view", assets: "view", public_api: "view" },
+  components: {
+    cases_issues: "view_edit",
+    response: "view_edit",
+    endpoints: "view",
+    assets: "view",
+    public_api: "view",
+  },
 });
 
 const emea = new keyplane.ScopeDefinition("emea-endpoints", {
   name: "EMEA endpoints",
   description: "Endpoints and cases of the EMEA region only.",
   areas: {
-    endpoints: { endpoint_groups: { mode: "scope", names: ["emea-servers", "emea-laptops"] }, endpoint_tags: { mode: "any" } },
+    endpoints: {
+      endpoint_groups: { mode: "scope", names: ["emea-servers", "emea-laptops"] },
+      endpoint_tags: { mode: "any" },
+    },
     cases_issues: { mode: "scope", names: ["EMEA"], include_cases_issues_empty_entities: false },
     assets: { mode: "see_all" },
   },

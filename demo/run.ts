@@ -27,7 +27,10 @@ const t0 = Date.now();
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
-const step = (n: number, s: string, of = 6) => console.log(`\n${bold(`[${n}/${of}] ${s}`)} ${dim(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`)}`);
+const step = (n: number, s: string, of = 6) =>
+  console.log(
+    `\n${bold(`[${n}/${of}] ${s}`)} ${dim(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`)}`,
+  );
 const mask = (k: string) => `${k.slice(0, 4)}…${"•".repeat(8)} (${k.length} chars, secret)`;
 
 interface ServerInfo {
@@ -37,7 +40,9 @@ interface ServerInfo {
 
 async function healthy(url: string): Promise<boolean> {
   try {
-    const r = await fetch(`${url}/public_api/v1/healthcheck`, { signal: AbortSignal.timeout(2000) });
+    const r = await fetch(`${url}/public_api/v1/healthcheck`, {
+      signal: AbortSignal.timeout(2000),
+    });
     return r.ok;
   } catch {
     return false;
@@ -99,7 +104,8 @@ async function ensureServer(): Promise<ServerInfo & { reused: boolean }> {
 
 function admin(): { id: number; key: string } {
   const f = path.join(demoDir, "bootstrap.json");
-  if (!fs.existsSync(f)) throw new Error(`no bootstrap key in ${f}: remove ${demoDir} and run the demo again`);
+  if (!fs.existsSync(f))
+    throw new Error(`no bootstrap key in ${f}: remove ${demoDir} and run the demo again`);
   const b = JSON.parse(fs.readFileSync(f, "utf8")) as { api_key_id: number; api_key: string };
   return { id: b.api_key_id, key: b.api_key };
 }
@@ -119,11 +125,17 @@ function eventPrinter(): (e: EngineEvent) => void {
       const m = e.resOutputsEvent.metadata;
       if (m.type === "pulumi:pulumi:Stack" || m.type.startsWith("pulumi:providers:")) return;
       const ms = Date.now() - (started.get(m.urn) ?? Date.now());
-      console.log(`  ${(m.op === "same" ? "same" : `${m.op}d`).replace("updated", "updated").padEnd(8)} ${type(m.type)} ${name(m.urn)} ${dim(`${ms} ms`)}`);
+      console.log(
+        `  ${(m.op === "same" ? "same" : `${m.op}d`).replace("updated", "updated").padEnd(8)} ${type(m.type)} ${name(m.urn)} ${dim(`${ms} ms`)}`,
+      );
     } else if (e.diagnosticEvent) {
       const d = e.diagnosticEvent;
       // Errors and warnings, and the provider's own notes (rotation reasons, overlaps).
-      if (d.severity === "error" || d.severity === "warning" || d.message.trimStart().startsWith("keyplane:")) {
+      if (
+        d.severity === "error" ||
+        d.severity === "warning" ||
+        d.message.trimStart().startsWith("keyplane:")
+      ) {
         console.log(`  ${d.severity === "info#err" ? "note" : d.severity}: ${d.message.trim()}`);
       }
     }
@@ -138,10 +150,20 @@ function table(rows: string[][]): string {
 async function destroy(): Promise<void> {
   step(1, "Pulumi CLI", 3);
   const infoFile = path.join(demoDir, "server.json");
-  const info = fs.existsSync(infoFile) ? (JSON.parse(fs.readFileSync(infoFile, "utf8")) as ServerInfo) : undefined;
+  const info = fs.existsSync(infoFile)
+    ? (JSON.parse(fs.readFileSync(infoFile, "utf8")) as ServerInfo)
+    : undefined;
   const up = !!info && alive(info.pid) && (await healthy(info.url));
   const a = up ? admin() : undefined;
-  const env: Record<string, string> = up && a ? { KEYPLANE_ENDPOINT: info!.url, KEYPLANE_API_KEY_ID: String(a.id), KEYPLANE_API_KEY: a.key, KEYPLANE_SECURITY_LEVEL: "standard" } : {};
+  const env: Record<string, string> =
+    up && a
+      ? {
+          KEYPLANE_ENDPOINT: info!.url,
+          KEYPLANE_API_KEY_ID: String(a.id),
+          KEYPLANE_API_KEY: a.key,
+          KEYPLANE_SECURITY_LEVEL: "standard",
+        }
+      : {};
   const engine = await offlineEngine({ baseDir: root, env });
   step(2, `destroying stack '${stackName}'`, 3);
   const stack = await engine.localStack(stackName, root);
@@ -149,7 +171,9 @@ async function destroy(): Promise<void> {
     await stack.destroy({ onEvent: eventPrinter() });
     await stack.workspace.removeStack(stackName);
   } else {
-    console.log("  no demo server is running: forgetting the stack's state without deleting anything");
+    console.log(
+      "  no demo server is running: forgetting the stack's state without deleting anything",
+    );
     await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
   }
   step(3, "stopping the demo server", 3);
@@ -163,20 +187,32 @@ async function destroy(): Promise<void> {
 }
 
 async function demo(): Promise<void> {
-  step(1, "Pulumi CLI v3.248.0 (built from the Go module proxy the first time: several minutes, then cached)");
+  step(
+    1,
+    "Pulumi CLI v3.248.0 (built from the Go module proxy the first time: several minutes, then cached)",
+  );
   const { ensurePulumiBin } = await import("../provider/engine");
   console.log(`  ${ensurePulumiBin()}`);
 
   step(2, "keyplane server on SQLite");
   const server = await ensureServer();
   const a = admin();
-  console.log(`  ${server.reused ? "reusing" : "started"} ${server.url} (pid ${server.pid}); database ${path.relative(root, path.join(demoDir, "keyplane.db"))}`);
-  console.log(`  bootstrap admin key ${a.id} read from ${path.relative(root, path.join(demoDir, "bootstrap.json"))} (mode 0600)`);
+  console.log(
+    `  ${server.reused ? "reusing" : "started"} ${server.url} (pid ${server.pid}); database ${path.relative(root, path.join(demoDir, "keyplane.db"))}`,
+  );
+  console.log(
+    `  bootstrap admin key ${a.id} read from ${path.relative(root, path.join(demoDir, "bootstrap.json"))} (mode 0600)`,
+  );
   const adminClient = new KeyplaneClient({ endpoint: server.url, apiKeyId: a.id, apiKey: a.key });
   await adminClient.settings.update({ sbacEnabled: true });
 
   step(3, `pulumi up: stack '${stackName}' of the root program (Pulumi.yaml), local file backend`);
-  const env = { KEYPLANE_ENDPOINT: server.url, KEYPLANE_API_KEY_ID: String(a.id), KEYPLANE_API_KEY: a.key, KEYPLANE_SECURITY_LEVEL: "standard" };
+  const env = {
+    KEYPLANE_ENDPOINT: server.url,
+    KEYPLANE_API_KEY_ID: String(a.id),
+    KEYPLANE_API_KEY: a.key,
+    KEYPLANE_SECURITY_LEVEL: "standard",
+  };
   const engine = await offlineEngine({ baseDir: root, env });
   const stack = await engine.localStack(stackName, root, {
     config: {
@@ -189,8 +225,13 @@ async function demo(): Promise<void> {
   const up = await stack.up({ onEvent: eventPrinter() });
   const rc = up.summary.resourceChanges ?? {};
   const changed = Object.entries(rc).filter(([k, v]) => k !== "same" && v);
-  console.log(`  ${up.summary.result}: ${changed.length ? changed.map(([k, v]) => `${v} ${k}`).join(", ") : "no changes"}${rc.same ? ` (${rc.same} unchanged)` : ""}`);
-  const o = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value])) as Record<string, string & number>;
+  console.log(
+    `  ${up.summary.result}: ${changed.length ? changed.map(([k, v]) => `${v} ${k}`).join(", ") : "no changes"}${rc.same ? ` (${rc.same} unchanged)` : ""}`,
+  );
+  const o = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value])) as Record<
+    string,
+    string & number
+  >;
 
   step(4, "the minted keys");
   const now = Date.now();
@@ -206,7 +247,11 @@ async function demo(): Promise<void> {
       k.name,
       k.level,
       live.roles.join(", "),
-      live.scope_definition_id ? (await adminClient.scopes.getDefinition(live.scope_definition_id)).name : live.has_scope ? "inline areas" : "none",
+      live.scope_definition_id
+        ? (await adminClient.scopes.getDefinition(live.scope_definition_id)).name
+        : live.has_scope
+          ? "inline areas"
+          : "none",
       `${relativeExpiry(live.expiration ?? null, now)}`,
       mask(k.key),
     ]);
@@ -215,34 +260,73 @@ async function demo(): Promise<void> {
 
   step(5, "every key at work");
   for (const k of keys) {
-    const c = new KeyplaneClient({ endpoint: server.url, apiKeyId: k.id, apiKey: k.key, securityLevel: k.level });
+    const c = new KeyplaneClient({
+      endpoint: server.url,
+      apiKeyId: k.id,
+      apiKey: k.key,
+      securityLevel: k.level,
+    });
     const ok = await c.apiKeys.validate();
-    console.log(`  key ${k.id} (${k.level}${k.level === "advanced" ? ", signed: sha256(key + nonce + timestamp)" : ""}): POST /public_api/v1/api_keys/validate → ${ok}`);
+    console.log(
+      `  key ${k.id} (${k.level}${k.level === "advanced" ? ", signed: sha256(key + nonce + timestamp)" : ""}): POST /public_api/v1/api_keys/validate → ${ok}`,
+    );
     await c.close();
   }
-  const gateway = new KeyplaneClient({ endpoint: server.url, apiKeyId: o.gatewayKeyId, apiKey: o.gatewayKey });
+  const gateway = new KeyplaneClient({
+    endpoint: server.url,
+    apiKeyId: o.gatewayKeyId,
+    apiKey: o.gatewayKey,
+  });
   const { authHeaders } = await import("../sdk/contract");
   for (const group of ["emea-servers", "us-servers"]) {
-    const headers = authHeaders({ apiKeyId: o.oncallKeyId, apiKey: o.oncallKey, securityLevel: "advanced" });
-    const v = await gateway.auth.verify({ headers, permission: { component: "response", level: "view_edit" }, resource: { endpointGroups: [group] } });
+    const headers = authHeaders({
+      apiKeyId: o.oncallKeyId,
+      apiKey: o.oncallKey,
+      securityLevel: "advanced",
+    });
+    const v = await gateway.auth.verify({
+      headers,
+      permission: { component: "response", level: "view_edit" },
+      resource: { endpointGroups: [group] },
+    });
     // Each verify consumes the forwarded nonce: sign afresh for the next one.
-    console.log(`  gateway verifies key ${o.oncallKeyId} for response actions on an endpoint in '${group}': ${v.valid ? "allowed" : `refused (${v.reason})`}`);
+    console.log(
+      `  gateway verifies key ${o.oncallKeyId} for response actions on an endpoint in '${group}': ${v.valid ? "allowed" : `refused (${v.reason})`}`,
+    );
   }
   await gateway.close();
   const ex = await adminClient.apiKeys.examples(o.oncallKeyId);
-  console.log(`\n  View Examples for key ${o.oncallKeyId} (Python 3; paste the key where it says YOUR_API_KEY):\n`);
-  console.log(ex.python.split("\n").map((l: string) => `    ${l}`).join("\n"));
+  console.log(
+    `\n  View Examples for key ${o.oncallKeyId} (Python 3; paste the key where it says YOUR_API_KEY):\n`,
+  );
+  console.log(
+    ex.python
+      .split("\n")
+      .map((l: string) => `    ${l}`)
+      .join("\n"),
+  );
   await adminClient.close();
 
   step(6, "done");
-  const backend = path.relative(root, engine.backendUrl.replace("file://", "")) || engine.backendUrl;
+  const backend =
+    path.relative(root, engine.backendUrl.replace("file://", "")) || engine.backendUrl;
   console.log(`  total ${((Date.now() - t0) / 1000).toFixed(1)} s. Look around:`);
-  console.log(`    server          ${server.url}  (OpenAPI: ${server.url}/public_api/v1/openapi.json)`);
-  console.log(`    web console     ${server.url}/console  (sign in: Standard, Key ID ${a.id}, Key: the api_key in ${path.relative(root, path.join(demoDir, "bootstrap.json"))})`);
-  console.log(`    stack outputs   PULUMI_BACKEND_URL=file://${path.resolve(root, backend)} PULUMI_CONFIG_PASSPHRASE_FILE=${path.join(root, ".keyplane", "passphrase")} \\`);
-  console.log(`                      ${path.join(engine.binDir, "pulumi")} stack output --stack ${stackName} --show-secrets`);
+  console.log(
+    `    server          ${server.url}  (OpenAPI: ${server.url}/public_api/v1/openapi.json)`,
+  );
+  console.log(
+    `    web console     ${server.url}/console  (sign in: Standard, Key ID ${a.id}, Key: the api_key in ${path.relative(root, path.join(demoDir, "bootstrap.json"))})`,
+  );
+  console.log(
+    `    stack outputs   PULUMI_BACKEND_URL=file://${path.resolve(root, backend)} PULUMI_CONFIG_PASSPHRASE_FILE=${path.join(root, ".keyplane", "passphrase")} \\`,
+  );
+  console.log(
+    `                      ${path.join(engine.binDir, "pulumi")} stack output --stack ${stackName} --show-secrets`,
+  );
   console.log(`    drift           npm run -s keyplane -- drift --stack ${stackName}`);
-  console.log(`    the keys        KEYPLANE_ENDPOINT=${server.url} KEYPLANE_API_KEY_ID=${a.id} KEYPLANE_API_KEY=$(node -p 'require("./.keyplane/demo/bootstrap.json").api_key') npm run -s keyplane -- keys list`);
+  console.log(
+    `    the keys        KEYPLANE_ENDPOINT=${server.url} KEYPLANE_API_KEY_ID=${a.id} KEYPLANE_API_KEY=$(node -p 'require("./.keyplane/demo/bootstrap.json").api_key') npm run -s keyplane -- keys list`,
+  );
   console.log(`    tear down       npm run demo -- --destroy`);
 }
 

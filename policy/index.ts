@@ -15,13 +15,23 @@
 import type { PolicyPackArgs } from "@pulumi/policy";
 import { keyplanePolicies, type KeyplanePoliciesOptions } from "./policies";
 
-export { ADMIN_ROLES, keyplanePolicies, POLICY_NAMES, roleKey, type KeyplanePoliciesOptions, type PolicyName } from "./policies";
+export {
+  ADMIN_ROLES,
+  keyplanePolicies,
+  POLICY_NAMES,
+  roleKey,
+  type KeyplanePoliciesOptions,
+  type PolicyName,
+} from "./policies";
 export { keyplaneType } from "./keySpec";
 
 /** The arguments of keyplane's pack (its policies and their default enforcement levels). */
-export function keyplanePolicyPackArgs(opts: Partial<KeyplanePoliciesOptions> = {}): PolicyPackArgs {
+export function keyplanePolicyPackArgs(
+  opts: Partial<KeyplanePoliciesOptions> = {},
+): PolicyPackArgs {
   return {
-    description: "keyplane guardrails: lifetimes, expirations, rotation, Advanced keys for administrator roles, forbidden roles, comments, overlap, scopes",
+    description:
+      "keyplane guardrails: lifetimes, expirations, rotation, Advanced keys for administrator roles, forbidden roles, comments, overlap, scopes",
     policies: keyplanePolicies({ now: opts.now ?? (() => Date.now()) }),
   };
 }

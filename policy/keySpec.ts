@@ -51,13 +51,19 @@ const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
 /** The key's lifetime; `now` is the analyzer's clock (for absolute expirations). */
 export function lifetimeOf(props: Record<string, unknown>, now: number): Lifetime {
   const expiresIn = str(props.expiresIn);
-  if (expiresIn !== undefined) return { property: "expiresIn", ms: parseDuration(expiresIn), text: expiresIn };
+  if (expiresIn !== undefined)
+    return { property: "expiresIn", ms: parseDuration(expiresIn), text: expiresIn };
   if (present(props.expiration)) {
     const at = parseInstant(props.expiration);
-    return { property: "expiration", ms: at === undefined ? undefined : at - now, text: at === undefined ? String(props.expiration) : new Date(at).toISOString() };
+    return {
+      property: "expiration",
+      ms: at === undefined ? undefined : at - now,
+      text: at === undefined ? String(props.expiration) : new Date(at).toISOString(),
+    };
   }
   // A stored key (pulumi policy analyze): its expiry counted from its creation.
-  const at = typeof props.expiresAtMs === "number" ? props.expiresAtMs : parseInstant(props.expiresAt);
+  const at =
+    typeof props.expiresAtMs === "number" ? props.expiresAtMs : parseInstant(props.expiresAt);
   if (at !== undefined) {
     const created = parseInstant(props.createdAt);
     return { property: "expiresAt", ms: at - (created ?? now), text: new Date(at).toISOString() };
@@ -65,19 +71,24 @@ export function lifetimeOf(props: Record<string, unknown>, now: number): Lifetim
   return { property: "expiresIn", ms: undefined, text: undefined };
 }
 
-export const securityLevelOf = (props: Record<string, unknown>): string => str(props.securityLevel) ?? "standard";
+export const securityLevelOf = (props: Record<string, unknown>): string =>
+  str(props.securityLevel) ?? "standard";
 
 export const rolesOf = (props: Record<string, unknown>): string[] =>
   Array.isArray(props.roles) ? props.roles.filter((r): r is string => typeof r === "string") : [];
 
-export const commentOf = (props: Record<string, unknown>): string => (typeof props.comment === "string" ? props.comment.trim() : "");
+export const commentOf = (props: Record<string, unknown>): string =>
+  typeof props.comment === "string" ? props.comment.trim() : "";
 
-export const rotateBeforeOf = (props: Record<string, unknown>): string | undefined => str(props.rotateBefore);
+export const rotateBeforeOf = (props: Record<string, unknown>): string | undefined =>
+  str(props.rotateBefore);
 
 export const overlapOf = (props: Record<string, unknown>): string | undefined => str(props.overlap);
 
 /** Rotated keys: those with `rotateBefore` or `rotationTriggers`. */
-export const isRotated = (props: Record<string, unknown>): boolean => presentOrUnknown(props, "rotateBefore") || presentOrUnknown(props, "rotationTriggers");
+export const isRotated = (props: Record<string, unknown>): boolean =>
+  presentOrUnknown(props, "rotateBefore") || presentOrUnknown(props, "rotationTriggers");
 
 /** Inputs say `scope`; a stored key says `hasScope`. */
-export const hasScope = (props: Record<string, unknown>): boolean => presentOrUnknown(props, "scope") || props.hasScope === true;
+export const hasScope = (props: Record<string, unknown>): boolean =>
+  presentOrUnknown(props, "scope") || props.hasScope === true;

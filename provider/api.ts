@@ -3,7 +3,14 @@
  * these terms, and this file maps them onto KeyplaneClient (404s become `null`).
  */
 import type { z } from "zod";
-import type { ApiKey, EntityScope, RoleBinding, ScopeAreasWrite, ScopeDefinition, VerifyResult } from "../sdk/contract";
+import type {
+  ApiKey,
+  EntityScope,
+  RoleBinding,
+  ScopeAreasWrite,
+  ScopeDefinition,
+  VerifyResult,
+} from "../sdk/contract";
 import type { Role } from "../sdk/contract";
 import type { KeyplaneClient } from "../sdk";
 import { ForbiddenError, NotFoundError } from "../sdk";
@@ -11,30 +18,68 @@ import { ForbiddenError, NotFoundError } from "../sdk";
 export type KeyScopeInput = { scope_definition_id: string } | ScopeAreasWrite;
 
 export interface ProviderApi {
-  generateKey(r: { roles: string[]; securityLevel: "standard" | "advanced"; expiration?: number | null; comment?: string | null; scope?: KeyScopeInput }): Promise<{ id: number; key: string }>;
+  generateKey(r: {
+    roles: string[];
+    securityLevel: "standard" | "advanced";
+    expiration?: number | null;
+    comment?: string | null;
+    scope?: KeyScopeInput;
+  }): Promise<{ id: number; key: string }>;
   getKey(id: number): Promise<ApiKey | null>;
-  editKey(id: number, e: { roles?: string[]; comment?: string | null; expiration?: number | null }): Promise<void>;
+  editKey(
+    id: number,
+    e: { roles?: string[]; comment?: string | null; expiration?: number | null },
+  ): Promise<void>;
   /** Deletes a key; false when it was already gone. */
   deleteKey(id: number): Promise<boolean>;
   /** Ends a key's life at `until` (its overlap); the server deletes it then. "gone" when it did not exist. */
-  retireKey(id: number, until: number): Promise<{ status: "retiring" | "deleted" | "gone"; expiration: number | null }>;
+  retireKey(
+    id: number,
+    until: number,
+  ): Promise<{ status: "retiring" | "deleted" | "gone"; expiration: number | null }>;
   getScope(entityType: "user" | "user-group" | "api-key", id: string): Promise<EntityScope | null>;
-  setScope(entityType: "user" | "user-group" | "api-key", id: string, scope: KeyScopeInput | null): Promise<void>;
+  setScope(
+    entityType: "user" | "user-group" | "api-key",
+    id: string,
+    scope: KeyScopeInput | null,
+  ): Promise<void>;
   /** Verify another key's headers; "forbidden" when this credential may not call verify. */
   verify(headers: Record<string, string>): Promise<VerifyResult | "forbidden">;
   /** Authenticates with the given key (api_keys/validate). */
-  validateAs(cred: { apiKeyId: number; apiKey: string; securityLevel: "standard" | "advanced" }): Promise<boolean>;
-  createBinding(b: { principalType: "user" | "user-group" | "api-key"; principalId: string; role: string }): Promise<RoleBinding>;
+  validateAs(cred: {
+    apiKeyId: number;
+    apiKey: string;
+    securityLevel: "standard" | "advanced";
+  }): Promise<boolean>;
+  createBinding(b: {
+    principalType: "user" | "user-group" | "api-key";
+    principalId: string;
+    role: string;
+  }): Promise<RoleBinding>;
   getBinding(id: string): Promise<RoleBinding | null>;
   deleteBinding(id: string): Promise<boolean>;
-  createScopeDefinition(d: { name: string; description?: string | null; areas: ScopeAreasWrite }): Promise<ScopeDefinition>;
+  createScopeDefinition(d: {
+    name: string;
+    description?: string | null;
+    areas: ScopeAreasWrite;
+  }): Promise<ScopeDefinition>;
   getScopeDefinition(id: string): Promise<ScopeDefinition | null>;
-  updateScopeDefinition(id: string, d: { name?: string; description?: string | null; areas?: ScopeAreasWrite }): Promise<ScopeDefinition>;
+  updateScopeDefinition(
+    id: string,
+    d: { name?: string; description?: string | null; areas?: ScopeAreasWrite },
+  ): Promise<ScopeDefinition>;
   /** Deletes a scope definition; "retired" when only retiring keys still use it (it goes when they do). */
   deleteScopeDefinition(id: string): Promise<"deleted" | "retired" | "gone">;
-  createRole(r: { name: string; description?: string | null; components: Record<string, string> }): Promise<Role>;
+  createRole(r: {
+    name: string;
+    description?: string | null;
+    components: Record<string, string>;
+  }): Promise<Role>;
   getRole(id: string): Promise<Role | null>;
-  updateRole(id: string, r: { name?: string; description?: string | null; components?: Record<string, string> }): Promise<Role>;
+  updateRole(
+    id: string,
+    r: { name?: string; description?: string | null; components?: Record<string, string> },
+  ): Promise<Role>;
   /** Deletes a custom role; "retired" when only retiring keys still hold it (it goes when they do). */
   deleteRole(id: string): Promise<"deleted" | "retired" | "gone">;
 }
@@ -48,7 +93,9 @@ const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
   }
 };
 /** A delete that the server may answer with "retired" (still used by keys in their overlap); 404 is "gone". */
-const retiredOrDeleted = async (p: Promise<{ retired?: boolean }>): Promise<"retired" | "deleted" | "gone"> => {
+const retiredOrDeleted = async (
+  p: Promise<{ retired?: boolean }>,
+): Promise<"retired" | "deleted" | "gone"> => {
   const r = await orNull(p);
   return r === null ? "gone" : r.retired ? "retired" : "deleted";
 };
@@ -117,10 +164,12 @@ export function sdkApi(client: KeyplaneClient): ProviderApi {
     },
     getScopeDefinition: (id) => orNull(client.scopes.getDefinition(id)),
     updateScopeDefinition: (id, d) => client.scopes.updateDefinition(id, d),
-    deleteScopeDefinition: (id) => retiredOrDeleted(client.scopes.deleteDefinition(id, { whenUnused: true })),
+    deleteScopeDefinition: (id) =>
+      retiredOrDeleted(client.scopes.deleteDefinition(id, { whenUnused: true })),
     createRole: async (r) => {
       const created = await client.roles.create(r as never);
-      if (!created.role_id) throw new Error(`the server did not say which role it created for '${r.name}'`);
+      if (!created.role_id)
+        throw new Error(`the server did not say which role it created for '${r.name}'`);
       return client.roles.get(created.role_id);
     },
     getRole: (id) => orNull(client.roles.get(id)),

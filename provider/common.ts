@@ -39,13 +39,17 @@ export function failuresFrom(err: z.ZodError, input: unknown): CheckFailure[] {
         unknownHere = true;
         break;
       }
-      v = v && typeof v === "object" ? (v as Record<string | number, unknown>)[p as string | number] : undefined;
+      v =
+        v && typeof v === "object"
+          ? (v as Record<string | number, unknown>)[p as string | number]
+          : undefined;
     }
     if (unknownHere || isUnknown(v)) continue;
     const property = i.path.map(String).join(".") || "(inputs)";
     let reason = i.message;
     if (i.code === "invalid_type" && v === undefined) reason = "is required";
-    if (i.code === "unrecognized_keys") reason = `unknown property: ${(i as { keys: string[] }).keys.join(", ")}`;
+    if (i.code === "unrecognized_keys")
+      reason = `unknown property: ${(i as { keys: string[] }).keys.join(", ")}`;
     out.push({ property, reason });
   }
   return out;
@@ -66,13 +70,17 @@ export function stable(v: unknown): string {
 }
 
 /** Same members, ignoring order and case. */
-export function sameSet(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+export function sameSet(
+  a: readonly string[] | undefined,
+  b: readonly string[] | undefined,
+): boolean {
   const x = [...new Set((a ?? []).map((s) => s.toLowerCase()))].sort();
   const y = [...new Set((b ?? []).map((s) => s.toLowerCase()))].sort();
   return x.length === y.length && x.every((s, i) => s === y[i]);
 }
 
-export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+export const iso = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
 /** Drops undefined members (Pulumi state cannot hold undefined). */
 export function defined<T extends Record<string, unknown>>(o: T): T {
@@ -80,8 +88,16 @@ export function defined<T extends Record<string, unknown>>(o: T): T {
 }
 
 /** Inputs without the engine's own keys (`__provider`) and the output-only placeholders the resource class declares. */
-export function withoutEngineKeys(news: Record<string, unknown>, outputOnly: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(news ?? {}).filter(([k, v]) => !k.startsWith("__") && !(outputOnly.includes(k) && (v === undefined || v === null))));
+export function withoutEngineKeys(
+  news: Record<string, unknown>,
+  outputOnly: readonly string[],
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(news ?? {}).filter(
+      ([k, v]) =>
+        !k.startsWith("__") && !(outputOnly.includes(k) && (v === undefined || v === null)),
+    ),
+  );
 }
 
 /** The outputs of a kind that are not also inputs (the schema's outputs are declared once, as a zod object per kind). */

@@ -24,7 +24,10 @@ export class CredentialsError extends Error {
 }
 
 /** Resolves credentials from env, then config; the error names what is missing and how to set it. */
-export function resolveCredentials(config: RawConfig, env: NodeJS.ProcessEnv = process.env): Credentials {
+export function resolveCredentials(
+  config: RawConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Credentials {
   const pick = (envName: string, key: string) => {
     const e = env[envName];
     if (e !== undefined && e !== "") return e;
@@ -36,14 +39,26 @@ export function resolveCredentials(config: RawConfig, env: NodeJS.ProcessEnv = p
   const key = pick("KEYPLANE_API_KEY", "apiKey");
   const level = (pick("KEYPLANE_SECURITY_LEVEL", "securityLevel") ?? "standard").toLowerCase();
   const missing: string[] = [];
-  if (!endpoint) missing.push("the endpoint (KEYPLANE_ENDPOINT or `pulumi config set keyplane:endpoint URL`)");
-  if (!id) missing.push("the key id (KEYPLANE_API_KEY_ID or `pulumi config set keyplane:apiKeyId ID`)");
-  if (!key) missing.push("the key (KEYPLANE_API_KEY or `pulumi config set --secret keyplane:apiKey KEY`)");
-  if (missing.length) throw new CredentialsError(`keyplane provider credentials are missing: ${missing.join("; ")}`);
-  if (!/^https?:\/\//i.test(endpoint!)) throw new CredentialsError(`keyplane endpoint '${endpoint}' is not an http(s) URL`);
-  if (!/^[1-9][0-9]*$/.test(id!)) throw new CredentialsError(`keyplane apiKeyId '${id}' is not a key id (a positive integer)`);
-  if (level !== "standard" && level !== "advanced") throw new CredentialsError(`keyplane securityLevel '${level}' must be standard or advanced`);
-  return { endpoint: endpoint!.replace(/\/+$/, ""), apiKeyId: Number(id), apiKey: key!, securityLevel: level };
+  if (!endpoint)
+    missing.push("the endpoint (KEYPLANE_ENDPOINT or `pulumi config set keyplane:endpoint URL`)");
+  if (!id)
+    missing.push("the key id (KEYPLANE_API_KEY_ID or `pulumi config set keyplane:apiKeyId ID`)");
+  if (!key)
+    missing.push("the key (KEYPLANE_API_KEY or `pulumi config set --secret keyplane:apiKey KEY`)");
+  if (missing.length)
+    throw new CredentialsError(`keyplane provider credentials are missing: ${missing.join("; ")}`);
+  if (!/^https?:\/\//i.test(endpoint!))
+    throw new CredentialsError(`keyplane endpoint '${endpoint}' is not an http(s) URL`);
+  if (!/^[1-9][0-9]*$/.test(id!))
+    throw new CredentialsError(`keyplane apiKeyId '${id}' is not a key id (a positive integer)`);
+  if (level !== "standard" && level !== "advanced")
+    throw new CredentialsError(`keyplane securityLevel '${level}' must be standard or advanced`);
+  return {
+    endpoint: endpoint!.replace(/\/+$/, ""),
+    apiKeyId: Number(id),
+    apiKey: key!,
+    securityLevel: level,
+  };
 }
 
 const clients = new Map<string, KeyplaneClient>();

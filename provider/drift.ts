@@ -52,76 +52,177 @@ export interface DriftReport {
 
 // The dynamic resources' types and the native plugin's (YAML, Python and other programs).
 const KINDS = ["ApiKey", "RoleBinding", "ScopeDefinition", "Role"];
-const KEYPLANE_TYPES = [...KINDS.map((t) => `pulumi-nodejs:dynamic/keyplane:${t}`), ...KINDS.map((t) => `keyplane:index:${t}`)];
+const KEYPLANE_TYPES = [
+  ...KINDS.map((t) => `pulumi-nodejs:dynamic/keyplane:${t}`),
+  ...KINDS.map((t) => `keyplane:index:${t}`),
+];
 type Props = Record<string, unknown>;
 
 /** A resource's outputs with the plugin's internal bookkeeping property merged back in (the dynamic provider keeps it at the top). */
-const flat = (p: Props | undefined): Props | undefined => (p && typeof p[BOOKKEEPING] === "object" && p[BOOKKEEPING] !== null ? fromOutputs(p) : p);
+const flat = (p: Props | undefined): Props | undefined =>
+  p && typeof p[BOOKKEEPING] === "object" && p[BOOKKEEPING] !== null ? fromOutputs(p) : p;
 
 const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
 
 /** "unused for N d": a key not used (never used: not since it was made) for at least `unusedFor`. */
-function unusedDrift(base: Omit<DriftItem, "kind" | "detail">, after: Props, now: number, unusedFor: number): DriftItem[] {
+function unusedDrift(
+  base: Omit<DriftItem, "kind" | "detail">,
+  after: Props,
+  now: number,
+  unusedFor: number,
+): DriftItem[] {
   const last = typeof after.lastUsed === "string" ? Date.parse(after.lastUsed) : NaN;
   const made = typeof after.createdAt === "string" ? Date.parse(after.createdAt) : NaN;
   const since = Number.isNaN(last) ? made : last;
   if (Number.isNaN(since) || now - since < unusedFor) return [];
-  const when = Number.isNaN(last) ? `never used since it was made at ${new Date(made).toISOString()}` : `last used at ${new Date(last).toISOString()}`;
-  return [{ ...base, kind: "unused", detail: `unused for ${humanDuration(now - since)} (${when}); delete it if nothing needs it` }];
+  const when = Number.isNaN(last)
+    ? `never used since it was made at ${new Date(made).toISOString()}`
+    : `last used at ${new Date(last).toISOString()}`;
+  return [
+    {
+      ...base,
+      kind: "unused",
+      detail: `unused for ${humanDuration(now - since)} (${when}); delete it if nothing needs it`,
+    },
+  ];
 }
 
-function keyDrift(urn: string, before: Props, after: Props | undefined, now: number, within: number, unusedFor?: number): DriftItem[] {
-  const base = { resource: nameOf(urn), type: "ApiKey", urn, id: String(before.keyId ?? after?.keyId ?? "") || null };
-  if (!after) return [{ ...base, kind: "deleted", detail: "deleted or revoked outside the stack; `pulumi up` mints a new key" }];
+function keyDrift(
+  urn: string,
+  before: Props,
+  after: Props | undefined,
+  now: number,
+  within: number,
+  unusedFor?: number,
+): DriftItem[] {
+  const base = {
+    resource: nameOf(urn),
+    type: "ApiKey",
+    urn,
+    id: String(before.keyId ?? after?.keyId ?? "") || null,
+  };
+  if (!after)
+    return [
+      {
+        ...base,
+        kind: "deleted",
+        detail: "deleted or revoked outside the stack; `pulumi up` mints a new key",
+      },
+    ];
   const out: DriftItem[] = [];
   const exp = (after.expiresAtMs as number | null | undefined) ?? null;
-  if (exp !== null && exp <= now) out.push({ ...base, kind: "expired", detail: `expired ${humanDuration(now - exp)} ago (${new Date(exp).toISOString()})` });
-  else if (exp !== null && exp - now <= within) out.push({ ...base, kind: "expiring", detail: `expires in ${humanDuration(exp - now)} (${new Date(exp).toISOString()})` });
+  if (exp !== null && exp <= now)
+    out.push({
+      ...base,
+      kind: "expired",
+      detail: `expired ${humanDuration(now - exp)} ago (${new Date(exp).toISOString()})`,
+    });
+  else if (exp !== null && exp - now <= within)
+    out.push({
+      ...base,
+      kind: "expiring",
+      detail: `expires in ${humanDuration(exp - now)} (${new Date(exp).toISOString()})`,
+    });
   const roles = (after.roles as string[] | undefined) ?? [];
-  const resolved = (before.rolesResolved as string[] | undefined) ?? (before.roles as string[] | undefined) ?? [];
-  if (!sameSet(roles, resolved)) out.push({ ...base, kind: "role changed", detail: `holds [${roles.join(", ")}], declared [${resolved.join(", ")}]` });
+  const resolved =
+    (before.rolesResolved as string[] | undefined) ?? (before.roles as string[] | undefined) ?? [];
+  if (!sameSet(roles, resolved))
+    out.push({
+      ...base,
+      kind: "role changed",
+      detail: `holds [${roles.join(", ")}], declared [${resolved.join(", ")}]`,
+    });
   const want = before.scopeInput as string | ScopeAreasWrite | undefined;
   const liveId = (after.scopeId as string | null | undefined) ?? null;
   const liveAreas = (after.scopeAreas as CanonicalScope | null | undefined) ?? null;
   const has = !!after.hasScope;
   const scopeOk =
-    want === undefined ? !has : typeof want === "string" ? liveId === want : liveId === null && liveAreas !== null && stable(canonicalScope(want)) === stable(liveAreas);
+    want === undefined
+      ? !has
+      : typeof want === "string"
+        ? liveId === want
+        : liveId === null &&
+          liveAreas !== null &&
+          stable(canonicalScope(want)) === stable(liveAreas);
   if (!scopeOk) {
     out.push({
       ...base,
       kind: "scope changed",
-      detail: want === undefined ? "a scope was set outside the stack" : !has ? "its scope was removed" : typeof want === "string" ? `points at ${liveId ?? "inline areas"}, declared ${want}` : "its scope areas differ from the declared ones",
+      detail:
+        want === undefined
+          ? "a scope was set outside the stack"
+          : !has
+            ? "its scope was removed"
+            : typeof want === "string"
+              ? `points at ${liveId ?? "inline areas"}, declared ${want}`
+              : "its scope areas differ from the declared ones",
     });
   }
   if ((after.comment ?? null) !== ((before.commentInput as string | undefined) ?? null)) {
-    out.push({ ...base, kind: "comment changed", detail: `comment is ${JSON.stringify(after.comment ?? null)}` });
+    out.push({
+      ...base,
+      kind: "comment changed",
+      detail: `comment is ${JSON.stringify(after.comment ?? null)}`,
+    });
   }
   const desired = (before.desiredExpiration as number | null | undefined) ?? null;
   const declared = before.expirationInput !== undefined || before.expiresIn !== undefined;
   if (declared && desired !== exp) {
-    out.push({ ...base, kind: "expiration changed", detail: `expires ${exp === null ? "never" : new Date(exp).toISOString()}, declared ${desired === null ? "never" : new Date(desired).toISOString()}` });
+    out.push({
+      ...base,
+      kind: "expiration changed",
+      detail: `expires ${exp === null ? "never" : new Date(exp).toISOString()}, declared ${desired === null ? "never" : new Date(desired).toISOString()}`,
+    });
   }
   if (unusedFor !== undefined) out.push(...unusedDrift(base, after, now, unusedFor));
   return out;
 }
 
-function otherDrift(urn: string, type: string, before: Props, after: Props | undefined): DriftItem[] {
+function otherDrift(
+  urn: string,
+  type: string,
+  before: Props,
+  after: Props | undefined,
+): DriftItem[] {
   const short = type.split(":").pop()!;
   const id = String(before.bindingId ?? before.scopeId ?? before.roleId ?? "") || null;
   const base = { resource: nameOf(urn), type: short, urn, id };
-  if (!after) return [{ ...base, kind: "deleted", detail: "deleted outside the stack; `pulumi up` recreates it" }];
-  const fields = short === "ScopeDefinition" ? ["name", "description", "canonicalAreas"] : short === "Role" ? ["name", "description", "components"] : ["principal", "roleId"];
+  if (!after)
+    return [
+      { ...base, kind: "deleted", detail: "deleted outside the stack; `pulumi up` recreates it" },
+    ];
+  const fields =
+    short === "ScopeDefinition"
+      ? ["name", "description", "canonicalAreas"]
+      : short === "Role"
+        ? ["name", "description", "components"]
+        : ["principal", "roleId"];
   const changed = fields.filter((f) => stable(before[f] ?? null) !== stable(after[f] ?? null));
-  return changed.length ? [{ ...base, kind: "changed", detail: `changed outside the stack: ${changed.map((f) => (f === "canonicalAreas" ? "areas" : f)).join(", ")}` }] : [];
+  return changed.length
+    ? [
+        {
+          ...base,
+          kind: "changed",
+          detail: `changed outside the stack: ${changed.map((f) => (f === "canonicalAreas" ? "areas" : f)).join(", ")}`,
+        },
+      ]
+    : [];
 }
 
 /** Runs a refreshed preview of the stack and reports drift of its keyplane resources. */
-export async function detectDrift(stack: Stack, opts: { within: number; unusedFor?: number; now?: () => number; onOutput?: (s: string) => void }): Promise<DriftReport> {
+export async function detectDrift(
+  stack: Stack,
+  opts: { within: number; unusedFor?: number; now?: () => number; onOutput?: (s: string) => void },
+): Promise<DriftReport> {
   const now = (opts.now ?? Date.now)();
   const exported = await stack.exportStack();
-  const resources = ((exported.deployment as { resources?: Array<{ urn: string; type: string; outputs?: Props; id?: string }> }).resources ?? []).filter((r) =>
-    KEYPLANE_TYPES.includes(r.type),
-  );
+  const resources = (
+    (
+      exported.deployment as {
+        resources?: Array<{ urn: string; type: string; outputs?: Props; id?: string }>;
+      }
+    ).resources ?? []
+  ).filter((r) => KEYPLANE_TYPES.includes(r.type));
   const refreshed = new Map<string, Props | undefined>();
   const ops = new Map<string, string>();
   const plan: Record<string, number> = {};
@@ -147,10 +248,25 @@ export async function detectDrift(stack: Stack, opts: { within: number; unusedFo
   for (const r of resources) {
     const before = flat(r.outputs) ?? {};
     // A refresh step that produced no new state means the object is gone.
-    const after = refreshed.has(r.urn) ? refreshed.get(r.urn) : ops.get(r.urn) === "create" ? undefined : before;
-    items.push(...(r.type.endsWith(":ApiKey") ? keyDrift(r.urn, before, after, now, opts.within, opts.unusedFor) : otherDrift(r.urn, r.type, before, after)));
+    const after = refreshed.has(r.urn)
+      ? refreshed.get(r.urn)
+      : ops.get(r.urn) === "create"
+        ? undefined
+        : before;
+    items.push(
+      ...(r.type.endsWith(":ApiKey")
+        ? keyDrift(r.urn, before, after, now, opts.within, opts.unusedFor)
+        : otherDrift(r.urn, r.type, before, after)),
+    );
   }
-  return { stack: stack.name, checkedAt: new Date(now).toISOString(), within: opts.within, resources: resources.length, items, plan };
+  return {
+    stack: stack.name,
+    checkedAt: new Date(now).toISOString(),
+    within: opts.within,
+    resources: resources.length,
+    items,
+    plan,
+  };
 }
 
 /**
@@ -166,12 +282,18 @@ export function addPolicyFindings(r: DriftReport, violations: PolicyViolation[])
   };
   const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").map(item);
   const advisory = violations.filter((v) => v.enforcementLevel !== "mandatory").map(item);
-  return { ...r, items: [...r.items, ...mandatory], advisories: [...(r.advisories ?? []), ...advisory] };
+  return {
+    ...r,
+    items: [...r.items, ...mandatory],
+    advisories: [...(r.advisories ?? []), ...advisory],
+  };
 }
 
 /** The report as a table for people. */
 export function driftTable(r: DriftReport): string {
-  const advice = r.advisories?.length ? `\n\nAdvisory policy findings (not drift):\n${r.advisories.map((a) => `  ${a.resource} (${a.type})  ${a.detail}`).join("\n")}` : "";
+  const advice = r.advisories?.length
+    ? `\n\nAdvisory policy findings (not drift):\n${r.advisories.map((a) => `  ${a.resource} (${a.type})  ${a.detail}`).join("\n")}`
+    : "";
   return driftRows(r) + advice;
 }
 
@@ -179,9 +301,20 @@ function driftRows(r: DriftReport): string {
   if (r.items.length === 0) {
     return `No drift in stack ${r.stack}: ${r.resources} keyplane resource(s) match their declaration (checked ${r.checkedAt}; expiry window ${humanDuration(r.within)}).`;
   }
-  const rows = [["RESOURCE", "KEY ID", "DRIFT", "DETAIL"], ...r.items.map((i) => [`${i.resource} (${i.type})`, i.type === "ApiKey" ? (i.id ?? "-") : "-", i.kind, i.detail])];
-  const widths = rows[0]!.map((_, c) => Math.min(48, Math.max(...rows.map((row) => row[c]!.length))));
-  const line = (row: string[]) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ");
+  const rows = [
+    ["RESOURCE", "KEY ID", "DRIFT", "DETAIL"],
+    ...r.items.map((i) => [
+      `${i.resource} (${i.type})`,
+      i.type === "ApiKey" ? (i.id ?? "-") : "-",
+      i.kind,
+      i.detail,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, c) =>
+    Math.min(48, Math.max(...rows.map((row) => row[c]!.length))),
+  );
+  const line = (row: string[]) =>
+    row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ");
   const planText = planSentence(r.plan);
   return `${rows.map(line).join("\n")}\n\n${r.items.length} drift finding(s) in stack ${r.stack}${planText ? `; \`pulumi up --refresh\` would ${planText}` : ""}.`;
 }
@@ -195,5 +328,7 @@ export function planSentence(plan: Partial<Record<string, number>>): string {
   const parts = Object.entries(plan)
     .filter(([op, n]) => op !== "same" && !folded.has(op) && (n ?? 0) > 0)
     .map(([op, n], i) => `${op} ${n}${i === 0 ? ` resource${n === 1 ? "" : "s"}` : ""}`);
-  return parts.length <= 1 ? (parts[0] ?? "") : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
+  return parts.length <= 1
+    ? (parts[0] ?? "")
+    : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
 }

@@ -29,7 +29,8 @@ export function packageRoot(): string {
         /* not ours: keep walking */
       }
     }
-    if (dir === path.dirname(dir)) throw new Error(`cannot find the keyplane package root above ${__dirname}`);
+    if (dir === path.dirname(dir))
+      throw new Error(`cannot find the keyplane package root above ${__dirname}`);
   }
 }
 
@@ -54,9 +55,15 @@ export function ensurePulumiBin(): string {
   }
   const script = path.join(packageRoot(), "scripts", "ensure-pulumi");
   // Progress (a first build) goes to stderr; finding the cache says nothing.
-  const res = spawnSync("bash", [script], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", env: { ...process.env, KEYPLANE_PULUMI_QUIET: "1" } });
+  const res = spawnSync("bash", [script], {
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    env: { ...process.env, KEYPLANE_PULUMI_QUIET: "1" },
+  });
   if (res.status !== 0) {
-    throw new Error(`scripts/ensure-pulumi failed (exit ${res.status ?? res.signal}); see its output above`);
+    throw new Error(
+      `scripts/ensure-pulumi failed (exit ${res.status ?? res.signal}); see its output above`,
+    );
   }
   const lines = res.stdout.trim().split("\n");
   const bin = lines[lines.length - 1];
@@ -77,16 +84,31 @@ const POLICY_ANALYZER = "policy-node";
  */
 export function installPolicyAnalyzer(binDir: string, pulumiHome: string): void {
   const beside = path.join(binDir, "keyplane-analyzer-policy-node");
-  const source = fs.existsSync(beside) ? beside : path.join(packageRoot(), "tools", "analyzer-policy-node", "pulumi-analyzer-policy-node");
-  const version = JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")).version as string;
-  const installed = path.join(pulumiHome, "plugins", `analyzer-${POLICY_ANALYZER}-v${version}`, `pulumi-analyzer-${POLICY_ANALYZER}`);
+  const source = fs.existsSync(beside)
+    ? beside
+    : path.join(packageRoot(), "tools", "analyzer-policy-node", "pulumi-analyzer-policy-node");
+  const version = JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8"))
+    .version as string;
+  const installed = path.join(
+    pulumiHome,
+    "plugins",
+    `analyzer-${POLICY_ANALYZER}-v${version}`,
+    `pulumi-analyzer-${POLICY_ANALYZER}`,
+  );
   const want = fs.readFileSync(source);
   if (fs.existsSync(installed) && fs.readFileSync(installed).equals(want)) return;
-  const res = spawnSync(path.join(binDir, "pulumi"), ["plugin", "install", "analyzer", POLICY_ANALYZER, version, "--file", source, "--reinstall"], {
-    env: { ...process.env, PULUMI_HOME: pulumiHome, PULUMI_SKIP_UPDATE_CHECK: "true" },
-    encoding: "utf8",
-  });
-  if (res.status !== 0) throw new Error(`installing the policy-pack analyzer into ${pulumiHome} failed: ${(res.stderr || res.stdout || "").trim()}`);
+  const res = spawnSync(
+    path.join(binDir, "pulumi"),
+    ["plugin", "install", "analyzer", POLICY_ANALYZER, version, "--file", source, "--reinstall"],
+    {
+      env: { ...process.env, PULUMI_HOME: pulumiHome, PULUMI_SKIP_UPDATE_CHECK: "true" },
+      encoding: "utf8",
+    },
+  );
+  if (res.status !== 0)
+    throw new Error(
+      `installing the policy-pack analyzer into ${pulumiHome} failed: ${(res.stderr || res.stdout || "").trim()}`,
+    );
 }
 
 /** Options for {@link offlineEngine}. Every path defaults under `baseDir/.keyplane/`. */
@@ -125,7 +147,11 @@ export interface OfflineEngine {
     opts?: { main?: string; config?: Record<string, automation.ConfigValue> },
   ): Promise<automation.Stack>;
   /** Creates or selects a stack of the program in `workDir` (run by the Node.js language host). */
-  localStack(stackName: string, workDir: string, opts?: { config?: Record<string, automation.ConfigValue> }): Promise<automation.Stack>;
+  localStack(
+    stackName: string,
+    workDir: string,
+    opts?: { config?: Record<string, automation.ConfigValue> },
+  ): Promise<automation.Stack>;
   /** Selects an existing stack of the program in `workDir`. */
   selectStack(stackName: string, workDir: string): Promise<automation.Stack>;
 }
@@ -162,7 +188,11 @@ function resolvePassphrase(keyplaneDir: string, explicit?: string): Record<strin
 export async function offlineEngine(opts: OfflineEngineOptions = {}): Promise<OfflineEngine> {
   const baseDir = path.resolve(opts.baseDir ?? process.cwd());
   const keyplaneDir = path.join(baseDir, ".keyplane");
-  const stateDir = path.resolve(opts.stateDir ?? fileBackendDir(process.env.PULUMI_BACKEND_URL) ?? path.join(keyplaneDir, "state"));
+  const stateDir = path.resolve(
+    opts.stateDir ??
+      fileBackendDir(process.env.PULUMI_BACKEND_URL) ??
+      path.join(keyplaneDir, "state"),
+  );
   const pulumiHome = path.resolve(opts.pulumiHome ?? path.join(keyplaneDir, "pulumi-home"));
   // The file backend will not open a missing directory.
   fs.mkdirSync(stateDir, { recursive: true });
@@ -208,12 +238,18 @@ export async function offlineEngine(opts: OfflineEngineOptions = {}): Promise<Of
       return stack;
     },
     async localStack(stackName, workDir, o = {}) {
-      const stack = await automation.LocalWorkspace.createOrSelectStack({ stackName, workDir }, workspaceOptions(workDir));
+      const stack = await automation.LocalWorkspace.createOrSelectStack(
+        { stackName, workDir },
+        workspaceOptions(workDir),
+      );
       if (o.config) await stack.setAllConfig(o.config);
       return stack;
     },
     async selectStack(stackName, workDir) {
-      return automation.LocalWorkspace.selectStack({ stackName, workDir }, workspaceOptions(workDir));
+      return automation.LocalWorkspace.selectStack(
+        { stackName, workDir },
+        workspaceOptions(workDir),
+      );
     },
   };
 }

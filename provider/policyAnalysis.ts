@@ -22,7 +22,13 @@ export interface PolicyViolation {
 }
 
 interface AnalyzeEvent {
-  policyEvent?: { resourceUrn?: string; message: string; policyName: string; policyPackName: string; enforcementLevel: string };
+  policyEvent?: {
+    resourceUrn?: string;
+    message: string;
+    policyName: string;
+    policyPackName: string;
+    enforcementLevel: string;
+  };
   summaryEvent?: { result?: string };
 }
 
@@ -32,13 +38,23 @@ export async function analyzeStack(
   o: { stack: string; cwd: string; packs: string[]; configs?: string[] },
 ): Promise<PolicyViolation[]> {
   if (o.configs && o.configs.length > 0 && o.configs.length !== o.packs.length) {
-    throw new Error(`give one --policy-pack-config per --policy-pack (got ${o.configs.length} for ${o.packs.length})`);
+    throw new Error(
+      `give one --policy-pack-config per --policy-pack (got ${o.configs.length} for ${o.packs.length})`,
+    );
   }
   const args = ["policy", "analyze", "--json", "--non-interactive", "--stack", o.stack];
   for (const p of o.packs) args.push("--policy-pack", path.resolve(p));
   for (const c of o.configs ?? []) args.push("--policy-pack-config", path.resolve(c));
-  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const env = { ...process.env, ...engine.envVars, PATH: `${engine.binDir}${path.delimiter}${process.env.PATH ?? ""}` };
+  const { code, stdout, stderr } = await new Promise<{
+    code: number;
+    stdout: string;
+    stderr: string;
+  }>((resolve, reject) => {
+    const env = {
+      ...process.env,
+      ...engine.envVars,
+      PATH: `${engine.binDir}${path.delimiter}${process.env.PATH ?? ""}`,
+    };
     const p = spawn(path.join(engine.binDir, "pulumi"), args, { cwd: o.cwd, env });
     let out = "";
     let err = "";
@@ -60,7 +76,13 @@ export async function analyzeStack(
   // Exit 1 with a "failed" summary is what mandatory violations look like; anything else is an error.
   if (/has no resources; nothing to analyze/.test(stderr)) return [];
   if (!summary || (code !== 0 && summary.result !== "failed")) {
-    const why = stderr.split("\n").filter((l) => /error/i.test(l)).join("; ") || stderr.trim() || `exit ${code}`;
+    const why =
+      stderr
+        .split("\n")
+        .filter((l) => /error/i.test(l))
+        .join("; ") ||
+      stderr.trim() ||
+      `exit ${code}`;
     throw new Error(`pulumi policy analyze failed: ${why}`);
   }
   return events
@@ -68,6 +90,13 @@ export async function analyzeStack(
     .map((e) => {
       const p = e.policyEvent!;
       const urn = p.resourceUrn ?? "";
-      return { urn, resource: urn.split("::").pop() ?? urn, policy: p.policyName, pack: p.policyPackName, enforcementLevel: p.enforcementLevel, message: p.message };
+      return {
+        urn,
+        resource: urn.split("::").pop() ?? urn,
+        policy: p.policyName,
+        pack: p.policyPackName,
+        enforcementLevel: p.enforcementLevel,
+        message: p.message,
+      };
     });
 }

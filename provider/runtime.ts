@@ -32,6 +32,9 @@ export function runtimeDeps(config: RawConfig): ProviderDeps {
 /** The provider for one resource kind (called by the shell). */
 export function provider(kind: string, config: RawConfig): pulumi.dynamic.ResourceProvider {
   const f = FACTORIES[kind as ResourceKind];
-  if (!f) throw new Error(`keyplane: unknown resource kind '${kind}' (state written by a newer keyplane?)`);
+  if (!f)
+    throw new Error(
+      `keyplane: unknown resource kind '${kind}' (state written by a newer keyplane?)`,
+    );
   return f(runtimeDeps(config));
 }

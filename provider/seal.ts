@@ -12,11 +12,13 @@ import * as age from "age-encryption";
 import { z } from "zod";
 
 /** What `key` holds for a sealed key: a note, never the value. */
-export const SEALED_KEY_VALUE = "(sealed: the key is in sealedKey, encrypted to the sealTo recipients; open it with `keyplane unseal`)";
+export const SEALED_KEY_VALUE =
+  "(sealed: the key is in sealedKey, encrypted to the sealTo recipients; open it with `keyplane unseal`)";
 
 /** Whether age accepts a recipient string (bech32 `age1…`, checksum included). */
 export function recipientError(r: string): string | undefined {
-  if (!/^age1[0-9a-z]+$/.test(r)) return `'${r.slice(0, 24)}${r.length > 24 ? "…" : ""}' is not an age recipient (age1…)`;
+  if (!/^age1[0-9a-z]+$/.test(r))
+    return `'${r.slice(0, 24)}${r.length > 24 ? "…" : ""}' is not an age recipient (age1…)`;
   try {
     new age.Encrypter().addRecipient(r);
     return undefined;
@@ -27,7 +29,12 @@ export function recipientError(r: string): string | undefined {
 
 /** The `sealTo` input: one recipient or a list of them. */
 export const SealTo = z
-  .preprocess((v) => (typeof v === "string" ? [v] : v), z.array(z.string().trim(), { error: "must be an age recipient (age1…) or a list of them" }).min(1, "must name at least one recipient"))
+  .preprocess(
+    (v) => (typeof v === "string" ? [v] : v),
+    z
+      .array(z.string().trim(), { error: "must be an age recipient (age1…) or a list of them" })
+      .min(1, "must name at least one recipient"),
+  )
   .superRefine((list, ctx) => {
     list.forEach((r, i) => {
       const why = recipientError(r);
@@ -43,11 +50,18 @@ export async function sealKey(key: string, recipients: string[]): Promise<string
 }
 
 /** Opens an armored (or binary) age file with one or more identities (`AGE-SECRET-KEY-1…`). */
-export async function unsealKey(sealed: string | Uint8Array, identities: string[]): Promise<string> {
+export async function unsealKey(
+  sealed: string | Uint8Array,
+  identities: string[],
+): Promise<string> {
   const d = new age.Decrypter();
   for (const i of identities) d.addIdentity(i);
   const text = typeof sealed === "string" ? sealed : Buffer.from(sealed).toString("latin1");
-  const bytes = text.trimStart().startsWith("-----BEGIN AGE ENCRYPTED FILE-----") ? age.armor.decode(text) : typeof sealed === "string" ? Buffer.from(sealed, "latin1") : sealed;
+  const bytes = text.trimStart().startsWith("-----BEGIN AGE ENCRYPTED FILE-----")
+    ? age.armor.decode(text)
+    : typeof sealed === "string"
+      ? Buffer.from(sealed, "latin1")
+      : sealed;
   return d.decrypt(bytes, "text");
 }
 

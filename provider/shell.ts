@@ -22,7 +22,12 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export type ResourceKind = "apiKey" | "roleBinding" | "scopeDefinition" | "role";
 
-type Runtime = { provider(kind: string, config: Record<string, string | undefined>): pulumi.dynamic.ResourceProvider };
+type Runtime = {
+  provider(
+    kind: string,
+    config: Record<string, string | undefined>,
+  ): pulumi.dynamic.ResourceProvider;
+};
 
 /**
  * Loads the provider runtime at call time: `keyplane/provider-runtime` from the program's
@@ -38,12 +43,20 @@ function loadKeyplaneRuntime(): Runtime {
   } catch {}
   for (let d = process.cwd(); d !== path.dirname(d); d = path.dirname(d)) {
     const f = path.join(d, "package.json");
-    if (fs.existsSync(f) && JSON.parse(fs.readFileSync(f, "utf8")).name === "keyplane") return require(path.join(d, "dist/provider/runtime.js"));
+    if (fs.existsSync(f) && JSON.parse(fs.readFileSync(f, "utf8")).name === "keyplane")
+      return require(path.join(d, "dist/provider/runtime.js"));
   }
-  throw new Error(`keyplane: cannot load the provider runtime from ${process.cwd()}: install keyplane in the program's project (npm install keyplane)`);
+  throw new Error(
+    `keyplane: cannot load the provider runtime from ${process.cwd()}: install keyplane in the program's project (npm install keyplane)`,
+  );
 }
 
-type Shell = pulumi.dynamic.ResourceProvider & { kind: ResourceKind; config?: Record<string, string | undefined>; rt?: Runtime; p(): pulumi.dynamic.ResourceProvider };
+type Shell = pulumi.dynamic.ResourceProvider & {
+  kind: ResourceKind;
+  config?: Record<string, string | undefined>;
+  rt?: Runtime;
+  p(): pulumi.dynamic.ResourceProvider;
+};
 
 /**
  * Makes the shell for one kind: every method forwards to the runtime's provider for that kind.
@@ -59,7 +72,12 @@ function makeShell(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
     },
     async configure(req: pulumi.dynamic.ConfigureRequest) {
       const c = (k: string) => req.config.get(`keyplane:${k}`);
-      this.config = { endpoint: c("endpoint"), apiKeyId: c("apiKeyId"), apiKey: c("apiKey"), securityLevel: c("securityLevel") };
+      this.config = {
+        endpoint: c("endpoint"),
+        apiKeyId: c("apiKeyId"),
+        apiKey: c("apiKey"),
+        securityLevel: c("securityLevel"),
+      };
     },
     check(olds, news) {
       return this.p().check!(olds, news);

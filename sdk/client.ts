@@ -59,7 +59,8 @@ export const CLIENT_DEFAULTS = {
 
 function count(v: number | undefined, name: string, dflt: number): number {
   if (v === undefined) return dflt;
-  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new InvalidArgumentError(name, "must be a number, 0 or more");
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+    throw new InvalidArgumentError(name, "must be a number, 0 or more");
   return Math.floor(v);
 }
 
@@ -105,20 +106,29 @@ export class KeyplaneClient {
   readonly #transport: Transport;
 
   constructor(options: KeyplaneClientOptions) {
-    if (!options || typeof options !== "object") throw new InvalidArgumentError("options", "are required");
+    if (!options || typeof options !== "object")
+      throw new InvalidArgumentError("options", "are required");
     let url: URL;
     try {
       url = new URL(String(options.endpoint));
     } catch {
       throw new InvalidArgumentError("endpoint", "must be an http(s) URL");
     }
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError("endpoint", "must be an http(s) URL");
-    if (url.username || url.password) throw new InvalidArgumentError("endpoint", "must not carry user info");
-    const id = typeof options.apiKeyId === "string" && /^\d+$/.test(options.apiKeyId.trim()) ? Number(options.apiKeyId) : options.apiKeyId;
-    if (typeof id !== "number" || !Number.isSafeInteger(id) || id <= 0) throw new InvalidArgumentError("apiKeyId", "must be a positive integer");
-    if (typeof options.apiKey !== "string" || options.apiKey.length === 0) throw new InvalidArgumentError("apiKey", "must be a non-empty string");
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      throw new InvalidArgumentError("endpoint", "must be an http(s) URL");
+    if (url.username || url.password)
+      throw new InvalidArgumentError("endpoint", "must not carry user info");
+    const id =
+      typeof options.apiKeyId === "string" && /^\d+$/.test(options.apiKeyId.trim())
+        ? Number(options.apiKeyId)
+        : options.apiKeyId;
+    if (typeof id !== "number" || !Number.isSafeInteger(id) || id <= 0)
+      throw new InvalidArgumentError("apiKeyId", "must be a positive integer");
+    if (typeof options.apiKey !== "string" || options.apiKey.length === 0)
+      throw new InvalidArgumentError("apiKey", "must be a non-empty string");
     const level = String(options.securityLevel ?? CLIENT_DEFAULTS.securityLevel).toLowerCase();
-    if (level !== "standard" && level !== "advanced") throw new InvalidArgumentError("securityLevel", "must be `standard` or `advanced`");
+    if (level !== "standard" && level !== "advanced")
+      throw new InvalidArgumentError("securityLevel", "must be `standard` or `advanced`");
 
     url.search = "";
     url.hash = "";
@@ -132,9 +142,21 @@ export class KeyplaneClient {
       securityLevel: level,
       timeoutMs: count(options.timeoutMs, "timeoutMs", CLIENT_DEFAULTS.timeoutMs),
       retries: count(options.retries, "retries", CLIENT_DEFAULTS.retries),
-      retryBaseDelayMs: count(options.retryBaseDelayMs, "retryBaseDelayMs", CLIENT_DEFAULTS.retryBaseDelayMs),
-      retryMaxDelayMs: count(options.retryMaxDelayMs, "retryMaxDelayMs", CLIENT_DEFAULTS.retryMaxDelayMs),
-      maxRetryAfterMs: count(options.maxRetryAfterMs, "maxRetryAfterMs", CLIENT_DEFAULTS.maxRetryAfterMs),
+      retryBaseDelayMs: count(
+        options.retryBaseDelayMs,
+        "retryBaseDelayMs",
+        CLIENT_DEFAULTS.retryBaseDelayMs,
+      ),
+      retryMaxDelayMs: count(
+        options.retryMaxDelayMs,
+        "retryMaxDelayMs",
+        CLIENT_DEFAULTS.retryMaxDelayMs,
+      ),
+      maxRetryAfterMs: count(
+        options.maxRetryAfterMs,
+        "maxRetryAfterMs",
+        CLIENT_DEFAULTS.maxRetryAfterMs,
+      ),
       dispatcher: options.dispatcher,
       userAgent: options.userAgent,
     });

@@ -1,6 +1,13 @@
 /** Durations as people write them: `90d`, `12h`, `30m`, `45s`, `2w`, and combinations like `1d12h`. */
 
-const UNITS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+const UNITS: Record<string, number> = {
+  w: 604_800_000,
+  d: 86_400_000,
+  h: 3_600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+};
 const DURATION_RE = /^(?:(\d+)(w|d|h|ms|m|s))+$/;
 
 /** Milliseconds of a duration string, or undefined when it is not one. */
@@ -24,13 +31,16 @@ export function humanDuration(ms: number): string {
 /** "in 5 d" / "expired 2 d ago" / "never". */
 export function relativeExpiry(expiration: number | null, now: number): string {
   if (expiration === null) return "never";
-  return expiration > now ? `in ${humanDuration(expiration - now)}` : `expired ${humanDuration(now - expiration)} ago`;
+  return expiration > now
+    ? `in ${humanDuration(expiration - now)}`
+    : `expired ${humanDuration(now - expiration)} ago`;
 }
 
 /** Epoch ms of an ISO-8601 string, epoch ms number, numeric string or Date; undefined when it is none of those. */
 export function parseInstant(v: unknown): number | undefined {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v.getTime();
-  if (typeof v === "number") return Number.isFinite(v) && Number.isInteger(v) && v >= 0 ? v : undefined;
+  if (typeof v === "number")
+    return Number.isFinite(v) && Number.isInteger(v) && v >= 0 ? v : undefined;
   if (typeof v === "string") {
     const t = v.trim();
     if (/^\d{10,16}$/.test(t)) return Number(t);

@@ -66,7 +66,12 @@ export abstract class KeyplaneError extends Error {
 
   /** A plain object for logs: name, code, message and the enumerable fields (never a credential). */
   toJSON(): Record<string, unknown> {
-    return { ...Object.fromEntries(Object.entries(this)), name: this.name, code: this.code, message: this.message };
+    return {
+      ...Object.fromEntries(Object.entries(this)),
+      name: this.name,
+      code: this.code,
+      message: this.message,
+    };
   }
 }
 
@@ -81,9 +86,14 @@ export class KeyplaneConnectError extends KeyplaneTransportError {
   /** The underlying system or undici error code, e.g. `ECONNREFUSED` or `UND_ERR_SOCKET`. */
   declare readonly systemCode?: string;
   /** @internal */
-  constructor(message: string, site: CallSite = {}, options?: { cause?: unknown; systemCode?: string }) {
+  constructor(
+    message: string,
+    site: CallSite = {},
+    options?: { cause?: unknown; systemCode?: string },
+  ) {
     super(message, site, options);
-    if (options?.systemCode !== undefined) (this as { systemCode?: string }).systemCode = options.systemCode;
+    if (options?.systemCode !== undefined)
+      (this as { systemCode?: string }).systemCode = options.systemCode;
   }
 }
 
@@ -93,9 +103,14 @@ export class KeyplaneTimeoutError extends KeyplaneTransportError {
   /** The limit that was exceeded, in ms (when the SDK's own timer fired). */
   declare readonly timeoutMs?: number;
   /** @internal */
-  constructor(message: string, site: CallSite = {}, options?: { cause?: unknown; timeoutMs?: number }) {
+  constructor(
+    message: string,
+    site: CallSite = {},
+    options?: { cause?: unknown; timeoutMs?: number },
+  ) {
     super(message, site, options);
-    if (options?.timeoutMs !== undefined) (this as { timeoutMs?: number }).timeoutMs = options.timeoutMs;
+    if (options?.timeoutMs !== undefined)
+      (this as { timeoutMs?: number }).timeoutMs = options.timeoutMs;
   }
 }
 
@@ -156,12 +171,10 @@ export class KeyplaneApiError extends KeyplaneError {
 }
 
 /** 400: the request was refused as invalid; `fields` names each field and the reason. */
-export class BadRequestError extends KeyplaneApiError {
-}
+export class BadRequestError extends KeyplaneApiError {}
 
 /** 401: the key was not accepted (unknown, wrong, expired, revoked, stale signature or replayed nonce). */
-export class UnauthorizedError extends KeyplaneApiError {
-}
+export class UnauthorizedError extends KeyplaneApiError {}
 
 /** 403: the key is valid but lacks the permission (or would grant more than it holds). */
 export class ForbiddenError extends KeyplaneApiError {
@@ -170,17 +183,16 @@ export class ForbiddenError extends KeyplaneApiError {
   /** @internal */
   constructor(d: ApiErrorDetails) {
     super(d);
-    if (d.requiredPermission !== undefined) (this as { requiredPermission?: string }).requiredPermission = d.requiredPermission;
+    if (d.requiredPermission !== undefined)
+      (this as { requiredPermission?: string }).requiredPermission = d.requiredPermission;
   }
 }
 
 /** 404: the object (or endpoint) does not exist. */
-export class NotFoundError extends KeyplaneApiError {
-}
+export class NotFoundError extends KeyplaneApiError {}
 
 /** 409: a conflict: a unique name taken, an object in use, an idempotency key reused with another body. */
-export class ConflictError extends KeyplaneApiError {
-}
+export class ConflictError extends KeyplaneApiError {}
 
 /** 429: too many requests; `retryAfterMs` says how long the server asked to wait. */
 export class RateLimitError extends KeyplaneApiError {
@@ -189,7 +201,8 @@ export class RateLimitError extends KeyplaneApiError {
   /** @internal */
   constructor(d: ApiErrorDetails) {
     super(d);
-    if (d.retryAfterMs !== undefined) (this as { retryAfterMs?: number }).retryAfterMs = d.retryAfterMs;
+    if (d.retryAfterMs !== undefined)
+      (this as { retryAfterMs?: number }).retryAfterMs = d.retryAfterMs;
   }
 }
 
@@ -256,7 +269,12 @@ const NAMES: Array<[{ prototype: Error }, string]> = [
   [InvalidArgumentError, "InvalidArgumentError"],
 ];
 for (const [cls, name] of NAMES) {
-  Object.defineProperty(cls.prototype, "name", { value: name, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(cls.prototype, "name", {
+    value: name,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
 }
 
 /** The symbolic code for a status when the server named none. */
@@ -312,6 +330,8 @@ export function apiErrorFor(d: ApiErrorDetails): KeyplaneApiError {
 }
 
 function formatApiMessage(d: ApiErrorDetails): string {
-  const where = [d.operation, d.requestId ? `request ${d.requestId}` : undefined].filter(Boolean).join(", ");
+  const where = [d.operation, d.requestId ? `request ${d.requestId}` : undefined]
+    .filter(Boolean)
+    .join(", ");
   return `${d.errMsg} (HTTP ${d.status} ${d.code}${where ? `; ${where}` : ""})`;
 }

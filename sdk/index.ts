@@ -26,7 +26,15 @@ export {
 } from "./errors";
 export { RETRY_POLICY, type CallOptions, type ReplyOf } from "./transport";
 export type { RetryPolicy } from "./contract";
-export { toEpochMs, type TimeInput, type ScopeAreas, type ScopeAreasInput, type KeyScopeInput, type EndpointScopeInput, type ScopeModeInput } from "./wire";
+export {
+  toEpochMs,
+  type TimeInput,
+  type ScopeAreas,
+  type ScopeAreasInput,
+  type KeyScopeInput,
+  type EndpointScopeInput,
+  type ScopeModeInput,
+} from "./wire";
 export type { Page, PageRange, IterateOptions } from "./groups/base";
 export {
   ApiKeysApi,
@@ -42,10 +50,37 @@ export {
   type EditKeyInput,
   type KeyExamples,
 } from "./groups/apiKeys";
-export { RolesApi, type Role, type RoleCreated, type PermissionConfig, type LegacyRoles, type CreateRoleInput, type UpdateRoleInput, type DatasetPermissionInput } from "./groups/roles";
-export { UsersApi, type User, type LegacyUsers, type CreateUserInput, type PatchUserInput } from "./groups/users";
-export { GroupsApi, type Group, type GroupCreated, type LegacyGroups, type CreateGroupInput, type PatchGroupInput } from "./groups/groups";
-export { BindingsApi, type RoleBinding, type ListBindingsInput, type CreateBindingInput } from "./groups/bindings";
+export {
+  RolesApi,
+  type Role,
+  type RoleCreated,
+  type PermissionConfig,
+  type LegacyRoles,
+  type CreateRoleInput,
+  type UpdateRoleInput,
+  type DatasetPermissionInput,
+} from "./groups/roles";
+export {
+  UsersApi,
+  type User,
+  type LegacyUsers,
+  type CreateUserInput,
+  type PatchUserInput,
+} from "./groups/users";
+export {
+  GroupsApi,
+  type Group,
+  type GroupCreated,
+  type LegacyGroups,
+  type CreateGroupInput,
+  type PatchGroupInput,
+} from "./groups/groups";
+export {
+  BindingsApi,
+  type RoleBinding,
+  type ListBindingsInput,
+  type CreateBindingInput,
+} from "./groups/bindings";
 export {
   ScopesApi,
   type EntityScope,
@@ -57,9 +92,26 @@ export {
   type EntityScopeInput,
 } from "./groups/scopes";
 export { SettingsApi, type Settings, type UpdateSettingsInput } from "./groups/settings";
-export { NotificationsApi, type Notification, type ListNotificationsInput } from "./groups/notifications";
-export { AuditApi, type AuditEntry, type AuditFilterInput, type AuditSort, type AuditQuery, type AuditIterateQuery, type AuditPage } from "./groups/audit";
-export { AuthApi, type VerifyResult, type VerifyInput, type VerifyResourceInput } from "./groups/auth";
+export {
+  NotificationsApi,
+  type Notification,
+  type ListNotificationsInput,
+} from "./groups/notifications";
+export {
+  AuditApi,
+  type AuditEntry,
+  type AuditFilterInput,
+  type AuditSort,
+  type AuditQuery,
+  type AuditIterateQuery,
+  type AuditPage,
+} from "./groups/audit";
+export {
+  AuthApi,
+  type VerifyResult,
+  type VerifyInput,
+  type VerifyResourceInput,
+} from "./groups/auth";
 
 /** The API contract: zod schemas of every request and reply, `ERROR_CODES`, `ROUTES`, signing helpers. */
 export * as contract from "./contract";

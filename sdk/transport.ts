@@ -12,7 +12,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Agent, type Dispatcher } from "undici";
 import { z } from "zod";
-import { authHeaders, FieldError, randomAlnum, retryPolicy, ROUTES, type RetryPolicy, type RouteDef, type RouteId } from "./contract";
+import {
+  authHeaders,
+  FieldError,
+  randomAlnum,
+  retryPolicy,
+  ROUTES,
+  type RetryPolicy,
+  type RouteDef,
+  type RouteId,
+} from "./contract";
 import {
   apiErrorFor,
   codeForStatus,
@@ -38,7 +47,9 @@ export interface CallOptions {
 }
 
 /** The retry policy of every route, read from its entry in the route table (`retry` or `idempotency`). */
-export const RETRY_POLICY: Record<RouteId, RetryPolicy> = Object.fromEntries(ROUTES.map((r) => [r.id, retryPolicy(r)])) as Record<RouteId, RetryPolicy>;
+export const RETRY_POLICY: Record<RouteId, RetryPolicy> = Object.fromEntries(
+  ROUTES.map((r) => [r.id, retryPolicy(r)]),
+) as Record<RouteId, RetryPolicy>;
 
 type AnyRoute = (typeof ROUTES)[number];
 /** The contract's route entry with id `I`. */
@@ -97,7 +108,10 @@ export class Transport {
   readonly #origin: string;
   readonly #basePath: string;
   readonly #userAgent: string;
-  readonly #cfg: Pick<TransportConfig, "timeoutMs" | "retries" | "retryBaseDelayMs" | "retryMaxDelayMs" | "maxRetryAfterMs">;
+  readonly #cfg: Pick<
+    TransportConfig,
+    "timeoutMs" | "retries" | "retryBaseDelayMs" | "retryMaxDelayMs" | "maxRetryAfterMs"
+  >;
   #closed = false;
 
   constructor(cfg: TransportConfig) {
@@ -107,10 +121,18 @@ export class Transport {
     this.#ownsDispatcher = !cfg.dispatcher;
     // Keep-alive is undici's default; the pool per origin is bounded so a busy script cannot open
     // hundreds of sockets against one server.
-    this.#dispatcher = cfg.dispatcher ?? new Agent({ connections: 16, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+    this.#dispatcher =
+      cfg.dispatcher ??
+      new Agent({ connections: 16, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
     this.#origin = cfg.endpoint.origin;
     this.#basePath = cfg.endpoint.pathname.replace(/\/+$/, "");
-    this.#userAgent = [cfg.userAgent, `keyplane-sdk/${sdkVersion()}`, `node/${process.versions.node}`].filter(Boolean).join(" ");
+    this.#userAgent = [
+      cfg.userAgent,
+      `keyplane-sdk/${sdkVersion()}`,
+      `node/${process.versions.node}`,
+    ]
+      .filter(Boolean)
+      .join(" ");
     this.#cfg = {
       timeoutMs: cfg.timeoutMs,
       retries: cfg.retries,
@@ -134,13 +156,19 @@ export class Transport {
   }
 
   /** Calls route `id` with retries, and parses the reply with its schema. */
-  async call<I extends RouteId>(id: I, req: CallRequest = {}, opts: CallOptions = {}): Promise<CallResult<I>> {
+  async call<I extends RouteId>(
+    id: I,
+    req: CallRequest = {},
+    opts: CallOptions = {},
+  ): Promise<CallResult<I>> {
     const route = ROUTES.find((r) => r.id === id) as RouteDef | undefined;
     if (!route) throw new Error(`keyplane: unknown route ${id}`);
     const requestPath = this.#basePath + fillPath(route.path, req.params ?? {});
     const query = queryString(req.query);
     const policy = RETRY_POLICY[id];
-    const repeatable = policy === "repeatable" || (policy === "idempotencyKey" && hasHeader(req.headers, "idempotency-key"));
+    const repeatable =
+      policy === "repeatable" ||
+      (policy === "idempotencyKey" && hasHeader(req.headers, "idempotency-key"));
     const maxRetries = repeatable ? nonNegative(opts.retries ?? this.#cfg.retries) : 0;
     const timeoutMs = nonNegative(opts.timeoutMs ?? this.#cfg.timeoutMs);
     const body =
@@ -163,12 +191,24 @@ export class Transport {
         "x-request-id": requestId,
         ...(body !== undefined ? { "content-type": "application/json" } : {}),
         ...(req.headers ?? {}),
-        ...authHeaders({ apiKeyId: this.#apiKeyId, apiKey: this.#apiKey, securityLevel: this.#level }, Date.now, () => randomAlnum(64)),
+        ...authHeaders(
+          { apiKeyId: this.#apiKeyId, apiKey: this.#apiKey, securityLevel: this.#level },
+          Date.now,
+          () => randomAlnum(64),
+        ),
       };
 
       let res: RawResponse;
       try {
-        res = await this.#send(route.method, requestPath + query, headers, body, timeoutMs, opts.signal, at);
+        res = await this.#send(
+          route.method,
+          requestPath + query,
+          headers,
+          body,
+          timeoutMs,
+          opts.signal,
+          at,
+        );
       } catch (e) {
         const err = e as KeyplaneError;
         if (err instanceof KeyplaneAbortError || attempt >= maxRetries) throw err;
@@ -178,7 +218,12 @@ export class Transport {
 
       const answeredId = res.headers["x-request-id"] ?? requestId;
       if (res.status >= 200 && res.status < 300) {
-        return { body: this.#parseReply(route, res, { ...at, requestId: answeredId }) as ReplyOf<I>, status: res.status, headers: res.headers, requestId: answeredId };
+        return {
+          body: this.#parseReply(route, res, { ...at, requestId: answeredId }) as ReplyOf<I>,
+          status: res.status,
+          headers: res.headers,
+          requestId: answeredId,
+        };
       }
       const err = this.#apiError(res, { ...at, requestId: answeredId });
       if (RETRY_STATUSES.has(res.status) && attempt < maxRetries) {
@@ -198,7 +243,12 @@ export class Transport {
     return Math.floor(Math.random() * cap);
   }
 
-  async #sleep(ms: number, signal: AbortSignal | undefined, id: string, at: CallSite): Promise<void> {
+  async #sleep(
+    ms: number,
+    signal: AbortSignal | undefined,
+    id: string,
+    at: CallSite,
+  ): Promise<void> {
     if (ms <= 0) return;
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
@@ -251,7 +301,12 @@ export class Transport {
     } catch (e) {
       const op = at.operation ?? "call";
       if (signal?.aborted) throw abortError(op, at, signal);
-      if (timedOut) throw new KeyplaneTimeoutError(`keyplane ${op}: no complete answer within ${timeoutMs} ms`, at, { timeoutMs });
+      if (timedOut)
+        throw new KeyplaneTimeoutError(
+          `keyplane ${op}: no complete answer within ${timeoutMs} ms`,
+          at,
+          { timeoutMs },
+        );
       throw this.#transportError(e, at);
     } finally {
       if (timer) clearTimeout(timer);
@@ -264,13 +319,24 @@ export class Transport {
     const code = (e as { code?: unknown })?.code;
     const sys = typeof code === "string" ? code : undefined;
     const msg = this.redact(String((e as Error)?.message ?? e));
-    if (sys === "UND_ERR_HEADERS_TIMEOUT" || sys === "UND_ERR_BODY_TIMEOUT" || sys === "UND_ERR_CONNECT_TIMEOUT") {
+    if (
+      sys === "UND_ERR_HEADERS_TIMEOUT" ||
+      sys === "UND_ERR_BODY_TIMEOUT" ||
+      sys === "UND_ERR_CONNECT_TIMEOUT"
+    ) {
       return new KeyplaneTimeoutError(`keyplane ${op}: ${msg}`, at, { cause: this.#safeCause(e) });
     }
     if (sys === "UND_ERR_DESTROYED" || sys === "UND_ERR_CLOSED") {
-      return new KeyplaneConnectError(`keyplane ${op}: the client is closed (${msg})`, at, { cause: this.#safeCause(e), systemCode: sys });
+      return new KeyplaneConnectError(`keyplane ${op}: the client is closed (${msg})`, at, {
+        cause: this.#safeCause(e),
+        systemCode: sys,
+      });
     }
-    return new KeyplaneConnectError(`keyplane ${op}: connection to ${this.#origin} failed: ${msg}`, at, { cause: this.#safeCause(e), systemCode: sys });
+    return new KeyplaneConnectError(
+      `keyplane ${op}: connection to ${this.#origin} failed: ${msg}`,
+      at,
+      { cause: this.#safeCause(e), systemCode: sys },
+    );
   }
 
   /** A copy of an underlying error with only its name, code and (redacted) message: nothing else travels. */
@@ -288,7 +354,11 @@ export class Transport {
     try {
       json = res.text === "" ? undefined : JSON.parse(res.text);
     } catch {
-      throw new ResponseValidationError({ ...at, status: res.status, issues: [{ path: "(root)", message: "the body is not JSON" }] });
+      throw new ResponseValidationError({
+        ...at,
+        status: res.status,
+        issues: [{ path: "(root)", message: "the body is not JSON" }],
+      });
     }
     const parsed = route.reply.safeParse(json);
     if (parsed.success) return parsed.data;
@@ -307,7 +377,8 @@ export class Transport {
       json = undefined;
     }
     const env = readErrorEnvelope(json);
-    const extra = env.errExtra === undefined ? undefined : redactDeep(env.errExtra, (s) => this.redact(s));
+    const extra =
+      env.errExtra === undefined ? undefined : redactDeep(env.errExtra, (s) => this.redact(s));
     const { code: extraCode, fields: fieldList, requestId: extraRequestId } = readErrExtra(extra);
     const code = res.headers["x-keyplane-error"] ?? extraCode ?? codeForStatus(res.status);
     const requestId = extraRequestId ?? at.requestId;
@@ -336,13 +407,21 @@ interface RawResponse {
 }
 
 /** Reads `{reply:{err_*}}`, `{data:{err_msg, metadata:{err_*}}}` or root-level `{err_code, err_msg}`. */
-function readErrorEnvelope(json: unknown): { errCode?: number | string; errMsg?: string; errExtra?: unknown } {
+function readErrorEnvelope(json: unknown): {
+  errCode?: number | string;
+  errMsg?: string;
+  errExtra?: unknown;
+} {
   const o = json && typeof json === "object" ? (json as Record<string, unknown>) : undefined;
   if (!o) return {};
   const pick = (x: unknown) => (typeof x === "number" || typeof x === "string" ? x : undefined);
   const reply = o.reply as Record<string, unknown> | undefined;
   if (reply && typeof reply === "object" && "err_msg" in reply) {
-    return { errCode: pick(reply.err_code), errMsg: String(reply.err_msg), errExtra: reply.err_extra };
+    return {
+      errCode: pick(reply.err_code),
+      errMsg: String(reply.err_msg),
+      errExtra: reply.err_extra,
+    };
   }
   const data = o.data as Record<string, unknown> | undefined;
   if (data && typeof data === "object" && "err_msg" in data) {
@@ -350,7 +429,11 @@ function readErrorEnvelope(json: unknown): { errCode?: number | string; errMsg?:
     return { errCode: pick(md.err_code), errMsg: String(data.err_msg), errExtra: md.err_extra };
   }
   if ("err_msg" in o || "err_code" in o) {
-    return { errCode: pick(o.err_code), errMsg: o.err_msg === undefined ? undefined : String(o.err_msg), errExtra: o.err_extra };
+    return {
+      errCode: pick(o.err_code),
+      errMsg: o.err_msg === undefined ? undefined : String(o.err_msg),
+      errExtra: o.err_extra,
+    };
   }
   if (typeof o.message === "string") return { errMsg: o.message };
   return {};
@@ -360,11 +443,17 @@ function readErrorEnvelope(json: unknown): { errCode?: number | string; errMsg?:
  * The code, fields and request id inside `err_extra`: keyplane's list of `{type, msg, field?,
  * request_id}` items, or the `{code, fields?, request_id}` object older servers sent.
  */
-function readErrExtra(extra: unknown): { code?: string; fields?: FieldError[]; requestId?: string } {
+function readErrExtra(extra: unknown): {
+  code?: string;
+  fields?: FieldError[];
+  requestId?: string;
+} {
   const str = (x: unknown) => (typeof x === "string" ? x : undefined);
   if (Array.isArray(extra)) {
     const items = extra.filter((x): x is Record<string, unknown> => !!x && typeof x === "object");
-    const fields = items.filter((i) => typeof i.field === "string").map((i) => ({ path: String(i.field), reason: String(i.msg ?? "") }));
+    const fields = items
+      .filter((i) => typeof i.field === "string")
+      .map((i) => ({ path: String(i.field), reason: String(i.msg ?? "") }));
     return {
       code: items.map((i) => str(i.type)).find((x) => x !== undefined),
       fields: fields.length ? fields : undefined,
@@ -374,7 +463,11 @@ function readErrExtra(extra: unknown): { code?: string; fields?: FieldError[]; r
   if (extra && typeof extra === "object") {
     const o = extra as Record<string, unknown>;
     const fields = FieldList.safeParse(o.fields);
-    return { code: str(o.code), fields: fields.success ? fields.data : undefined, requestId: str(o.request_id) };
+    return {
+      code: str(o.code),
+      fields: fields.success ? fields.data : undefined,
+      requestId: str(o.request_id),
+    };
   }
   return {};
 }
@@ -382,7 +475,8 @@ function readErrExtra(extra: unknown): { code?: string; fields?: FieldError[]; r
 function redactDeep(v: unknown, redact: (s: string) => string): unknown {
   if (typeof v === "string") return redact(v);
   if (Array.isArray(v)) return v.map((x) => redactDeep(x, redact));
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactDeep(x, redact)]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactDeep(x, redact)]));
   return v;
 }
 
@@ -393,7 +487,8 @@ function snippet(text: string): string {
 
 function abortError(op: string, at: CallSite, signal: AbortSignal): KeyplaneAbortError {
   const reason = signal.reason;
-  const why = reason instanceof Error ? reason.message : typeof reason === "string" ? reason : undefined;
+  const why =
+    reason instanceof Error ? reason.message : typeof reason === "string" ? reason : undefined;
   return new KeyplaneAbortError(`keyplane ${op}: aborted${why ? ` (${why})` : ""}`, at);
 }
 
@@ -407,7 +502,8 @@ export function retryAfterMs(h: string | undefined): number | undefined {
 
 function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+  for (const [k, v] of Object.entries(h))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
   return out;
 }
 
@@ -443,7 +539,10 @@ function sdkVersion(): string {
   let dir = __dirname;
   for (let i = 0; i < 4; i++) {
     try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === "keyplane" && pkg.version) {
         version = pkg.version;
         break;

@@ -12,7 +12,8 @@ import { InvalidArgumentError } from "./errors";
  */
 export type TimeInput = Date | string | number;
 
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const ISO_8601 =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
 /** Epoch milliseconds of a {@link TimeInput}; throws {@link InvalidArgumentError} naming `argument`. */
 export function toEpochMs(v: TimeInput, argument: string): number {
@@ -23,17 +24,28 @@ export function toEpochMs(v: TimeInput, argument: string): number {
     const s = v.trim();
     if (/^\d+$/.test(s)) ms = Number(s);
     else if (ISO_8601.test(s)) ms = Date.parse(s.replace(" ", "T"));
-    else throw new InvalidArgumentError(argument, "must be a Date, an ISO-8601 string or epoch milliseconds");
+    else
+      throw new InvalidArgumentError(
+        argument,
+        "must be a Date, an ISO-8601 string or epoch milliseconds",
+      );
   } else {
-    throw new InvalidArgumentError(argument, "must be a Date, an ISO-8601 string or epoch milliseconds");
+    throw new InvalidArgumentError(
+      argument,
+      "must be a Date, an ISO-8601 string or epoch milliseconds",
+    );
   }
-  if (!Number.isFinite(ms)) throw new InvalidArgumentError(argument, "is not a valid point in time");
+  if (!Number.isFinite(ms))
+    throw new InvalidArgumentError(argument, "is not a valid point in time");
   if (ms < 0) throw new InvalidArgumentError(argument, "must not be before 1970");
   return Math.round(ms);
 }
 
 /** Like {@link toEpochMs}, passing `null` (clear) and `undefined` (leave out) through. */
-export function toEpochMsOrNull<T extends null | undefined>(v: TimeInput | T, argument: string): number | T {
+export function toEpochMsOrNull<T extends null | undefined>(
+  v: TimeInput | T,
+  argument: string,
+): number | T {
   if (v === null || v === undefined) return v as T;
   return toEpochMs(v, argument);
 }
@@ -49,8 +61,17 @@ export function snakeCase(name: string): string {
  */
 export function snakeKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(snakeKeys);
-  if (v && typeof v === "object" && !(v instanceof Date) && Object.getPrototypeOf(v) === Object.prototype) {
-    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [snakeCase(k), snakeKeys(x)]));
+  if (
+    v &&
+    typeof v === "object" &&
+    !(v instanceof Date) &&
+    Object.getPrototypeOf(v) === Object.prototype
+  ) {
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [snakeCase(k), snakeKeys(x)]),
+    );
   }
   return v;
 }
@@ -77,7 +98,10 @@ export interface EndpointScopeInput {
  */
 export interface ScopeAreas {
   /** Asset groups (wire `assets`). */
-  assets?: { mode: ScopeModeInput; /** Asset group ids, with mode `scope` (wire `asset_group_ids`). */ assetGroupIds?: number[] };
+  assets?: {
+    mode: ScopeModeInput;
+    /** Asset group ids, with mode `scope` (wire `asset_group_ids`). */ assetGroupIds?: number[];
+  };
   /** Cases and issues by tag (wire `cases_issues`). */
   casesIssues?: {
     mode: ScopeModeInput;
@@ -101,7 +125,8 @@ export interface ScopeAreas {
 export type ScopeAreasInput = ScopeAreas | ScopeAreasWrite;
 
 /** A key's scope at generate: a named scope definition, or inline areas. */
-export type KeyScopeInput = { scopeDefinitionId: string } | { scope_definition_id: string } | ScopeAreasInput;
+export type KeyScopeInput =
+  { scopeDefinitionId: string } | { scope_definition_id: string } | ScopeAreasInput;
 
 /** Scope areas on the wire. */
 export function scopeAreasToWire(a: ScopeAreasInput): ScopeAreasWrite {

@@ -29,7 +29,9 @@ export type { ServerDeps, ServerOptions, Services } from "./services";
 export type { Answer, Ctx, Handler, Handlers } from "./http/context";
 
 /** Builds the app (not listening). Call `app.close()` to stop its timers and flush state. */
-export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & { services: Services }> {
+export async function buildServer(
+  deps: ServerDeps,
+): Promise<FastifyInstance & { services: Services }> {
   const svc = makeServices(deps);
   const { options } = svc;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -41,7 +43,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
     // is no limit): the whole request gets requestTimeoutMs, the headers as long, and Node
     // checks the timers often enough for that to hold within a second.
     requestTimeout: options.requestTimeoutMs ?? 30_000,
-    http: { headersTimeout: options.requestTimeoutMs ?? 30_000, connectionsCheckingInterval: Math.min(1000, options.requestTimeoutMs ?? 30_000) },
+    http: {
+      headersTimeout: options.requestTimeoutMs ?? 30_000,
+      connectionsCheckingInterval: Math.min(1000, options.requestTimeoutMs ?? 30_000),
+    },
     trustProxy: options.trustProxy ?? false,
     // One log line per request, written by ./http/requestLog.ts (never headers or bodies).
     logController: new LogController({ disableRequestLogging: true }),
@@ -54,7 +59,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
     ...earlyErrorOptions(bodyLimit),
   }) as unknown as FastifyInstance & { services: Services };
   app.decorate("services", svc);
-  svc.limiter.onSharedError = (e) => app.log.warn({ err: e }, "could not add a failed authentication to the shared counts; this replica's count still applies");
+  svc.limiter.onSharedError = (e) =>
+    app.log.warn(
+      { err: e },
+      "could not add a failed authentication to the shared counts; this replica's count still applies",
+    );
 
   // The request pipeline, in order.
   registerRequestState(app, svc.clock); // onRequest: the route's entry and the time

@@ -9,7 +9,18 @@ import type { Clock } from "./clock";
 import type { NewAudit, Store } from "./store/store";
 
 /** Audit entities, a subset of the reference's AUDIT_ENTITY enum. */
-export type AuditEntity = "API_KEY" | "PUBLIC_API" | "PERMISSIONS" | "AUTH" | "SERVER_SETTINGS" | "USER" | "USER_GROUP" | "ROLE" | "ROLE_BINDING" | "SCOPE" | "NOTIFICATION";
+export type AuditEntity =
+  | "API_KEY"
+  | "PUBLIC_API"
+  | "PERMISSIONS"
+  | "AUTH"
+  | "SERVER_SETTINGS"
+  | "USER"
+  | "USER_GROUP"
+  | "ROLE"
+  | "ROLE_BINDING"
+  | "SCOPE"
+  | "NOTIFICATION";
 
 export interface AuditEvent {
   entity: AuditEntity;
@@ -34,7 +45,11 @@ export class AuditLog {
     private readonly clock: Clock,
   ) {}
 
-  async record(req: FastifyRequest | null, actor: KeyPrincipal | null, e: AuditEvent): Promise<void> {
+  async record(
+    req: FastifyRequest | null,
+    actor: KeyPrincipal | null,
+    e: AuditEvent,
+  ): Promise<void> {
     const entry: NewAudit = {
       ts: this.clock.now(),
       actorKeyId: actor?.keyId ?? null,
@@ -61,7 +76,17 @@ export class AuditLog {
    * minute on this replica; the failures in between are counted into the next entry's
    * `additional.repeated`. (One row per failure let anyone grow the audit log without a key.)
    */
-  private readonly failures = new Map<string, { at: number; repeated: number; req: FastifyRequest; keyId: number | null; reason: string; how: "authenticate" | "verify" }>();
+  private readonly failures = new Map<
+    string,
+    {
+      at: number;
+      repeated: number;
+      req: FastifyRequest;
+      keyId: number | null;
+      reason: string;
+      how: "authenticate" | "verify";
+    }
+  >();
 
   /**
    * Writes the failures counted but not written yet (one entry each, with its `repeated`), so
@@ -74,7 +99,12 @@ export class AuditLog {
   }
 
   /** A refused authentication: the claimed key id and the reason, nothing the caller sent as a key. */
-  async authFailure(req: FastifyRequest, keyId: number | null, reason: string, how: "authenticate" | "verify" = "authenticate"): Promise<void> {
+  async authFailure(
+    req: FastifyRequest,
+    keyId: number | null,
+    reason: string,
+    how: "authenticate" | "verify" = "authenticate",
+  ): Promise<void> {
     const now = this.clock.now();
     const k = `${how}|${req.ip}|${keyId}|${reason}`;
     const seen = this.failures.get(k);
@@ -84,12 +114,23 @@ export class AuditLog {
     }
     if (this.failures.size >= 10_000) await this.flushFailures();
     // Only what an entry needs of the request is kept, not the request itself.
-    const light = { ip: req.ip, url: req.url, id: req.id, headers: { "user-agent": req.headers["user-agent"] } } as unknown as FastifyRequest;
+    const light = {
+      ip: req.ip,
+      url: req.url,
+      id: req.id,
+      headers: { "user-agent": req.headers["user-agent"] },
+    } as unknown as FastifyRequest;
     this.failures.set(k, { at: now, repeated: 0, req: light, keyId, reason, how });
     await this.writeFailure(req, keyId, reason, how, seen?.repeated ?? 0);
   }
 
-  private async writeFailure(req: FastifyRequest, keyId: number | null, reason: string, how: "authenticate" | "verify", repeated: number): Promise<void> {
+  private async writeFailure(
+    req: FastifyRequest,
+    keyId: number | null,
+    reason: string,
+    how: "authenticate" | "verify",
+    repeated: number,
+  ): Promise<void> {
     await this.record(req, null, {
       entity: "AUTH",
       subtype: how,

@@ -24,10 +24,18 @@ export class BootstrapError extends Error {
   }
 }
 
-export async function bootstrap(o: { store: Store; keyring: Keyring; clock: Clock; random: RandomBytes; file: string; replicaId: string }): Promise<BootstrapResult> {
+export async function bootstrap(o: {
+  store: Store;
+  keyring: Keyring;
+  clock: Clock;
+  random: RandomBytes;
+  file: string;
+  replicaId: string;
+}): Promise<BootstrapResult> {
   const file = path.resolve(o.file);
   if ((await o.store.countKeys()) > 0) return { created: false, file };
-  if (!(await o.store.acquireLease("bootstrap", o.replicaId, o.clock.now(), 60_000))) return { created: false, file };
+  if (!(await o.store.acquireLease("bootstrap", o.replicaId, o.clock.now(), 60_000)))
+    return { created: false, file };
   try {
     if ((await o.store.countKeys()) > 0) return { created: false, file };
     if (fs.existsSync(file)) {
@@ -56,7 +64,10 @@ export async function bootstrap(o: { store: Store; keyring: Keyring; clock: Cloc
         roleIds: ["instance_administrator"],
         bindingIds: [`rb-bootstrap-${now}`],
       });
-      fs.writeSync(fd, `${JSON.stringify({ api_key_id: id, api_key: key, security_level: "standard" })}\n`);
+      fs.writeSync(
+        fd,
+        `${JSON.stringify({ api_key_id: id, api_key: key, security_level: "standard" })}\n`,
+      );
       fs.fsyncSync(fd);
       await o.store.insertAudit({
         ts: now,

@@ -3,14 +3,25 @@
  * in the envelope of the route's family. 401 and 403 keep the reference's documented bodies.
  */
 import type { ZodError } from "zod";
-import { ERROR_CODES, type ErrExtraItem, type ErrorCode, type FieldError, type Family } from "../sdk/contract";
+import {
+  ERROR_CODES,
+  type ErrExtraItem,
+  type ErrorCode,
+  type FieldError,
+  type Family,
+} from "../sdk/contract";
 
 export class ApiError extends Error {
   readonly status: number;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly opts: { fields?: FieldError[]; detail?: string; retryAfterSec?: number; headers?: Record<string, string> } = {},
+    readonly opts: {
+      fields?: FieldError[];
+      detail?: string;
+      retryAfterSec?: number;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -53,26 +64,44 @@ const depth = (issues: Issue[]) => Math.max(0, ...issues.map((i) => i.path.lengt
  * discriminated union names its discriminator's values, and a value of none of the union's types
  * says which types would do.
  */
-function flatten(issues: readonly Issue[], input: unknown, base: readonly PropertyKey[] = []): Array<{ path: PropertyKey[]; issue: Issue }> {
+function flatten(
+  issues: readonly Issue[],
+  input: unknown,
+  base: readonly PropertyKey[] = [],
+): Array<{ path: PropertyKey[]; issue: Issue }> {
   const out: Array<{ path: PropertyKey[]; issue: Issue }> = [];
   for (const i of issues) {
     const path = [...base, ...i.path];
     if (i.code === "invalid_union") {
       const u = i as Issue & { errors?: Issue[][]; options?: unknown[]; note?: string };
       if (u.note === "No matching discriminator" && u.options?.length) {
-        out.push({ path, issue: { ...i, message: `must be one of: ${u.options.map(String).join(", ")}` } as Issue });
+        out.push({
+          path,
+          issue: { ...i, message: `must be one of: ${u.options.map(String).join(", ")}` } as Issue,
+        });
         continue;
       }
       const branches = (u.errors ?? []).filter((b) => b.length > 0);
-      if (branches.length && branches.every((b) => b.every((x) => x.code === "invalid_type" && x.path.length === 0))) {
-        const expected = [...new Set(branches.flat().map((x) => (x as Issue & { expected?: string }).expected))].join(" or ");
-        out.push({ path, issue: { ...i, code: "invalid_type", message: `must be ${expected}` } as unknown as Issue });
+      if (
+        branches.length &&
+        branches.every((b) => b.every((x) => x.code === "invalid_type" && x.path.length === 0))
+      ) {
+        const expected = [
+          ...new Set(branches.flat().map((x) => (x as Issue & { expected?: string }).expected)),
+        ].join(" or ");
+        out.push({
+          path,
+          issue: { ...i, code: "invalid_type", message: `must be ${expected}` } as unknown as Issue,
+        });
         continue;
       }
       if (branches.length) {
         // A branch the input is not even the type of is the worst match.
-        const wrongType = (b: Issue[]) => (b.every((x) => x.code === "invalid_type" && x.path.length === 0) ? 1 : 0);
-        const best = [...branches].sort((a, b) => wrongType(a) - wrongType(b) || depth(b) - depth(a) || a.length - b.length)[0]!;
+        const wrongType = (b: Issue[]) =>
+          b.every((x) => x.code === "invalid_type" && x.path.length === 0) ? 1 : 0;
+        const best = [...branches].sort(
+          (a, b) => wrongType(a) - wrongType(b) || depth(b) - depth(a) || a.length - b.length,
+        )[0]!;
         out.push(...flatten(best, input, path));
         continue;
       }
@@ -93,9 +122,16 @@ export function fromZod(err: ZodError, prefix: string, input?: unknown): ApiErro
     .map(({ path, issue: i }) => {
       const p = [prefix, ...path.map(String)].filter(Boolean).join(".");
       let reason = i.message;
-      if (i.code === "invalid_type" && (/received undefined/.test(i.message) || (input !== undefined && path.length > 0 && valueAt(input, path) === undefined))) reason = "is required";
-      else if (i.code === "invalid_type" && / received NaN$/.test(i.message)) reason = "must be a number";
-      if (i.code === "unrecognized_keys") reason = `unknown field(s): ${(i as { keys: string[] }).keys.join(", ")}`;
+      if (
+        i.code === "invalid_type" &&
+        (/received undefined/.test(i.message) ||
+          (input !== undefined && path.length > 0 && valueAt(input, path) === undefined))
+      )
+        reason = "is required";
+      else if (i.code === "invalid_type" && / received NaN$/.test(i.message))
+        reason = "must be a number";
+      if (i.code === "unrecognized_keys")
+        reason = `unknown field(s): ${(i as { keys: string[] }).keys.join(", ")}`;
       return { path: p || "(body)", reason };
     });
   const first = fields[0]!;
@@ -112,13 +148,24 @@ export function fromZod(err: ZodError, prefix: string, input?: unknown): ApiErro
 export function errExtraItems(e: ApiError, requestId: string): ErrExtraItem[] {
   const detail = e.opts.detail ? { detail: e.opts.detail } : {};
   if (e.opts.fields?.length) {
-    return e.opts.fields.map((f) => ({ type: e.code, msg: f.reason, loc: f.path.split("."), field: f.path, ...detail, request_id: requestId }));
+    return e.opts.fields.map((f) => ({
+      type: e.code,
+      msg: f.reason,
+      loc: f.path.split("."),
+      field: f.path,
+      ...detail,
+      request_id: requestId,
+    }));
   }
   return [{ type: e.code, msg: e.message, ...detail, request_id: requestId }];
 }
 
 /** The wire body and status for an error, in the family's envelope. */
-export function renderError(family: Family, e: ApiError, requestId: string): { status: number; body: unknown; headers: Record<string, string> } {
+export function renderError(
+  family: Family,
+  e: ApiError,
+  requestId: string,
+): { status: number; body: unknown; headers: Record<string, string> } {
   const headers: Record<string, string> = { "x-keyplane-error": e.code, ...(e.opts.headers ?? {}) };
   if (e.opts.retryAfterSec !== undefined) headers["retry-after"] = String(e.opts.retryAfterSec);
   let extra: unknown;

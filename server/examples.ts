@@ -6,7 +6,11 @@
 
 export const KEY_PLACEHOLDER = "YOUR_API_KEY";
 
-export function pythonExample(o: { baseUrl: string; keyId: number; level: "standard" | "advanced" }): string {
+export function pythonExample(o: {
+  baseUrl: string;
+  keyId: number;
+  level: "standard" | "advanced";
+}): string {
   const headers =
     o.level === "advanced"
       ? `    # Advanced key: the key never travels; each request carries a fresh nonce, a timestamp
@@ -28,7 +32,10 @@ export function pythonExample(o: { baseUrl: string; keyId: number; level: "stand
         "Authorization": API_KEY,
         "Content-Type": "application/json",
     }`;
-  const imports = o.level === "advanced" ? "import hashlib\nimport json\nimport secrets\nimport string\nimport sys\nimport urllib.error\nimport urllib.request\nfrom datetime import datetime, timezone" : "import json\nimport sys\nimport urllib.error\nimport urllib.request";
+  const imports =
+    o.level === "advanced"
+      ? "import hashlib\nimport json\nimport secrets\nimport string\nimport sys\nimport urllib.error\nimport urllib.request\nfrom datetime import datetime, timezone"
+      : "import json\nimport sys\nimport urllib.error\nimport urllib.request";
   return `#!/usr/bin/env python3
 # keyplane: calling the API with ${o.level} key ${o.keyId}. Paste the key into API_KEY below.
 ${imports}
@@ -59,7 +66,11 @@ if __name__ == "__main__":
 `;
 }
 
-export function curlExample(o: { baseUrl: string; keyId: number; level: "standard" | "advanced" }): string {
+export function curlExample(o: {
+  baseUrl: string;
+  keyId: number;
+  level: "standard" | "advanced";
+}): string {
   const url = `${o.baseUrl}/public_api/v1/api_keys/validate`;
   if (o.level === "standard") {
     return `curl -sS -X POST '${url}' \\

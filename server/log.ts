@@ -29,9 +29,21 @@ export function stderrLog(): LogDestination {
 }
 
 /** Logs a fatal error with the log's own line format, flushes, and exits 1. */
-export function exitOnFatal(log: { fatal(obj: object, msg: string): void }, flush: () => void): void {
+export function exitOnFatal(
+  log: { fatal(obj: object, msg: string): void },
+  flush: () => void,
+): void {
   const die = (kind: string) => (err: unknown) => {
-    log.fatal({ err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, kind);
+    log.fatal(
+      {
+        err: {
+          name: (err as Error)?.name,
+          message: (err as Error)?.message,
+          stack: (err as Error)?.stack,
+        },
+      },
+      kind,
+    );
     flush();
     process.exit(1);
   };

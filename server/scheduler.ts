@@ -21,7 +21,11 @@ export const LEADS: Array<{ lead: "7d" | "1d"; ms: number; words: string }> = [
 ];
 /** The time left, in at most two units: "3 days", "6 days 23 hours", "5 hours 10 minutes". */
 export function timeLeft(ms: number): string {
-  const units: Array<[number, string]> = [[DAY, "day"], [3_600_000, "hour"], [60_000, "minute"]];
+  const units: Array<[number, string]> = [
+    [DAY, "day"],
+    [3_600_000, "hour"],
+    [60_000, "minute"],
+  ];
   const parts: string[] = [];
   let rest = Math.max(0, ms);
   for (const [size, name] of units) {
@@ -139,7 +143,8 @@ export class NotificationScheduler {
       // timestamp accepted at time s is within the widest window of s, so a replay after
       // s + 2 × the widest window is stale under any setting.
       await store.purgeNonces(now - 2 * MAX_REPLAY_WINDOW_MS);
-      if (settings.audit_retention_days !== null) await store.purgeAudit(now - settings.audit_retention_days * 86_400_000);
+      if (settings.audit_retention_days !== null)
+        await store.purgeAudit(now - settings.audit_retention_days * 86_400_000);
       // Failure counts of windows that are over (kept one more window for clocks a little apart).
       await store.purgeAuthFailures(now - 2 * (this.deps.authFailureWindowMs ?? 60_000));
       // Keys whose overlap ended, and the retired roles and scope definitions they kept alive.
@@ -161,7 +166,11 @@ export class NotificationScheduler {
           sourceIp: null,
           userAgent: null,
           userRoles: [],
-          additional: { key_ids: purged.keyIds, roles: purged.roles, scope_definitions: purged.scopes },
+          additional: {
+            key_ids: purged.keyIds,
+            roles: purged.roles,
+            scope_definitions: purged.scopes,
+          },
           severity: "SEV_020_LOW",
         });
       }
@@ -179,14 +188,22 @@ export class NotificationScheduler {
     const send = this.deps.webhook ?? fetchWebhook;
     for (const n of due) {
       if (!url) {
-        await store.recordWebhookAttempt(n.id, { status: "failed", nextAt: null, error: "no webhook configured" });
+        await store.recordWebhookAttempt(n.id, {
+          status: "failed",
+          nextAt: null,
+          error: "no webhook configured",
+        });
         continue;
       }
       let error: string | null = null;
       // Checked again at each delivery: the host name may resolve elsewhere than when it was set.
       const why = this.deps.allowPrivateWebhooks ? null : await webhookRefusal(url);
       if (why) {
-        await store.recordWebhookAttempt(n.id, { status: "failed", nextAt: null, error: `refused: ${why}` });
+        await store.recordWebhookAttempt(n.id, {
+          status: "failed",
+          nextAt: null,
+          error: `refused: ${why}`,
+        });
         continue;
       }
       try {
@@ -201,7 +218,11 @@ export class NotificationScheduler {
           created_ts: n.createdTs,
         });
         if (status >= 200 && status < 300) {
-          await store.recordWebhookAttempt(n.id, { status: "delivered", nextAt: null, error: null });
+          await store.recordWebhookAttempt(n.id, {
+            status: "delivered",
+            nextAt: null,
+            error: null,
+          });
           continue;
         }
         error = `HTTP ${status}`;
@@ -212,7 +233,11 @@ export class NotificationScheduler {
       const give = attempts >= WEBHOOK_MAX_ATTEMPTS;
       // 5 s, 10 s, 20 s … capped at 10 minutes.
       const backoff = Math.min(600_000, 5000 * 2 ** (attempts - 1));
-      await store.recordWebhookAttempt(n.id, { status: give ? "failed" : "pending", nextAt: give ? null : now + backoff, error });
+      await store.recordWebhookAttempt(n.id, {
+        status: give ? "failed" : "pending",
+        nextAt: give ? null : now + backoff,
+        error,
+      });
     }
   }
 }

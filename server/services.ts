@@ -77,7 +77,14 @@ export function makeServices(deps: ServerDeps): Services {
   const lastUsed = new LastUsedTracker(store);
   const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   const limiter = new FailureLimiter(rateLimit, clock, store);
-  const authenticator = new Authenticator({ store, cache, keyring: deps.keyring, clock, limiter, lastUsed });
+  const authenticator = new Authenticator({
+    store,
+    cache,
+    keyring: deps.keyring,
+    clock,
+    limiter,
+    lastUsed,
+  });
   const audit = new AuditLog(store, clock);
   const scheduler = new NotificationScheduler({
     store,
@@ -93,7 +100,8 @@ export function makeServices(deps: ServerDeps): Services {
     keyring: deps.keyring,
     clock,
     random,
-    newId: (prefix) => `${prefix}${random(9).toString("base64url").replace(/[-_]/g, "x").toLowerCase()}`,
+    newId: (prefix) =>
+      `${prefix}${random(9).toString("base64url").replace(/[-_]/g, "x").toLowerCase()}`,
     cache,
     authenticator,
     limiter,

@@ -56,7 +56,14 @@ export async function openStore(db: string, now = Date.now()): Promise<Store> {
   const store = new Store(driver);
   try {
     await store.init(
-      PREDEFINED_ROLES.map((r) => ({ ...r, isCustom: false, datasetPermissions: null, createdBy: "system", createdTs: now, updatedTs: null })),
+      PREDEFINED_ROLES.map((r) => ({
+        ...r,
+        isCustom: false,
+        datasetPermissions: null,
+        createdBy: "system",
+        createdTs: now,
+        updatedTs: null,
+      })),
       now,
     );
   } catch (e) {
@@ -70,17 +77,35 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
   const clock = o.clock ?? systemClock;
   const random = o.random ?? randomBytes;
   const replicaId = o.options?.replicaId ?? randomUUID();
-  const keyringFile = o.masterKeyFile ?? process.env.KEYPLANE_MASTER_KEY_FILE ?? DEFAULT_KEYRING_FILE;
+  const keyringFile =
+    o.masterKeyFile ?? process.env.KEYPLANE_MASTER_KEY_FILE ?? DEFAULT_KEYRING_FILE;
   const store = await openStore(o.db ?? DEFAULT_DB, clock.now());
   let app: RunningServer["app"] | undefined;
   try {
     // A missing keyring file is generated only for a database with no keys yet; any keyring
     // must match what the stored keys were made with (server/crypto/keyringCheck.ts).
-    const loaded = o.keyring ? undefined : Keyring.load(keyringFile, process.env, { create: (await store.countKeys()) === 0 });
+    const loaded = o.keyring
+      ? undefined
+      : Keyring.load(keyringFile, process.env, { create: (await store.countKeys()) === 0 });
     const keyring = o.keyring ?? loaded!.keyring;
     await checkKeyring(store, keyring, loaded?.source ?? "given");
-    const boot = await bootstrap({ store, keyring, clock, random, file: o.bootstrapFile ?? DEFAULT_BOOTSTRAP_FILE, replicaId });
-    app = await buildServer({ store, keyring, clock, random, logger: o.logger, webhook: o.webhook, options: { ...o.options, replicaId } });
+    const boot = await bootstrap({
+      store,
+      keyring,
+      clock,
+      random,
+      file: o.bootstrapFile ?? DEFAULT_BOOTSTRAP_FILE,
+      replicaId,
+    });
+    app = await buildServer({
+      store,
+      keyring,
+      clock,
+      random,
+      logger: o.logger,
+      webhook: o.webhook,
+      options: { ...o.options, replicaId },
+    });
     const host = o.host ?? "127.0.0.1";
     await app.listen({ host, port: o.port ?? 0 });
     const addr = app.server.address();
@@ -99,12 +124,16 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
         app!.services.cache.invalidate();
         app!.log.info({ keyring: watched }, "keyring reloaded");
       } catch (e) {
-        app!.log.error({ err: { message: (e as Error).message } }, "keyring reload refused; keeping the previous one");
+        app!.log.error(
+          { err: { message: (e as Error).message } },
+          "keyring reload refused; keeping the previous one",
+        );
       }
     };
-    if (watched) fs.watchFile(watched, { interval: 500 }, (cur, prev) => {
-      if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino) void reload();
-    });
+    if (watched)
+      fs.watchFile(watched, { interval: 500 }, (cur, prev) => {
+        if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino) void reload();
+      });
     return {
       app,
       store,

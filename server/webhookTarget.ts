@@ -27,7 +27,8 @@ for (const [net, bits] of [
   ["192.168.0.0", 16],
   ["198.18.0.0", 15],
   ["224.0.0.0", 3],
-] as const) special4.addSubnet(net, bits, "ipv4");
+] as const)
+  special4.addSubnet(net, bits, "ipv4");
 for (const [net, bits] of [
   ["::", 127], // unspecified and loopback
   ["::ffff:0:0", 96], // IPv4-mapped: checked as IPv4 below
@@ -35,7 +36,8 @@ for (const [net, bits] of [
   ["fc00::", 7],
   ["fe80::", 10],
   ["ff00::", 8],
-] as const) special6.addSubnet(net, bits, "ipv6");
+] as const)
+  special6.addSubnet(net, bits, "ipv6");
 
 /** Whether an IP address is loopback, private, link-local, multicast or otherwise not public. */
 export function isSpecialAddress(ip: string): boolean {
@@ -63,7 +65,10 @@ export async function webhookRefusal(url: string): Promise<string | null> {
   }
   const h = host.toLowerCase();
   if (h === "localhost" || h.endsWith(".localhost")) return `points at ${host}, a loopback name`;
-  if (isIP(host)) return isSpecialAddress(host) ? `points at ${host}, a loopback, private or link-local address` : null;
+  if (isIP(host))
+    return isSpecialAddress(host)
+      ? `points at ${host}, a loopback, private or link-local address`
+      : null;
   let addrs: Array<{ address: string }>;
   try {
     addrs = await lookup(host, { all: true });
@@ -71,5 +76,7 @@ export async function webhookRefusal(url: string): Promise<string | null> {
     return null;
   }
   const bad = addrs.find((a) => isSpecialAddress(a.address));
-  return bad ? `${host} resolves to ${bad.address}, a loopback, private or link-local address` : null;
+  return bad
+    ? `${host} resolves to ${bad.address}, a loopback, private or link-local address`
+    : null;
 }

@@ -15,7 +15,8 @@ export const docsCommand: Command = {
   async run(argv) {
     const { values, positionals } = parse(argv, {}, true);
     if (values.help) return (console.log(usage), 0);
-    if (!["resources", "schema"].includes(positionals[0] ?? "") || positionals.length !== 1) throw new UsageError("give the document to print: resources or schema");
+    if (!["resources", "schema"].includes(positionals[0] ?? "") || positionals.length !== 1)
+      throw new UsageError("give the document to print: resources or schema");
     if (positionals[0] === "schema") {
       const { schemaJson } = await import("../../provider/plugin/schema");
       const { pluginVersion } = await import("../../provider/plugin/install");

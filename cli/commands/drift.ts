@@ -47,22 +47,37 @@ export const driftCommand: Command = {
     }
     if (!values.stack) throw new UsageError("--stack is required");
     const within = durationFlag(values.within ?? "7d", "--within");
-    const unusedFor = values["unused-for"] === undefined ? undefined : durationFlag(values["unused-for"], "--unused-for");
+    const unusedFor =
+      values["unused-for"] === undefined
+        ? undefined
+        : durationFlag(values["unused-for"], "--unused-for");
     const cwd = path.resolve(values.cwd ?? process.cwd());
-    if (!fs.existsSync(path.join(cwd, "Pulumi.yaml"))) throw new UsageError(`--cwd: ${cwd} has no Pulumi.yaml`);
+    if (!fs.existsSync(path.join(cwd, "Pulumi.yaml")))
+      throw new UsageError(`--cwd: ${cwd} has no Pulumi.yaml`);
     const packs: string[] = (values["policy-pack"] ?? []).map((p: string) => path.resolve(p));
     const configs: string[] = values["policy-pack-config"] ?? [];
-    for (const p of packs) if (!fs.existsSync(path.join(p, "PulumiPolicy.yaml"))) throw new UsageError(`--policy-pack: ${p} has no PulumiPolicy.yaml`);
-    if (configs.length > 0 && configs.length !== packs.length) throw new UsageError("--policy-pack-config: give one per --policy-pack, in the same order");
-    for (const c of configs) if (!fs.existsSync(c)) throw new UsageError(`--policy-pack-config: ${c} does not exist`);
+    for (const p of packs)
+      if (!fs.existsSync(path.join(p, "PulumiPolicy.yaml")))
+        throw new UsageError(`--policy-pack: ${p} has no PulumiPolicy.yaml`);
+    if (configs.length > 0 && configs.length !== packs.length)
+      throw new UsageError("--policy-pack-config: give one per --policy-pack, in the same order");
+    for (const c of configs)
+      if (!fs.existsSync(c)) throw new UsageError(`--policy-pack-config: ${c} does not exist`);
     const { offlineEngine } = await import("../../provider/engine");
     const { addPolicyFindings, detectDrift, driftTable } = await import("../../provider/drift");
     const engine = await offlineEngine({ baseDir: cwd });
     const stack = await engine.selectStack(values.stack, cwd);
-    let report = await detectDrift(stack, { within, unusedFor, onOutput: values.verbose ? (s) => process.stderr.write(s) : undefined });
+    let report = await detectDrift(stack, {
+      within,
+      unusedFor,
+      onOutput: values.verbose ? (s) => process.stderr.write(s) : undefined,
+    });
     if (packs.length > 0) {
       const { analyzeStack } = await import("../../provider/policyAnalysis");
-      report = addPolicyFindings(report, await analyzeStack(engine, { stack: values.stack, cwd, packs, configs }));
+      report = addPolicyFindings(
+        report,
+        await analyzeStack(engine, { stack: values.stack, cwd, packs, configs }),
+      );
     }
     if (values.json) console.log(JSON.stringify(report, null, 2));
     else console.log(driftTable(report));

@@ -40,13 +40,15 @@ export const keyringCommand: Command = {
     if (values.help) return (console.log(usage), 0);
     if (!values.db) throw new UsageError("--db is required (the database the servers use)");
     const settle = values["settle-ms"] === undefined ? 3000 : Number(values["settle-ms"]);
-    if (!Number.isInteger(settle) || settle < 0) throw new UsageError(`--settle-ms: '${values["settle-ms"]}' is not a number of milliseconds`);
+    if (!Number.isInteger(settle) || settle < 0)
+      throw new UsageError(`--settle-ms: '${values["settle-ms"]}' is not a number of milliseconds`);
     const { openStore, resolveDbUrl, DEFAULT_KEYRING_FILE } = await import("../../server/start");
     const { rotateKeyring } = await import("../../server/crypto/rotate");
     const store = await openStore(resolveDbUrl(values.db));
     try {
       const r = await rotateKeyring({
-        keyringFile: values["master-key-file"] ?? process.env.KEYPLANE_MASTER_KEY_FILE ?? DEFAULT_KEYRING_FILE,
+        keyringFile:
+          values["master-key-file"] ?? process.env.KEYPLANE_MASTER_KEY_FILE ?? DEFAULT_KEYRING_FILE,
         store,
         newMasterKey: !!values["master-key"],
         newPepper: !!values.pepper,

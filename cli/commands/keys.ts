@@ -18,14 +18,23 @@ async function client(): Promise<KeyplaneClient> {
   try {
     c = resolveCredentials({});
   } catch (e) {
-    throw new UsageError((e as Error).message.replace("keyplane provider credentials", "credentials"));
+    throw new UsageError(
+      (e as Error).message.replace("keyplane provider credentials", "credentials"),
+    );
   }
   const { KeyplaneClient } = await import("../../sdk");
-  return new KeyplaneClient({ endpoint: c.endpoint, apiKeyId: c.apiKeyId, apiKey: c.apiKey, securityLevel: c.securityLevel, userAgent: "keyplane-cli" });
+  return new KeyplaneClient({
+    endpoint: c.endpoint,
+    apiKeyId: c.apiKeyId,
+    apiKey: c.apiKey,
+    securityLevel: c.securityLevel,
+    userAgent: "keyplane-cli",
+  });
 }
 
 function parseId(s: string | undefined, what = "ID"): number {
-  if (!s || !/^[1-9][0-9]*$/.test(s)) throw new UsageError(`${what} must be a key id (a positive integer), got '${s ?? ""}'`);
+  if (!s || !/^[1-9][0-9]*$/.test(s))
+    throw new UsageError(`${what} must be a key id (a positive integer), got '${s ?? ""}'`);
   return Number(s);
 }
 
@@ -43,7 +52,19 @@ type Row = Record<string, unknown> & {
 function table(headers: string[], rows: string[][]): string {
   const all = [headers, ...rows];
   const w = headers.map((_, c) => Math.min(60, Math.max(...all.map((r) => (r[c] ?? "").length))));
-  return all.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : (cell.length > w[c]! ? `${cell.slice(0, w[c]! - 1)}…` : cell.padEnd(w[c]!)))).join("  ")).join("\n");
+  return all
+    .map((r) =>
+      r
+        .map((cell, c) =>
+          c === r.length - 1
+            ? cell
+            : cell.length > w[c]!
+              ? `${cell.slice(0, w[c]! - 1)}…`
+              : cell.padEnd(w[c]!),
+        )
+        .join("  "),
+    )
+    .join("\n");
 }
 
 /** A CSV cell's text: lists joined with ";", nothing for null (quoting is csv-stringify's). */
@@ -51,7 +72,8 @@ function csvText(v: unknown): string {
   return v === null || v === undefined ? "" : Array.isArray(v) ? v.join(";") : String(v);
 }
 
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? "" : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? "" : new Date(ms).toISOString();
 
 function keyLines(k: Row, now: number): string[] {
   return [
@@ -97,38 +119,85 @@ async function list(argv: string[]): Promise<number> {
   const filters: Array<Record<string, unknown>> = [];
   if (values["expiring-within"]) {
     const d = durationFlag(values["expiring-within"], "--expiring-within");
-    filters.push({ field: "expiration", operator: "lte", value: now + d }, { field: "status", operator: "in", value: ["active"] });
+    filters.push(
+      { field: "expiration", operator: "lte", value: now + d },
+      { field: "status", operator: "in", value: ["active"] },
+    );
   }
   if (values.expired) filters.push({ field: "status", operator: "in", value: ["expired"] });
   if (values["unused-for"]) {
     // Not used since then, and made before then: a key made yesterday is not unused for 30 days.
     const since = now - durationFlag(values["unused-for"], "--unused-for");
-    filters.push({ field: "lastUsed", operator: "lte", value: since }, { field: "creationTime", operator: "lte", value: since });
+    filters.push(
+      { field: "lastUsed", operator: "lte", value: since },
+      { field: "creationTime", operator: "lte", value: since },
+    );
   }
-  if (values.role?.length) filters.push({ field: "roles", operator: "contains", value: values.role });
+  if (values.role?.length)
+    filters.push({ field: "roles", operator: "contains", value: values.role });
   if (values.level) {
-    if (!["standard", "advanced"].includes(values.level)) throw new UsageError(`--level must be standard or advanced, got '${values.level}'`);
+    if (!["standard", "advanced"].includes(values.level))
+      throw new UsageError(`--level must be standard or advanced, got '${values.level}'`);
     filters.push({ field: "securityLevel", operator: "in", value: [values.level] });
   }
-  if (values.comment) filters.push({ field: "comment", operator: "contains", value: values.comment });
+  if (values.comment)
+    filters.push({ field: "comment", operator: "contains", value: values.comment });
   let sort: { field: string; order: "asc" | "desc" } | undefined;
   if (values.sort) {
     const [field, dir = "asc"] = String(values.sort).split(":");
-    const fields: Record<string, string> = { id: "id", creation_time: "creationTime", expiration: "expiration", security_level: "securityLevel", comment: "comment", roles: "roles", last_used: "lastUsed" };
-    if (!fields[field!] || !["asc", "desc"].includes(dir)) throw new UsageError(`--sort: '${values.sort}' is not FIELD[:asc|desc] with FIELD one of ${Object.keys(fields).join(", ")}`);
+    const fields: Record<string, string> = {
+      id: "id",
+      creation_time: "creationTime",
+      expiration: "expiration",
+      security_level: "securityLevel",
+      comment: "comment",
+      roles: "roles",
+      last_used: "lastUsed",
+    };
+    if (!fields[field!] || !["asc", "desc"].includes(dir))
+      throw new UsageError(
+        `--sort: '${values.sort}' is not FIELD[:asc|desc] with FIELD one of ${Object.keys(fields).join(", ")}`,
+      );
     sort = { field: fields[field!]!, order: dir as "asc" | "desc" };
   }
   const c = await client();
   try {
     const rows: Row[] = [];
-    for await (const k of c.apiKeys.iterate({ filters: filters as never, sort: sort as never })) rows.push(k as unknown as Row);
+    for await (const k of c.apiKeys.iterate({ filters: filters as never, sort: sort as never }))
+      rows.push(k as unknown as Row);
     if (values.json) console.log(JSON.stringify(rows, null, 2));
     else if (values.csv) {
-      const cols = ["id", "security_level", "roles", "status", "expiration", "creation_time", "created_by", "user_name", "last_used", "comment", "scope_definition_id"];
-      const cells = rows.map((r) => cols.map((f) => csvText(f === "expiration" || f === "creation_time" || f === "last_used" ? iso(r[f] as number) : r[f])));
+      const cols = [
+        "id",
+        "security_level",
+        "roles",
+        "status",
+        "expiration",
+        "creation_time",
+        "created_by",
+        "user_name",
+        "last_used",
+        "comment",
+        "scope_definition_id",
+      ];
+      const cells = rows.map((r) =>
+        cols.map((f) =>
+          csvText(
+            f === "expiration" || f === "creation_time" || f === "last_used"
+              ? iso(r[f] as number)
+              : r[f],
+          ),
+        ),
+      );
       process.stdout.write(stringify([cols, ...cells]));
     } else if (rows.length === 0) console.log("no keys match");
-    else console.log(table(["ID", "LEVEL", "ROLES", "STATUS", "EXPIRES", "LAST USED", "COMMENT"], rows.map((r) => keyLines(r, now))));
+    else
+      console.log(
+        table(
+          ["ID", "LEVEL", "ROLES", "STATUS", "EXPIRES", "LAST USED", "COMMENT"],
+          rows.map((r) => keyLines(r, now)),
+        ),
+      );
     return 0;
   } finally {
     await c.close();
@@ -156,10 +225,20 @@ async function show(argv: string[]): Promise<number> {
         ["security level", k.security_level],
         ["roles", k.roles.join(", ")],
         ["status", k.status ?? ""],
-        ["expires", k.expiration ? `${iso(k.expiration)} (${relativeExpiry(k.expiration, now)})` : "never"],
+        [
+          "expires",
+          k.expiration ? `${iso(k.expiration)} (${relativeExpiry(k.expiration, now)})` : "never",
+        ],
         ["created", `${iso(k.creation_time)} by ${k.created_by ?? "?"}`],
         ["last used", k.last_used ? iso(k.last_used) : "never"],
-        ["scope", k.scope_definition_id ? `scope definition ${k.scope_definition_id}` : k.has_scope ? "inline areas" : "none"],
+        [
+          "scope",
+          k.scope_definition_id
+            ? `scope definition ${k.scope_definition_id}`
+            : k.has_scope
+              ? "inline areas"
+              : "none",
+        ],
         ["comment", k.comment ?? ""],
       ];
       console.log(lines.map(([a, b]) => `${a.padEnd(15)}${b}`).join("\n"));
@@ -177,7 +256,11 @@ and server URL filled in and YOUR_API_KEY where the key goes.
 ${ENV_HELP}`;
 
 async function examples(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { python: { type: "boolean" }, curl: { type: "boolean" } }, true);
+  const { values, positionals } = parse(
+    argv,
+    { python: { type: "boolean" }, curl: { type: "boolean" } },
+    true,
+  );
   if (values.help) return (console.log(examplesUsage), 0);
   if (positionals.length !== 1) throw new UsageError("give exactly one key ID");
   const c = await client();
@@ -210,27 +293,46 @@ async function generate(argv: string[]): Promise<number> {
     json: { type: "boolean" },
   });
   if (values.help) return (console.log(generateUsage), 0);
-  if (!values.role?.length) throw new UsageError("--role is required (repeat it for several roles)");
+  if (!values.role?.length)
+    throw new UsageError("--role is required (repeat it for several roles)");
   const level = values.level ?? "standard";
-  if (!["standard", "advanced"].includes(level)) throw new UsageError(`--level must be standard or advanced, got '${level}'`);
-  if (values["expires-in"] && values.expiration) throw new UsageError("give --expires-in or --expiration, not both");
+  if (!["standard", "advanced"].includes(level))
+    throw new UsageError(`--level must be standard or advanced, got '${level}'`);
+  if (values["expires-in"] && values.expiration)
+    throw new UsageError("give --expires-in or --expiration, not both");
   let expiration: number | undefined;
-  if (values["expires-in"]) expiration = Date.now() + durationFlag(values["expires-in"], "--expires-in");
+  if (values["expires-in"])
+    expiration = Date.now() + durationFlag(values["expires-in"], "--expires-in");
   if (values.expiration) {
     expiration = parseInstant(values.expiration);
-    if (expiration === undefined) throw new UsageError(`--expiration: '${values.expiration}' is not an ISO-8601 date-time or epoch ms`);
+    if (expiration === undefined)
+      throw new UsageError(
+        `--expiration: '${values.expiration}' is not an ISO-8601 date-time or epoch ms`,
+      );
   }
-  if (values.output && fs.existsSync(values.output)) throw new UsageError(`--output: ${values.output} exists; it is never overwritten`);
+  if (values.output && fs.existsSync(values.output))
+    throw new UsageError(`--output: ${values.output} exists; it is never overwritten`);
   const c = await client();
   try {
-    const r = await c.apiKeys.generate({ roles: values.role, securityLevel: level as "standard" | "advanced", expiration, comment: values.comment });
+    const r = await c.apiKeys.generate({
+      roles: values.role,
+      securityLevel: level as "standard" | "advanced",
+      expiration,
+      comment: values.comment,
+    });
     if (values.output) {
       fs.writeFileSync(values.output, `${r.key}\n`, { mode: 0o600, flag: "wx" });
-      console.log(values.json ? JSON.stringify({ id: r.id, output: values.output }) : `generated ${level} key ${r.id}; the key is in ${values.output} (mode 0600)`);
+      console.log(
+        values.json
+          ? JSON.stringify({ id: r.id, output: values.output })
+          : `generated ${level} key ${r.id}; the key is in ${values.output} (mode 0600)`,
+      );
     } else if (values.json) {
       console.log(JSON.stringify({ id: r.id, key: r.key }));
     } else {
-      console.error("WARNING: this is the only time the key is shown. Store it now (or use --output FILE).");
+      console.error(
+        "WARNING: this is the only time the key is shown. Store it now (or use --output FILE).",
+      );
       console.log(`id:  ${r.id}\nkey: ${r.key}`);
     }
     return 0;
@@ -263,19 +365,30 @@ async function edit(argv: string[]): Promise<number> {
   const id = parseId(positionals[0]);
   const e: { roles?: string[]; comment?: string | null; expiration?: number | null } = {};
   if (values.role?.length) e.roles = values.role;
-  if (values.comment !== undefined && values["no-comment"]) throw new UsageError("give --comment or --no-comment, not both");
+  if (values.comment !== undefined && values["no-comment"])
+    throw new UsageError("give --comment or --no-comment, not both");
   if (values.comment !== undefined) e.comment = values.comment;
   if (values["no-comment"]) e.comment = null;
-  const exps = [values["expires-in"], values.expiration, values["no-expiration"]].filter((v) => v !== undefined && v !== false);
-  if (exps.length > 1) throw new UsageError("give one of --expires-in, --expiration, --no-expiration");
-  if (values["expires-in"]) e.expiration = Date.now() + durationFlag(values["expires-in"], "--expires-in");
+  const exps = [values["expires-in"], values.expiration, values["no-expiration"]].filter(
+    (v) => v !== undefined && v !== false,
+  );
+  if (exps.length > 1)
+    throw new UsageError("give one of --expires-in, --expiration, --no-expiration");
+  if (values["expires-in"])
+    e.expiration = Date.now() + durationFlag(values["expires-in"], "--expires-in");
   if (values.expiration) {
     const ms = parseInstant(values.expiration);
-    if (ms === undefined) throw new UsageError(`--expiration: '${values.expiration}' is not an ISO-8601 date-time or epoch ms`);
+    if (ms === undefined)
+      throw new UsageError(
+        `--expiration: '${values.expiration}' is not an ISO-8601 date-time or epoch ms`,
+      );
     e.expiration = ms;
   }
   if (values["no-expiration"]) e.expiration = null;
-  if (Object.keys(e).length === 0) throw new UsageError("nothing to change: give --role, --comment, --no-comment, --expires-in, --expiration or --no-expiration");
+  if (Object.keys(e).length === 0)
+    throw new UsageError(
+      "nothing to change: give --role, --comment, --no-comment, --expires-in, --expiration or --no-expiration",
+    );
   const c = await client();
   try {
     await c.apiKeys.edit(id, e);
@@ -297,9 +410,12 @@ async function remove(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError("give at least one key ID");
   const ids = positionals.map((p) => parseId(p));
   if (!values.yes) {
-    if (!process.stdin.isTTY) throw new UsageError("refusing to delete without confirmation: pass --yes");
+    if (!process.stdin.isTTY)
+      throw new UsageError("refusing to delete without confirmation: pass --yes");
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-    const a = await rl.question(`Delete key(s) ${ids.join(", ")}? Anything using them stops working. [y/N] `);
+    const a = await rl.question(
+      `Delete key(s) ${ids.join(", ")}? Anything using them stops working. [y/N] `,
+    );
     rl.close();
     if (!/^y(es)?$/i.test(a.trim())) {
       console.error("not deleted");
@@ -361,12 +477,29 @@ export const notificationsCommand: Command = {
   summary: "list API Key Expiration notices",
   usage: notificationsUsage,
   async run(argv) {
-    const { values } = parse(argv, { unread: { type: "boolean" }, key: { type: "string" }, json: { type: "boolean" } });
+    const { values } = parse(argv, {
+      unread: { type: "boolean" },
+      key: { type: "string" },
+      json: { type: "boolean" },
+    });
     if (values.help) return (console.log(notificationsUsage), 0);
     const c = await client();
     try {
-      const page = await c.notifications.list({ unread: values.unread ? true : undefined, keyId: values.key ? parseId(values.key, "--key") : undefined });
-      const items = page.items as Array<Record<string, unknown> & { id: number; key_id: number; lead: string; expiration: number; read: boolean; message: string; created_ts: number }>;
+      const page = await c.notifications.list({
+        unread: values.unread ? true : undefined,
+        keyId: values.key ? parseId(values.key, "--key") : undefined,
+      });
+      const items = page.items as Array<
+        Record<string, unknown> & {
+          id: number;
+          key_id: number;
+          lead: string;
+          expiration: number;
+          read: boolean;
+          message: string;
+          created_ts: number;
+        }
+      >;
       if (values.json) console.log(JSON.stringify(items, null, 2));
       else if (items.length === 0) console.log("no notifications");
       else {
@@ -374,7 +507,15 @@ export const notificationsCommand: Command = {
         console.log(
           table(
             ["ID", "KEY", "LEAD", "KEY EXPIRES", "READ", "CREATED", "MESSAGE"],
-            items.map((n) => [String(n.id), String(n.key_id), n.lead, relativeExpiry(n.expiration, now), n.read ? "yes" : "no", iso(n.created_ts).slice(0, 16).replace("T", " "), n.message]),
+            items.map((n) => [
+              String(n.id),
+              String(n.key_id),
+              n.lead,
+              relativeExpiry(n.expiration, now),
+              n.read ? "yes" : "no",
+              iso(n.created_ts).slice(0, 16).replace("T", " "),
+              n.message,
+            ]),
           ),
         );
       }

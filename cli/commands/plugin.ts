@@ -23,12 +23,14 @@ function pulumiOnPath(): string | undefined {
 
 export const pluginCommand: Command = {
   name: "plugin",
-  summary: "install the native Pulumi provider plugin (for YAML and Python programs, pulumi import)",
+  summary:
+    "install the native Pulumi provider plugin (for YAML and Python programs, pulumi import)",
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, { pulumi: { type: "string" } }, true);
     if (values.help) return (console.log(usage), 0);
-    if (positionals[0] !== "install" || positionals.length !== 1) throw new UsageError("give the action: install");
+    if (positionals[0] !== "install" || positionals.length !== 1)
+      throw new UsageError("give the action: install");
     let pulumi: string | undefined = values.pulumi ?? pulumiOnPath();
     if (!pulumi) {
       const { ensurePulumiBin } = await import("../../provider/engine");

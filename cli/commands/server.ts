@@ -50,28 +50,42 @@ export const serverCommand: Command = {
       return 0;
     }
     const portRaw = values.port ?? process.env.KEYPLANE_PORT ?? "8080";
-    if (!/^\d{1,5}$/.test(portRaw) || Number(portRaw) > 65535) throw new UsageError(`--port: '${portRaw}' is not a port number (0-65535)`);
+    if (!/^\d{1,5}$/.test(portRaw) || Number(portRaw) > 65535)
+      throw new UsageError(`--port: '${portRaw}' is not a port number (0-65535)`);
     const level = values["log-level"] ?? process.env.KEYPLANE_LOG_LEVEL ?? "info";
-    if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(level)) throw new UsageError(`--log-level: '${level}' is not a level`);
+    if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(level))
+      throw new UsageError(`--log-level: '${level}' is not a level`);
     // Hidden (tests and local experiments, not in --help): the notification scheduler's tick in ms.
     // The default (30 s) is right for production; 0 disables the scheduler.
     const schedulerRaw = process.env.KEYPLANE_SCHEDULER_MS;
     let schedulerMs: number | undefined;
     if (schedulerRaw !== undefined && schedulerRaw !== "") {
-      if (!/^\d{1,9}$/.test(schedulerRaw)) throw new UsageError(`KEYPLANE_SCHEDULER_MS: '${schedulerRaw}' is not a number of milliseconds`);
+      if (!/^\d{1,9}$/.test(schedulerRaw))
+        throw new UsageError(
+          `KEYPLANE_SCHEDULER_MS: '${schedulerRaw}' is not a number of milliseconds`,
+        );
       schedulerMs = Number(schedulerRaw);
     }
     const limit = (flag: string, env: string, dflt: number): number => {
       const raw = values[flag as "max-failures-per-address"] ?? process.env[env];
       if (raw === undefined || raw === "") return dflt;
-      if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw new UsageError(`--${flag}: '${raw}' is not a whole number of at least 1`);
+      if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1)
+        throw new UsageError(`--${flag}: '${raw}' is not a whole number of at least 1`);
       return Number(raw);
     };
     const { DEFAULT_RATE_LIMIT } = await import("../../server/auth/rateLimit");
     const rateLimit = {
       ...DEFAULT_RATE_LIMIT,
-      perAddress: limit("max-failures-per-address", "KEYPLANE_MAX_FAILURES_PER_ADDRESS", DEFAULT_RATE_LIMIT.perAddress),
-      perKeyId: limit("max-failures-per-key", "KEYPLANE_MAX_FAILURES_PER_KEY", DEFAULT_RATE_LIMIT.perKeyId),
+      perAddress: limit(
+        "max-failures-per-address",
+        "KEYPLANE_MAX_FAILURES_PER_ADDRESS",
+        DEFAULT_RATE_LIMIT.perAddress,
+      ),
+      perKeyId: limit(
+        "max-failures-per-key",
+        "KEYPLANE_MAX_FAILURES_PER_KEY",
+        DEFAULT_RATE_LIMIT.perKeyId,
+      ),
     };
     const { startServer, resolveDbUrl } = await import("../../server/start");
     const { stderrLog, exitOnFatal } = await import("../../server/log");
@@ -86,13 +100,16 @@ export const serverCommand: Command = {
       options: {
         trustProxy: !!values["trust-proxy"],
         rateLimit,
-        allowPrivateWebhooks: !!values["allow-private-webhooks"] || process.env.KEYPLANE_ALLOW_PRIVATE_WEBHOOKS === "1",
+        allowPrivateWebhooks:
+          !!values["allow-private-webhooks"] || process.env.KEYPLANE_ALLOW_PRIVATE_WEBHOOKS === "1",
         ...(schedulerMs !== undefined ? { schedulerMs } : {}),
       },
     });
     if (running.bootstrap.created) {
       // The key itself is only in the file.
-      console.error(`keyplane: bootstrap key ${running.bootstrap.keyId} written to ${running.bootstrap.file} (mode 0600)`);
+      console.error(
+        `keyplane: bootstrap key ${running.bootstrap.keyId} written to ${running.bootstrap.file} (mode 0600)`,
+      );
     }
     // The signal handlers go in before the line that says we are ready: a supervisor (or a test)
     // may send SIGINT the moment it reads it, and without a handler that signal kills the process

@@ -25,7 +25,11 @@ export const unsealCommand: Command = {
   summary: "open a sealedKey with an age identity (or make one with --keygen)",
   usage,
   async run(argv) {
-    const { values } = parse(argv, { identity: { type: "string" }, in: { type: "string" }, keygen: { type: "boolean" } });
+    const { values } = parse(argv, {
+      identity: { type: "string" },
+      in: { type: "string" },
+      keygen: { type: "boolean" },
+    });
     if (values.help) return (console.log(usage), 0);
     if (!values.identity) throw new UsageError("--identity is required");
     const age = await import("age-encryption");
@@ -33,9 +37,14 @@ export const unsealCommand: Command = {
       const id = await age.generateX25519Identity();
       const recipient = await age.identityToRecipient(id);
       try {
-        fs.writeFileSync(values.identity, `# created by keyplane unseal --keygen\n# public key: ${recipient}\n${id}\n`, { mode: 0o600, flag: "wx" });
+        fs.writeFileSync(
+          values.identity,
+          `# created by keyplane unseal --keygen\n# public key: ${recipient}\n${id}\n`,
+          { mode: 0o600, flag: "wx" },
+        );
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new UsageError(`--identity: ${values.identity} exists; it is never overwritten`);
+        if ((e as NodeJS.ErrnoException).code === "EEXIST")
+          throw new UsageError(`--identity: ${values.identity} exists; it is never overwritten`);
         throw e;
       }
       console.log(recipient);
@@ -46,9 +55,12 @@ export const unsealCommand: Command = {
     try {
       ids = identitiesFrom(fs.readFileSync(values.identity, "utf8"));
     } catch (e) {
-      throw new UsageError(`--identity: cannot read ${values.identity} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new UsageError(
+        `--identity: cannot read ${values.identity} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
-    if (ids.length === 0) throw new UsageError(`--identity: ${values.identity} holds no age identity`);
+    if (ids.length === 0)
+      throw new UsageError(`--identity: ${values.identity} holds no age identity`);
     const input = values.in ? fs.readFileSync(values.in) : await readStdin();
     if (input.length === 0) throw new UsageError("no sealed key on stdin (or --in)");
     let key: string;

@@ -34,7 +34,9 @@ async function main(): Promise<void> {
     await publish(secretsDir, name, String(o.value));
   }
   const changes = up.summary.resourceChanges ?? {};
-  console.log(`published ${Object.keys(out).length} value(s) to ${secretsDir}; changes: ${JSON.stringify(changes)}`);
+  console.log(
+    `published ${Object.keys(out).length} value(s) to ${secretsDir}; changes: ${JSON.stringify(changes)}`,
+  );
 }
 
 main().catch((e) => {

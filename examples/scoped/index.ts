@@ -12,9 +12,15 @@ for (const [region, r] of Object.entries(regions)) {
   scopes[region] = new keyplane.ScopeDefinition(`${region}-scope`, {
     name: `${region.toUpperCase()} only`,
     areas: {
-      endpoints: { endpoint_groups: { mode: "scope", names: r.groups }, endpoint_tags: { mode: "any" } },
+      endpoints: {
+        endpoint_groups: { mode: "scope", names: r.groups },
+        endpoint_tags: { mode: "any" },
+      },
       cases_issues: { mode: "scope", names: r.tags, include_cases_issues_empty_entities: false },
-      datasets_rows: { default_filter_mode: "no_scope", filters: [{ dataset: "xdr_data", filter: `region = "${region}"` }] },
+      datasets_rows: {
+        default_filter_mode: "no_scope",
+        filters: [{ dataset: "xdr_data", filter: `region = "${region}"` }],
+      },
     },
   });
   keys[region] = new keyplane.ApiKey(`${region}-responder`, {
@@ -27,7 +33,11 @@ for (const [region, r] of Object.entries(regions)) {
 }
 
 // The API gateway in front of the product checks every caller's key with auth/verify.
-const gateway = new keyplane.ApiKey("gateway", { roles: ["Key Verifier"], comment: "API gateway", expiresIn: "90d" });
+const gateway = new keyplane.ApiKey("gateway", {
+  roles: ["Key Verifier"],
+  comment: "API gateway",
+  expiresIn: "90d",
+});
 
 export const gatewayKeyId = gateway.keyId;
 export const gatewayKey = gateway.key;

@@ -18,7 +18,8 @@ interface Team {
 
 const teams = new pulumi.Config().requireObject<Team[]>("teams");
 
-export const keys: Record<string, { keyId: pulumi.Output<number>; role: pulumi.Output<string> }> = {};
+export const keys: Record<string, { keyId: pulumi.Output<number>; role: pulumi.Output<string> }> =
+  {};
 export const secrets: Record<string, pulumi.Output<string>> = {};
 
 for (const team of teams) {
@@ -36,7 +37,10 @@ for (const team of teams) {
     overlap: "24h",
   });
   if (team.verifier) {
-    new keyplane.RoleBinding(`${team.name}-verifier`, { principal: { type: "apiKey", id: key.keyId }, role: "Key Verifier" });
+    new keyplane.RoleBinding(`${team.name}-verifier`, {
+      principal: { type: "apiKey", id: key.keyId },
+      role: "Key Verifier",
+    });
   }
   keys[team.name] = { keyId: key.keyId, role: role.name };
   secrets[team.name] = key.key;

@@ -9,10 +9,15 @@ import { ADOPTED_KEY_VALUE } from "../resources/apiKey";
 import type { PluginKind } from "./kinds";
 
 /** The starting state for importing `id`, or undefined when the server has no such object. */
-export async function importState(k: PluginKind, id: string, api: ProviderApi): Promise<Record<string, unknown> | undefined> {
+export async function importState(
+  k: PluginKind,
+  id: string,
+  api: ProviderApi,
+): Promise<Record<string, unknown> | undefined> {
   switch (k.name) {
     case "ApiKey": {
-      if (!/^[1-9][0-9]*$/.test(id)) throw new Error(`import: '${id}' is not an API key id (a positive integer)`);
+      if (!/^[1-9][0-9]*$/.test(id))
+        throw new Error(`import: '${id}' is not an API key id (a positive integer)`);
       const key = await api.getKey(Number(id));
       if (!key || key.status === "revoked") return undefined;
       return {
@@ -24,7 +29,9 @@ export async function importState(k: PluginKind, id: string, api: ProviderApi): 
         rolesInput: key.roles,
         rolesResolved: key.roles,
         ...(key.comment ? { commentInput: key.comment } : {}),
-        ...(key.expiration !== null && key.expiration !== undefined ? { expirationInput: key.expiration } : {}),
+        ...(key.expiration !== null && key.expiration !== undefined
+          ? { expirationInput: key.expiration }
+          : {}),
         desiredExpiration: key.expiration ?? null,
         verifyAfterCreate: true,
       };
@@ -37,12 +44,21 @@ export async function importState(k: PluginKind, id: string, api: ProviderApi): 
       const d = await api.getScopeDefinition(id);
       if (!d) return undefined;
       const live = scopeFromRead(d.areas);
-      return { scopeId: d.scope_id, name: d.name, description: d.description, areas: live, canonicalAreas: live };
+      return {
+        scopeId: d.scope_id,
+        name: d.name,
+        description: d.description,
+        areas: live,
+        canonicalAreas: live,
+      };
     }
     case "Role": {
       const r = await api.getRole(id);
       if (!r) return undefined;
-      if (!r.is_custom) throw new Error(`import: role '${r.pretty_name}' is predefined; only custom roles can be managed`);
+      if (!r.is_custom)
+        throw new Error(
+          `import: role '${r.pretty_name}' is predefined; only custom roles can be managed`,
+        );
       return { roleId: r.role_id };
     }
     default:

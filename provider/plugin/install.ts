@@ -17,7 +17,8 @@ export function packageRoot(): string {
   throw new Error(`cannot find the keyplane package root above ${__dirname}`);
 }
 
-export const pluginVersion = (): string => JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")).version as string;
+export const pluginVersion = (): string =>
+  JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")).version as string;
 
 const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -40,9 +41,16 @@ export function installPlugin(pulumi: string, env: NodeJS.ProcessEnv = process.e
   try {
     const launcher = path.join(tmp, "pulumi-resource-keyplane");
     fs.writeFileSync(launcher, launcherScript(), { mode: 0o755 });
-    const r = spawnSync(pulumi, ["plugin", "install", "resource", "keyplane", version, "--file", launcher], { env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" }, encoding: "utf8" });
+    const r = spawnSync(
+      pulumi,
+      ["plugin", "install", "resource", "keyplane", version, "--file", launcher],
+      { env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" }, encoding: "utf8" },
+    );
     if (r.error) throw new Error(`cannot run ${pulumi}: ${r.error.message}`);
-    if (r.status !== 0) throw new Error(`pulumi plugin install failed (exit ${r.status}): ${(r.stderr || r.stdout).trim()}`);
+    if (r.status !== 0)
+      throw new Error(
+        `pulumi plugin install failed (exit ${r.status}): ${(r.stderr || r.stdout).trim()}`,
+      );
     const home = env.PULUMI_HOME || path.join(os.homedir(), ".pulumi");
     return { version, dir: path.join(home, "plugins", `resource-keyplane-v${version}`) };
   } finally {

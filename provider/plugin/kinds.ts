@@ -8,8 +8,16 @@ import type { z } from "zod";
 import type { ProviderDeps } from "../common";
 import { ApiKeyInputs, ApiKeyOutputs, apiKeyProvider } from "../resources/apiKey";
 import { RoleInputs, RoleOutputs, roleProvider } from "../resources/role";
-import { RoleBindingInputs, RoleBindingOutputs, roleBindingProvider } from "../resources/roleBinding";
-import { ScopeDefinitionInputs, ScopeDefinitionOutputs, scopeDefinitionProvider } from "../resources/scopeDefinition";
+import {
+  RoleBindingInputs,
+  RoleBindingOutputs,
+  roleBindingProvider,
+} from "../resources/roleBinding";
+import {
+  ScopeDefinitionInputs,
+  ScopeDefinitionOutputs,
+  scopeDefinitionProvider,
+} from "../resources/scopeDefinition";
 
 export interface PluginKind {
   /** Schema name, e.g. `ApiKey`; the token is `keyplane:index:<name>`. */
@@ -26,7 +34,8 @@ export interface PluginKind {
 export const KINDS: PluginKind[] = [
   {
     name: "ApiKey",
-    summary: "An API key: its security level, roles, comment, expiration and scope. The key value is a secret.",
+    summary:
+      "An API key: its security level, roles, comment, expiration and scope. The key value is a secret.",
     inputs: ApiKeyInputs as unknown as z.ZodObject,
     outputs: ApiKeyOutputs,
     required: ["roles"],

@@ -14,7 +14,8 @@ import { pluginServer } from "./server";
 
 function main(): void {
   const root = packageRoot();
-  const version = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version as string;
+  const version = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"))
+    .version as string;
   const schema = fs.readFileSync(path.join(root, "schema.json"), "utf8");
   const engineAddress = process.argv.slice(2).find((a) => !a.startsWith("-"));
   const { server, shutdown } = pluginServer({
@@ -31,7 +32,11 @@ function main(): void {
     }
     process.stdout.write(`${port}\n`);
   });
-  for (const s of ["SIGINT", "SIGTERM"] as const) process.on(s, () => { shutdown(); process.exit(0); });
+  for (const s of ["SIGINT", "SIGTERM"] as const)
+    process.on(s, () => {
+      shutdown();
+      process.exit(0);
+    });
 }
 
 main();

@@ -26,7 +26,9 @@ type Types = Record<string, Spec>;
 
 function isInt(s: z.ZodType): boolean {
   const d = defOf(s);
-  return (d.checks ?? []).some((c) => c._zod?.def?.format === "safeint" || c._zod?.def?.check === "number_format");
+  return (d.checks ?? []).some(
+    (c) => c._zod?.def?.format === "safeint" || c._zod?.def?.check === "number_format",
+  );
 }
 
 function typeSpec(s: z.ZodType, typeName: string, types: Types): Spec {
@@ -52,7 +54,9 @@ function typeSpec(s: z.ZodType, typeName: string, types: Types): Spec {
       return { type: "object", additionalProperties: typeSpec(d.valueType!, typeName, types) };
     case "union": {
       const opts = (d.options ?? []).map((o) => typeSpec(o, typeName, types));
-      const allPrimitive = opts.every((o) => typeof o.type === "string" && o.type !== "object" && o.type !== "array");
+      const allPrimitive = opts.every(
+        (o) => typeof o.type === "string" && o.type !== "object" && o.type !== "array",
+      );
       if (!allPrimitive) return { $ref: "pulumi.json#/Any" };
       // One primitive a program can always give: a string (the provider parses the rest).
       return opts.some((o) => o.type === "string") ? { type: "string" } : opts[0]!;
@@ -73,13 +77,25 @@ function isOptional(s: z.ZodType): boolean {
   return t === "optional" || t === "default";
 }
 
-function propertiesOf(shape: Record<string, z.ZodType>, owner: string, types: Types, secret: string[] = []) {
+function propertiesOf(
+  shape: Record<string, z.ZodType>,
+  owner: string,
+  types: Types,
+  secret: string[] = [],
+) {
   const properties: Record<string, Spec> = {};
   const required: string[] = [];
   for (const [name, field] of Object.entries(shape)) {
-    const pascal = name.split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
+    const pascal = name
+      .split("_")
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join("");
     const spec = typeSpec(field, `${owner}${pascal}`, types);
-    properties[name] = { ...spec, ...(field.description ? { description: field.description } : {}), ...(secret.includes(name) ? { secret: true } : {}) };
+    properties[name] = {
+      ...spec,
+      ...(field.description ? { description: field.description } : {}),
+      ...(secret.includes(name) ? { secret: true } : {}),
+    };
     if (!isOptional(field)) required.push(name);
   }
   return { properties, required };
@@ -87,7 +103,12 @@ function propertiesOf(shape: Record<string, z.ZodType>, owner: string, types: Ty
 
 function resourceSpec(k: PluginKind, types: Types): Spec {
   const inputs = propertiesOf(k.inputs.shape as Record<string, z.ZodType>, k.name, types);
-  const outputs = propertiesOf(k.outputs.shape as Record<string, z.ZodType>, k.name, types, k.secretOutputs);
+  const outputs = propertiesOf(
+    k.outputs.shape as Record<string, z.ZodType>,
+    k.name,
+    types,
+    k.secretOutputs,
+  );
   // The outputs of a nullable output are optional in the SDKs.
   const requiredOutputs = Object.entries(k.outputs.shape as Record<string, z.ZodType>)
     .filter(([, f]) => defOf(f).type !== "nullable" && !isOptional(f))
@@ -102,10 +123,24 @@ function resourceSpec(k: PluginKind, types: Types): Spec {
 }
 
 const CONFIG: Record<string, Spec> = {
-  endpoint: { type: "string", description: "The keyplane server's URL. The environment variable KEYPLANE_ENDPOINT wins." },
-  apiKeyId: { type: "string", description: "The id of the key the provider authenticates with. KEYPLANE_API_KEY_ID wins." },
-  apiKey: { type: "string", secret: true, description: "The key the provider authenticates with (a secret). KEYPLANE_API_KEY wins." },
-  securityLevel: { type: "string", description: "`standard` or `advanced`, the provider key's security level. KEYPLANE_SECURITY_LEVEL wins." },
+  endpoint: {
+    type: "string",
+    description: "The keyplane server's URL. The environment variable KEYPLANE_ENDPOINT wins.",
+  },
+  apiKeyId: {
+    type: "string",
+    description: "The id of the key the provider authenticates with. KEYPLANE_API_KEY_ID wins.",
+  },
+  apiKey: {
+    type: "string",
+    secret: true,
+    description: "The key the provider authenticates with (a secret). KEYPLANE_API_KEY wins.",
+  },
+  securityLevel: {
+    type: "string",
+    description:
+      "`standard` or `advanced`, the provider key's security level. KEYPLANE_SECURITY_LEVEL wins.",
+  },
 };
 
 /** The package schema, for a given plugin version. */
@@ -117,14 +152,20 @@ export function packageSchema(version: string): Spec {
     name: "keyplane",
     displayName: "keyplane",
     version,
-    description: "API keys as code: keys, roles, role bindings and scope definitions on a keyplane (Cortex API keys API compatible) server.",
+    description:
+      "API keys as code: keys, roles, role bindings and scope definitions on a keyplane (Cortex API keys API compatible) server.",
     license: "Apache-2.0",
     config: { variables: CONFIG },
     provider: { description: "The keyplane provider.", inputProperties: CONFIG },
     types: Object.fromEntries(Object.entries(types).sort(([a], [b]) => a.localeCompare(b))),
     resources,
     language: {
-      python: { packageName: "pulumi_keyplane", requires: { pulumi: ">=3.0.0,<4.0.0" }, pyproject: { enabled: true }, respectSchemaVersion: true },
+      python: {
+        packageName: "pulumi_keyplane",
+        requires: { pulumi: ">=3.0.0,<4.0.0" },
+        pyproject: { enabled: true },
+        respectSchemaVersion: true,
+      },
       nodejs: { packageName: "@keyplane/pulumi", respectSchemaVersion: true },
     },
   };

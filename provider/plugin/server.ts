@@ -57,10 +57,20 @@ function unary<Req, Res>(h: Handler<Req, Res>): grpc.handleUnaryCall<Req, Res> {
   };
 }
 
-const unimplemented: grpc.handleUnaryCall<unknown, unknown> = (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED, details: "not implemented by keyplane", name: "Unimplemented", message: "not implemented" } as grpc.ServiceError);
+const unimplemented: grpc.handleUnaryCall<unknown, unknown> = (_call, cb) =>
+  cb({
+    code: grpc.status.UNIMPLEMENTED,
+    details: "not implemented by keyplane",
+    name: "Unimplemented",
+    message: "not implemented",
+  } as grpc.ServiceError);
 
 /** The user-facing input properties that differ between the old inputs and the new ones. */
-function changedInputs(k: PluginKind, oldInputs: Record<string, unknown>, news: Record<string, unknown>): string[] {
+function changedInputs(
+  k: PluginKind,
+  oldInputs: Record<string, unknown>,
+  news: Record<string, unknown>,
+): string[] {
   return Object.keys(k.inputs.shape).filter((p) => stable(oldInputs[p]) !== stable(news[p]));
 }
 
@@ -73,7 +83,9 @@ function propertyDiff(kind: providerPb.PropertyDiff.Kind): providerPb.PropertyDi
 
 export function pluginServer(opts: PluginOptions): { server: grpc.Server; shutdown(): void } {
   let config: Record<string, string | undefined> = {};
-  const engine = opts.engineAddress ? new engineGrpc.EngineClient(opts.engineAddress, grpc.credentials.createInsecure()) : undefined;
+  const engine = opts.engineAddress
+    ? new engineGrpc.EngineClient(opts.engineAddress, grpc.credentials.createInsecure())
+    : undefined;
 
   function warnOn(urn: string) {
     return (message: string) => {
@@ -93,13 +105,18 @@ export function pluginServer(opts: PluginOptions): { server: grpc.Server; shutdo
     const c = { ...config };
     return { now: opts.now, api: () => opts.api(c), warn: warnOn(urn) };
   }
-  const providerFor = (k: PluginKind, urn: string): pulumi.dynamic.ResourceProvider => k.provider(depsFor(urn));
+  const providerFor = (k: PluginKind, urn: string): pulumi.dynamic.ResourceProvider =>
+    k.provider(depsFor(urn));
 
   const impl: Partial<providerGrpc.IResourceProviderServer> = {
     getPluginInfo: unary(async () => new pluginPb.PluginInfo().setVersion(opts.version)),
     getSchema: unary(async () => new providerPb.GetSchemaResponse().setSchema(opts.schema)),
-    checkConfig: unary(async (req: providerPb.CheckRequest) => new providerPb.CheckResponse().setInputs(req.getNews())),
-    diffConfig: unary(async () => new providerPb.DiffResponse().setChanges(providerPb.DiffResponse.DiffChanges.DIFF_NONE)),
+    checkConfig: unary(async (req: providerPb.CheckRequest) =>
+      new providerPb.CheckResponse().setInputs(req.getNews()),
+    ),
+    diffConfig: unary(async () =>
+      new providerPb.DiffResponse().setChanges(providerPb.DiffResponse.DiffChanges.DIFF_NONE),
+    ),
     configure: unary(async (req: providerPb.ConfigureRequest) => {
       const vars = req.getVariablesMap();
       const args = fromStruct(req.getArgs()).value;
@@ -109,15 +126,25 @@ export function pluginServer(opts: PluginOptions): { server: grpc.Server; shutdo
         next[k] = v === undefined || v === null ? undefined : String(v);
       }
       config = next;
-      return new providerPb.ConfigureResponse().setAcceptsecrets(true).setSupportspreview(false).setAcceptresources(false).setAcceptoutputs(false);
+      return new providerPb.ConfigureResponse()
+        .setAcceptsecrets(true)
+        .setSupportspreview(false)
+        .setAcceptresources(false)
+        .setAcceptoutputs(false);
     }),
     check: unary(async (req: providerPb.CheckRequest) => {
       const k = kindOfUrn(req.getUrn());
       const olds = fromStruct(req.getOlds()).value;
       const news = fromStruct(req.getNews());
       const r = await providerFor(k, req.getUrn()).check!(olds, news.value);
-      const res = new providerPb.CheckResponse().setInputs(toStruct(r.inputs ?? {}, news.secretKeys));
-      res.setFailuresList((r.failures ?? []).map((f) => new providerPb.CheckFailure().setProperty(f.property).setReason(f.reason)));
+      const res = new providerPb.CheckResponse().setInputs(
+        toStruct(r.inputs ?? {}, news.secretKeys),
+      );
+      res.setFailuresList(
+        (r.failures ?? []).map((f) =>
+          new providerPb.CheckFailure().setProperty(f.property).setReason(f.reason),
+        ),
+      );
       return res;
     }),
     diff: unary(async (req: providerPb.DiffRequest) => {
@@ -130,28 +157,62 @@ export function pluginServer(opts: PluginOptions): { server: grpc.Server; shutdo
       let updates: string[];
       if (k.name === "ApiKey") {
         const p = planApiKey(olds as unknown as ApiKeyState, news as never, deps.now());
-        for (const r of p.replaces) if (r.property === "expiration" || r.property === "rotateBefore") deps.warn(r.reason);
+        for (const r of p.replaces)
+          if (r.property === "expiration" || r.property === "rotateBefore") deps.warn(r.reason);
         // An expiry-driven replacement is shown on the expiry property the program declares.
-        const expiryProp = news.expiration !== undefined ? "expiration" : news.expiresIn !== undefined ? "expiresIn" : "expiration";
-        replaces = [...new Set(p.replaces.map((r) => (r.property === "expiration" ? expiryProp : r.property)))];
+        const expiryProp =
+          news.expiration !== undefined
+            ? "expiration"
+            : news.expiresIn !== undefined
+              ? "expiresIn"
+              : "expiration";
+        replaces = [
+          ...new Set(
+            p.replaces.map((r) => (r.property === "expiration" ? expiryProp : r.property)),
+          ),
+        ];
         updates = p.updates;
       } else {
         const d = await k.provider(deps).diff!(req.getId(), olds, news);
         replaces = d.replaces ?? [];
-        updates = d.changes ? changedInputs(k, oldInputs, news).filter((p) => !replaces.includes(p)) : [];
+        updates = d.changes
+          ? changedInputs(k, oldInputs, news).filter((p) => !replaces.includes(p))
+          : [];
         // A change the inputs do not show (drift read into state): name the inputs the provider compared.
-        if (d.changes && replaces.length === 0 && updates.length === 0) updates = Object.keys(news).filter((p) => p in k.inputs.shape);
+        if (d.changes && replaces.length === 0 && updates.length === 0)
+          updates = Object.keys(news).filter((p) => p in k.inputs.shape);
       }
       const res = new providerPb.DiffResponse();
       const changed = replaces.length > 0 || updates.length > 0;
-      res.setChanges(changed ? providerPb.DiffResponse.DiffChanges.DIFF_SOME : providerPb.DiffResponse.DiffChanges.DIFF_NONE);
+      res.setChanges(
+        changed
+          ? providerPb.DiffResponse.DiffChanges.DIFF_SOME
+          : providerPb.DiffResponse.DiffChanges.DIFF_NONE,
+      );
       res.setReplacesList(replaces);
       res.setDeletebeforereplace(false);
       res.setDiffsList([...new Set([...replaces, ...updates])]);
       const detailed = res.getDetaileddiffMap();
       const K = providerPb.PropertyDiff.Kind;
-      for (const p of replaces) detailed.set(p, propertyDiff(news[p] === undefined && oldInputs[p] !== undefined ? K.DELETE_REPLACE : oldInputs[p] === undefined && news[p] !== undefined ? K.ADD_REPLACE : K.UPDATE_REPLACE));
-      for (const p of updates) if (!replaces.includes(p)) detailed.set(p, propertyDiff(news[p] === undefined ? K.DELETE : oldInputs[p] === undefined ? K.ADD : K.UPDATE));
+      for (const p of replaces)
+        detailed.set(
+          p,
+          propertyDiff(
+            news[p] === undefined && oldInputs[p] !== undefined
+              ? K.DELETE_REPLACE
+              : oldInputs[p] === undefined && news[p] !== undefined
+                ? K.ADD_REPLACE
+                : K.UPDATE_REPLACE,
+          ),
+        );
+      for (const p of updates)
+        if (!replaces.includes(p))
+          detailed.set(
+            p,
+            propertyDiff(
+              news[p] === undefined ? K.DELETE : oldInputs[p] === undefined ? K.ADD : K.UPDATE,
+            ),
+          );
       res.setHasdetaileddiff(true);
       return res;
     }),
@@ -159,7 +220,9 @@ export function pluginServer(opts: PluginOptions): { server: grpc.Server; shutdo
       const k = kindOfUrn(req.getUrn());
       const news = fromStruct(req.getProperties());
       const r = await providerFor(k, req.getUrn()).create(news.value);
-      return new providerPb.CreateResponse().setId(r.id).setProperties(outputsStruct(k, r.outs, news.secretKeys));
+      return new providerPb.CreateResponse()
+        .setId(r.id)
+        .setProperties(outputsStruct(k, r.outs, news.secretKeys));
     }),
     read: unary(async (req: providerPb.ReadRequest) => {
       const k = kindOfUrn(req.getUrn());
@@ -174,7 +237,9 @@ export function pluginServer(opts: PluginOptions): { server: grpc.Server; shutdo
       }
       const r = await k.provider(deps).read!(id, props);
       if (!r.id) return new providerPb.ReadResponse();
-      const res = new providerPb.ReadResponse().setId(r.id).setProperties(outputsStruct(k, r.props ?? {}, []));
+      const res = new providerPb.ReadResponse()
+        .setId(r.id)
+        .setProperties(outputsStruct(k, r.props ?? {}, []));
       res.setInputs(toStruct(r.inputs ?? {}));
       return res;
     }),
@@ -184,7 +249,9 @@ export function pluginServer(opts: PluginOptions): { server: grpc.Server; shutdo
       const news = fromStruct(req.getNews());
       const p = providerFor(k, req.getUrn());
       const r = p.update ? await p.update(req.getId(), olds, news.value) : { outs: olds };
-      return new providerPb.UpdateResponse().setProperties(outputsStruct(k, r.outs ?? {}, news.secretKeys));
+      return new providerPb.UpdateResponse().setProperties(
+        outputsStruct(k, r.outs ?? {}, news.secretKeys),
+      );
     }),
     delete: unary(async (req: providerPb.DeleteRequest) => {
       const k = kindOfUrn(req.getUrn());
@@ -195,13 +262,25 @@ export function pluginServer(opts: PluginOptions): { server: grpc.Server; shutdo
     cancel: unary(async () => new Empty()),
     attach: unary(async () => new Empty()),
   };
-  for (const m of ["handshake", "parameterize", "invoke", "call", "construct", "getMapping", "getMappings"] as const) {
+  for (const m of [
+    "handshake",
+    "parameterize",
+    "invoke",
+    "call",
+    "construct",
+    "getMapping",
+    "getMappings",
+  ] as const) {
     (impl as Record<string, unknown>)[m] = unimplemented;
   }
-  (impl as Record<string, unknown>).list = (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit("error", { code: grpc.status.UNIMPLEMENTED, details: "not implemented by keyplane" });
+  (impl as Record<string, unknown>).list = (call: grpc.ServerWritableStream<unknown, unknown>) =>
+    call.emit("error", { code: grpc.status.UNIMPLEMENTED, details: "not implemented by keyplane" });
 
   const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
-  server.addService(providerGrpc.ResourceProviderService, impl as providerGrpc.IResourceProviderServer);
+  server.addService(
+    providerGrpc.ResourceProviderService,
+    impl as providerGrpc.IResourceProviderServer,
+  );
   return {
     server,
     shutdown() {
@@ -212,7 +291,11 @@ export function pluginServer(opts: PluginOptions): { server: grpc.Server; shutdo
 }
 
 /** A kind's state as the engine stores it: secrets marked, bookkeeping internal (and secret if any input was). */
-function outputsStruct(k: PluginKind, state: Record<string, unknown>, secretInputs: Iterable<string>) {
+function outputsStruct(
+  k: PluginKind,
+  state: Record<string, unknown>,
+  secretInputs: Iterable<string>,
+) {
   const secretKeys = new Set([...k.secretOutputs, ...secretInputs]);
   if ([...secretInputs].length > 0) secretKeys.add(BOOKKEEPING);
   return toStruct(toOutputs(k, state), secretKeys);

@@ -15,7 +15,12 @@ export interface Unwrapped {
 }
 
 function isSecret(v: unknown): v is { value: unknown } {
-  return !!v && typeof v === "object" && !Array.isArray(v) && (v as Record<string, unknown>)[SIG] === SECRET_SIG;
+  return (
+    !!v &&
+    typeof v === "object" &&
+    !Array.isArray(v) &&
+    (v as Record<string, unknown>)[SIG] === SECRET_SIG
+  );
 }
 
 function strip(v: unknown, seen: { secret: boolean }): unknown {
@@ -24,7 +29,8 @@ function strip(v: unknown, seen: { secret: boolean }): unknown {
     return strip(v.value, seen);
   }
   if (Array.isArray(v)) return v.map((x) => strip(x, seen));
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x, seen)]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x, seen)]));
   return v;
 }
 
@@ -46,7 +52,12 @@ export const secret = (value: unknown) => ({ [SIG]: SECRET_SIG, value });
 /** Drops undefined (which Struct cannot hold), recursively. */
 function clean(v: unknown): unknown {
   if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : clean(x)));
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, clean(x)]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, clean(x)]),
+    );
   return v;
 }
 

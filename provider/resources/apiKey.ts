@@ -12,10 +12,30 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { authHeaders, canonicalScope, MAX_COMMENT, scopeFromRead, ScopeAreasWrite, type ApiKey as WireKey, type CanonicalScope } from "../../sdk/contract";
+import {
+  authHeaders,
+  canonicalScope,
+  MAX_COMMENT,
+  scopeFromRead,
+  ScopeAreasWrite,
+  type ApiKey as WireKey,
+  type CanonicalScope,
+} from "../../sdk/contract";
 import { KeyplaneApiError, KeyplaneConnectError, KeyplaneTimeoutError } from "../../sdk/errors";
 import type { KeyScopeInput } from "../api";
-import { defined, failuresFrom, iso, isUnknown, outputOnlyKeys, outputPlaceholders, sameSet, stable, withoutEngineKeys, type CheckFailure, type ProviderDeps } from "../common";
+import {
+  defined,
+  failuresFrom,
+  iso,
+  isUnknown,
+  outputOnlyKeys,
+  outputPlaceholders,
+  sameSet,
+  stable,
+  withoutEngineKeys,
+  type CheckFailure,
+  type ProviderDeps,
+} from "../common";
 import { humanDuration, parseDuration, parseInstant } from "../durations";
 import { SEALED_KEY_VALUE, SealTo, sealKey } from "../seal";
 import { providerShell } from "../shell";
@@ -24,10 +44,14 @@ import { providerShell } from "../shell";
 const VERIFY_RETRIES = 6;
 
 /** What `key` holds for an adopted key, whose value keyplane never saw. */
-export const ADOPTED_KEY_VALUE = "(adopted: keyplane never saw this key's value; rotate it to get a new one)";
+export const ADOPTED_KEY_VALUE =
+  "(adopted: keyplane never saw this key's value; rotate it to get a new one)";
 
 const Duration = (what: string) =>
-  z.string().refine((s) => parseDuration(s) !== undefined, { error: (iss) => `'${String(iss.input)}' is not a duration; write e.g. "90d", "12h", "30m" (${what})` });
+  z.string().refine((s) => parseDuration(s) !== undefined, {
+    error: (iss) =>
+      `'${String(iss.input)}' is not a duration; write e.g. "90d", "12h", "30m" (${what})`,
+  });
 
 /** ApiKey inputs, as `check` validates them. Every field has a description: docs/resources.md is generated from them. */
 export const ApiKeyInputs = z
@@ -35,89 +59,177 @@ export const ApiKeyInputs = z
     securityLevel: z
       .enum(["standard", "advanced"], { error: "must be `standard` or `advanced`" })
       .default("standard")
-      .describe("`standard` or `advanced` (each request signed with sha256(key + nonce + timestamp)). A change replaces the key."),
+      .describe(
+        "`standard` or `advanced` (each request signed with sha256(key + nonce + timestamp)). A change replaces the key.",
+      ),
     roles: z
-      .array(z.string().trim().min(1, "must not be empty"), { error: "must be a list of role names" })
+      .array(z.string().trim().min(1, "must not be empty"), {
+        error: "must be a list of role names",
+      })
       .min(1, "must name at least one role")
       .max(32, "must name at most 32 roles")
-      .describe("Roles by display name (or role id), e.g. `Viewer` or a `Role` resource's `name`. Updated in place."),
-    comment: z.string().max(MAX_COMMENT, `must be at most ${MAX_COMMENT} characters`).optional().describe("Free text shown in the API Keys table. Updated in place."),
+      .describe(
+        "Roles by display name (or role id), e.g. `Viewer` or a `Role` resource's `name`. Updated in place.",
+      ),
+    comment: z
+      .string()
+      .max(MAX_COMMENT, `must be at most ${MAX_COMMENT} characters`)
+      .optional()
+      .describe("Free text shown in the API Keys table. Updated in place."),
     expiration: z
       .union([z.string(), z.number()])
       .optional()
-      .describe("When the key stops working: ISO-8601 or epoch ms. Updated in place. Give this or `expiresIn`, not both."),
+      .describe(
+        "When the key stops working: ISO-8601 or epoch ms. Updated in place. Give this or `expiresIn`, not both.",
+      ),
     expiresIn: Duration("expiresIn")
       .optional()
-      .describe("Lifetime from creation, e.g. `90d`. Resolved once, at create: it does not move on later runs. Changing it updates the expiration to now + the new value."),
+      .describe(
+        "Lifetime from creation, e.g. `90d`. Resolved once, at create: it does not move on later runs. Changing it updates the expiration to now + the new value.",
+      ),
     rotateBefore: Duration("rotateBefore")
       .optional()
-      .describe("Once the key is within this window of its expiry (e.g. `7d`), the plan replaces it."),
+      .describe(
+        "Once the key is within this window of its expiry (e.g. `7d`), the plan replaces it.",
+      ),
     overlap: Duration("overlap")
       .optional()
-      .describe("On delete (after a replacement, and on destroy), shorten the old key's expiry to now + overlap (e.g. `24h`) instead of deleting it."),
+      .describe(
+        "On delete (after a replacement, and on destroy), shorten the old key's expiry to now + overlap (e.g. `24h`) instead of deleting it.",
+      ),
     scope: z
       .unknown()
       .optional()
-      .describe("The key's scope: a `ScopeDefinition`'s `scopeId`, or inline areas in the reference's write shape. Updated in place."),
-    rotationTriggers: z.unknown().optional().describe("Any value; a change replaces (rotates) the key, e.g. `[\"2026-Q3\"]`."),
+      .describe(
+        "The key's scope: a `ScopeDefinition`'s `scopeId`, or inline areas in the reference's write shape. Updated in place.",
+      ),
+    rotationTriggers: z
+      .unknown()
+      .optional()
+      .describe('Any value; a change replaces (rotates) the key, e.g. `["2026-Q3"]`.'),
     verifyAfterCreate: z
       .boolean({ error: "must be true or false" })
       .default(true)
-      .describe("Right after minting, verify the new key (signed, if Advanced) and fail, removing it, if its effective roles or scope differ from what was asked."),
+      .describe(
+        "Right after minting, verify the new key (signed, if Advanced) and fail, removing it, if its effective roles or scope differ from what was asked.",
+      ),
     adopt: z.coerce
       .number({ error: "must be a key id" })
       .int("must be a key id")
       .positive("must be a key id")
       .optional()
-      .describe("Take over an existing key by id instead of minting one. Its value stays unknown: `key` says so."),
-    sealTo: SealTo.optional().describe("age recipients (`age1…`, one or a list): the key is encrypted to them right after generate and comes out only as `sealedKey`; `key` then says it was sealed. A change replaces the key."),
+      .describe(
+        "Take over an existing key by id instead of minting one. Its value stays unknown: `key` says so.",
+      ),
+    sealTo: SealTo.optional().describe(
+      "age recipients (`age1…`, one or a list): the key is encrypted to them right after generate and comes out only as `sealedKey`; `key` then says it was sealed. A change replaces the key.",
+    ),
   })
   .strict()
   .superRefine((v, ctx) => {
     if (v.expiration !== undefined && v.expiresIn !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["expiresIn"], message: "give `expiration` or `expiresIn`, not both" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["expiresIn"],
+        message: "give `expiration` or `expiresIn`, not both",
+      });
     }
-    if (v.expiration !== undefined && !isUnknown(v.expiration) && parseInstant(v.expiration) === undefined) {
-      ctx.addIssue({ code: "custom", path: ["expiration"], message: `'${v.expiration}' is not an ISO-8601 date-time or epoch milliseconds` });
+    if (
+      v.expiration !== undefined &&
+      !isUnknown(v.expiration) &&
+      parseInstant(v.expiration) === undefined
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["expiration"],
+        message: `'${v.expiration}' is not an ISO-8601 date-time or epoch milliseconds`,
+      });
     }
     if (v.scope !== undefined && !isUnknown(v.scope)) {
       if (typeof v.scope === "string") {
-        if (v.scope.trim() === "") ctx.addIssue({ code: "custom", path: ["scope"], message: "must not be empty" });
+        if (v.scope.trim() === "")
+          ctx.addIssue({ code: "custom", path: ["scope"], message: "must not be empty" });
       } else if (v.scope && typeof v.scope === "object" && !Array.isArray(v.scope)) {
         const r = ScopeAreasWrite.safeParse(v.scope);
-        if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: "custom", path: ["scope", ...i.path.map((p) => p as string | number)], message: i.message });
+        if (!r.success)
+          for (const i of r.error.issues)
+            ctx.addIssue({
+              code: "custom",
+              path: ["scope", ...i.path.map((p) => p as string | number)],
+              message: i.message,
+            });
       } else {
-        ctx.addIssue({ code: "custom", path: ["scope"], message: "must be a ScopeDefinition's scopeId or scope areas" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["scope"],
+          message: "must be a ScopeDefinition's scopeId or scope areas",
+        });
       }
     }
-    if (v.rotateBefore !== undefined && v.expiresIn !== undefined && !isUnknown(v.rotateBefore) && !isUnknown(v.expiresIn)) {
+    if (
+      v.rotateBefore !== undefined &&
+      v.expiresIn !== undefined &&
+      !isUnknown(v.rotateBefore) &&
+      !isUnknown(v.expiresIn)
+    ) {
       const w = parseDuration(v.rotateBefore);
       const life = parseDuration(v.expiresIn);
       if (w !== undefined && life !== undefined && w >= life) {
-        ctx.addIssue({ code: "custom", path: ["rotateBefore"], message: `must be shorter than expiresIn (${v.expiresIn}), or every run would rotate the key` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["rotateBefore"],
+          message: `must be shorter than expiresIn (${v.expiresIn}), or every run would rotate the key`,
+        });
       }
     }
-    if (v.sealTo !== undefined && v.adopt !== undefined) ctx.addIssue({ code: "custom", path: ["sealTo"], message: "cannot seal an adopted key: keyplane never saw its value" });
+    if (v.sealTo !== undefined && v.adopt !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["sealTo"],
+        message: "cannot seal an adopted key: keyplane never saw its value",
+      });
     if (v.rotateBefore !== undefined && v.expiration === undefined && v.expiresIn === undefined) {
-      ctx.addIssue({ code: "custom", path: ["rotateBefore"], message: "needs `expiration` or `expiresIn`: a key that never expires is never inside the window" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["rotateBefore"],
+        message:
+          "needs `expiration` or `expiresIn`: a key that never expires is never inside the window",
+      });
     }
   });
-export type ApiKeyInputs = Omit<z.output<typeof ApiKeyInputs>, "scope"> & { scope?: string | ScopeAreasWrite };
+export type ApiKeyInputs = Omit<z.output<typeof ApiKeyInputs>, "scope"> & {
+  scope?: string | ScopeAreasWrite;
+};
 
 /** ApiKey outputs: the schema's outputs, declared once (docs, the resource class, the plugin's schema). */
 export const ApiKeyOutputs = z.object({
   keyId: z.number().int().describe("The key id (`x-xdr-auth-id`)."),
-  key: z.string().describe("The key value, a secret (encrypted in state). For an adopted key, a note saying it is unknown; with `sealTo`, a note saying it was sealed."),
+  key: z
+    .string()
+    .describe(
+      "The key value, a secret (encrypted in state). For an adopted key, a note saying it is unknown; with `sealTo`, a note saying it was sealed.",
+    ),
   createdAt: z.string().describe("ISO-8601."),
   expiresAt: z.string().nullable().describe("ISO-8601, or null when the key never expires."),
-  createdBy: z.string().nullable().describe("Who made it (`Public API - <id>` of the provider's credential)."),
+  createdBy: z
+    .string()
+    .nullable()
+    .describe("Who made it (`Public API - <id>` of the provider's credential)."),
   status: z.enum(["active", "expired", "revoked"]).describe("`active`, `expired` or `revoked`."),
   roles: z.array(z.string()).describe("Display names of the roles the key holds."),
   comment: z.string().nullable().describe("The live comment."),
   securityLevel: z.enum(["standard", "advanced"]).describe("`standard` or `advanced`."),
-  lastUsed: z.string().nullable().describe("ISO-8601 of the last successful authentication (updated within seconds), or null."),
+  lastUsed: z
+    .string()
+    .nullable()
+    .describe("ISO-8601 of the last successful authentication (updated within seconds), or null."),
   scopeId: z.string().nullable().describe("The scope definition the key points at, or null."),
-  sealedKey: z.string().nullable().describe("With `sealTo`: the key, age-encrypted (ASCII armor) to those recipients inside the provider; open it with `keyplane unseal --identity FILE` or `age -d -i FILE`. The value itself is then nowhere in state."),
+  sealedKey: z
+    .string()
+    .nullable()
+    .describe(
+      "With `sealTo`: the key, age-encrypted (ASCII armor) to those recipients inside the provider; open it with `keyplane unseal --identity FILE` or `age -d -i FILE`. The value itself is then nowhere in state.",
+    ),
 });
 const API_KEY_OUTPUT_ONLY = outputOnlyKeys(ApiKeyOutputs, ApiKeyInputs as unknown as z.ZodObject);
 
@@ -185,22 +297,36 @@ function keyScopeParam(scope: string | ScopeAreasWrite | undefined): KeyScopeInp
 }
 
 /** Whether the live scope matches the requested one. */
-function scopeMatches(want: string | ScopeAreasWrite | undefined, live: { scopeId: string | null; areas: CanonicalScope | null; has: boolean }): boolean {
+function scopeMatches(
+  want: string | ScopeAreasWrite | undefined,
+  live: { scopeId: string | null; areas: CanonicalScope | null; has: boolean },
+): boolean {
   if (want === undefined) return !live.has;
   if (typeof want === "string") return live.scopeId === want;
-  return live.scopeId === null && live.areas !== null && stable(canonicalScope(want)) === stable(live.areas);
+  return (
+    live.scopeId === null &&
+    live.areas !== null &&
+    stable(canonicalScope(want)) === stable(live.areas)
+  );
 }
 
 type LiveScope = { scopeId: string | null; areas: CanonicalScope | null; has: boolean };
 
-function liveScope(s: { scope_definition_id?: string | null; has_scope?: boolean } & Parameters<typeof scopeFromRead>[0] | null) {
+function liveScope(
+  s:
+    | ({ scope_definition_id?: string | null; has_scope?: boolean } & Parameters<
+        typeof scopeFromRead
+      >[0])
+    | null,
+) {
   if (!s || s.has_scope === false) return { scopeId: null, areas: null, has: false };
   return { scopeId: s.scope_definition_id ?? null, areas: scopeFromRead(s), has: true };
 }
 
 /** One property that forces a replacement, and the sentence that says why. */
 export interface PlannedReplace {
-  property: "securityLevel" | "rotationTriggers" | "adopt" | "sealTo" | "expiration" | "rotateBefore";
+  property:
+    "securityLevel" | "rotationTriggers" | "adopt" | "sealTo" | "expiration" | "rotateBefore";
   reason: string;
 }
 
@@ -229,23 +355,49 @@ export function planApiKey(olds: ApiKeyState, news: News, now: number): ApiKeyPl
   const replaces: PlannedReplace[] = [];
   const updates: string[] = [];
   const edit: ApiKeyPlan["edit"] = {};
-  if (olds.securityLevel !== news.securityLevel) replaces.push({ property: "securityLevel", reason: `keyplane: key ${olds.keyId}: securityLevel ${olds.securityLevel} → ${news.securityLevel}: replacing it` });
-  if (stable(olds.rotationTriggers) !== stable(news.rotationTriggers)) replaces.push({ property: "rotationTriggers", reason: `keyplane: key ${olds.keyId}: rotationTriggers changed: replacing it` });
-  if ((olds.adopt ?? null) !== (news.adopt ?? null)) replaces.push({ property: "adopt", reason: `keyplane: key ${olds.keyId}: adopt changed: replacing it` });
-  if (stable(olds.sealTo) !== stable(news.sealTo)) replaces.push({ property: "sealTo", reason: `keyplane: key ${olds.keyId}: sealTo changed: replacing it` });
+  if (olds.securityLevel !== news.securityLevel)
+    replaces.push({
+      property: "securityLevel",
+      reason: `keyplane: key ${olds.keyId}: securityLevel ${olds.securityLevel} → ${news.securityLevel}: replacing it`,
+    });
+  if (stable(olds.rotationTriggers) !== stable(news.rotationTriggers))
+    replaces.push({
+      property: "rotationTriggers",
+      reason: `keyplane: key ${olds.keyId}: rotationTriggers changed: replacing it`,
+    });
+  if ((olds.adopt ?? null) !== (news.adopt ?? null))
+    replaces.push({
+      property: "adopt",
+      reason: `keyplane: key ${olds.keyId}: adopt changed: replacing it`,
+    });
+  if (stable(olds.sealTo) !== stable(news.sealTo))
+    replaces.push({
+      property: "sealTo",
+      reason: `keyplane: key ${olds.keyId}: sealTo changed: replacing it`,
+    });
   const exp = olds.expiresAtMs;
   if (exp !== null && exp !== undefined) {
     if (exp <= now) {
-      replaces.push({ property: "expiration", reason: `keyplane: key ${olds.keyId} expired ${humanDuration(now - exp)} ago: replacing it` });
+      replaces.push({
+        property: "expiration",
+        reason: `keyplane: key ${olds.keyId} expired ${humanDuration(now - exp)} ago: replacing it`,
+      });
     } else if (news.rotateBefore && !isUnknown(news.rotateBefore)) {
       const window = parseDuration(news.rotateBefore)!;
       if (exp - now < window) {
-        replaces.push({ property: "rotateBefore", reason: `keyplane: key ${olds.keyId} expires in ${humanDuration(exp - now)}, rotateBefore ${humanDuration(window)}: replacing it` });
+        replaces.push({
+          property: "rotateBefore",
+          reason: `keyplane: key ${olds.keyId} expires in ${humanDuration(exp - now)}, rotateBefore ${humanDuration(window)}: replacing it`,
+        });
       }
     }
   }
   // Roles: a changed input, or live roles that differ from what the input resolved to.
-  if (isUnknown(news.roles) || stable(news.roles) !== stable(olds.rolesInput) || !sameSet(olds.roles, olds.rolesResolved)) {
+  if (
+    isUnknown(news.roles) ||
+    stable(news.roles) !== stable(olds.rolesInput) ||
+    !sameSet(olds.roles, olds.rolesResolved)
+  ) {
     updates.push("roles");
     if (!isUnknown(news.roles)) edit.roles = news.roles;
   }
@@ -255,28 +407,57 @@ export function planApiKey(olds: ApiKeyState, news: News, now: number): ApiKeyPl
   }
   // Expiration: what this resource wants now vs what the key has.
   let desired: number | null | undefined;
-  if (news.expiration !== undefined) desired = isUnknown(news.expiration) ? undefined : (news.expiration as number);
-  else if (news.expiresIn !== undefined) desired = isUnknown(news.expiresIn) ? undefined : news.expiresIn === olds.expiresIn ? olds.desiredExpiration : now + parseDuration(news.expiresIn)!;
-  else desired = olds.expirationInput !== undefined || olds.expiresIn !== undefined ? null : olds.desiredExpiration;
+  if (news.expiration !== undefined)
+    desired = isUnknown(news.expiration) ? undefined : (news.expiration as number);
+  else if (news.expiresIn !== undefined)
+    desired = isUnknown(news.expiresIn)
+      ? undefined
+      : news.expiresIn === olds.expiresIn
+        ? olds.desiredExpiration
+        : now + parseDuration(news.expiresIn)!;
+  else
+    desired =
+      olds.expirationInput !== undefined || olds.expiresIn !== undefined
+        ? null
+        : olds.desiredExpiration;
   if (desired === undefined || desired !== (olds.expiresAtMs ?? null)) {
     updates.push("expiration");
     if (desired !== undefined) edit.expiration = desired;
   }
-  if (news.expiresIn !== olds.expiresIn && !updates.includes("expiration")) updates.push("expiresIn");
-  const setScope = isUnknown(news.scope) || !scopeMatches(news.scope, { scopeId: olds.scopeId ?? null, areas: olds.scopeAreas ?? null, has: !!olds.hasScope });
+  if (news.expiresIn !== olds.expiresIn && !updates.includes("expiration"))
+    updates.push("expiresIn");
+  const setScope =
+    isUnknown(news.scope) ||
+    !scopeMatches(news.scope, {
+      scopeId: olds.scopeId ?? null,
+      areas: olds.scopeAreas ?? null,
+      has: !!olds.hasScope,
+    });
   if (setScope) updates.push("scope");
-  for (const f of ["rotateBefore", "overlap", "verifyAfterCreate"] as const) if (stable(news[f]) !== stable(olds[f])) updates.push(f);
-  return { changes: replaces.length > 0 || updates.length > 0, replaces, updates, edit, setScope, desiredExpiration: desired };
+  for (const f of ["rotateBefore", "overlap", "verifyAfterCreate"] as const)
+    if (stable(news[f]) !== stable(olds[f])) updates.push(f);
+  return {
+    changes: replaces.length > 0 || updates.length > 0,
+    replaces,
+    updates,
+    edit,
+    setScope,
+    desiredExpiration: desired,
+  };
 }
 
 export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvider {
-
   /** Builds the state from the live key and the inputs. */
   async function stateOf(
     id: number,
     key: string,
     news: News,
-    extra: { rolesResolved: string[]; desiredExpiration: number | null; adopted: boolean; sealedKey?: string },
+    extra: {
+      rolesResolved: string[];
+      desiredExpiration: number | null;
+      adopted: boolean;
+      sealedKey?: string;
+    },
     live?: WireKey,
     scopeKnown?: LiveScope,
   ): Promise<ApiKeyState> {
@@ -328,7 +509,10 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       try {
         return await attempt();
       } catch (e) {
-        const transient = e instanceof KeyplaneConnectError || e instanceof KeyplaneTimeoutError || (e instanceof KeyplaneApiError && [429, 502, 503, 504].includes(e.status));
+        const transient =
+          e instanceof KeyplaneConnectError ||
+          e instanceof KeyplaneTimeoutError ||
+          (e instanceof KeyplaneApiError && [429, 502, 503, 504].includes(e.status));
         if (!transient || i >= VERIFY_RETRIES) throw e;
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(4000, 250 * 2 ** i)));
       }
@@ -345,7 +529,11 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
    * verifyAfterCreate: the key must authenticate and hold exactly the roles and scope asked for.
    * Returns what it read, so that create need not read it again.
    */
-  async function verifyNewKey(id: number, key: string, news: News): Promise<{ k: WireKey; scope: LiveScope }> {
+  async function verifyNewKey(
+    id: number,
+    key: string,
+    news: News,
+  ): Promise<{ k: WireKey; scope: LiveScope }> {
     const api = deps.api();
     const cred = { apiKeyId: id, apiKey: key, securityLevel: news.securityLevel };
     const res = await verifyFresh(() => api.verify(authHeaders(cred, deps.now)));
@@ -355,18 +543,28 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
     let scope: { scopeId: string | null; areas: CanonicalScope | null; has: boolean };
     if (res === "forbidden") {
       // This credential may not call verify: prove the key works by using it, and read what it holds.
-      if (!(await api.validateAs(cred))) throw new Error(`API key ${id} does not authenticate right after it was generated`);
+      if (!(await api.validateAs(cred)))
+        throw new Error(`API key ${id} does not authenticate right after it was generated`);
       roles = k.roles;
       scope = await scopeOf(id, k);
     } else {
-      if (!res.valid) throw new Error(`API key ${id} does not authenticate right after it was generated (${res.reason})`);
+      if (!res.valid)
+        throw new Error(
+          `API key ${id} does not authenticate right after it was generated (${res.reason})`,
+        );
       roles = res.roles;
       scope = await scopeOf(id, k);
-      if (res.has_scope !== scope.has) throw new Error(`API key ${id}: verify and the scope API disagree about its scope`);
+      if (res.has_scope !== scope.has)
+        throw new Error(`API key ${id}: verify and the scope API disagree about its scope`);
     }
-    if (!sameSet(roles, k.roles) || k.roles.length !== new Set(news.roles.map((r) => r.toLowerCase())).size) {
+    if (
+      !sameSet(roles, k.roles) ||
+      k.roles.length !== new Set(news.roles.map((r) => r.toLowerCase())).size
+    ) {
       // Effective roles (verify) must be exactly the key's own roles, one per role asked for.
-      throw new Error(`API key ${id} holds roles [${roles.join(", ")}] but [${news.roles.join(", ")}] were asked for`);
+      throw new Error(
+        `API key ${id} holds roles [${roles.join(", ")}] but [${news.roles.join(", ")}] were asked for`,
+      );
     }
     if (!scopeMatches(news.scope, scope)) {
       throw new Error(`API key ${id} has a different scope than was asked for`);
@@ -384,7 +582,8 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       const now = deps.now();
       if (v.expiration !== undefined && !isUnknown(v.expiration)) {
         const ms = parseInstant(v.expiration)!;
-        const unchanged = olds && olds.expiration !== undefined && parseInstant(olds.expiration) === ms;
+        const unchanged =
+          olds && olds.expiration !== undefined && parseInstant(olds.expiration) === ms;
         if (ms <= now) {
           failures.push({
             property: "expiration",
@@ -401,8 +600,13 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
     async diff(_id, olds: ApiKeyState, news: News) {
       const p = planApiKey(olds, news, deps.now());
       // Time-driven replacements are the ones a reader of the plan cannot see in the program: say why.
-      for (const r of p.replaces) if (r.property === "expiration" || r.property === "rotateBefore") deps.warn(r.reason);
-      return { changes: p.changes, replaces: p.replaces.map((r) => r.property), deleteBeforeReplace: false };
+      for (const r of p.replaces)
+        if (r.property === "expiration" || r.property === "rotateBefore") deps.warn(r.reason);
+      return {
+        changes: p.changes,
+        replaces: p.replaces.map((r) => r.property),
+        deleteBeforeReplace: false,
+      };
     },
 
     async create(news: News) {
@@ -413,16 +617,31 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
         if (!k) throw new Error(`adopt: API key ${news.adopt} does not exist`);
         if (k.status === "revoked") throw new Error(`adopt: API key ${news.adopt} is revoked`);
         if (k.security_level !== news.securityLevel) {
-          throw new Error(`adopt: API key ${news.adopt} is ${k.security_level}, but securityLevel is ${news.securityLevel}`);
+          throw new Error(
+            `adopt: API key ${news.adopt} is ${k.security_level}, but securityLevel is ${news.securityLevel}`,
+          );
         }
-        const desired = news.expiration ?? (news.expiresIn ? now + parseDuration(news.expiresIn)! : (k.expiration ?? null));
-        await api.editKey(news.adopt, { roles: news.roles, comment: news.comment ?? null, ...(desired !== (k.expiration ?? null) ? { expiration: desired } : {}) });
+        const desired =
+          news.expiration ??
+          (news.expiresIn ? now + parseDuration(news.expiresIn)! : (k.expiration ?? null));
+        await api.editKey(news.adopt, {
+          roles: news.roles,
+          comment: news.comment ?? null,
+          ...(desired !== (k.expiration ?? null) ? { expiration: desired } : {}),
+        });
         await api.setScope("api-key", String(news.adopt), keyScopeParam(news.scope) ?? null);
         const live = await api.getKey(news.adopt);
-        const outs = await stateOf(news.adopt, ADOPTED_KEY_VALUE, news, { rolesResolved: live?.roles ?? [], desiredExpiration: desired, adopted: true }, live ?? undefined);
+        const outs = await stateOf(
+          news.adopt,
+          ADOPTED_KEY_VALUE,
+          news,
+          { rolesResolved: live?.roles ?? [], desiredExpiration: desired, adopted: true },
+          live ?? undefined,
+        );
         return { id: String(news.adopt), outs };
       }
-      const expiration = news.expiration ?? (news.expiresIn ? now + parseDuration(news.expiresIn)! : undefined);
+      const expiration =
+        news.expiration ?? (news.expiresIn ? now + parseDuration(news.expiresIn)! : undefined);
       const { id, key } = await api.generateKey({
         roles: news.roles,
         securityLevel: news.securityLevel,
@@ -435,7 +654,19 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
         const live = seen?.k ?? (await api.getKey(id));
         // Sealed: only the ciphertext leaves this process.
         const sealedKey = news.sealTo ? await sealKey(key, news.sealTo) : undefined;
-        const outs = await stateOf(id, sealedKey ? SEALED_KEY_VALUE : key, news, { rolesResolved: live?.roles ?? [], desiredExpiration: live?.expiration ?? expiration ?? null, adopted: false, sealedKey }, live ?? undefined, seen?.scope);
+        const outs = await stateOf(
+          id,
+          sealedKey ? SEALED_KEY_VALUE : key,
+          news,
+          {
+            rolesResolved: live?.roles ?? [],
+            desiredExpiration: live?.expiration ?? expiration ?? null,
+            adopted: false,
+            sealedKey,
+          },
+          live ?? undefined,
+          seen?.scope,
+        );
         return { id: String(id), outs };
       } catch (e) {
         // All or nothing: a key that is not as declared does not stay behind.
@@ -450,14 +681,29 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       // Deleted or revoked out of band: drop it from state; the next `up` recreates it.
       if (!k || k.status === "revoked") return {};
       const echo = inputsOf(props);
-      const outs = await stateOf(Number(id), props.key, echo, { rolesResolved: props.rolesResolved, desiredExpiration: props.desiredExpiration, adopted: props.adopted, sealedKey: props.sealedKey }, k);
+      const outs = await stateOf(
+        Number(id),
+        props.key,
+        echo,
+        {
+          rolesResolved: props.rolesResolved,
+          desiredExpiration: props.desiredExpiration,
+          adopted: props.adopted,
+          sealedKey: props.sealedKey,
+        },
+        k,
+      );
       // The live values of the managed fields, so that refresh shows drift as a change.
       const inputs = defined({
         ...echo,
         roles: sameSet(k.roles, props.rolesResolved) ? props.rolesInput : k.roles,
         comment: k.comment ?? undefined,
         expiration: props.expirationInput !== undefined ? (k.expiration ?? undefined) : undefined,
-        scope: scopeMatches(props.scopeInput, { scopeId: outs.scopeId, areas: outs.scopeAreas, has: outs.hasScope })
+        scope: scopeMatches(props.scopeInput, {
+          scopeId: outs.scopeId,
+          areas: outs.scopeAreas,
+          has: outs.hasScope,
+        })
           ? props.scopeInput
           : outs.hasScope
             ? (outs.scopeId ?? (outs.scopeAreas as unknown as ScopeAreasWrite))
@@ -474,9 +720,23 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       if (Object.keys(edit).length) await api.editKey(keyId, edit);
       if (p.setScope) await api.setScope("api-key", id, keyScopeParam(news.scope) ?? null);
       const live = await api.getKey(keyId);
-      if (!live) throw new Error(`API key ${keyId} no longer exists; run \`pulumi up --refresh\` to recreate it`);
+      if (!live)
+        throw new Error(
+          `API key ${keyId} no longer exists; run \`pulumi up --refresh\` to recreate it`,
+        );
       const rolesResolved = edit.roles ? live.roles : olds.rolesResolved;
-      const outs = await stateOf(keyId, olds.key, news, { rolesResolved, desiredExpiration: desired ?? null, adopted: olds.adopted, sealedKey: olds.sealedKey }, live);
+      const outs = await stateOf(
+        keyId,
+        olds.key,
+        news,
+        {
+          rolesResolved,
+          desiredExpiration: desired ?? null,
+          adopted: olds.adopted,
+          sealedKey: olds.sealedKey,
+        },
+        live,
+      );
       return { outs };
     },
 
@@ -489,7 +749,9 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
         const until = deps.now() + parseDuration(props.overlap)!;
         const r = await api.retireKey(keyId, until);
         if (r.status === "retiring" && r.expiration !== null) {
-          deps.warn(`keyplane: key ${keyId} keeps working until ${new Date(r.expiration).toISOString()} (overlap ${props.overlap}), then the server deletes it`);
+          deps.warn(
+            `keyplane: key ${keyId} keeps working until ${new Date(r.expiration).toISOString()} (overlap ${props.overlap}), then the server deletes it`,
+          );
         }
         return;
       }

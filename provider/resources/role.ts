@@ -6,16 +6,38 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ComponentPermissions, type Role as WireRole } from "../../sdk/contract";
-import { defined, failuresFrom, outputOnlyKeys, outputPlaceholders, stable, withoutEngineKeys, type ProviderDeps } from "../common";
+import {
+  defined,
+  failuresFrom,
+  outputOnlyKeys,
+  outputPlaceholders,
+  stable,
+  withoutEngineKeys,
+  type ProviderDeps,
+} from "../common";
 import { providerShell } from "../shell";
 
 export const RoleInputs = z
   .object({
-    name: z.string().trim().min(1, "must not be empty").max(128, "must be at most 128 characters").describe("Display name, unique. A change replaces the role."),
-    description: z.string().max(1024, "must be at most 1024 characters").optional().describe("Free text. Updated in place."),
-    components: ComponentPermissions.refine((c) => Object.values(c).some((l) => l && l !== "none"), {
-      message: "must grant at least one component a level of `view` or `view_edit`",
-    }).describe("Level per component (`none`, `view`, `view_edit`), e.g. `{ public_api: \"view\" }`. Updated in place."),
+    name: z
+      .string()
+      .trim()
+      .min(1, "must not be empty")
+      .max(128, "must be at most 128 characters")
+      .describe("Display name, unique. A change replaces the role."),
+    description: z
+      .string()
+      .max(1024, "must be at most 1024 characters")
+      .optional()
+      .describe("Free text. Updated in place."),
+    components: ComponentPermissions.refine(
+      (c) => Object.values(c).some((l) => l && l !== "none"),
+      {
+        message: "must grant at least one component a level of `view` or `view_edit`",
+      },
+    ).describe(
+      'Level per component (`none`, `view`, `view_edit`), e.g. `{ public_api: "view" }`. Updated in place.',
+    ),
     adopt: z.string().min(1).optional().describe("Take over an existing custom role by id."),
   })
   .strict();
@@ -38,10 +60,21 @@ export interface RoleState {
   adopt?: string;
 }
 
-const canon = (c: Record<string, string | undefined>) => Object.fromEntries(Object.entries(c).filter(([, l]) => l && l !== "none").sort(([a], [b]) => a.localeCompare(b)));
+const canon = (c: Record<string, string | undefined>) =>
+  Object.fromEntries(
+    Object.entries(c)
+      .filter(([, l]) => l && l !== "none")
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 
 function stateOf(r: WireRole, adopt?: string): RoleState {
-  return defined({ roleId: r.role_id, name: r.pretty_name, description: r.description, components: canon((r.components ?? {}) as Record<string, string>), adopt }) as RoleState;
+  return defined({
+    roleId: r.role_id,
+    name: r.pretty_name,
+    description: r.description,
+    components: canon((r.components ?? {}) as Record<string, string>),
+    adopt,
+  }) as RoleState;
 }
 
 export function roleProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvider {
@@ -50,23 +83,37 @@ export function roleProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvide
       const news = withoutEngineKeys(rawNews, ROLE_OUTPUT_ONLY);
       const r = RoleInputs.safeParse(news);
       if (!r.success) return { inputs: news, failures: failuresFrom(r.error, news) };
-      return { inputs: defined({ ...r.data, components: canon(r.data.components as Record<string, string>) }) };
+      return {
+        inputs: defined({
+          ...r.data,
+          components: canon(r.data.components as Record<string, string>),
+        }),
+      };
     },
     async diff(_id, olds: RoleState, news: RoleInputs) {
       const replaces: string[] = [];
       if (olds.name !== news.name) replaces.push("name");
       if ((olds.adopt ?? null) !== (news.adopt ?? null)) replaces.push("adopt");
       const changes =
-        replaces.length > 0 || (olds.description ?? null) !== (news.description ?? null) || stable(canon(olds.components)) !== stable(canon(news.components as Record<string, string>));
+        replaces.length > 0 ||
+        (olds.description ?? null) !== (news.description ?? null) ||
+        stable(canon(olds.components)) !== stable(canon(news.components as Record<string, string>));
       return { changes, replaces };
     },
     async create(news: RoleInputs) {
       const api = deps.api();
-      const body = { name: news.name, description: news.description ?? null, components: news.components as Record<string, string> };
+      const body = {
+        name: news.name,
+        description: news.description ?? null,
+        components: news.components as Record<string, string>,
+      };
       if (news.adopt) {
         const r = await api.getRole(news.adopt);
         if (!r) throw new Error(`adopt: role ${news.adopt} does not exist`);
-        if (!r.is_custom) throw new Error(`adopt: role '${r.pretty_name}' is predefined; only custom roles can be managed`);
+        if (!r.is_custom)
+          throw new Error(
+            `adopt: role '${r.pretty_name}' is predefined; only custom roles can be managed`,
+          );
         const u = await api.updateRole(news.adopt, body);
         return { id: u.role_id, outs: stateOf(u, news.adopt) };
       }
@@ -77,15 +124,29 @@ export function roleProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvide
       const r = await deps.api().getRole(id);
       if (!r) return {};
       const outs = stateOf(r, props.adopt);
-      return { id, props: outs, inputs: defined({ name: outs.name, description: outs.description ?? undefined, components: outs.components, adopt: props.adopt }) };
+      return {
+        id,
+        props: outs,
+        inputs: defined({
+          name: outs.name,
+          description: outs.description ?? undefined,
+          components: outs.components,
+          adopt: props.adopt,
+        }),
+      };
     },
     async update(id, _olds: RoleState, news: RoleInputs) {
-      const r = await deps.api().updateRole(id, { description: news.description ?? null, components: news.components as Record<string, string> });
+      const r = await deps.api().updateRole(id, {
+        description: news.description ?? null,
+        components: news.components as Record<string, string>,
+      });
       return { outs: stateOf(r, news.adopt) };
     },
     async delete(id, props: RoleState) {
       if ((await deps.api().deleteRole(id)) === "retired") {
-        deps.warn(`keyplane: role '${props.name}' is still held by keys in their overlap; the server deletes it once they expire`);
+        deps.warn(
+          `keyplane: role '${props.name}' is still held by keys in their overlap; the server deletes it once they expire`,
+        );
       }
     },
   };
@@ -106,6 +167,13 @@ export class Role extends pulumi.dynamic.Resource {
   declare readonly components: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: RoleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShell("role"), name, { ...args, ...outputPlaceholders(ROLE_OUTPUT_ONLY) }, opts, "keyplane", "Role");
+    super(
+      providerShell("role"),
+      name,
+      { ...args, ...outputPlaceholders(ROLE_OUTPUT_ONLY) },
+      opts,
+      "keyplane",
+      "Role",
+    );
   }
 }

@@ -5,7 +5,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { defined, failuresFrom, outputOnlyKeys, outputPlaceholders, withoutEngineKeys, type ProviderDeps } from "../common";
+import {
+  defined,
+  failuresFrom,
+  outputOnlyKeys,
+  outputPlaceholders,
+  withoutEngineKeys,
+  type ProviderDeps,
+} from "../common";
 import { providerShell } from "../shell";
 
 const WIRE_TYPE = { user: "user", group: "user-group", apiKey: "api-key" } as const;
@@ -14,12 +21,20 @@ export const RoleBindingInputs = z
   .object({
     principal: z
       .object({
-        type: z.enum(["user", "group", "apiKey"], { error: "must be `user`, `group` or `apiKey`" }).describe("`user` (id: email), `group` (id: group id) or `apiKey` (id: key id)."),
-        id: z.union([z.string().trim().min(1, "must not be empty"), z.number().int().positive()]).describe("The principal's id."),
+        type: z
+          .enum(["user", "group", "apiKey"], { error: "must be `user`, `group` or `apiKey`" })
+          .describe("`user` (id: email), `group` (id: group id) or `apiKey` (id: key id)."),
+        id: z
+          .union([z.string().trim().min(1, "must not be empty"), z.number().int().positive()])
+          .describe("The principal's id."),
       })
       .strict()
       .describe("Who gets the role. A change replaces the binding."),
-    role: z.string().trim().min(1, "must not be empty").describe("Role display name or id. A change replaces the binding."),
+    role: z
+      .string()
+      .trim()
+      .min(1, "must not be empty")
+      .describe("Role display name or id. A change replaces the binding."),
   })
   .strict();
 export type RoleBindingInputs = z.output<typeof RoleBindingInputs>;
@@ -27,7 +42,9 @@ export type RoleBindingInputs = z.output<typeof RoleBindingInputs>;
 /** RoleBinding outputs, declared once. */
 export const RoleBindingOutputs = z.object({
   bindingId: z.string().describe("The binding's id."),
-  principal: z.object({ type: z.enum(["user", "group", "apiKey"]), id: z.string() }).describe("`{ type, id }` as bound."),
+  principal: z
+    .object({ type: z.enum(["user", "group", "apiKey"]), id: z.string() })
+    .describe("`{ type, id }` as bound."),
   role: z.string().describe("The role as given."),
   roleId: z.string().describe("The role's id."),
 });
@@ -47,25 +64,54 @@ export function roleBindingProvider(deps: ProviderDeps): pulumi.dynamic.Resource
       const news = withoutEngineKeys(rawNews, ROLE_BINDING_OUTPUT_ONLY);
       const r = RoleBindingInputs.safeParse(news);
       if (!r.success) return { inputs: news, failures: failuresFrom(r.error, news) };
-      return { inputs: { ...r.data, principal: { type: r.data.principal.type, id: String(r.data.principal.id) } } };
+      return {
+        inputs: {
+          ...r.data,
+          principal: { type: r.data.principal.type, id: String(r.data.principal.id) },
+        },
+      };
     },
     async diff(_id, olds: RoleBindingState, news: RoleBindingInputs) {
       const replaces: string[] = [];
-      if (olds.principal?.type !== news.principal.type || String(olds.principal?.id) !== String(news.principal.id)) replaces.push("principal");
-      const sameRole = news.role.toLowerCase() === olds.role?.toLowerCase() || news.role === olds.roleId || news.role.toLowerCase() === olds.roleName?.toLowerCase();
+      if (
+        olds.principal?.type !== news.principal.type ||
+        String(olds.principal?.id) !== String(news.principal.id)
+      )
+        replaces.push("principal");
+      const sameRole =
+        news.role.toLowerCase() === olds.role?.toLowerCase() ||
+        news.role === olds.roleId ||
+        news.role.toLowerCase() === olds.roleName?.toLowerCase();
       if (!sameRole) replaces.push("role");
       return { changes: replaces.length > 0, replaces };
     },
     async create(news: RoleBindingInputs) {
-      const b = await deps.api().createBinding({ principalType: WIRE_TYPE[news.principal.type], principalId: String(news.principal.id), role: news.role });
-      const outs: RoleBindingState = { bindingId: b.binding_id, principal: { type: news.principal.type, id: String(news.principal.id) }, role: news.role, roleId: b.role_id, roleName: b.role_name };
+      const b = await deps.api().createBinding({
+        principalType: WIRE_TYPE[news.principal.type],
+        principalId: String(news.principal.id),
+        role: news.role,
+      });
+      const outs: RoleBindingState = {
+        bindingId: b.binding_id,
+        principal: { type: news.principal.type, id: String(news.principal.id) },
+        role: news.role,
+        roleId: b.role_id,
+        roleName: b.role_name,
+      };
       return { id: b.binding_id, outs };
     },
     async read(id, props: RoleBindingState) {
       const b = await deps.api().getBinding(id);
       if (!b) return {};
-      const type = (Object.entries(WIRE_TYPE).find(([, w]) => w === b.principal_type)?.[0] ?? "user") as RoleBindingState["principal"]["type"];
-      const outs = defined({ ...props, bindingId: b.binding_id, principal: { type, id: b.principal_id }, roleId: b.role_id, roleName: b.role_name });
+      const type = (Object.entries(WIRE_TYPE).find(([, w]) => w === b.principal_type)?.[0] ??
+        "user") as RoleBindingState["principal"]["type"];
+      const outs = defined({
+        ...props,
+        bindingId: b.binding_id,
+        principal: { type, id: b.principal_id },
+        roleId: b.role_id,
+        roleName: b.role_name,
+      });
       return { id, props: outs, inputs: { principal: outs.principal, role: props.role } };
     },
     async delete(id) {
@@ -75,7 +121,10 @@ export function roleBindingProvider(deps: ProviderDeps): pulumi.dynamic.Resource
 }
 
 export interface RoleBindingArgs {
-  principal: pulumi.Input<{ type: pulumi.Input<"user" | "group" | "apiKey">; id: pulumi.Input<string | number> }>;
+  principal: pulumi.Input<{
+    type: pulumi.Input<"user" | "group" | "apiKey">;
+    id: pulumi.Input<string | number>;
+  }>;
   role: pulumi.Input<string>;
 }
 
@@ -87,6 +136,13 @@ export class RoleBinding extends pulumi.dynamic.Resource {
   declare readonly roleId: pulumi.Output<string>;
 
   constructor(name: string, args: RoleBindingArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShell("roleBinding"), name, { ...args, ...outputPlaceholders(ROLE_BINDING_OUTPUT_ONLY) }, opts, "keyplane", "RoleBinding");
+    super(
+      providerShell("roleBinding"),
+      name,
+      { ...args, ...outputPlaceholders(ROLE_BINDING_OUTPUT_ONLY) },
+      opts,
+      "keyplane",
+      "RoleBinding",
+    );
   }
 }

@@ -6,17 +6,42 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { canonicalScope, scopeFromRead, ScopeAreasWrite, type ScopeDefinition as WireDef } from "../../sdk/contract";
-import { defined, failuresFrom, isUnknown, outputOnlyKeys, outputPlaceholders, stable, withoutEngineKeys, type ProviderDeps } from "../common";
+import {
+  canonicalScope,
+  scopeFromRead,
+  ScopeAreasWrite,
+  type ScopeDefinition as WireDef,
+} from "../../sdk/contract";
+import {
+  defined,
+  failuresFrom,
+  isUnknown,
+  outputOnlyKeys,
+  outputPlaceholders,
+  stable,
+  withoutEngineKeys,
+  type ProviderDeps,
+} from "../common";
 import { providerShell } from "../shell";
 
 export const ScopeDefinitionInputs = z
   .object({
-    name: z.string().trim().min(1, "must not be empty").max(128, "must be at most 128 characters").describe("Unique name. Updated in place."),
-    description: z.string().max(1024, "must be at most 1024 characters").optional().describe("Free text. Updated in place."),
+    name: z
+      .string()
+      .trim()
+      .min(1, "must not be empty")
+      .max(128, "must be at most 128 characters")
+      .describe("Unique name. Updated in place."),
+    description: z
+      .string()
+      .max(1024, "must be at most 1024 characters")
+      .optional()
+      .describe("Free text. Updated in place."),
     areas: ScopeAreasWrite.refine((a) => Object.values(a).some((v) => v !== undefined), {
       message: "must set at least one area: assets, cases_issues, endpoints or datasets_rows",
-    }).describe("Areas in the reference's write shape (`assets`, `cases_issues`, `endpoints.endpoint_groups`, `endpoints.endpoint_tags`, `datasets_rows`), each with a `mode`. Updated in place."),
+    }).describe(
+      "Areas in the reference's write shape (`assets`, `cases_issues`, `endpoints.endpoint_groups`, `endpoints.endpoint_tags`, `datasets_rows`), each with a `mode`. Updated in place.",
+    ),
     adopt: z.string().min(1).optional().describe("Take over an existing scope definition by id."),
   })
   .strict();
@@ -76,27 +101,55 @@ export function scopeDefinitionProvider(deps: ProviderDeps): pulumi.dynamic.Reso
       if (news.adopt) {
         const d = await api.getScopeDefinition(news.adopt);
         if (!d) throw new Error(`adopt: scope definition ${news.adopt} does not exist`);
-        const u = await api.updateScopeDefinition(news.adopt, { name: news.name, description: news.description ?? null, areas: news.areas });
+        const u = await api.updateScopeDefinition(news.adopt, {
+          name: news.name,
+          description: news.description ?? null,
+          areas: news.areas,
+        });
         return { id: u.scope_id, outs: stateOf(u, news) };
       }
-      const d = await api.createScopeDefinition({ name: news.name, description: news.description ?? null, areas: news.areas });
+      const d = await api.createScopeDefinition({
+        name: news.name,
+        description: news.description ?? null,
+        areas: news.areas,
+      });
       return { id: d.scope_id, outs: stateOf(d, news) };
     },
     async read(id, props: ScopeDefinitionState) {
       const d = await deps.api().getScopeDefinition(id);
       if (!d) return {};
       const live = scopeFromRead(d.areas);
-      const outs = stateOf(d, { name: props.name, description: props.description ?? undefined, areas: props.areas as ScopeDefinitionInputs["areas"], adopt: props.adopt });
+      const outs = stateOf(d, {
+        name: props.name,
+        description: props.description ?? undefined,
+        areas: props.areas as ScopeDefinitionInputs["areas"],
+        adopt: props.adopt,
+      });
       const areasInput = stable(live) === stable(props.canonicalAreas) ? props.areas : live;
-      return { id, props: { ...outs, areas: areasInput }, inputs: defined({ name: d.name, description: d.description ?? undefined, areas: areasInput, adopt: props.adopt }) };
+      return {
+        id,
+        props: { ...outs, areas: areasInput },
+        inputs: defined({
+          name: d.name,
+          description: d.description ?? undefined,
+          areas: areasInput,
+          adopt: props.adopt,
+        }),
+      };
     },
     async update(id, _olds: ScopeDefinitionState, news: ScopeDefinitionInputs) {
-      const d = await deps.api().updateScopeDefinition(id, { name: news.name, description: news.description ?? null, areas: news.areas });
+      const d = await deps.api().updateScopeDefinition(id, {
+        name: news.name,
+        description: news.description ?? null,
+        areas: news.areas,
+      });
       return { outs: stateOf(d, news) };
     },
     async delete(id, props: ScopeDefinitionState) {
       if ((await deps.api().deleteScopeDefinition(id)) === "retired") {
-        deps.warn(`keyplane: scope definition '${props.name}' is still used by keys in their overlap; the server deletes it once they expire`);
+        deps.warn(
+          `keyplane: scope definition '${props.name}' is still used by keys in their overlap; the server deletes it once they expire`,
+        );
       }
     },
   };
@@ -117,6 +170,13 @@ export class ScopeDefinition extends pulumi.dynamic.Resource {
   declare readonly areas: pulumi.Output<ScopeAreasWrite>;
 
   constructor(name: string, args: ScopeDefinitionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShell("scopeDefinition"), name, { ...args, ...outputPlaceholders(SCOPE_DEFINITION_OUTPUT_ONLY) }, opts, "keyplane", "ScopeDefinition");
+    super(
+      providerShell("scopeDefinition"),
+      name,
+      { ...args, ...outputPlaceholders(SCOPE_DEFINITION_OUTPUT_ONLY) },
+      opts,
+      "keyplane",
+      "ScopeDefinition",
+    );
   }
 }

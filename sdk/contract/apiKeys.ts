@@ -3,7 +3,16 @@
  * reference's `platform/iam` calls), plus our extensions: revoke, examples, scope at generate.
  */
 import { z } from "zod";
-import { EpochMs, MessageData, NumericId, Paging, SecurityLevel, dataEnvelope, replyEnvelope, sortOf } from "./common";
+import {
+  EpochMs,
+  MessageData,
+  NumericId,
+  Paging,
+  SecurityLevel,
+  dataEnvelope,
+  replyEnvelope,
+  sortOf,
+} from "./common";
 import { ScopeAreasWrite } from "./scopes";
 
 /** The longest comment a key may carry. */
@@ -28,21 +37,39 @@ export const KeyScopeInput = z
   .preprocess(
     (v, ctx) => {
       // Without this, `{scope_definition_id, assets}` matched the areas branch and the definition was dropped.
-      if (v && typeof v === "object" && !Array.isArray(v) && "scope_definition_id" in v && Object.keys(v).length > 1) {
-        ctx.addIssue({ code: "custom", path: ["scope_definition_id"], message: "give either a scope definition or areas, not both", input: v });
+      if (
+        v &&
+        typeof v === "object" &&
+        !Array.isArray(v) &&
+        "scope_definition_id" in v &&
+        Object.keys(v).length > 1
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["scope_definition_id"],
+          message: "give either a scope definition or areas, not both",
+          input: v,
+        });
         return z.NEVER;
       }
       return v;
     },
-    z.union([z.object({ scope_definition_id: z.string().min(1, "must not be empty") }).strict(), ScopeAreasWrite]),
+    z.union([
+      z.object({ scope_definition_id: z.string().min(1, "must not be empty") }).strict(),
+      ScopeAreasWrite,
+    ]),
   )
-  .describe("The key's scope: `{scope_definition_id}` or areas in the reference's write shape (extension).");
+  .describe(
+    "The key's scope: `{scope_definition_id}` or areas in the reference's write shape (extension).",
+  );
 
 /** `POST /public_api/v1/api_keys/generate` request_data. */
 export const GenerateKeyRequest = z.object({
   roles: RoleRefList,
   security_level: SecurityLevel,
-  expiration: EpochMs.nullish().describe("When the key stops working, epoch ms. Omitted: the tenant's default lifetime (none by default)."),
+  expiration: EpochMs.nullish().describe(
+    "When the key stops working, epoch ms. Omitted: the tenant's default lifetime (none by default).",
+  ),
   comment: Comment,
   scope: KeyScopeInput.optional(),
 });
@@ -67,15 +94,33 @@ export const ApiKey = z
     creation_time: z.coerce.number(),
     created_by: z.string().nullable(),
     user_name: z.string().nullable(),
-    roles: z.array(z.string()).describe("Display names of the roles the key holds itself (role bindings made elsewhere are not listed)."),
+    roles: z
+      .array(z.string())
+      .describe(
+        "Display names of the roles the key holds itself (role bindings made elsewhere are not listed).",
+      ),
     security_level: z.string(),
     comment: z.string().nullable(),
-    expiration: z.coerce.number().nullable().describe("Epoch ms, or null when the key never expires."),
-    last_used: z.coerce.number().nullable().optional().describe("Last successful authentication, epoch ms (extension; updated within seconds)."),
+    expiration: z.coerce
+      .number()
+      .nullable()
+      .describe("Epoch ms, or null when the key never expires."),
+    last_used: z.coerce
+      .number()
+      .nullable()
+      .optional()
+      .describe("Last successful authentication, epoch ms (extension; updated within seconds)."),
     status: KeyStatus.optional().describe("`active`, `expired` or `revoked` (extension)."),
-    scope_definition_id: z.string().nullable().optional().describe("The named scope the key points at (extension)."),
+    scope_definition_id: z
+      .string()
+      .nullable()
+      .optional()
+      .describe("The named scope the key points at (extension)."),
     has_scope: z.boolean().optional().describe("Whether the key has a scope (extension)."),
-    retiring: z.boolean().optional().describe("In its overlap after a rotation: deleted when it expires (extension)."),
+    retiring: z
+      .boolean()
+      .optional()
+      .describe("In its overlap after a rotation: deleted when it expires (extension)."),
   })
   .loose();
 export type ApiKey = z.infer<typeof ApiKey>;
@@ -84,23 +129,44 @@ export type ApiKey = z.infer<typeof ApiKey>;
 export const MAX_IDS = 10_000;
 /** The most values a string-list filter may carry. */
 const MAX_VALUES = 1000;
-const StringOrList = z.union([z.string().transform((s) => [s]), z.array(z.string()).max(MAX_VALUES, `must list at most ${MAX_VALUES} values`)]);
+const StringOrList = z.union([
+  z.string().transform((s) => [s]),
+  z.array(z.string()).max(MAX_VALUES, `must list at most ${MAX_VALUES} values`),
+]);
 
 const idCount = (filters: Array<{ field: string; value?: unknown }> | undefined) =>
-  (filters ?? []).reduce((n, f) => n + (f.field === "id" && Array.isArray(f.value) ? f.value.length : 0), 0);
+  (filters ?? []).reduce(
+    (n, f) => n + (f.field === "id" && Array.isArray(f.value) ? f.value.length : 0),
+    0,
+  );
 /** The most values of every list filter together: each is a bound parameter, and both stores must run the query (SQLite binds at most 32,766). */
 export const MAX_FILTER_VALUES = 10_000;
 const valueCount = (filters: Array<{ field: string; value?: unknown }> | undefined) =>
   (filters ?? []).reduce((n, f) => n + (Array.isArray(f.value) ? f.value.length : 1), 0);
-const atMostIds = (r: { filters?: Array<{ field: string; value?: unknown }> }, ctx: z.RefinementCtx) => {
-  if (idCount(r.filters) > MAX_IDS) ctx.addIssue({ code: "custom", path: ["filters"], message: `must list at most ${MAX_IDS} key ids in all` });
-  else if (valueCount(r.filters) > MAX_FILTER_VALUES) ctx.addIssue({ code: "custom", path: ["filters"], message: `must list at most ${MAX_FILTER_VALUES} values in all` });
+const atMostIds = (
+  r: { filters?: Array<{ field: string; value?: unknown }> },
+  ctx: z.RefinementCtx,
+) => {
+  if (idCount(r.filters) > MAX_IDS)
+    ctx.addIssue({
+      code: "custom",
+      path: ["filters"],
+      message: `must list at most ${MAX_IDS} key ids in all`,
+    });
+  else if (valueCount(r.filters) > MAX_FILTER_VALUES)
+    ctx.addIssue({
+      code: "custom",
+      path: ["filters"],
+      message: `must list at most ${MAX_FILTER_VALUES} values in all`,
+    });
 };
 
 const IdIn = z.object({
   field: z.literal("id"),
   operator: z.literal("in", { error: "operator for `id` must be `in`" }),
-  value: z.array(NumericId, { error: "must be a list of key ids" }).max(MAX_IDS, `must list at most ${MAX_IDS} ids`),
+  value: z
+    .array(NumericId, { error: "must be a list of key ids" })
+    .max(MAX_IDS, `must list at most ${MAX_IDS} ids`),
 });
 
 /** Filters of `get_api_keys`: the reference's `id in`, `expiration gte/lte`, `roles contains`, and ours. */
@@ -110,12 +176,16 @@ export const KeyFilter = z.discriminatedUnion(
     IdIn,
     z.object({
       field: z.literal("expiration"),
-      operator: z.enum(["gte", "lte"], { error: "operator for `expiration` must be `gte` or `lte`" }),
+      operator: z.enum(["gte", "lte"], {
+        error: "operator for `expiration` must be `gte` or `lte`",
+      }),
       value: EpochMs,
     }),
     z.object({
       field: z.literal("creation_time"),
-      operator: z.enum(["gte", "lte"], { error: "operator for `creation_time` must be `gte` or `lte`" }),
+      operator: z.enum(["gte", "lte"], {
+        error: "operator for `creation_time` must be `gte` or `lte`",
+      }),
       value: EpochMs,
     }),
     z.object({
@@ -125,7 +195,9 @@ export const KeyFilter = z.discriminatedUnion(
     }),
     z.object({
       field: z.literal("security_level"),
-      operator: z.enum(["in", "eq"], { error: "operator for `security_level` must be `in` or `eq`" }),
+      operator: z.enum(["in", "eq"], {
+        error: "operator for `security_level` must be `in` or `eq`",
+      }),
       value: StringOrList.pipe(z.array(SecurityLevel)),
     }),
     z.object({
@@ -138,11 +210,17 @@ export const KeyFilter = z.discriminatedUnion(
       operator: z.enum(["in", "eq"], { error: "operator for `created_by` must be `in` or `eq`" }),
       value: StringOrList,
     }),
-    z.object({
-      field: z.literal("last_used"),
-      operator: z.enum(["gte", "lte"], { error: "operator for `last_used` must be `gte` or `lte`" }),
-      value: EpochMs,
-    }).describe("`lte`: unused since then (a key never used counts as unused); `gte`: used since then. `last_used` is written within seconds of a use (extension)."),
+    z
+      .object({
+        field: z.literal("last_used"),
+        operator: z.enum(["gte", "lte"], {
+          error: "operator for `last_used` must be `gte` or `lte`",
+        }),
+        value: EpochMs,
+      })
+      .describe(
+        "`lte`: unused since then (a key never used counts as unused); `gte`: used since then. `last_used` is written within seconds of a use (extension).",
+      ),
     z.object({
       field: z.literal("status"),
       operator: z.enum(["in", "eq"], { error: "operator for `status` must be `in` or `eq`" }),
@@ -158,11 +236,23 @@ export const KeyFilter = z.discriminatedUnion(
 );
 export type KeyFilter = z.output<typeof KeyFilter>;
 
-export const KEY_SORT_FIELDS = ["id", "creation_time", "expiration", "security_level", "comment", "roles", "last_used"] as const;
+export const KEY_SORT_FIELDS = [
+  "id",
+  "creation_time",
+  "expiration",
+  "security_level",
+  "comment",
+  "roles",
+  "last_used",
+] as const;
 
 /** `POST /public_api/v1/api_keys/get_api_keys` request_data. */
 export const ListKeysRequest = Paging.extend({
-  filters: z.array(KeyFilter).max(50, "must have at most 50 filters").optional().describe(`AND-combined; at most ${MAX_IDS} key ids and ${MAX_FILTER_VALUES} values in all.`),
+  filters: z
+    .array(KeyFilter)
+    .max(50, "must have at most 50 filters")
+    .optional()
+    .describe(`AND-combined; at most ${MAX_IDS} key ids and ${MAX_FILTER_VALUES} values in all.`),
   sort: sortOf([...KEY_SORT_FIELDS]).optional(),
 }).superRefine(atMostIds);
 export type ListKeysRequest = z.input<typeof ListKeysRequest>;
@@ -206,7 +296,10 @@ export const ListKeysReply = replyEnvelope(
 export const DeleteKeysRequest = z
   .object({
     filters: z
-      .array(IdIn, { error: "must be a list of filters; only `{field: \"id\", operator: \"in\", value: [...]}` is supported" })
+      .array(IdIn, {
+        error:
+          'must be a list of filters; only `{field: "id", operator: "in", value: [...]}` is supported',
+      })
       .min(1, "must have the `id in` filter")
       .max(50, "must have at most 50 filters")
       .describe(`OR-combined; at most ${MAX_IDS} key ids in all.`),
@@ -259,7 +352,11 @@ export const ExamplesReply = replyEnvelope(
     id: z.number(),
     security_level: z.string(),
     url: z.string(),
-    python: z.string().describe("A Python 3 script with the key id and URL filled in and the key as a placeholder."),
+    python: z
+      .string()
+      .describe(
+        "A Python 3 script with the key id and URL filled in and the key as a placeholder.",
+      ),
     curl: z.string(),
   }),
 );
@@ -270,4 +367,6 @@ export const ExamplesReply = replyEnvelope(
  * fails to decode there), and a client that only tests the reply for truth sees a truthy value
  * either way. A bad key gets the usual 401.
  */
-export const ValidateReply = z.literal("true").describe('The JSON string "true" (the official Go SDK decodes it as a string).');
+export const ValidateReply = z
+  .literal("true")
+  .describe('The JSON string "true" (the official Go SDK decodes it as a string).');

@@ -6,7 +6,10 @@ const StringIn = (field: string) =>
   z.object({
     field: z.literal(field),
     operator: z.literal("in", { error: `operator for \`${field}\` must be \`in\`` }),
-    value: z.union([z.string().transform((s) => [s]), z.array(z.string()).max(1000, "must list at most 1000 values")]),
+    value: z.union([
+      z.string().transform((s) => [s]),
+      z.array(z.string()).max(1000, "must list at most 1000 values"),
+    ]),
   });
 
 export const AuditFilter = z.discriminatedUnion("field", [
@@ -14,7 +17,11 @@ export const AuditFilter = z.discriminatedUnion("field", [
   StringIn("type"),
   StringIn("sub_type"),
   StringIn("result"),
-  z.object({ field: z.literal("timestamp"), operator: z.enum(["gte", "lte"], { error: "operator for `timestamp` must be `gte` or `lte`" }), value: EpochMs }),
+  z.object({
+    field: z.literal("timestamp"),
+    operator: z.enum(["gte", "lte"], { error: "operator for `timestamp` must be `gte` or `lte`" }),
+    value: EpochMs,
+  }),
 ]);
 export type AuditFilter = z.output<typeof AuditFilter>;
 

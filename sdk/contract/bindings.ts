@@ -20,7 +20,9 @@ export const RoleBinding = z.object({
   principal_id: z.string().describe("User email, group id, or API key id (as a string)."),
   role_id: z.string(),
   role_name: z.string(),
-  owner: BindingOwner.describe("`binding` for rows made through this API; others belong to a key's roles or a user's or group's direct role."),
+  owner: BindingOwner.describe(
+    "`binding` for rows made through this API; others belong to a key's roles or a user's or group's direct role.",
+  ),
   created_by: z.string().nullable(),
   created_ts: z.number(),
 });

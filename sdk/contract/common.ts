@@ -14,7 +14,8 @@ import { z } from "zod";
  * padded). Anything else is left as it is for `z.number()` to refuse: `z.coerce` would also take
  * `true` as 1, `[7]` as 7 and "0x1", "1e0" or "1.0" as 1, so a boolean could name key 1.
  */
-const digitsAsNumber = (v: unknown) => (typeof v === "string" && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : v);
+const digitsAsNumber = (v: unknown) =>
+  typeof v === "string" && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : v;
 
 /** Epoch milliseconds (UTC), as every timestamp on the wire. Numeric strings are accepted. */
 export const EpochMs = z
@@ -31,7 +32,11 @@ export const EpochMs = z
 /** A paging number (`search_from`, `search_to`): a whole number of at least 0; digit strings are accepted (query strings are text). */
 export const PageNumber = z.preprocess(
   digitsAsNumber,
-  z.number({ error: "must be a whole number" }).int("must be a whole number").min(0, "must be 0 or more").max(Number.MAX_SAFE_INTEGER, "is out of range"),
+  z
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(0, "must be 0 or more")
+    .max(Number.MAX_SAFE_INTEGER, "is out of range"),
 );
 
 /** A numeric id; numeric strings are accepted, as real clients send both. */
@@ -110,12 +115,23 @@ export type FieldError = z.infer<typeof FieldError>;
  */
 export const ErrExtraItem = z
   .object({
-    type: ErrorCodeSchema.describe("The symbolic error code (docs/errors.md), as in the `x-keyplane-error` header."),
+    type: ErrorCodeSchema.describe(
+      "The symbolic error code (docs/errors.md), as in the `x-keyplane-error` header.",
+    ),
     msg: z.string().describe("What went wrong (for a field: the reason)."),
-    loc: z.array(z.string()).optional().describe("A field error: the field's path, one segment per item."),
-    field: z.string().optional().describe("A field error: the field's dotted path, e.g. `request_data.roles`."),
+    loc: z
+      .array(z.string())
+      .optional()
+      .describe("A field error: the field's path, one segment per item."),
+    field: z
+      .string()
+      .optional()
+      .describe("A field error: the field's dotted path, e.g. `request_data.roles`."),
     detail: z.string().optional(),
-    request_id: z.string().optional().describe("The request id (also in the `x-request-id` header)."),
+    request_id: z
+      .string()
+      .optional()
+      .describe("The request id (also in the `x-request-id` header)."),
   })
   .loose();
 export type ErrExtraItem = z.infer<typeof ErrExtraItem>;
@@ -140,7 +156,10 @@ export const PublicApiError = z.object({
 export const PlatformError = z.object({
   data: z.object({
     err_msg: z.string(),
-    metadata: z.object({ err_code: z.union([z.number(), z.string()]), err_extra: ErrExtra.optional() }),
+    metadata: z.object({
+      err_code: z.union([z.number(), z.string()]),
+      err_extra: ErrExtra.optional(),
+    }),
   }),
 });
 
@@ -171,7 +190,10 @@ export const MAX_PAGE = 1000;
 export const DEFAULT_PAGE = 100;
 
 /** Normalises paging into offset and limit (and refuses an inverted range). */
-export function pageWindow(p: { search_from?: number; search_to?: number }, max = MAX_PAGE): { offset: number; limit: number } {
+export function pageWindow(
+  p: { search_from?: number; search_to?: number },
+  max = MAX_PAGE,
+): { offset: number; limit: number } {
   const offset = p.search_from ?? 0;
   const to = p.search_to ?? offset + DEFAULT_PAGE;
   return { offset, limit: Math.max(0, Math.min(max, to - offset)) };
@@ -179,7 +201,9 @@ export function pageWindow(p: { search_from?: number; search_to?: number }, max 
 
 /** Role-permission levels, lowest first. */
 export const LEVELS = ["none", "view", "view_edit"] as const;
-export const Level = z.enum(LEVELS).describe("`none`, `view` (read) or `view_edit` (read and change).");
+export const Level = z
+  .enum(LEVELS)
+  .describe("`none`, `view` (read) or `view_edit` (read and change).");
 export type Level = z.infer<typeof Level>;
 
 /** True when `have` is at least `need`. */
@@ -192,5 +216,7 @@ export const SecurityLevel = z
   .string()
   .transform((s) => s.toLowerCase())
   .pipe(z.enum(["standard", "advanced"], { error: "must be `standard` or `advanced`" }))
-  .describe("`standard` (the key travels in `Authorization`) or `advanced` (each request is signed with sha256(key + nonce + timestamp)).");
+  .describe(
+    "`standard` (the key travels in `Authorization`) or `advanced` (each request is signed with sha256(key + nonce + timestamp)).",
+  );
 export type SecurityLevel = "standard" | "advanced";

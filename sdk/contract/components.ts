@@ -31,7 +31,8 @@ export const COMPONENTS = [
     displayName: "Access Management",
     category: "Configurations",
     view: "read users, groups, roles, role bindings, scopes",
-    viewEdit: "create and change users, groups, custom roles, role bindings, scope definitions and entity scopes",
+    viewEdit:
+      "create and change users, groups, custom roles, role bindings, scope definitions and entity scopes",
   },
   {
     name: "server_settings",
@@ -113,7 +114,10 @@ export const COMPONENTS = [
 ] as const satisfies readonly ComponentInfo[];
 
 export type ComponentName = (typeof COMPONENTS)[number]["name"];
-export const COMPONENT_NAMES = COMPONENTS.map((c) => c.name) as unknown as [ComponentName, ...ComponentName[]];
+export const COMPONENT_NAMES = COMPONENTS.map((c) => c.name) as unknown as [
+  ComponentName,
+  ...ComponentName[],
+];
 export const Component = z.enum(COMPONENT_NAMES, {
   error: (iss) => `unknown component '${String(iss.input)}'; known: ${COMPONENT_NAMES.join(", ")}`,
 });

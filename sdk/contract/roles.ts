@@ -12,7 +12,10 @@ export const PermissionName = z.string().refine(
     const m = /^(.*)_(view|action)$/.exec(s);
     return !!m && (COMPONENT_NAMES as readonly string[]).includes(m[1]!);
   },
-  { error: (iss) => `unknown permission '${String(iss.input)}'; expected <component>_view or <component>_action, see GET /platform/iam/v1/role/permission-config` },
+  {
+    error: (iss) =>
+      `unknown permission '${String(iss.input)}'; expected <component>_view or <component>_action, see GET /platform/iam/v1/role/permission-config`,
+  },
 );
 
 export const RoleName = z
@@ -34,14 +37,25 @@ export const CreateRoleRequest = z
     component_permissions: z.array(PermissionName).optional(),
     components: ComponentPermissions.optional(),
     dataset_permissions: z
-      .array(z.object({ category: z.string(), access_all: z.boolean().optional(), permissions: z.array(z.string()).optional() }))
+      .array(
+        z.object({
+          category: z.string(),
+          access_all: z.boolean().optional(),
+          permissions: z.array(z.string()).optional(),
+        }),
+      )
       .optional()
-      .describe("Accepted for compatibility and stored; keyplane does not evaluate dataset permissions."),
+      .describe(
+        "Accepted for compatibility and stored; keyplane does not evaluate dataset permissions.",
+      ),
   })
-  .refine((r) => (r.component_permissions?.length ?? 0) > 0 || Object.keys(r.components ?? {}).length > 0, {
-    message: "must grant at least one permission: give `component_permissions` or `components`",
-    path: ["components"],
-  });
+  .refine(
+    (r) => (r.component_permissions?.length ?? 0) > 0 || Object.keys(r.components ?? {}).length > 0,
+    {
+      message: "must grant at least one permission: give `component_permissions` or `components`",
+      path: ["components"],
+    },
+  );
 export type CreateRoleRequest = z.input<typeof CreateRoleRequest>;
 
 /** `PUT /platform/iam/v1/role/{role_id}` (extension): every field optional; `pretty_name` renames. */
@@ -50,7 +64,15 @@ export const UpdateRoleRequest = z.object({
   description: z.string().max(1024, "must be at most 1024 characters").nullish(),
   component_permissions: z.array(PermissionName).optional(),
   components: ComponentPermissions.optional(),
-  dataset_permissions: z.array(z.object({ category: z.string(), access_all: z.boolean().optional(), permissions: z.array(z.string()).optional() })).optional(),
+  dataset_permissions: z
+    .array(
+      z.object({
+        category: z.string(),
+        access_all: z.boolean().optional(),
+        permissions: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
 });
 export type UpdateRoleRequest = z.input<typeof UpdateRoleRequest>;
 
@@ -65,14 +87,19 @@ export const Role = z
     created_ts: z.number().nullable(),
     updated_ts: z.number().nullable(),
     components: ComponentPermissions.optional().describe("Level per component (extension)."),
-    component_permissions: z.array(z.string()).optional().describe("The same, as machine permission names (extension)."),
+    component_permissions: z
+      .array(z.string())
+      .optional()
+      .describe("The same, as machine permission names (extension)."),
   })
   .loose();
 export type Role = z.infer<typeof Role>;
 
 export const RoleListReply = dataEnvelope(z.array(Role));
 export const RoleReply = dataEnvelope(Role);
-export const RoleCreatedReply = dataEnvelope(MessageData.extend({ role_id: z.string().optional() }));
+export const RoleCreatedReply = dataEnvelope(
+  MessageData.extend({ role_id: z.string().optional() }),
+);
 export const RoleMessageReply = dataEnvelope(MessageData);
 
 /** `GET /platform/iam/v1/role/permission-config`. */
@@ -96,13 +123,18 @@ export const PermissionConfigReply = dataEnvelope(
         ),
       }),
     ),
-    datasetGroups: z.array(z.object({ datasets: z.array(z.string()), dataset_category: z.string() })),
+    datasetGroups: z.array(
+      z.object({ datasets: z.array(z.string()), dataset_category: z.string() }),
+    ),
   }),
 );
 
 /** `POST /public_api/v1/rbac/get_roles` request_data. */
 export const GetRolesRequest = z.object({
-  role_names: z.array(z.string().min(1)).min(1, "must name at least one role").max(1000, "must name at most 1000 roles"),
+  role_names: z
+    .array(z.string().min(1))
+    .min(1, "must name at least one role")
+    .max(1000, "must name at most 1000 roles"),
 });
 export const LegacyRole = z
   .object({
@@ -119,7 +151,9 @@ export const LegacyRole = z
 export const GetRolesReply = replyEnvelope(z.array(z.array(LegacyRole)));
 
 /** Turns `component_permissions` names into levels (an action implies view). */
-export function permissionsFromNames(names: string[]): Partial<Record<ComponentName, "view" | "view_edit">> {
+export function permissionsFromNames(
+  names: string[],
+): Partial<Record<ComponentName, "view" | "view_edit">> {
   const out: Partial<Record<ComponentName, "view" | "view_edit">> = {};
   for (const n of names) {
     const m = /^(.*)_(view|action)$/.exec(n);

@@ -16,7 +16,8 @@ export type ScopeMode = (typeof SCOPE_MODES)[number];
 
 const modeFor = (allowed: readonly ScopeMode[], area: string) =>
   z.enum(allowed as [ScopeMode, ...ScopeMode[]], {
-    error: (iss) => `mode '${String(iss.input)}' is not valid for ${area}; use one of: ${allowed.join(", ")}`,
+    error: (iss) =>
+      `mode '${String(iss.input)}' is not valid for ${area}; use one of: ${allowed.join(", ")}`,
   });
 
 const NameList = z
@@ -26,8 +27,14 @@ const NameList = z
 /** `assets`: asset groups by id. */
 export const AssetsAreaWrite = z
   .object({
-    mode: modeFor(["no_scope", "see_all", "scope"], "assets").describe("`no_scope`, `see_all` or `scope` (only the listed asset groups)."),
-    asset_group_ids: z.array(z.coerce.number().int().positive()).max(1000).nullish().describe("Asset group ids, with mode `scope` (null: none)."),
+    mode: modeFor(["no_scope", "see_all", "scope"], "assets").describe(
+      "`no_scope`, `see_all` or `scope` (only the listed asset groups).",
+    ),
+    asset_group_ids: z
+      .array(z.coerce.number().int().positive())
+      .max(1000)
+      .nullish()
+      .describe("Asset group ids, with mode `scope` (null: none)."),
   })
   .describe("Asset groups the principal may see.");
 
@@ -36,14 +43,19 @@ export const CasesIssuesAreaWrite = z
   .object({
     mode: modeFor(["no_scope", "see_all", "scope"], "cases_issues"),
     names: NameList.nullish().describe("Case and issue tags, with mode `scope` (null: none)."),
-    include_cases_issues_empty_entities: z.boolean().nullish().describe("With mode `scope`: also see cases and issues that carry no tag."),
+    include_cases_issues_empty_entities: z
+      .boolean()
+      .nullish()
+      .describe("With mode `scope`: also see cases and issues that carry no tag."),
   })
   .describe("Cases and issues the principal may see, by tag.");
 
 /** `endpoints.endpoint_groups` and `endpoints.endpoint_tags`. */
 export const EndpointScopeWrite = (area: string) =>
   z.object({
-    mode: modeFor(["no_scope", "see_all", "scope", "any"], area).describe("`no_scope`, `see_all`, `scope` (only the listed names) or `any` (anything that carries at least one)."),
+    mode: modeFor(["no_scope", "see_all", "scope", "any"], area).describe(
+      "`no_scope`, `see_all`, `scope` (only the listed names) or `any` (anything that carries at least one).",
+    ),
     names: NameList.nullish(),
   });
 
@@ -56,13 +68,21 @@ export const EndpointsAreaWrite = z
 
 export const DatasetFilter = z.object({
   dataset: z.string().trim().min(1, "must not be empty").max(256),
-  filter: z.string().trim().min(1, "must not be empty").max(4096).describe("An XQL row filter, returned to the downstream service by verify."),
+  filter: z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(4096)
+    .describe("An XQL row filter, returned to the downstream service by verify."),
 });
 
 /** `datasets_rows`: per-dataset row filters and the default for datasets not listed. */
 export const DatasetsRowsAreaWrite = z
   .object({
-    default_filter_mode: modeFor(["no_scope", "see_all"], "datasets_rows.default_filter_mode").describe("For datasets not in `filters`: `no_scope` or `see_all`."),
+    default_filter_mode: modeFor(
+      ["no_scope", "see_all"],
+      "datasets_rows.default_filter_mode",
+    ).describe("For datasets not in `filters`: `no_scope` or `see_all`."),
     filters: z
       .array(DatasetFilter)
       .max(1000)
@@ -70,7 +90,12 @@ export const DatasetsRowsAreaWrite = z
         // Only the first filter of a dataset would ever be checked: one filter per dataset.
         const seen = new Set<string>();
         fs.forEach((f, i) => {
-          if (seen.has(f.dataset)) ctx.addIssue({ code: "custom", path: [i, "dataset"], message: `names dataset '${f.dataset}' a second time; give one filter per dataset` });
+          if (seen.has(f.dataset))
+            ctx.addIssue({
+              code: "custom",
+              path: [i, "dataset"],
+              message: `names dataset '${f.dataset}' a second time; give one filter per dataset`,
+            });
           seen.add(f.dataset);
         });
       })
@@ -87,18 +112,46 @@ export const ScopeAreasWrite = z
     datasets_rows: DatasetsRowsAreaWrite.nullish(),
   })
   .superRefine((s, ctx) => {
-    const needNames = (mode: string | undefined, list: unknown[] | null | undefined, path: (string | number)[], field: string) => {
+    const needNames = (
+      mode: string | undefined,
+      list: unknown[] | null | undefined,
+      path: (string | number)[],
+      field: string,
+    ) => {
       if (mode === "scope" && (!list || list.length === 0)) {
-        ctx.addIssue({ code: "custom", path, message: `mode 'scope' needs at least one entry in ${field}` });
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `mode 'scope' needs at least one entry in ${field}`,
+        });
       }
       if (mode !== "scope" && list && list.length > 0) {
-        ctx.addIssue({ code: "custom", path, message: `${field} is only allowed with mode 'scope' (mode is '${mode}')` });
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `${field} is only allowed with mode 'scope' (mode is '${mode}')`,
+        });
       }
     };
-    needNames(s.assets?.mode, s.assets?.asset_group_ids, ["assets", "asset_group_ids"], "asset_group_ids");
+    needNames(
+      s.assets?.mode,
+      s.assets?.asset_group_ids,
+      ["assets", "asset_group_ids"],
+      "asset_group_ids",
+    );
     needNames(s.cases_issues?.mode, s.cases_issues?.names, ["cases_issues", "names"], "names");
-    needNames(s.endpoints?.endpoint_groups?.mode, s.endpoints?.endpoint_groups?.names, ["endpoints", "endpoint_groups", "names"], "names");
-    needNames(s.endpoints?.endpoint_tags?.mode, s.endpoints?.endpoint_tags?.names, ["endpoints", "endpoint_tags", "names"], "names");
+    needNames(
+      s.endpoints?.endpoint_groups?.mode,
+      s.endpoints?.endpoint_groups?.names,
+      ["endpoints", "endpoint_groups", "names"],
+      "names",
+    );
+    needNames(
+      s.endpoints?.endpoint_tags?.mode,
+      s.endpoints?.endpoint_tags?.names,
+      ["endpoints", "endpoint_tags", "names"],
+      "names",
+    );
     if (s.cases_issues?.include_cases_issues_empty_entities && s.cases_issues.mode !== "scope") {
       ctx.addIssue({
         code: "custom",
@@ -108,7 +161,7 @@ export const ScopeAreasWrite = z
     }
   })
   .describe(
-    "Scope areas in the reference's write shape. A write replaces the whole scope: an area left out, or sent as `null` (the official Go SDK sends every area, `null` for unset ones), means `no_scope` (no access to it), never \"unchanged\".",
+    'Scope areas in the reference\'s write shape. A write replaces the whole scope: an area left out, or sent as `null` (the official Go SDK sends every area, `null` for unset ones), means `no_scope` (no access to it), never "unchanged".',
   );
 export type ScopeAreasWrite = z.input<typeof ScopeAreasWrite>;
 
@@ -120,7 +173,10 @@ export interface CanonicalScope {
     endpoint_groups: { mode: ScopeMode; names: string[] };
     endpoint_tags: { mode: ScopeMode; names: string[] };
   };
-  datasets_rows: { default_filter_mode: ScopeMode; filters: Array<{ dataset: string; filter: string }> };
+  datasets_rows: {
+    default_filter_mode: ScopeMode;
+    filters: Array<{ dataset: string; filter: string }>;
+  };
 }
 
 const uniqSorted = <T extends string | number>(xs: T[] | null | undefined): T[] =>
@@ -136,20 +192,35 @@ export function canonicalScope(s: ScopeAreasWrite | undefined | null): Canonical
   const et = s?.endpoints?.endpoint_tags;
   const filters = [...(s?.datasets_rows?.filters ?? [])]
     .map((f) => ({ dataset: f.dataset.trim(), filter: f.filter.trim() }))
-    .sort((a, b) => (a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1 : a.filter < b.filter ? -1 : 1));
+    .sort((a, b) =>
+      a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1 : a.filter < b.filter ? -1 : 1,
+    );
   const ciMode = s?.cases_issues?.mode ?? "no_scope";
   return {
-    assets: { mode: s?.assets?.mode ?? "no_scope", asset_group_ids: uniqSorted(s?.assets?.asset_group_ids?.map(Number)) },
+    assets: {
+      mode: s?.assets?.mode ?? "no_scope",
+      asset_group_ids: uniqSorted(s?.assets?.asset_group_ids?.map(Number)),
+    },
     cases_issues: {
       mode: ciMode,
       names: uniqSorted(s?.cases_issues?.names?.map((n) => n.trim())),
-      include_cases_issues_empty_entities: ciMode === "scope" && !!s?.cases_issues?.include_cases_issues_empty_entities,
+      include_cases_issues_empty_entities:
+        ciMode === "scope" && !!s?.cases_issues?.include_cases_issues_empty_entities,
     },
     endpoints: {
-      endpoint_groups: { mode: eg?.mode ?? "no_scope", names: uniqSorted(eg?.names?.map((n) => n.trim())) },
-      endpoint_tags: { mode: et?.mode ?? "no_scope", names: uniqSorted(et?.names?.map((n) => n.trim())) },
+      endpoint_groups: {
+        mode: eg?.mode ?? "no_scope",
+        names: uniqSorted(eg?.names?.map((n) => n.trim())),
+      },
+      endpoint_tags: {
+        mode: et?.mode ?? "no_scope",
+        names: uniqSorted(et?.names?.map((n) => n.trim())),
+      },
     },
-    datasets_rows: { default_filter_mode: s?.datasets_rows?.default_filter_mode ?? "no_scope", filters },
+    datasets_rows: {
+      default_filter_mode: s?.datasets_rows?.default_filter_mode ?? "no_scope",
+      filters,
+    },
   };
 }
 
@@ -157,7 +228,9 @@ export function canonicalScope(s: ScopeAreasWrite | undefined | null): Canonical
 export const ScopeAreasRead = z.object({
   assets: z.object({
     mode: z.string(),
-    asset_groups: z.array(z.object({ asset_group_id: z.number(), asset_group_name: z.string().nullable() })),
+    asset_groups: z.array(
+      z.object({ asset_group_id: z.number(), asset_group_name: z.string().nullable() }),
+    ),
   }),
   cases_issues: z.object({
     mode: z.string(),
@@ -165,8 +238,14 @@ export const ScopeAreasRead = z.object({
     include_cases_issues_empty_entities: z.boolean().optional(),
   }),
   endpoints: z.object({
-    endpoint_groups: z.object({ mode: z.string(), tags: z.array(z.object({ tag_id: z.string().nullable(), tag_name: z.string() })) }),
-    endpoint_tags: z.object({ mode: z.string(), tags: z.array(z.object({ tag_id: z.string().nullable(), tag_name: z.string() })) }),
+    endpoint_groups: z.object({
+      mode: z.string(),
+      tags: z.array(z.object({ tag_id: z.string().nullable(), tag_name: z.string() })),
+    }),
+    endpoint_tags: z.object({
+      mode: z.string(),
+      tags: z.array(z.object({ tag_id: z.string().nullable(), tag_name: z.string() })),
+    }),
   }),
   datasets_rows: z.object({
     default_filter_mode: z.string(),
@@ -177,46 +256,86 @@ export type ScopeAreasRead = z.infer<typeof ScopeAreasRead>;
 
 /** Turns the canonical form into the reference's read shape. */
 export function scopeToRead(c: CanonicalScope): ScopeAreasRead {
-  const tags = (names: string[], prefix: string) => names.map((n) => ({ tag_id: `${prefix}:${n}`, tag_name: n }));
+  const tags = (names: string[], prefix: string) =>
+    names.map((n) => ({ tag_id: `${prefix}:${n}`, tag_name: n }));
   return {
-    assets: { mode: c.assets.mode, asset_groups: c.assets.asset_group_ids.map((id) => ({ asset_group_id: id, asset_group_name: null })) },
+    assets: {
+      mode: c.assets.mode,
+      asset_groups: c.assets.asset_group_ids.map((id) => ({
+        asset_group_id: id,
+        asset_group_name: null,
+      })),
+    },
     cases_issues: {
       mode: c.cases_issues.mode,
       tags: tags(c.cases_issues.names, "DOM"),
       include_cases_issues_empty_entities: c.cases_issues.include_cases_issues_empty_entities,
     },
     endpoints: {
-      endpoint_groups: { mode: c.endpoints.endpoint_groups.mode, tags: tags(c.endpoints.endpoint_groups.names, "EG") },
-      endpoint_tags: { mode: c.endpoints.endpoint_tags.mode, tags: tags(c.endpoints.endpoint_tags.names, "ET") },
+      endpoint_groups: {
+        mode: c.endpoints.endpoint_groups.mode,
+        tags: tags(c.endpoints.endpoint_groups.names, "EG"),
+      },
+      endpoint_tags: {
+        mode: c.endpoints.endpoint_tags.mode,
+        tags: tags(c.endpoints.endpoint_tags.names, "ET"),
+      },
     },
-    datasets_rows: { default_filter_mode: c.datasets_rows.default_filter_mode, filters: c.datasets_rows.filters },
+    datasets_rows: {
+      default_filter_mode: c.datasets_rows.default_filter_mode,
+      filters: c.datasets_rows.filters,
+    },
   };
 }
 
 /** Turns the read shape back into the canonical write form (what a client diffs against). */
 export function scopeFromRead(r: ScopeAreasRead): CanonicalScope {
   return canonicalScope({
-    assets: { mode: r.assets.mode as never, asset_group_ids: r.assets.asset_groups.map((g) => g.asset_group_id) },
+    assets: {
+      mode: r.assets.mode as never,
+      asset_group_ids: r.assets.asset_groups.map((g) => g.asset_group_id),
+    },
     cases_issues: {
       mode: r.cases_issues.mode as never,
       names: r.cases_issues.tags.map((t) => t.tag_name),
       include_cases_issues_empty_entities: r.cases_issues.include_cases_issues_empty_entities,
     },
     endpoints: {
-      endpoint_groups: { mode: r.endpoints.endpoint_groups.mode as never, names: r.endpoints.endpoint_groups.tags.map((t) => t.tag_name) },
-      endpoint_tags: { mode: r.endpoints.endpoint_tags.mode as never, names: r.endpoints.endpoint_tags.tags.map((t) => t.tag_name) },
+      endpoint_groups: {
+        mode: r.endpoints.endpoint_groups.mode as never,
+        names: r.endpoints.endpoint_groups.tags.map((t) => t.tag_name),
+      },
+      endpoint_tags: {
+        mode: r.endpoints.endpoint_tags.mode as never,
+        names: r.endpoints.endpoint_tags.tags.map((t) => t.tag_name),
+      },
     },
-    datasets_rows: { default_filter_mode: r.datasets_rows.default_filter_mode as never, filters: r.datasets_rows.filters },
+    datasets_rows: {
+      default_filter_mode: r.datasets_rows.default_filter_mode as never,
+      filters: r.datasets_rows.filters,
+    },
   });
 }
 
 /** Named scope definitions (extension): create. */
 export const ScopeDefinitionCreate = z.object({
-  name: z.string().trim().min(1, "must not be empty").max(128, "must be at most 128 characters").describe("Unique name of the scope definition."),
-  description: z.string().max(1024, "must be at most 1024 characters").nullish().describe("Free text."),
-  areas: ScopeAreasWrite.refine((a) => Object.values(a).some((v) => v !== undefined && v !== null), {
-    message: "must set at least one area (assets, cases_issues, endpoints or datasets_rows)",
-  }).describe("The scope, in the reference's write shape."),
+  name: z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(128, "must be at most 128 characters")
+    .describe("Unique name of the scope definition."),
+  description: z
+    .string()
+    .max(1024, "must be at most 1024 characters")
+    .nullish()
+    .describe("Free text."),
+  areas: ScopeAreasWrite.refine(
+    (a) => Object.values(a).some((v) => v !== undefined && v !== null),
+    {
+      message: "must set at least one area (assets, cases_issues, endpoints or datasets_rows)",
+    },
+  ).describe("The scope, in the reference's write shape."),
 });
 export type ScopeDefinitionCreate = z.input<typeof ScopeDefinitionCreate>;
 
@@ -253,7 +372,11 @@ export type EntityType = z.infer<typeof EntityType>;
  */
 export const EntityScopeWrite = ScopeAreasWrite.and(
   z.object({
-    scope_definition_id: z.string().min(1).nullish().describe("Point at a named scope definition instead of inline areas."),
+    scope_definition_id: z
+      .string()
+      .min(1)
+      .nullish()
+      .describe("Point at a named scope definition instead of inline areas."),
     clear: z.boolean().optional().describe("Remove the entity's scope."),
   }),
 );
@@ -261,9 +384,16 @@ export type EntityScopeWrite = z.input<typeof EntityScopeWrite>;
 
 /** The reply of `GET /platform/iam/v1/scope/{entity_type}/{entity_id}`. */
 export const EntityScope = ScopeAreasRead.extend({
-  scope_definition_id: z.string().nullable().optional().describe("The named definition this entity points at, if any."),
+  scope_definition_id: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("The named definition this entity points at, if any."),
   scope_definition_name: z.string().nullable().optional(),
-  has_scope: z.boolean().optional().describe("False when the entity has no scope at all (then every area reads `no_scope`)."),
+  has_scope: z
+    .boolean()
+    .optional()
+    .describe("False when the entity has no scope at all (then every area reads `no_scope`)."),
 });
 export type EntityScope = z.infer<typeof EntityScope>;
 export const EntityScopeReply = dataEnvelope(EntityScope);
@@ -272,11 +402,13 @@ export const EntityScopeReply = dataEnvelope(EntityScope);
 export const ResourceScope = z
   .object({
     asset_group_ids: z.array(z.coerce.number().int()).optional(),
-    cases_issues_tags: z.array(z.string()).optional().describe("Tags on the case or issue; an empty list means untagged."),
+    cases_issues_tags: z
+      .array(z.string())
+      .optional()
+      .describe("Tags on the case or issue; an empty list means untagged."),
     endpoint_groups: z.array(z.string()).optional(),
     endpoint_tags: z.array(z.string()).optional(),
     dataset: z.string().optional(),
   })
   .describe("Scope attributes of the resource being accessed; only the areas given are checked.");
 export type ResourceScope = z.infer<typeof ResourceScope>;
-

@@ -20,7 +20,9 @@ export function randomAlnum(length: number): string {
 
 /** hex sha256(key + nonce + timestamp), the Advanced `Authorization` value. */
 export function advancedSignature(key: string, nonce: string, timestamp: string): string {
-  return createHash("sha256").update(key + nonce + timestamp, "utf8").digest("hex");
+  return createHash("sha256")
+    .update(key + nonce + timestamp, "utf8")
+    .digest("hex");
 }
 
 /** The headers a request carries for the given key. */
@@ -35,5 +37,10 @@ export function authHeaders(
   }
   const n = nonce();
   const ts = String(now());
-  return { [AUTH_ID_HEADER]: id, [AUTHORIZATION_HEADER]: advancedSignature(opts.apiKey, n, ts), [NONCE_HEADER]: n, [TIMESTAMP_HEADER]: ts };
+  return {
+    [AUTH_ID_HEADER]: id,
+    [AUTHORIZATION_HEADER]: advancedSignature(opts.apiKey, n, ts),
+    [NONCE_HEADER]: n,
+    [TIMESTAMP_HEADER]: ts,
+  };
 }

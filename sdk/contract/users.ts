@@ -19,7 +19,9 @@ const Name = z.string().trim().max(128, "must be at most 128 characters");
 export const User = z
   .object({
     user_email: z.string(),
-    user_first_name: z.string().describe('"" when never given (every reference example has a string).'),
+    user_first_name: z
+      .string()
+      .describe('"" when never given (every reference example has a string).'),
     user_last_name: z.string().describe('"" when never given.'),
     phone_number: z.string().describe('"" when never given.'),
     role_name: z.string().nullable().describe("Display name of the user's direct role."),
@@ -29,8 +31,16 @@ export const User = z
     is_hidden: z.boolean(),
     user_type: z.string(),
     groups: z.array(z.object({ group_id: z.string(), group_name: z.string() })),
-    effective_roles: z.array(z.string()).optional().describe("Get only: every role the user holds, directly, through bindings or through its groups (extension)."),
-    effective_permissions: z.record(z.string(), z.string()).optional().describe("Get only: the union of those roles' permissions (extension)."),
+    effective_roles: z
+      .array(z.string())
+      .optional()
+      .describe(
+        "Get only: every role the user holds, directly, through bindings or through its groups (extension).",
+      ),
+    effective_permissions: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe("Get only: the union of those roles' permissions (extension)."),
   })
   .loose();
 export type User = z.infer<typeof User>;
@@ -42,7 +52,11 @@ export const CreateUserRequest = z.object({
   user_last_name: Name.nullish(),
   phone_number: z.string().trim().max(64).nullish(),
   role_id: z.string().nullish().describe("Direct role, by id or display name."),
-  user_groups: z.array(z.string()).max(1000, "must list at most 1000 groups").optional().describe("Group ids to join."),
+  user_groups: z
+    .array(z.string())
+    .max(1000, "must list at most 1000 groups")
+    .optional()
+    .describe("Group ids to join."),
 });
 export type CreateUserRequest = z.input<typeof CreateUserRequest>;
 
@@ -54,7 +68,11 @@ export const PatchUserRequest = z.object({
   role_id: z.string().nullish(),
   status: z.enum(["Active", "Inactive"]).optional(),
   is_hidden: z.boolean().optional(),
-  user_groups: z.array(z.string()).max(1000, "must list at most 1000 groups").optional().describe("The complete list of group ids the user belongs to."),
+  user_groups: z
+    .array(z.string())
+    .max(1000, "must list at most 1000 groups")
+    .optional()
+    .describe("The complete list of group ids the user belongs to."),
 });
 export type PatchUserRequest = z.input<typeof PatchUserRequest>;
 
@@ -82,7 +100,11 @@ export type Group = z.infer<typeof Group>;
 
 /** `POST /platform/iam/v1/user-group` request_data. */
 export const CreateGroupRequest = z.object({
-  group_name: z.string().trim().min(1, "must not be empty").max(128, "must be at most 128 characters"),
+  group_name: z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(128, "must be at most 128 characters"),
   description: z.string().max(1024).nullish(),
   role_id: z.string().nullish().describe("The group's role, by id or display name."),
   users: z.array(Email).max(10_000).optional(),
@@ -99,7 +121,9 @@ export type PatchGroupRequest = z.input<typeof PatchGroupRequest>;
 
 export const GroupListReply = dataEnvelope(z.array(Group));
 export const GroupReply = dataEnvelope(Group);
-export const GroupCreatedReply = dataEnvelope(MessageData.extend({ group_id: z.string().optional() }));
+export const GroupCreatedReply = dataEnvelope(
+  MessageData.extend({ group_id: z.string().optional() }),
+);
 export const GroupMessageReply = dataEnvelope(MessageData);
 
 /** Legacy `rbac/get_users` reply items. */
@@ -112,7 +136,11 @@ export const LegacyUser = z
     last_logged_in: z.number().nullable(),
     user_type: z.string(),
     groups: z.array(z.string()),
-    scope: ScopeAreasRead.extend({ has_scope: z.boolean().describe("False when the user has no scope of its own (every area reads `no_scope`).") }).describe(
+    scope: ScopeAreasRead.extend({
+      has_scope: z
+        .boolean()
+        .describe("False when the user has no scope of its own (every area reads `no_scope`)."),
+    }).describe(
       "The user's own scope in the read shape of `GET /platform/iam/v1/scope/user/{email}`. The reference's spec shows a list here, the official Go SDK decodes an object (types.User.Scope) and fails on a list; no value satisfies both, and we send the object (docs/compatibility.md).",
     ),
   })
@@ -120,7 +148,12 @@ export const LegacyUser = z
 export const GetUsersReply = replyEnvelope(z.array(LegacyUser));
 
 /** Legacy `rbac/get_user_group`. */
-export const GetUserGroupRequest = z.object({ group_names: z.array(z.string().min(1)).min(1, "must name at least one group").max(1000, "must name at most 1000 groups") });
+export const GetUserGroupRequest = z.object({
+  group_names: z
+    .array(z.string().min(1))
+    .min(1, "must name at least one group")
+    .max(1000, "must name at most 1000 groups"),
+});
 export const LegacyGroup = z
   .object({
     group_name: z.string(),
@@ -136,8 +169,13 @@ export const GetUserGroupReply = replyEnvelope(z.array(LegacyGroup));
 
 /** Legacy `rbac/set_user_role`: `role_name: ""` removes the users' direct role. */
 export const SetUserRoleRequest = z.object({
-  user_emails: z.array(Email).min(1, "must name at least one user").max(10_000, "must name at most 10000 users"),
+  user_emails: z
+    .array(Email)
+    .min(1, "must name at least one user")
+    .max(10_000, "must name at most 10000 users"),
   role_name: z.string(),
 });
 /** The reference sends this count as a string. */
-export const SetUserRoleReply = replyEnvelope(z.object({ update_count: z.union([z.string(), z.number()]) }));
+export const SetUserRoleReply = replyEnvelope(
+  z.object({ update_count: z.union([z.string(), z.number()]) }),
+);

@@ -27,7 +27,9 @@ export type VerifyReason = z.infer<typeof VerifyReason>;
 export const VerifyRequest = z.object({
   headers: z
     .record(z.string(), z.string().max(4096, "must be at most 4096 characters"))
-    .describe("The caller's auth headers as received: `x-xdr-auth-id`, `authorization`, and for Advanced keys `x-xdr-nonce` and `x-xdr-timestamp` (names are case-insensitive)."),
+    .describe(
+      "The caller's auth headers as received: `x-xdr-auth-id`, `authorization`, and for Advanced keys `x-xdr-nonce` and `x-xdr-timestamp` (names are case-insensitive).",
+    ),
   permission: z
     .object({ component: Component, level: Level.exclude(["none"]).default("view") })
     .optional()
@@ -42,11 +44,16 @@ export const VerifyResult = z.object({
   key_id: z.number().nullable(),
   security_level: z.string().nullable(),
   roles: z.array(z.string()).describe("Effective roles: the key's own and those bound to it."),
-  permissions: ComponentPermissions.describe("Effective level per component (the union over the roles)."),
+  permissions: ComponentPermissions.describe(
+    "Effective level per component (the union over the roles).",
+  ),
   has_scope: z.boolean(),
   scope_enforced: z.boolean().describe("Whether SBAC is on for the tenant."),
   scope: z.unknown().nullable().describe("The key's effective scope (canonical areas), or null."),
-  row_filter: z.string().nullable().describe("For a dataset resource: the row filter the service must apply."),
+  row_filter: z
+    .string()
+    .nullable()
+    .describe("For a dataset resource: the row filter the service must apply."),
   expiration: z.number().nullable(),
 });
 export type VerifyResult = z.infer<typeof VerifyResult>;

@@ -6,7 +6,15 @@ import type { z } from "zod";
 import type { ApiKey as ApiKeySchema, ExamplesReply, KeyStatus, SecurityLevel } from "../contract";
 import { InvalidArgumentError } from "../errors";
 import type { CallOptions } from "../transport";
-import { compact, scopeAreasToWire, snakeCase, toEpochMs, toEpochMsOrNull, type KeyScopeInput, type TimeInput } from "../wire";
+import {
+  compact,
+  scopeAreasToWire,
+  snakeCase,
+  toEpochMs,
+  toEpochMsOrNull,
+  type KeyScopeInput,
+  type TimeInput,
+} from "../wire";
 import { CallGroup, pageSizeOf, type IterateOptions, type Page, type PageRange } from "./base";
 
 /** An API key as lists and gets return it (wire shape; never the secret). */
@@ -57,7 +65,8 @@ export type KeyFilterInput =
   | { field: "status"; operator?: "in" | "eq"; value: KeyStatus | KeyStatus[] };
 
 /** Fields `list` sorts by. */
-export type KeySortField = "id" | "creationTime" | "expiration" | "securityLevel" | "comment" | "roles" | "lastUsed";
+export type KeySortField =
+  "id" | "creationTime" | "expiration" | "securityLevel" | "comment" | "roles" | "lastUsed";
 
 /** Sort order of `list`. */
 export interface KeySort {
@@ -104,17 +113,31 @@ export interface EditKeyInput {
 /** The "View Examples" snippets of a key (the key itself is a placeholder). */
 export type KeyExamples = z.output<typeof ExamplesReply>["reply"];
 
-const DEFAULT_OPERATOR: Record<string, string> = { id: "in", roles: "contains", comment: "contains", securityLevel: "in", createdBy: "in", status: "in" };
+const DEFAULT_OPERATOR: Record<string, string> = {
+  id: "in",
+  roles: "contains",
+  comment: "contains",
+  securityLevel: "in",
+  createdBy: "in",
+  status: "in",
+};
 
 function filterToWire(f: KeyFilterInput, i: number): Record<string, unknown> {
   const operator = f.operator ?? DEFAULT_OPERATOR[f.field];
-  if (!operator) throw new InvalidArgumentError(`filters.${i}.operator`, `is required for field ${f.field}`);
-  const value = f.field === "expiration" || f.field === "creationTime" || f.field === "lastUsed" ? toEpochMs(f.value, `filters.${i}.value`) : f.value;
+  if (!operator)
+    throw new InvalidArgumentError(`filters.${i}.operator`, `is required for field ${f.field}`);
+  const value =
+    f.field === "expiration" || f.field === "creationTime" || f.field === "lastUsed"
+      ? toEpochMs(f.value, `filters.${i}.value`)
+      : f.value;
   return { field: snakeCase(f.field), operator, value };
 }
 
 /** @internal Wire `filters` and `sort` of `get_api_keys`. */
-export function listKeysRequest(i: { filters?: KeyFilterInput[]; sort?: KeySort }): Record<string, unknown> {
+export function listKeysRequest(i: {
+  filters?: KeyFilterInput[];
+  sort?: KeySort;
+}): Record<string, unknown> {
   return compact({
     filters: i.filters?.map(filterToWire),
     sort: i.sort ? { field: snakeCase(i.sort.field), keyword: i.sort.order ?? "asc" } : undefined,
@@ -149,14 +172,24 @@ export class ApiKeysApi extends CallGroup {
       },
       opts,
     );
-    return { id: res.body.reply.id, key: res.body.reply.key, idempotencyKey, replayed: res.headers["idempotent-replayed"] === "true" };
+    return {
+      id: res.body.reply.id,
+      key: res.body.reply.key,
+      idempotencyKey,
+      replayed: res.headers["idempotent-replayed"] === "true",
+    };
   }
 
   /** One page of keys with filters and sort (`get_api_keys`), and both counts. */
   async list(input: ListKeysInput = {}, opts?: CallOptions): Promise<KeyPage> {
     const res = await this.call(
       "apiKeys.list",
-      { body: { ...listKeysRequest(input), ...compact({ search_from: input.searchFrom, search_to: input.searchTo }) } },
+      {
+        body: {
+          ...listKeysRequest(input),
+          ...compact({ search_from: input.searchFrom, search_to: input.searchTo }),
+        },
+      },
       opts,
     );
     const r = res.body.reply;
@@ -164,10 +197,16 @@ export class ApiKeysApi extends CallGroup {
   }
 
   /** Every page of keys matching the filters, one request per page (offset paging). */
-  async *pages(input: IterateKeysInput = {}, opts?: CallOptions): AsyncGenerator<KeyPage, void, undefined> {
+  async *pages(
+    input: IterateKeysInput = {},
+    opts?: CallOptions,
+  ): AsyncGenerator<KeyPage, void, undefined> {
     const size = pageSizeOf(input);
-    for (let from = 0; ; ) {
-      const page = await this.list({ filters: input.filters, sort: input.sort, searchFrom: from, searchTo: from + size }, opts);
+    for (let from = 0; ;) {
+      const page = await this.list(
+        { filters: input.filters, sort: input.sort, searchFrom: from, searchTo: from + size },
+        opts,
+      );
       if (page.items.length > 0) yield page;
       from += page.items.length;
       if (page.items.length < size || from >= page.filterCount) return;
@@ -179,7 +218,10 @@ export class ApiKeysApi extends CallGroup {
    * `for await (const key of client.apiKeys.iterate({ filters }))`.
    * Keys created or deleted while iterating may be skipped or seen twice (offset paging).
    */
-  async *iterate(input: IterateKeysInput = {}, opts?: CallOptions): AsyncGenerator<ApiKey, void, undefined> {
+  async *iterate(
+    input: IterateKeysInput = {},
+    opts?: CallOptions,
+  ): AsyncGenerator<ApiKey, void, undefined> {
     for await (const page of this.pages(input, opts)) yield* page.items;
   }
 
@@ -190,27 +232,47 @@ export class ApiKeysApi extends CallGroup {
 
   /** Changes a key's roles, comment or expiration (`PUT /platform/iam/v1/api-key/{id}`). */
   async edit(id: number, input: EditKeyInput, opts?: CallOptions): Promise<{ message: string }> {
-    const body = compact({ roles: input.roles, comment: input.comment, expiration: toEpochMsOrNull(input.expiration, "expiration") });
+    const body = compact({
+      roles: input.roles,
+      comment: input.comment,
+      expiration: toEpochMsOrNull(input.expiration, "expiration"),
+    });
     return (await this.call("apiKeys.edit", { params: { id }, body }, opts)).body.data;
   }
 
   /** Deletes keys by id; returns how many were deleted (0 for ids already gone). */
   async delete(ids: number | number[], opts?: CallOptions): Promise<number> {
     const value = idList(ids, "ids");
-    return (await this.call("apiKeys.delete", { body: { filters: [{ field: "id", operator: "in", value }] } }, opts)).body.reply.update_count;
+    return (
+      await this.call(
+        "apiKeys.delete",
+        { body: { filters: [{ field: "id", operator: "in", value }] } },
+        opts,
+      )
+    ).body.reply.update_count;
   }
 
   /** Revokes keys by id (they stay listed, status `revoked`); returns how many changed. */
   async revoke(ids: number | number[], opts?: CallOptions): Promise<number> {
     const value = idList(ids, "ids");
-    return (await this.call("apiKeys.revoke", { body: { filters: [{ field: "id", operator: "in", value }] } }, opts)).body.reply.update_count;
+    return (
+      await this.call(
+        "apiKeys.revoke",
+        { body: { filters: [{ field: "id", operator: "in", value }] } },
+        opts,
+      )
+    ).body.reply.update_count;
   }
 
   /**
    * Retires a key: it keeps working until `expiration` (or its own expiration, if sooner), then the
    * server deletes it. For rotation with overlap. An expiration in the past deletes it now.
    */
-  async retire(id: number, expiration: TimeInput, opts?: CallOptions): Promise<{ id: number; status: "retiring" | "deleted"; expiration: number | null }> {
+  async retire(
+    id: number,
+    expiration: TimeInput,
+    opts?: CallOptions,
+  ): Promise<{ id: number; status: "retiring" | "deleted"; expiration: number | null }> {
     const body = { id, expiration: toEpochMs(expiration, "expiration") };
     return (await this.call("apiKeys.retire", { body }, opts)).body.reply;
   }
@@ -228,6 +290,7 @@ export class ApiKeysApi extends CallGroup {
 }
 
 function keyScopeToWire(s: KeyScopeInput): unknown {
-  if ("scopeDefinitionId" in s && typeof s.scopeDefinitionId === "string") return { scope_definition_id: s.scopeDefinitionId };
+  if ("scopeDefinitionId" in s && typeof s.scopeDefinitionId === "string")
+    return { scope_definition_id: s.scopeDefinitionId };
   return scopeAreasToWire(s as never);
 }

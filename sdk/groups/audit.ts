@@ -43,18 +43,39 @@ export interface AuditPage extends Page<AuditEntry> {
   resultCount: number;
 }
 
-const FILTER_FIELD: Record<string, string> = { email: "email", type: "type", subType: "sub_type", result: "result", timestamp: "timestamp" };
-const SORT_FIELD: Record<string, string> = { email: "email", type: "type", subType: "sub-type", result: "result", timestamp: "timestamp" };
+const FILTER_FIELD: Record<string, string> = {
+  email: "email",
+  type: "type",
+  subType: "sub_type",
+  result: "result",
+  timestamp: "timestamp",
+};
+const SORT_FIELD: Record<string, string> = {
+  email: "email",
+  type: "type",
+  subType: "sub-type",
+  result: "result",
+  timestamp: "timestamp",
+};
 
-function auditRequest(q: { filters?: AuditFilterInput[]; sort?: AuditSort; searchFrom?: number; searchTo?: number }): Record<string, unknown> {
+function auditRequest(q: {
+  filters?: AuditFilterInput[];
+  sort?: AuditSort;
+  searchFrom?: number;
+  searchTo?: number;
+}): Record<string, unknown> {
   return compact({
     filters: q.filters?.map((f, i) => {
       const field = FILTER_FIELD[f.field];
-      if (!field) throw new InvalidArgumentError(`filters.${i}.field`, `unknown field ${String(f.field)}`);
-      if (f.field === "timestamp") return { field, operator: f.operator, value: toEpochMs(f.value, `filters.${i}.value`) };
+      if (!field)
+        throw new InvalidArgumentError(`filters.${i}.field`, `unknown field ${String(f.field)}`);
+      if (f.field === "timestamp")
+        return { field, operator: f.operator, value: toEpochMs(f.value, `filters.${i}.value`) };
       return { field, operator: f.operator ?? "in", value: f.value };
     }),
-    sort: q.sort ? { field: SORT_FIELD[q.sort.field] ?? q.sort.field, keyword: q.sort.order ?? "asc" } : undefined,
+    sort: q.sort
+      ? { field: SORT_FIELD[q.sort.field] ?? q.sort.field, keyword: q.sort.order ?? "asc" }
+      : undefined,
     search_from: q.searchFrom,
     search_to: q.searchTo,
   });
@@ -64,7 +85,8 @@ function auditRequest(q: { filters?: AuditFilterInput[]; sort?: AuditSort; searc
 export class AuditApi extends CallGroup {
   /** One page of audit entries. */
   async managementLogs(query: AuditQuery = {}, opts?: CallOptions): Promise<AuditPage> {
-    const r = (await this.call("audit.managementLogs", { body: auditRequest(query) }, opts)).body.reply;
+    const r = (await this.call("audit.managementLogs", { body: auditRequest(query) }, opts)).body
+      .reply;
     return { items: r.data, totalCount: r.total_count, resultCount: r.result_count };
   }
 
@@ -74,10 +96,16 @@ export class AuditApi extends CallGroup {
   }
 
   /** Every matching entry, walking all pages (at most 100 per request). */
-  async *iterate(query: AuditIterateQuery = {}, opts?: CallOptions): AsyncGenerator<AuditEntry, void, undefined> {
+  async *iterate(
+    query: AuditIterateQuery = {},
+    opts?: CallOptions,
+  ): AsyncGenerator<AuditEntry, void, undefined> {
     const size = Math.max(1, Math.min(100, Math.floor(query.pageSize ?? 100)));
-    for (let from = 0; ; ) {
-      const page = await this.managementLogs({ filters: query.filters, sort: query.sort, searchFrom: from, searchTo: from + size }, opts);
+    for (let from = 0; ;) {
+      const page = await this.managementLogs(
+        { filters: query.filters, sort: query.sort, searchFrom: from, searchTo: from + size },
+        opts,
+      );
       yield* page.items;
       from += page.items.length;
       if (page.items.length < size || from >= page.totalCount) return;

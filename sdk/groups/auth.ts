@@ -44,7 +44,9 @@ export class AuthApi extends CallGroup {
   async verify(input: VerifyInput, opts?: CallOptions): Promise<VerifyResult> {
     const body = compact({
       headers: input.headers,
-      permission: input.permission ? compact({ component: input.permission.component, level: input.permission.level }) : undefined,
+      permission: input.permission
+        ? compact({ component: input.permission.component, level: input.permission.level })
+        : undefined,
       resource: input.resource ? snakeKeys(input.resource) : undefined,
     });
     return (await this.call("auth.verify", { body }, opts)).body.reply;

@@ -38,7 +38,11 @@ export abstract class CallGroup {
   }
 
   /** @internal Calls a route through the client's transport. */
-  protected call<I extends RouteId>(id: I, req?: CallRequest, opts?: CallOptions): Promise<CallResult<I>> {
+  protected call<I extends RouteId>(
+    id: I,
+    req?: CallRequest,
+    opts?: CallOptions,
+  ): Promise<CallResult<I>> {
     return this.#transport.call(id, req, opts);
   }
 }

@@ -48,12 +48,17 @@ export class BindingsApi extends CallGroup {
 
   /** Binds a role to a principal; returns the binding. Not retried (a repeat is a 409). */
   async create(input: CreateBindingInput, opts?: CallOptions): Promise<RoleBinding> {
-    const body = { principal_type: input.principalType, principal_id: String(input.principalId), role: input.role };
+    const body = {
+      principal_type: input.principalType,
+      principal_id: String(input.principalId),
+      role: input.role,
+    };
     return (await this.call("bindings.create", { body, headers: idempotent() }, opts)).body.data;
   }
 
   /** Deletes a binding made through this API (others are {@link ForbiddenError} `READ_ONLY`). */
   async delete(bindingId: string, opts?: CallOptions): Promise<{ message: string }> {
-    return (await this.call("bindings.delete", { params: { binding_id: bindingId } }, opts)).body.data;
+    return (await this.call("bindings.delete", { params: { binding_id: bindingId } }, opts)).body
+      .data;
   }
 }

@@ -46,7 +46,13 @@ function groupToWire(i: PatchGroupInput): Record<string, unknown> {
 export class GroupsApi extends CallGroup {
   /** A page of user groups. */
   async list(range: PageRange = {}, opts?: CallOptions): Promise<Page<Group>> {
-    const b = (await this.call("groups.list", { query: { search_from: range.searchFrom, search_to: range.searchTo } }, opts)).body;
+    const b = (
+      await this.call(
+        "groups.list",
+        { query: { search_from: range.searchFrom, search_to: range.searchTo } },
+        opts,
+      )
+    ).body;
     return { items: b.data, totalCount: totalOf(b) };
   }
 
@@ -57,12 +63,24 @@ export class GroupsApi extends CallGroup {
 
   /** Creates a group; returns its id. Not retried. */
   async create(input: CreateGroupInput, opts?: CallOptions): Promise<GroupCreated> {
-    return (await this.call("groups.create", { body: groupToWire(input), headers: idempotent() }, opts)).body.data;
+    return (
+      await this.call("groups.create", { body: groupToWire(input), headers: idempotent() }, opts)
+    ).body.data;
   }
 
   /** Updates a group. */
-  async patch(groupId: string, input: PatchGroupInput, opts?: CallOptions): Promise<{ message: string }> {
-    return (await this.call("groups.patch", { params: { group_id: groupId }, body: groupToWire(input) }, opts)).body.data;
+  async patch(
+    groupId: string,
+    input: PatchGroupInput,
+    opts?: CallOptions,
+  ): Promise<{ message: string }> {
+    return (
+      await this.call(
+        "groups.patch",
+        { params: { group_id: groupId }, body: groupToWire(input) },
+        opts,
+      )
+    ).body.data;
   }
 
   /** Deletes a group. */
@@ -72,6 +90,7 @@ export class GroupsApi extends CallGroup {
 
   /** Legacy `rbac/get_user_group`: groups by name; an unknown name is a `BadRequestError` (400), as in the reference. */
   async getByNames(names: string[], opts?: CallOptions): Promise<LegacyGroups> {
-    return (await this.call("rbac.getUserGroup", { body: { group_names: names } }, opts)).body.reply;
+    return (await this.call("rbac.getUserGroup", { body: { group_names: names } }, opts)).body
+      .reply;
   }
 }

@@ -18,13 +18,19 @@ export interface ListNotificationsInput extends PageRange {
 export class NotificationsApi extends CallGroup {
   /** A page of notices, newest first. */
   async list(input: ListNotificationsInput = {}, opts?: CallOptions): Promise<Page<Notification>> {
-    const query = { search_from: input.searchFrom, search_to: input.searchTo, unread: input.unread, key_id: input.keyId };
+    const query = {
+      search_from: input.searchFrom,
+      search_to: input.searchTo,
+      unread: input.unread,
+      key_id: input.keyId,
+    };
     const b = (await this.call("notifications.list", { query }, opts)).body;
     return { items: b.data, totalCount: totalOf(b) };
   }
 
   /** Marks a notice read (or, with `read: false`, unread); returns it. */
   async markRead(id: number, read = true, opts?: CallOptions): Promise<Notification> {
-    return (await this.call("notifications.patch", { params: { id }, body: { read } }, opts)).body.data;
+    return (await this.call("notifications.patch", { params: { id }, body: { read } }, opts)).body
+      .data;
   }
 }

@@ -1,6 +1,12 @@
 /** `client.roles`: predefined and custom roles, the permission config, and the legacy lookup by name. */
 import type { z } from "zod";
-import type { ComponentPermissions, GetRolesReply, PermissionConfigReply, Role as RoleSchema, RoleCreatedReply } from "../contract";
+import type {
+  ComponentPermissions,
+  GetRolesReply,
+  PermissionConfigReply,
+  Role as RoleSchema,
+  RoleCreatedReply,
+} from "../contract";
 import type { CallOptions } from "../transport";
 import { compact, snakeKeys } from "../wire";
 import { CallGroup, idempotent, totalOf, type Page, type PageRange } from "./base";
@@ -45,7 +51,8 @@ function roleToWire(i: UpdateRoleInput): Record<string, unknown> {
     description: i.description,
     components: i.components,
     component_permissions: i.componentPermissions,
-    dataset_permissions: i.datasetPermissions === undefined ? undefined : snakeKeys(i.datasetPermissions),
+    dataset_permissions:
+      i.datasetPermissions === undefined ? undefined : snakeKeys(i.datasetPermissions),
   });
 }
 
@@ -53,7 +60,13 @@ function roleToWire(i: UpdateRoleInput): Record<string, unknown> {
 export class RolesApi extends CallGroup {
   /** A page of roles (predefined and custom). */
   async list(range: PageRange = {}, opts?: CallOptions): Promise<Page<Role>> {
-    const b = (await this.call("roles.list", { query: { search_from: range.searchFrom, search_to: range.searchTo } }, opts)).body;
+    const b = (
+      await this.call(
+        "roles.list",
+        { query: { search_from: range.searchFrom, search_to: range.searchTo } },
+        opts,
+      )
+    ).body;
     return { items: b.data, totalCount: totalOf(b) };
   }
 
@@ -64,18 +77,35 @@ export class RolesApi extends CallGroup {
 
   /** Creates a custom role; returns its id. Not retried (a repeat would be a 409). */
   async create(input: CreateRoleInput, opts?: CallOptions): Promise<RoleCreated> {
-    return (await this.call("roles.create", { body: roleToWire(input), headers: idempotent() }, opts)).body.data;
+    return (
+      await this.call("roles.create", { body: roleToWire(input), headers: idempotent() }, opts)
+    ).body.data;
   }
 
   /** Updates a custom role (predefined roles are read-only: {@link ForbiddenError} `READ_ONLY`). */
-  async update(roleId: string, input: UpdateRoleInput, opts?: CallOptions): Promise<{ message: string }> {
-    return (await this.call("roles.update", { params: { role_id: roleId }, body: roleToWire(input) }, opts)).body.data;
+  async update(
+    roleId: string,
+    input: UpdateRoleInput,
+    opts?: CallOptions,
+  ): Promise<{ message: string }> {
+    return (
+      await this.call(
+        "roles.update",
+        { params: { role_id: roleId }, body: roleToWire(input) },
+        opts,
+      )
+    ).body.data;
   }
 
   /** Deletes a custom role that nothing is bound to ({@link ConflictError} `IN_USE` otherwise). */
-  async delete(roleId: string, options: { whenUnused?: boolean } = {}, opts?: CallOptions): Promise<{ message: string; retired?: boolean }> {
+  async delete(
+    roleId: string,
+    options: { whenUnused?: boolean } = {},
+    opts?: CallOptions,
+  ): Promise<{ message: string; retired?: boolean }> {
     const query = options.whenUnused ? { when_unused: "true" } : {};
-    return (await this.call("roles.delete", { params: { role_id: roleId }, query }, opts)).body.data as { message: string; retired?: boolean };
+    return (await this.call("roles.delete", { params: { role_id: roleId }, query }, opts)).body
+      .data as { message: string; retired?: boolean };
   }
 
   /** The permission names a role can hold (`GET /platform/iam/v1/role/permission-config`). */

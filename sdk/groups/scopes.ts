@@ -35,7 +35,11 @@ export type EntityScopeInput =
   | { clear: true };
 
 function definitionToWire(i: UpdateScopeDefinitionInput): Record<string, unknown> {
-  return compact({ name: i.name, description: i.description, areas: i.areas === undefined ? undefined : scopeAreasToWire(i.areas) });
+  return compact({
+    name: i.name,
+    description: i.description,
+    areas: i.areas === undefined ? undefined : scopeAreasToWire(i.areas),
+  });
 }
 
 function entityScopeToWire(i: EntityScopeInput): Record<string, unknown> {
@@ -43,7 +47,8 @@ function entityScopeToWire(i: EntityScopeInput): Record<string, unknown> {
     if (i.clear !== true) throw new InvalidArgumentError("clear", "must be true when given");
     return { clear: true };
   }
-  if ("scopeDefinitionId" in i && i.scopeDefinitionId !== undefined) return { scope_definition_id: i.scopeDefinitionId };
+  if ("scopeDefinitionId" in i && i.scopeDefinitionId !== undefined)
+    return { scope_definition_id: i.scopeDefinitionId };
   return scopeAreasToWire(i as ScopeAreasInput) as Record<string, unknown>;
 }
 
@@ -51,44 +56,101 @@ function entityScopeToWire(i: EntityScopeInput): Record<string, unknown> {
 export class ScopesApi extends CallGroup {
   /** A page of named scope definitions. */
   async listDefinitions(range: PageRange = {}, opts?: CallOptions): Promise<Page<ScopeDefinition>> {
-    const b = (await this.call("scopeDefinitions.list", { query: { search_from: range.searchFrom, search_to: range.searchTo } }, opts)).body;
+    const b = (
+      await this.call(
+        "scopeDefinitions.list",
+        { query: { search_from: range.searchFrom, search_to: range.searchTo } },
+        opts,
+      )
+    ).body;
     return { items: b.data, totalCount: totalOf(b) };
   }
 
   /** One definition by id (or name). Its `areas` are in the canonical read shape. */
   async getDefinition(scopeId: string, opts?: CallOptions): Promise<ScopeDefinition> {
-    return (await this.call("scopeDefinitions.get", { params: { scope_id: scopeId } }, opts)).body.data;
+    return (await this.call("scopeDefinitions.get", { params: { scope_id: scopeId } }, opts)).body
+      .data;
   }
 
   /** Creates a named definition; returns its id. Not retried. */
-  async createDefinition(input: CreateScopeDefinitionInput, opts?: CallOptions): Promise<ScopeDefinitionCreatedReply> {
-    return (await this.call("scopeDefinitions.create", { body: definitionToWire(input), headers: idempotent() }, opts)).body.data;
+  async createDefinition(
+    input: CreateScopeDefinitionInput,
+    opts?: CallOptions,
+  ): Promise<ScopeDefinitionCreatedReply> {
+    return (
+      await this.call(
+        "scopeDefinitions.create",
+        { body: definitionToWire(input), headers: idempotent() },
+        opts,
+      )
+    ).body.data;
   }
 
   /** Updates a definition (every entity pointing at it follows); returns it. */
-  async updateDefinition(scopeId: string, input: UpdateScopeDefinitionInput, opts?: CallOptions): Promise<ScopeDefinition> {
-    return (await this.call("scopeDefinitions.update", { params: { scope_id: scopeId }, body: definitionToWire(input) }, opts)).body.data;
+  async updateDefinition(
+    scopeId: string,
+    input: UpdateScopeDefinitionInput,
+    opts?: CallOptions,
+  ): Promise<ScopeDefinition> {
+    return (
+      await this.call(
+        "scopeDefinitions.update",
+        { params: { scope_id: scopeId }, body: definitionToWire(input) },
+        opts,
+      )
+    ).body.data;
   }
 
   /** Deletes a definition no entity points at ({@link ConflictError} `IN_USE` otherwise). */
-  async deleteDefinition(scopeId: string, options: { whenUnused?: boolean } = {}, opts?: CallOptions): Promise<{ message: string; retired?: boolean }> {
+  async deleteDefinition(
+    scopeId: string,
+    options: { whenUnused?: boolean } = {},
+    opts?: CallOptions,
+  ): Promise<{ message: string; retired?: boolean }> {
     const query = options.whenUnused ? { when_unused: "true" } : {};
-    return (await this.call("scopeDefinitions.delete", { params: { scope_id: scopeId }, query }, opts)).body.data as { message: string; retired?: boolean };
+    return (
+      await this.call("scopeDefinitions.delete", { params: { scope_id: scopeId }, query }, opts)
+    ).body.data as { message: string; retired?: boolean };
   }
 
   /** The scope of a user (email), a user group (id) or an API key (id). */
-  async get(entityType: EntityType, entityId: string | number, opts?: CallOptions): Promise<EntityScope> {
-    return (await this.call("scopes.get", { params: { entity_type: entityType, entity_id: entityId } }, opts)).body.data;
+  async get(
+    entityType: EntityType,
+    entityId: string | number,
+    opts?: CallOptions,
+  ): Promise<EntityScope> {
+    return (
+      await this.call(
+        "scopes.get",
+        { params: { entity_type: entityType, entity_id: entityId } },
+        opts,
+      )
+    ).body.data;
   }
 
   /** Sets (or with `{ clear: true }` removes) the scope of a user, a user group or an API key. */
-  async set(entityType: EntityType, entityId: string | number, scope: EntityScopeInput, opts?: CallOptions): Promise<{ message: string }> {
+  async set(
+    entityType: EntityType,
+    entityId: string | number,
+    scope: EntityScopeInput,
+    opts?: CallOptions,
+  ): Promise<{ message: string }> {
     const body = entityScopeToWire(scope);
-    return (await this.call("scopes.put", { params: { entity_type: entityType, entity_id: entityId }, body }, opts)).body.data;
+    return (
+      await this.call(
+        "scopes.put",
+        { params: { entity_type: entityType, entity_id: entityId }, body },
+        opts,
+      )
+    ).body.data;
   }
 
   /** Removes the scope of a user, a user group or an API key. */
-  async clear(entityType: EntityType, entityId: string | number, opts?: CallOptions): Promise<{ message: string }> {
+  async clear(
+    entityType: EntityType,
+    entityId: string | number,
+    opts?: CallOptions,
+  ): Promise<{ message: string }> {
     return this.set(entityType, entityId, { clear: true }, opts);
   }
 }

@@ -34,7 +34,9 @@ export interface PatchUserInput extends Omit<CreateUserInput, "email"> {
   isHidden?: boolean;
 }
 
-function userToWire(i: Partial<CreateUserInput> & Partial<PatchUserInput>): Record<string, unknown> {
+function userToWire(
+  i: Partial<CreateUserInput> & Partial<PatchUserInput>,
+): Record<string, unknown> {
   return compact({
     user_email: i.email,
     user_first_name: i.firstName,
@@ -51,7 +53,13 @@ function userToWire(i: Partial<CreateUserInput> & Partial<PatchUserInput>): Reco
 export class UsersApi extends CallGroup {
   /** A page of users. */
   async list(range: PageRange = {}, opts?: CallOptions): Promise<Page<User>> {
-    const b = (await this.call("users.list", { query: { search_from: range.searchFrom, search_to: range.searchTo } }, opts)).body;
+    const b = (
+      await this.call(
+        "users.list",
+        { query: { search_from: range.searchFrom, search_to: range.searchTo } },
+        opts,
+      )
+    ).body;
     return { items: b.data, totalCount: totalOf(b) };
   }
 
@@ -62,12 +70,19 @@ export class UsersApi extends CallGroup {
 
   /** Creates a user (extension; the reference's users come from SSO). Not retried. */
   async create(input: CreateUserInput, opts?: CallOptions): Promise<{ message: string }> {
-    return (await this.call("users.create", { body: userToWire(input), headers: idempotent() }, opts)).body.data;
+    return (
+      await this.call("users.create", { body: userToWire(input), headers: idempotent() }, opts)
+    ).body.data;
   }
 
   /** Updates a user. */
-  async patch(email: string, input: PatchUserInput, opts?: CallOptions): Promise<{ message: string }> {
-    return (await this.call("users.patch", { params: { email }, body: userToWire(input) }, opts)).body.data;
+  async patch(
+    email: string,
+    input: PatchUserInput,
+    opts?: CallOptions,
+  ): Promise<{ message: string }> {
+    return (await this.call("users.patch", { params: { email }, body: userToWire(input) }, opts))
+      .body.data;
   }
 
   /** Deletes a user. */
@@ -82,7 +97,13 @@ export class UsersApi extends CallGroup {
 
   /** Legacy `rbac/set_user_role`: sets (or with `""` removes) users' direct role; returns how many changed. */
   async setRole(emails: string[], roleName: string, opts?: CallOptions): Promise<number> {
-    const r = (await this.call("rbac.setUserRole", { body: { user_emails: emails, role_name: roleName } }, opts)).body.reply;
+    const r = (
+      await this.call(
+        "rbac.setUserRole",
+        { body: { user_emails: emails, role_name: roleName } },
+        opts,
+      )
+    ).body.reply;
     return Number(r.update_count);
   }
 }

@@ -18,7 +18,13 @@
  * tell which key ids exist. The caller maps every failure to the same 401 body.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { AUTH_ID_HEADER, AUTHORIZATION_HEADER, NONCE_HEADER, TIMESTAMP_HEADER, type VerifyReason } from "../../sdk/contract";
+import {
+  AUTH_ID_HEADER,
+  AUTHORIZATION_HEADER,
+  NONCE_HEADER,
+  TIMESTAMP_HEADER,
+  type VerifyReason,
+} from "../../sdk/contract";
 import type { Clock } from "../clock";
 import type { Keyring } from "../crypto/keyring";
 import { isWellFormedKey } from "../crypto/keyFormat";
@@ -29,7 +35,13 @@ import type { FailureLimiter } from "./rateLimit";
 
 export type AuthOutcome =
   | { ok: true; principal: KeyPrincipal; nonceReused?: true }
-  | { ok: false; reason: VerifyReason; keyId: number | null; retryAfterSec?: number; detail?: VerifyReason };
+  | {
+      ok: false;
+      reason: VerifyReason;
+      keyId: number | null;
+      retryAfterSec?: number;
+      detail?: VerifyReason;
+    };
 
 /** Header lookup that returns a single string value, or undefined when absent or repeated. */
 export type HeaderGet = (name: string) => string | undefined;
@@ -68,22 +80,35 @@ export class Authenticator {
    *   over its limit still has its callers' keys checked, so the right ones pass; wrong ones get
    *   RATE_LIMITED and are no longer counted, so a verifier cannot fill the limiter either.
    */
-  async authenticate(get: HeaderGet, source: string, o: { sharedSource?: boolean } = {}): Promise<AuthOutcome> {
+  async authenticate(
+    get: HeaderGet,
+    source: string,
+    o: { sharedSource?: boolean } = {},
+  ): Promise<AuthOutcome> {
     // Whether the named key id was over its limit before this try (this try's failure counts next).
     const idRaw = get(AUTH_ID_HEADER)?.trim();
     const waitId = idRaw && ID_RE.test(idRaw) ? this.deps.limiter.blockedFor("keyId", idRaw) : 0;
     const waitSource = this.deps.limiter.blockedFor("address", source);
-    if (waitSource > 0 && !o.sharedSource) return { ok: false, reason: "RATE_LIMITED", keyId: null, retryAfterSec: waitSource };
+    if (waitSource > 0 && !o.sharedSource)
+      return { ok: false, reason: "RATE_LIMITED", keyId: null, retryAfterSec: waitSource };
     const out = await this.check(get, source, waitSource > 0);
     if (out.ok) return out;
     const wait = Math.max(waitId, waitSource);
-    if (wait > 0) return { ok: false, reason: "RATE_LIMITED", keyId: out.keyId, retryAfterSec: wait, detail: out.reason };
+    if (wait > 0)
+      return {
+        ok: false,
+        reason: "RATE_LIMITED",
+        keyId: out.keyId,
+        retryAfterSec: wait,
+        detail: out.reason,
+      };
     return out;
   }
 
   /** The checks; `quiet`: do not count failures (the source is over its limit already). */
   private async check(get: HeaderGet, address: string, quiet: boolean): Promise<AuthOutcome> {
-    const failed = (reason: VerifyReason, keyId: number | null) => this.failed(reason, keyId, address, quiet);
+    const failed = (reason: VerifyReason, keyId: number | null) =>
+      this.failed(reason, keyId, address, quiet);
     const idRaw = get(AUTH_ID_HEADER)?.trim();
     const authz = get(AUTHORIZATION_HEADER)?.trim();
     if (!idRaw || !authz || !ID_RE.test(idRaw) || authz.length > 512) {
@@ -105,11 +130,19 @@ export class Authenticator {
 
     if (cached.securityLevel === "advanced") {
       if (!signed) return failed("SIGNATURE_REQUIRED", keyId);
-      if (!nonce || !tsRaw || !NONCE_RE.test(nonce) || !TS_RE.test(tsRaw) || !HEX64_RE.test(authz)) {
+      if (
+        !nonce ||
+        !tsRaw ||
+        !NONCE_RE.test(nonce) ||
+        !TS_RE.test(tsRaw) ||
+        !HEX64_RE.test(authz)
+      ) {
         return failed("MALFORMED", keyId);
       }
       if (cached.status === "revoked" || !cached.secret) return failed("REVOKED", keyId);
-      const expected = createHash("sha256").update(cached.secret + nonce + tsRaw, "utf8").digest();
+      const expected = createHash("sha256")
+        .update(cached.secret + nonce + tsRaw, "utf8")
+        .digest();
       const got = Buffer.from(authz, "hex");
       if (!timingSafeEqual(expected, got)) return failed("NOT_FOUND", keyId);
       if (cached.expiration !== null && cached.expiration <= now) return failed("EXPIRED", keyId);
@@ -138,7 +171,8 @@ export class Authenticator {
         this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
         return failed("REVOKED", keyId);
       }
-      if (!this.deps.keyring.verifyKey(authz, cached.secretHash, cached.pepperChain)) return failed("NOT_FOUND", keyId);
+      if (!this.deps.keyring.verifyKey(authz, cached.secretHash, cached.pepperChain))
+        return failed("NOT_FOUND", keyId);
       if (cached.expiration !== null && cached.expiration <= now) return failed("EXPIRED", keyId);
       // Let the other requests read in this turn of the event loop authenticate too before any
       // of them goes on (an Advanced request yields anyway, waiting for its nonce batch). Their
@@ -159,12 +193,18 @@ export class Authenticator {
     if (!cached) return { ok: false, reason: "NOT_FOUND", keyId };
     if (cached.status === "revoked") return { ok: false, reason: "REVOKED", keyId };
     const now = this.deps.clock.now();
-    if (cached.expiration !== null && cached.expiration <= now) return { ok: false, reason: "EXPIRED", keyId };
+    if (cached.expiration !== null && cached.expiration <= now)
+      return { ok: false, reason: "EXPIRED", keyId };
     this.deps.lastUsed.note(keyId, now);
     return { ok: true, principal: principalView(cached) };
   }
 
-  private async failed(reason: VerifyReason, keyId: number | null, address: string, quiet: boolean): Promise<AuthOutcome> {
+  private async failed(
+    reason: VerifyReason,
+    keyId: number | null,
+    address: string,
+    quiet: boolean,
+  ): Promise<AuthOutcome> {
     if (quiet) return { ok: false, reason, keyId };
     await Promise.all([
       this.deps.limiter.fail("address", address),

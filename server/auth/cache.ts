@@ -178,7 +178,9 @@ export class AuthCache {
   }
 
   /** Effective permissions of a set of role ids. */
-  async permissionsOf(roleIds: string[]): Promise<{ permissions: ComponentPermissions; names: string[]; admin: boolean }> {
+  async permissionsOf(
+    roleIds: string[],
+  ): Promise<{ permissions: ComponentPermissions; names: string[]; admin: boolean }> {
     const all = await this.allRoles();
     const roles = roleIds.map((id) => all.get(id)).filter((r): r is RoleRecord => !!r);
     return {
@@ -219,17 +221,20 @@ export class AuthCache {
     let p = this.loading.get(id);
     if (!p) {
       const keys = this.keys;
-      p = this.load(id).then((v) => {
-        if (this.keys === keys) {
-          if (keys.size >= this.maxKeys) keys.clear();
-          keys.set(id, v);
-        }
-        this.loading.delete(id);
-        return v;
-      }, (e) => {
-        this.loading.delete(id);
-        throw e;
-      });
+      p = this.load(id).then(
+        (v) => {
+          if (this.keys === keys) {
+            if (keys.size >= this.maxKeys) keys.clear();
+            keys.set(id, v);
+          }
+          this.loading.delete(id);
+          return v;
+        },
+        (e) => {
+          this.loading.delete(id);
+          throw e;
+        },
+      );
       this.loading.set(id, p);
     }
     return p;
@@ -243,7 +248,9 @@ export class AuthCache {
     const grant = await this.grantOf(roleIds);
     let secret: string | null = null;
     if (auth.securityLevel === "advanced" && auth.secretEnc && auth.masterKeyId) {
-      secret = this.keyring.decrypt(auth.secretEnc, auth.masterKeyId, `api-key:${id}`).toString("utf8");
+      secret = this.keyring
+        .decrypt(auth.secretEnc, auth.masterKeyId, `api-key:${id}`)
+        .toString("utf8");
     }
     return new CachedKey(
       id,

@@ -27,12 +27,20 @@ export interface RateLimitOptions {
   windowMs: number;
 }
 
-export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perAddress: 30, perKeyId: 20, windowMs: 60_000 };
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
+  perAddress: 30,
+  perKeyId: 20,
+  windowMs: 60_000,
+};
 
 /** Where the replicas add up their failures (the store). */
 export interface SharedFailureCounts {
   /** Adds one failure of `subject`; returns its window's start and count over all replicas. */
-  countAuthFailure(subject: string, now: number, windowMs: number): Promise<{ start: number; n: number }>;
+  countAuthFailure(
+    subject: string,
+    now: number,
+    windowMs: number,
+  ): Promise<{ start: number; n: number }>;
 }
 
 type Kind = "address" | "keyId";
@@ -80,7 +88,8 @@ export class FailureLimiter {
     this.prune(now);
     let e = this.entry(key, now);
     if (!e) {
-      if (this.counts.size >= this.maxSubjects) this.counts.delete(this.counts.keys().next().value!);
+      if (this.counts.size >= this.maxSubjects)
+        this.counts.delete(this.counts.keys().next().value!);
       e = { start: now, n: 0 };
       this.counts.set(key, e);
     }

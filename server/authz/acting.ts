@@ -22,15 +22,22 @@ interface Privileges {
 }
 
 /** What a principal holds: its roles (a user's and a group's include their groups'), and its scope. */
-export async function privilegesOf(c: CallCtx, type: PrincipalType, id: string): Promise<Privileges | undefined> {
+export async function privilegesOf(
+  c: CallCtx,
+  type: PrincipalType,
+  id: string,
+): Promise<Privileges | undefined> {
   const { store, cache } = c.svc;
   if (type === "api-key") {
     const k = /^[1-9][0-9]{0,14}$/.test(id) ? await cache.key(Number(id)) : null;
     // A revoked key holds nothing any more (it never authenticates again): anyone may clear it away.
-    return k && k.status !== "revoked" ? { permissions: k.permissions, admin: k.admin, scope: k.scope } : undefined;
+    return k && k.status !== "revoked"
+      ? { permissions: k.permissions, admin: k.admin, scope: k.scope }
+      : undefined;
   }
   if (!(await store.principalExists(type, id))) return undefined;
-  const groups = type === "user" ? await store.groupIdsOfUser(id) : await store.groupsWithParents([id]);
+  const groups =
+    type === "user" ? await store.groupIdsOfUser(id) : await store.groupsWithParents([id]);
   const roleIds = new Set(type === "user" ? await store.roleIdsOf("user", id) : []);
   for (const g of groups) for (const r of await store.roleIdsOf("user-group", g)) roleIds.add(r);
   const eff = await cache.permissionsOf([...roleIds]);
@@ -38,28 +45,40 @@ export async function privilegesOf(c: CallCtx, type: PrincipalType, id: string):
   return { permissions: eff.permissions, admin: eff.admin, scope: s?.areas ?? null };
 }
 
-const label = (type: PrincipalType, id: string) => (type === "api-key" ? `API key ${id}` : type === "user" ? `user ${id}` : `user group ${id}`);
+const label = (type: PrincipalType, id: string) =>
+  type === "api-key" ? `API key ${id}` : type === "user" ? `user ${id}` : `user group ${id}`;
 
 /**
  * Refuses (403 PRIVILEGE_ESCALATION) when the caller holds less than the principal it acts on.
  * A principal that does not exist passes: the handler answers for it as it always did.
  */
-export async function assertCanActOn(c: CallCtx, type: PrincipalType, id: string, what: string): Promise<void> {
+export async function assertCanActOn(
+  c: CallCtx,
+  type: PrincipalType,
+  id: string,
+  what: string,
+): Promise<void> {
   const p = c.principal;
   if (p.admin) return;
   if (type === "api-key" && id === String(p.keyId)) return; // a key may always act on itself
   const target = await privilegesOf(c, type, id);
   if (!target) return;
-  const lack = exceeding(target.permissions, p.permissions).map((o) => `${o.component} (${o.want} > your ${o.have})`);
+  const lack = exceeding(target.permissions, p.permissions).map(
+    (o) => `${o.component} (${o.want} > your ${o.have})`,
+  );
   if (target.admin) lack.push("an administrator role");
   if (target.scope && (await c.svc.cache.getSettings()).sbac_enabled) {
     const wider = scopeExceeds(target.scope, p.scope ?? canonicalScope(undefined));
     if (wider.length) lack.push(`a scope wider than yours in ${wider.join(", ")}`);
   }
   if (lack.length) {
-    throw new ApiError("PRIVILEGE_ESCALATION", `${what} needs at least the privileges of ${label(type, id)}, which holds more than you: ${lack.join(", ")}`, {
-      detail: lack.join(", "),
-    });
+    throw new ApiError(
+      "PRIVILEGE_ESCALATION",
+      `${what} needs at least the privileges of ${label(type, id)}, which holds more than you: ${lack.join(", ")}`,
+      {
+        detail: lack.join(", "),
+      },
+    );
   }
 }
 
@@ -91,7 +110,8 @@ export interface AdminChange {
 async function loadAdminWorld(c: CallCtx): Promise<AdminWorld> {
   const { store } = c.svc;
   const bindings: BindingRecord[] = [];
-  for (const roleId of ADMIN_ROLE_IDS) bindings.push(...(await store.listBindings({ roleId }, 0, 100_000)).rows);
+  for (const roleId of ADMIN_ROLE_IDS)
+    bindings.push(...(await store.listBindings({ roleId }, 0, 100_000)).rows);
   const liveKeys = new Set<number>();
   const members = new Map<string, string[]>();
   const children = new Map<string, string[]>();
@@ -99,7 +119,13 @@ async function loadAdminWorld(c: CallCtx): Promise<AdminWorld> {
   for (const b of bindings) {
     if (b.principalType === "api-key") {
       const k = await store.getKey(Number(b.principalId));
-      if (k && k.status === "active" && !k.retiring && (k.expiration === null || k.expiration > c.now)) liveKeys.add(k.id);
+      if (
+        k &&
+        k.status === "active" &&
+        !k.retiring &&
+        (k.expiration === null || k.expiration > c.now)
+      )
+        liveKeys.add(k.id);
     } else if (b.principalType === "user-group") queue.push(b.principalId);
   }
   while (queue.length) {
@@ -126,7 +152,12 @@ function adminHolders(w: AdminWorld, ch: AdminChange): { keys: number[]; users: 
   }
   if (ch.setUserGroups) {
     const { email, groups } = ch.setUserGroups;
-    for (const [g, us] of members) if (!groups.includes(g)) members.set(g, us.filter((u) => u !== email));
+    for (const [g, us] of members)
+      if (!groups.includes(g))
+        members.set(
+          g,
+          us.filter((u) => u !== email),
+        );
   }
   const keys: number[] = [];
   const users = new Set<string>();
@@ -157,6 +188,9 @@ export async function assertAdminRemains(c: CallCtx, ch: AdminChange, what: stri
   if (before.keys.length + before.users.length === 0) return;
   const after = adminHolders(w, ch);
   if (after.keys.length + after.users.length === 0) {
-    throw new ApiError("CONFLICT", `${what} would leave the tenant with no active API key or user holding an administrator role; grant one to another key or user first`);
+    throw new ApiError(
+      "CONFLICT",
+      `${what} would leave the tenant with no active API key or user holding an administrator role; grant one to another key or user first`,
+    );
   }
 }

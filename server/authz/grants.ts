@@ -4,7 +4,13 @@
  * they hold themselves), the same for scopes when SBAC is on, expirations against the tenant
  * settings, and scope inputs.
  */
-import { canonicalScope, type CanonicalScope, type ComponentPermissions, type ScopeAreasWrite, type Settings } from "../../sdk/contract";
+import {
+  canonicalScope,
+  type CanonicalScope,
+  type ComponentPermissions,
+  type ScopeAreasWrite,
+  type Settings,
+} from "../../sdk/contract";
 import type { CallCtx } from "../http/context";
 import { ApiError, invalid } from "../errors";
 import type { RoleRecord, ScopeAssignment } from "../store/store";
@@ -12,12 +18,21 @@ import { ADMIN_ROLE_IDS, exceeding, unionPermissions } from "./roles";
 import { scopeExceeds } from "./scope";
 
 /** Refuses Account Admin for a user, by any route (as the reference's set_user_role does). */
-export function assertAssignable(role: { roleId: string }, principalType: string, field: string): void {
-  if (role.roleId === "account_admin" && principalType === "user") throw invalid(field, "Can not update users to Account Admin role.");
+export function assertAssignable(
+  role: { roleId: string },
+  principalType: string,
+  field: string,
+): void {
+  if (role.roleId === "account_admin" && principalType === "user")
+    throw invalid(field, "Can not update users to Account Admin role.");
 }
 
 /** Resolves role references (display names or ids); an unknown one is a 400 naming its index. */
-export async function resolveRoles(c: CallCtx, refs: string[], field: string): Promise<RoleRecord[]> {
+export async function resolveRoles(
+  c: CallCtx,
+  refs: string[],
+  field: string,
+): Promise<RoleRecord[]> {
   const out: RoleRecord[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < refs.length; i++) {
@@ -32,9 +47,13 @@ export async function resolveRoles(c: CallCtx, refs: string[], field: string): P
 export async function resolveRole(c: CallCtx, ref: string, field: string): Promise<RoleRecord> {
   const r = await c.svc.store.findRole(ref);
   if (!r) {
-    throw new ApiError("UNKNOWN_ROLE", `${field}: unknown role '${ref}' (GET /platform/iam/v1/role lists the roles)`, {
-      fields: [{ path: field, reason: `unknown role '${ref}'` }],
-    });
+    throw new ApiError(
+      "UNKNOWN_ROLE",
+      `${field}: unknown role '${ref}' (GET /platform/iam/v1/role lists the roles)`,
+      {
+        fields: [{ path: field, reason: `unknown role '${ref}'` }],
+      },
+    );
   }
   return r;
 }
@@ -46,17 +65,28 @@ export async function resolveRole(c: CallCtx, ref: string, field: string): Promi
  * an administrator (whose scope, with SBAC on, does narrow it) may never hand it out, even when
  * it holds every component at `view_edit` through custom roles.
  */
-export function assertWithinCeiling(c: CallCtx, granted: ComponentPermissions, what: string, grantsAdmin = false): void {
-  const over = exceeding(granted, c.principal.permissions).map((o) => `${o.component} (${o.want} > your ${o.have})`);
-  if (grantsAdmin && !c.principal.admin) over.push("an administrator role (SBAC does not narrow its holder; you hold none)");
+export function assertWithinCeiling(
+  c: CallCtx,
+  granted: ComponentPermissions,
+  what: string,
+  grantsAdmin = false,
+): void {
+  const over = exceeding(granted, c.principal.permissions).map(
+    (o) => `${o.component} (${o.want} > your ${o.have})`,
+  );
+  if (grantsAdmin && !c.principal.admin)
+    over.push("an administrator role (SBAC does not narrow its holder; you hold none)");
   if (over.length) {
     const list = over.join(", ");
-    throw new ApiError("PRIVILEGE_ESCALATION", `${what} would grant more than you hold: ${list}`, { detail: list });
+    throw new ApiError("PRIVILEGE_ESCALATION", `${what} would grant more than you hold: ${list}`, {
+      detail: list,
+    });
   }
 }
 
 /** Whether any of these roles is an administrator role. */
-export const includesAdminRole = (roles: Array<{ roleId: string }>): boolean => roles.some((r) => ADMIN_ROLE_IDS.has(r.roleId));
+export const includesAdminRole = (roles: Array<{ roleId: string }>): boolean =>
+  roles.some((r) => ADMIN_ROLE_IDS.has(r.roleId));
 
 export function assertCanGrantRoles(c: CallCtx, roles: RoleRecord[], what: string): void {
   assertWithinCeiling(c, unionPermissions(roles), what, includesAdminRole(roles));
@@ -66,10 +96,15 @@ export function assertCanGrantRoles(c: CallCtx, roles: RoleRecord[], what: strin
  * Refuses when making someone a member of `groupIds` would give them more than the caller holds:
  * members get the roles of their groups and of every group those are nested in.
  */
-export async function assertCanGrantGroups(c: CallCtx, groupIds: string[], what: string): Promise<void> {
+export async function assertCanGrantGroups(
+  c: CallCtx,
+  groupIds: string[],
+  what: string,
+): Promise<void> {
   if (groupIds.length === 0) return;
   const roleIds = new Set<string>();
-  for (const g of await c.svc.store.groupsWithParents(groupIds)) for (const r of await c.svc.store.roleIdsOf("user-group", g)) roleIds.add(r);
+  for (const g of await c.svc.store.groupsWithParents(groupIds))
+    for (const r of await c.svc.store.roleIdsOf("user-group", g)) roleIds.add(r);
   const eff = await c.svc.cache.permissionsOf([...roleIds]);
   assertWithinCeiling(c, eff.permissions, what, eff.admin);
 }
@@ -81,26 +116,51 @@ const days = (ms: number) => `${Math.round((ms / DAY) * 10) / 10} days`;
  * The expiration a key gets: `undefined` takes the tenant default, `null` means never (when the
  * tenant allows it), a number must be in the future and within the maximum lifetime.
  */
-export function resolveExpiration(value: number | null | undefined, s: Settings, now: number, field: string, createdAt = now): number | null {
+export function resolveExpiration(
+  value: number | null | undefined,
+  s: Settings,
+  now: number,
+  field: string,
+  createdAt = now,
+): number | null {
   if (value === undefined) {
-    return s.default_key_lifetime_ms !== null ? now + s.default_key_lifetime_ms : s.max_key_lifetime_ms !== null ? now + s.max_key_lifetime_ms : null;
+    return s.default_key_lifetime_ms !== null
+      ? now + s.default_key_lifetime_ms
+      : s.max_key_lifetime_ms !== null
+        ? now + s.max_key_lifetime_ms
+        : null;
   }
   if (value === null) {
-    if (s.max_key_lifetime_ms !== null) throw invalid(field, `is required: the tenant allows keys to live at most ${days(s.max_key_lifetime_ms)}`);
+    if (s.max_key_lifetime_ms !== null)
+      throw invalid(
+        field,
+        `is required: the tenant allows keys to live at most ${days(s.max_key_lifetime_ms)}`,
+      );
     return null;
   }
   if (value <= now) {
-    throw new ApiError("PAST_EXPIRATION", `${field}: ${value} (${new Date(value).toISOString()}) is not in the future`, {
-      fields: [{ path: field, reason: "must be in the future" }],
-    });
+    throw new ApiError(
+      "PAST_EXPIRATION",
+      `${field}: ${value} (${new Date(value).toISOString()}) is not in the future`,
+      {
+        fields: [{ path: field, reason: "must be in the future" }],
+      },
+    );
   }
   // The lifetime counts from the key's creation: moving an expiration forward again and again
   // must not keep a key alive past it.
   if (s.max_key_lifetime_ms !== null && value > createdAt + s.max_key_lifetime_ms) {
-    const from = createdAt === now ? "from now" : `from the key's creation (${new Date(createdAt).toISOString()})`;
-    throw new ApiError("EXPIRATION_TOO_FAR", `${field}: must be at most ${days(s.max_key_lifetime_ms)} ${from} (the tenant's maximum key lifetime)`, {
-      fields: [{ path: field, reason: `must be within ${days(s.max_key_lifetime_ms)}` }],
-    });
+    const from =
+      createdAt === now
+        ? "from now"
+        : `from the key's creation (${new Date(createdAt).toISOString()})`;
+    throw new ApiError(
+      "EXPIRATION_TOO_FAR",
+      `${field}: must be at most ${days(s.max_key_lifetime_ms)} ${from} (the tenant's maximum key lifetime)`,
+      {
+        fields: [{ path: field, reason: `must be within ${days(s.max_key_lifetime_ms)}` }],
+      },
+    );
   }
   return value;
 }
@@ -113,12 +173,22 @@ export function resolveExpiration(value: number | null | undefined, s: Settings,
  * the moment it is switched on (and switching it needs an administrator role), so checking only
  * while it is on let a scoped key widen itself in between. Administrators prepare scopes freely.
  */
-export async function assertScopeWithinCeiling(c: CallCtx, granted: CanonicalScope, what: string): Promise<void> {
+export async function assertScopeWithinCeiling(
+  c: CallCtx,
+  granted: CanonicalScope,
+  what: string,
+): Promise<void> {
   if (c.principal.admin) return;
   const over = scopeExceeds(granted, c.principal.scope ?? canonicalScope(undefined));
   if (over.length) {
-    const mine = c.principal.scope ? "your key's scope" : "your key's scope (it has none: once SBAC is on it sees no scoped data)";
-    throw new ApiError("PRIVILEGE_ESCALATION", `${what} would grant more than you hold: a wider scope than ${mine} in ${over.join(", ")}`, { detail: over.join(", ") });
+    const mine = c.principal.scope
+      ? "your key's scope"
+      : "your key's scope (it has none: once SBAC is on it sees no scoped data)";
+    throw new ApiError(
+      "PRIVILEGE_ESCALATION",
+      `${what} would grant more than you hold: a wider scope than ${mine} in ${over.join(", ")}`,
+      { detail: over.join(", ") },
+    );
   }
 }
 
@@ -126,13 +196,21 @@ export async function assertScopeWithinCeiling(c: CallCtx, granted: CanonicalSco
  * Turns a scope input (a definition reference or inline areas) into what the store keeps,
  * refusing a scope wider than the caller's own ({@link assertScopeWithinCeiling}).
  */
-export async function resolveScope(c: CallCtx, input: { scope_definition_id: string } | ScopeAreasWrite, field: string): Promise<ScopeAssignment> {
+export async function resolveScope(
+  c: CallCtx,
+  input: { scope_definition_id: string } | ScopeAreasWrite,
+  field: string,
+): Promise<ScopeAssignment> {
   if ("scope_definition_id" in input && typeof input.scope_definition_id === "string") {
     const def = await c.svc.store.findScopeDefinition(input.scope_definition_id);
     if (!def) {
-      throw new ApiError("UNKNOWN_SCOPE", `${field}.scope_definition_id: the scope definition '${input.scope_definition_id}' does not exist`, {
-        fields: [{ path: `${field}.scope_definition_id`, reason: "does not exist" }],
-      });
+      throw new ApiError(
+        "UNKNOWN_SCOPE",
+        `${field}.scope_definition_id: the scope definition '${input.scope_definition_id}' does not exist`,
+        {
+          fields: [{ path: `${field}.scope_definition_id`, reason: "does not exist" }],
+        },
+      );
     }
     await assertScopeWithinCeiling(c, def.areas, `${field}: scope definition '${def.name}'`);
     return { scopeDefinitionId: def.scopeId };

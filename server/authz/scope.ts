@@ -13,9 +13,15 @@ export interface ScopeDecision {
   rowFilter: string | null;
 }
 
-const intersects = (a: readonly (string | number)[], b: readonly (string | number)[]) => a.some((x) => b.includes(x));
+const intersects = (a: readonly (string | number)[], b: readonly (string | number)[]) =>
+  a.some((x) => b.includes(x));
 
-function areaAllows(mode: ScopeMode, allowed: readonly (string | number)[], present: readonly (string | number)[] | undefined, emptyOk = false): boolean {
+function areaAllows(
+  mode: ScopeMode,
+  allowed: readonly (string | number)[],
+  present: readonly (string | number)[] | undefined,
+  emptyOk = false,
+): boolean {
   if (present === undefined) return true;
   switch (mode) {
     case "see_all":
@@ -30,29 +36,56 @@ function areaAllows(mode: ScopeMode, allowed: readonly (string | number)[], pres
 }
 
 function oneScopeAllows(s: CanonicalScope, r: ResourceScope): ScopeDecision {
-  if (!areaAllows(s.assets.mode, s.assets.asset_group_ids, r.asset_group_ids)) return { allowed: false, deniedArea: "assets", rowFilter: null };
-  if (!areaAllows(s.cases_issues.mode, s.cases_issues.names, r.cases_issues_tags, s.cases_issues.include_cases_issues_empty_entities)) {
+  if (!areaAllows(s.assets.mode, s.assets.asset_group_ids, r.asset_group_ids))
+    return { allowed: false, deniedArea: "assets", rowFilter: null };
+  if (
+    !areaAllows(
+      s.cases_issues.mode,
+      s.cases_issues.names,
+      r.cases_issues_tags,
+      s.cases_issues.include_cases_issues_empty_entities,
+    )
+  ) {
     return { allowed: false, deniedArea: "cases_issues", rowFilter: null };
   }
-  if (!areaAllows(s.endpoints.endpoint_groups.mode, s.endpoints.endpoint_groups.names, r.endpoint_groups)) {
+  if (
+    !areaAllows(
+      s.endpoints.endpoint_groups.mode,
+      s.endpoints.endpoint_groups.names,
+      r.endpoint_groups,
+    )
+  ) {
     return { allowed: false, deniedArea: "endpoints.endpoint_groups", rowFilter: null };
   }
-  if (!areaAllows(s.endpoints.endpoint_tags.mode, s.endpoints.endpoint_tags.names, r.endpoint_tags)) {
+  if (
+    !areaAllows(s.endpoints.endpoint_tags.mode, s.endpoints.endpoint_tags.names, r.endpoint_tags)
+  ) {
     return { allowed: false, deniedArea: "endpoints.endpoint_tags", rowFilter: null };
   }
   if (r.dataset !== undefined) {
     const f = s.datasets_rows.filters.find((x) => x.dataset === r.dataset);
     if (f) return { allowed: true, rowFilter: f.filter };
-    if (s.datasets_rows.default_filter_mode !== "see_all") return { allowed: false, deniedArea: "datasets_rows", rowFilter: null };
+    if (s.datasets_rows.default_filter_mode !== "see_all")
+      return { allowed: false, deniedArea: "datasets_rows", rowFilter: null };
   }
   return { allowed: true, rowFilter: null };
 }
 
 /** Evaluates a resource against the principal's scopes (widest wins). */
-export function evaluateScope(opts: { enforced: boolean; admin: boolean; scopes: CanonicalScope[]; resource: ResourceScope | undefined }): ScopeDecision {
+export function evaluateScope(opts: {
+  enforced: boolean;
+  admin: boolean;
+  scopes: CanonicalScope[];
+  resource: ResourceScope | undefined;
+}): ScopeDecision {
   const r = opts.resource;
   const scoped =
-    r && (r.asset_group_ids !== undefined || r.cases_issues_tags !== undefined || r.endpoint_groups !== undefined || r.endpoint_tags !== undefined || r.dataset !== undefined);
+    r &&
+    (r.asset_group_ids !== undefined ||
+      r.cases_issues_tags !== undefined ||
+      r.endpoint_groups !== undefined ||
+      r.endpoint_tags !== undefined ||
+      r.dataset !== undefined);
   if (!opts.enforced || opts.admin || !scoped) return { allowed: true, rowFilter: null };
   if (opts.scopes.length === 0) return { allowed: false, deniedArea: "no scope", rowFilter: null };
   let firstDenied: ScopeDecision | undefined;
@@ -67,7 +100,12 @@ export function evaluateScope(opts: { enforced: boolean; admin: boolean; scopes:
   }
   if (!unfiltered && filters.length === 0) return firstDenied!;
   // The widest access: no filter if any scope gives all rows, else the OR of the filters.
-  const rowFilter = unfiltered || r!.dataset === undefined ? null : filters.length === 1 ? filters[0]! : filters.map((f) => `(${f})`).join(" or ");
+  const rowFilter =
+    unfiltered || r!.dataset === undefined
+      ? null
+      : filters.length === 1
+        ? filters[0]!
+        : filters.map((f) => `(${f})`).join(" or ");
   return { allowed: true, rowFilter };
 }
 
@@ -81,7 +119,8 @@ function areaWithin(
   g: { mode: ScopeMode; names: readonly (string | number)[]; empty: boolean },
   c: { mode: ScopeMode; names: readonly (string | number)[]; empty: boolean },
 ): boolean {
-  const gNothing = g.mode === "no_scope" || (g.mode === "scope" && g.names.length === 0 && !g.empty);
+  const gNothing =
+    g.mode === "no_scope" || (g.mode === "scope" && g.names.length === 0 && !g.empty);
   if (gNothing || c.mode === "see_all") return true;
   switch (g.mode) {
     case "see_all":
@@ -97,8 +136,12 @@ function areaWithin(
 }
 
 /** Rows of `dataset` a scope gives: all, none, or one filter's rows. */
-function datasetRows(s: CanonicalScope, dataset: string | undefined): { all: boolean; filter: string | null } {
-  const f = dataset === undefined ? undefined : s.datasets_rows.filters.find((x) => x.dataset === dataset);
+function datasetRows(
+  s: CanonicalScope,
+  dataset: string | undefined,
+): { all: boolean; filter: string | null } {
+  const f =
+    dataset === undefined ? undefined : s.datasets_rows.filters.find((x) => x.dataset === dataset);
   if (f) return { all: false, filter: f.filter };
   return { all: s.datasets_rows.default_filter_mode === "see_all", filter: null };
 }
@@ -110,15 +153,34 @@ function datasetRows(s: CanonicalScope, dataset: string | undefined): { all: boo
  */
 export function scopeExceeds(g: CanonicalScope, c: CanonicalScope): string[] {
   const out: string[] = [];
-  const list = (a: { mode: ScopeMode; names: readonly (string | number)[] }, empty = false) => ({ mode: a.mode, names: a.names, empty });
-  if (!areaWithin(list({ mode: g.assets.mode, names: g.assets.asset_group_ids }), list({ mode: c.assets.mode, names: c.assets.asset_group_ids }))) out.push("assets");
-  if (!areaWithin(list(g.cases_issues, g.cases_issues.include_cases_issues_empty_entities), list(c.cases_issues, c.cases_issues.include_cases_issues_empty_entities))) {
+  const list = (a: { mode: ScopeMode; names: readonly (string | number)[] }, empty = false) => ({
+    mode: a.mode,
+    names: a.names,
+    empty,
+  });
+  if (
+    !areaWithin(
+      list({ mode: g.assets.mode, names: g.assets.asset_group_ids }),
+      list({ mode: c.assets.mode, names: c.assets.asset_group_ids }),
+    )
+  )
+    out.push("assets");
+  if (
+    !areaWithin(
+      list(g.cases_issues, g.cases_issues.include_cases_issues_empty_entities),
+      list(c.cases_issues, c.cases_issues.include_cases_issues_empty_entities),
+    )
+  ) {
     out.push("cases_issues");
   }
-  if (!areaWithin(list(g.endpoints.endpoint_groups), list(c.endpoints.endpoint_groups))) out.push("endpoints.endpoint_groups");
-  if (!areaWithin(list(g.endpoints.endpoint_tags), list(c.endpoints.endpoint_tags))) out.push("endpoints.endpoint_tags");
+  if (!areaWithin(list(g.endpoints.endpoint_groups), list(c.endpoints.endpoint_groups)))
+    out.push("endpoints.endpoint_groups");
+  if (!areaWithin(list(g.endpoints.endpoint_tags), list(c.endpoints.endpoint_tags)))
+    out.push("endpoints.endpoint_tags");
   // Datasets: each one either scope names, and every other dataset (the defaults).
-  const named = new Set([...g.datasets_rows.filters, ...c.datasets_rows.filters].map((f) => f.dataset));
+  const named = new Set(
+    [...g.datasets_rows.filters, ...c.datasets_rows.filters].map((f) => f.dataset),
+  );
   const datasetWithin = (d: string | undefined) => {
     const gr = datasetRows(g, d);
     const cr = datasetRows(c, d);

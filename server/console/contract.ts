@@ -5,7 +5,13 @@
  * display names. Served as JSON at /console/api/contract; none of it is secret.
  */
 import type { z } from "zod";
-import { COMPONENTS, KEY_SORT_FIELDS, KeyFilter, MAX_COMMENT, ScopeAreasWrite } from "../../sdk/contract";
+import {
+  COMPONENTS,
+  KEY_SORT_FIELDS,
+  KeyFilter,
+  MAX_COMMENT,
+  ScopeAreasWrite,
+} from "../../sdk/contract";
 
 export interface ConsoleArea {
   /** `assets`, or `endpoints.endpoint_groups` for a nested area. */
@@ -31,12 +37,22 @@ function areaOf(key: string, schema: AnyZod): ConsoleArea | ConsoleArea[] {
   if (!modeField) return Object.entries(shape).flatMap(([k, v]) => areaOf(`${key}.${k}`, v));
   const listField = ["names", "asset_group_ids"].find((f) => shape[f]) ?? null;
   const elem = listField ? unwrap(unwrap(shape[listField]).element) : null;
-  return { key, mode_field: modeField, modes: [...unwrap(shape[modeField]).options], list_field: listField, list_of_numbers: elem?.def?.type === "number" };
+  return {
+    key,
+    mode_field: modeField,
+    modes: [...unwrap(shape[modeField]).options],
+    list_field: listField,
+    list_of_numbers: elem?.def?.type === "number",
+  };
 }
 
 export function consoleContract() {
-  const areas = Object.entries((ScopeAreasWrite as unknown as { shape: Record<string, z.ZodType> }).shape).flatMap(([k, v]) => areaOf(k, v));
-  const filterFields = (KeyFilter as unknown as { options: Array<{ shape: { field: { value: string } } }> }).options.map((o) => o.shape.field.value);
+  const areas = Object.entries(
+    (ScopeAreasWrite as unknown as { shape: Record<string, z.ZodType> }).shape,
+  ).flatMap(([k, v]) => areaOf(k, v));
+  const filterFields = (
+    KeyFilter as unknown as { options: Array<{ shape: { field: { value: string } } }> }
+  ).options.map((o) => o.shape.field.value);
   return {
     scope_areas: areas,
     key_sort_fields: [...KEY_SORT_FIELDS],

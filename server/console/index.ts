@@ -40,7 +40,10 @@ const ASSETS: Record<string, string> = {
 
 function assetDir(): string {
   // Compiled: dist/server/console -> server/console/assets; run from source: ./assets.
-  for (const d of [path.join(__dirname, "assets"), path.join(__dirname, "..", "..", "..", "server", "console", "assets")]) {
+  for (const d of [
+    path.join(__dirname, "assets"),
+    path.join(__dirname, "..", "..", "..", "server", "console", "assets"),
+  ]) {
     if (fs.existsSync(path.join(d, "index.html"))) return d;
   }
   throw new Error("the console's files (server/console/assets) are missing");
@@ -58,9 +61,13 @@ const SignIn = z.union([
     .object({
       key_id: z.coerce.string().regex(/^[1-9][0-9]{0,14}$/, "must be a positive integer key id"),
       security_level: z.literal("advanced"),
-      nonce: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-character nonce from /console/api/challenge"),
+      nonce: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, "must be the 64-character nonce from /console/api/challenge"),
       timestamp: z.coerce.string().regex(/^[0-9]{9,16}$/, "must be epoch milliseconds"),
-      signature: z.string().regex(/^[0-9a-fA-F]{64}$/, "must be hex sha256(key + nonce + timestamp)"),
+      signature: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, "must be hex sha256(key + nonce + timestamp)"),
     })
     .strict(),
 ]);
@@ -85,11 +92,25 @@ function sessionInfo(p: KeyPrincipal, s: { csrfToken: string; expiresAt: number 
  * context so its security headers apply to it alone. Returns the sessions, whose `authenticate`
  * the app's pipeline calls before header authentication.
  */
-export function registerConsole(app: FastifyInstance, svc: Services, o: ConsoleOptions = {}): ConsoleSessions {
-  const sessions = new ConsoleSessions({ sessions: svc.store.sessions, authenticator: svc.authenticator, clock: svc.clock, random: svc.random }, o);
+export function registerConsole(
+  app: FastifyInstance,
+  svc: Services,
+  o: ConsoleOptions = {},
+): ConsoleSessions {
+  const sessions = new ConsoleSessions(
+    {
+      sessions: svc.store.sessions,
+      authenticator: svc.authenticator,
+      clock: svc.clock,
+      random: svc.random,
+    },
+    o,
+  );
   const dir = assetDir();
   const shell = fs.readFileSync(path.join(dir, "index.html"), "utf8");
-  const files = Object.fromEntries(Object.keys(ASSETS).map((n) => [n, fs.readFileSync(path.join(dir, n))]));
+  const files = Object.fromEntries(
+    Object.keys(ASSETS).map((n) => [n, fs.readFileSync(path.join(dir, n))]),
+  );
 
   // Replies of the API to a console request may hold a new key: never cached, never stored.
   app.addHook("onSend", async (req, res, payload) => {
@@ -122,8 +143,13 @@ export function registerConsole(app: FastifyInstance, svc: Services, o: ConsoleO
     c.addHook("onRequest", async (req) => {
       if (req.method === "GET" || req.method === "HEAD") return;
       const origin = req.headers.origin;
-      if (req.headers["sec-fetch-site"] === "cross-site" || (typeof origin === "string" && origin !== `${req.protocol}://${req.host}`)) {
-        throw new ApiError("FORBIDDEN", "the console refuses requests from another site (Origin)", { headers: { "x-keyplane-refused": "origin" } });
+      if (
+        req.headers["sec-fetch-site"] === "cross-site" ||
+        (typeof origin === "string" && origin !== `${req.protocol}://${req.host}`)
+      ) {
+        throw new ApiError("FORBIDDEN", "the console refuses requests from another site (Origin)", {
+          headers: { "x-keyplane-refused": "origin" },
+        });
       }
     });
     c.addHook("onSend", async (req, res, payload) => {
@@ -132,8 +158,10 @@ export function registerConsole(app: FastifyInstance, svc: Services, o: ConsoleO
       return payload;
     });
 
-    for (const p of CONSOLE_PAGES) c.get(p, async (_req, res) => res.type("text/html; charset=utf-8").send(shell));
-    for (const [name, type] of Object.entries(ASSETS)) c.get(`/console/assets/${name}`, async (_req, res) => res.type(type).send(files[name]));
+    for (const p of CONSOLE_PAGES)
+      c.get(p, async (_req, res) => res.type("text/html; charset=utf-8").send(shell));
+    for (const [name, type] of Object.entries(ASSETS))
+      c.get(`/console/assets/${name}`, async (_req, res) => res.type(type).send(files[name]));
 
     const contract = consoleContract();
     c.get("/console/api/contract", async (_req, res) => res.send({ reply: contract }));
@@ -160,23 +188,40 @@ export function registerConsole(app: FastifyInstance, svc: Services, o: ConsoleO
       if (b.security_level === "standard") headers.authorization = b.key;
       else {
         // The nonce must be one this server issued, unused, inside the replay window.
-        if (!(await svc.store.sessions.takeChallenge(b.nonce, svc.clock.now() - (await replayWindow())))) {
+        if (
+          !(await svc.store.sessions.takeChallenge(
+            b.nonce,
+            svc.clock.now() - (await replayWindow()),
+          ))
+        ) {
           await svc.audit.authFailure(req, Number(b.key_id), "CHALLENGE_UNKNOWN");
           throw unauthorized();
         }
-        Object.assign(headers, { authorization: b.signature, "x-xdr-nonce": b.nonce, "x-xdr-timestamp": b.timestamp });
+        Object.assign(headers, {
+          authorization: b.signature,
+          "x-xdr-nonce": b.nonce,
+          "x-xdr-timestamp": b.timestamp,
+        });
       }
       const get: HeaderGet = (n) => headers[n];
       const out = await svc.authenticator.authenticate(get, req.ip);
       if (!out.ok) {
-        if (out.reason === "RATE_LIMITED") throw new ApiError("RATE_LIMITED", "too many failed authentications; retry later", { retryAfterSec: out.retryAfterSec });
+        if (out.reason === "RATE_LIMITED")
+          throw new ApiError("RATE_LIMITED", "too many failed authentications; retry later", {
+            retryAfterSec: out.retryAfterSec,
+          });
         await svc.audit.authFailure(req, out.keyId, out.reason);
         throw unauthorized();
       }
       if (out.principal.securityLevel !== b.security_level) throw unauthorized();
       await sessions.purge(await replayWindow());
       const s = await sessions.start(req, res, out.principal.keyId);
-      await svc.audit.record(req, out.principal, { entity: "AUTH", subtype: "console_sign_in", description: `Signed in to the console with ${out.principal.securityLevel} key ${out.principal.keyId}`, objectId: out.principal.keyId });
+      await svc.audit.record(req, out.principal, {
+        entity: "AUTH",
+        subtype: "console_sign_in",
+        description: `Signed in to the console with ${out.principal.securityLevel} key ${out.principal.keyId}`,
+        objectId: out.principal.keyId,
+      });
       return res.send({ reply: sessionInfo(out.principal, s, sessions.idleMs) });
     });
 
@@ -193,7 +238,13 @@ export function registerConsole(app: FastifyInstance, svc: Services, o: ConsoleO
       if (!pending) throw unauthorized();
       const out = await pending;
       await sessions.end(req, res);
-      if (out.ok) await svc.audit.record(req, out.principal, { entity: "AUTH", subtype: "console_sign_out", description: `Signed out of the console (key ${out.principal.keyId})`, objectId: out.principal.keyId });
+      if (out.ok)
+        await svc.audit.record(req, out.principal, {
+          entity: "AUTH",
+          subtype: "console_sign_out",
+          description: `Signed out of the console (key ${out.principal.keyId})`,
+          objectId: out.principal.keyId,
+        });
       return res.send({ reply: { signed_out: true } });
     });
   });

@@ -37,14 +37,21 @@ const sameToken = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-type SessionRequest = FastifyRequest & { consoleSession?: { idHash: string; record: SessionRecord } };
+type SessionRequest = FastifyRequest & {
+  consoleSession?: { idHash: string; record: SessionRecord };
+};
 
 export class ConsoleSessions {
   readonly idleMs: number;
   readonly absoluteMs: number;
 
   constructor(
-    private readonly deps: { sessions: SessionStore; authenticator: Authenticator; clock: Clock; random: RandomBytes },
+    private readonly deps: {
+      sessions: SessionStore;
+      authenticator: Authenticator;
+      clock: Clock;
+      random: RandomBytes;
+    },
     o: SessionOptions = {},
   ) {
     this.idleMs = o.idleMs ?? 30 * 60_000;
@@ -58,7 +65,13 @@ export class ConsoleSessions {
     if (prior) await this.deps.sessions.delete(hashId(prior));
     const now = this.deps.clock.now();
     const id = this.deps.random(32).toString("base64url");
-    const record: SessionRecord = { keyId, csrfToken: this.deps.random(32).toString("base64url"), createdAt: now, lastSeen: now, expiresAt: now + this.absoluteMs };
+    const record: SessionRecord = {
+      keyId,
+      csrfToken: this.deps.random(32).toString("base64url"),
+      createdAt: now,
+      lastSeen: now,
+      expiresAt: now + this.absoluteMs,
+    };
     await this.deps.sessions.create(hashId(id), record);
     res.header("set-cookie", this.cookie(req, id, Math.floor(this.absoluteMs / 1000)));
     return record;
@@ -72,7 +85,9 @@ export class ConsoleSessions {
   }
 
   /** The request's live session, or undefined (no cookie, unknown, idle too long, past its end). */
-  async current(req: FastifyRequest): Promise<{ idHash: string; record: SessionRecord } | undefined> {
+  async current(
+    req: FastifyRequest,
+  ): Promise<{ idHash: string; record: SessionRecord } | undefined> {
     const id = this.cookieId(req);
     if (!id) return undefined;
     const idHash = hashId(id);
@@ -94,7 +109,12 @@ export class ConsoleSessions {
    */
   authenticate(req: FastifyRequest): Promise<AuthOutcome> | undefined {
     // Decided synchronously, so an API client's request pays no promise for the console.
-    if (req.headers["x-xdr-auth-id"] !== undefined || req.headers.authorization !== undefined || req.headers.cookie === undefined) return undefined;
+    if (
+      req.headers["x-xdr-auth-id"] !== undefined ||
+      req.headers.authorization !== undefined ||
+      req.headers.cookie === undefined
+    )
+      return undefined;
     if (!this.cookieId(req)) return undefined;
     return this.sessionOutcome(req);
   }
@@ -105,7 +125,11 @@ export class ConsoleSessions {
     const token = req.headers[CSRF_HEADER];
     if (typeof token !== "string" || !sameToken(token, s.record.csrfToken)) {
       // The wire body of a 403 is fixed; the header says which check refused.
-      throw new ApiError("FORBIDDEN", `the console's CSRF token is missing or wrong (header ${CSRF_HEADER}); reload the page`, { headers: { "x-keyplane-refused": "csrf" } });
+      throw new ApiError(
+        "FORBIDDEN",
+        `the console's CSRF token is missing or wrong (header ${CSRF_HEADER}); reload the page`,
+        { headers: { "x-keyplane-refused": "csrf" } },
+      );
     }
     (req as SessionRequest).consoleSession = s;
     return this.deps.authenticator.principalOfKey(s.record.keyId);
@@ -131,6 +155,12 @@ export class ConsoleSessions {
   }
 
   private cookie(req: FastifyRequest, value: string, maxAge: number): string {
-    return serializeCookie(SESSION_COOKIE, value, { httpOnly: true, sameSite: "strict", secure: req.protocol === "https", path: "/", maxAge });
+    return serializeCookie(SESSION_COOKIE, value, {
+      httpOnly: true,
+      sameSite: "strict",
+      secure: req.protocol === "https",
+      path: "/",
+      maxAge,
+    });
   }
 }

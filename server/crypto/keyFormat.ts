@@ -49,6 +49,7 @@ export function generateKeyValue(random: RandomBytes): string {
 
 /** Whether a string has the shape and checksum of a keyplane key. */
 export function isWellFormedKey(s: string): boolean {
-  if (s.length !== KEY_LENGTH || !s.startsWith(KEY_PREFIX) || !/^[0-9A-Za-z]+$/.test(s)) return false;
+  if (s.length !== KEY_LENGTH || !s.startsWith(KEY_PREFIX) || !/^[0-9A-Za-z]+$/.test(s))
+    return false;
   return checksum(s.slice(0, -6)) === s.slice(-6);
 }

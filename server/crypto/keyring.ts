@@ -10,7 +10,13 @@
  * stored as HMAC(p2, HMAC(p1, key)) with chain "p1,p2". Rotating the pepper therefore never
  * needs the keys themselves, which the server does not have.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
@@ -45,11 +51,14 @@ export class Keyring {
   }
 
   private load(data: KeyringFile): void {
-    if (!data.master_keys[data.active_master_key]) throw new KeyringError(`active_master_key '${data.active_master_key}' is not in master_keys`);
-    if (!data.peppers[data.active_pepper]) throw new KeyringError(`active_pepper '${data.active_pepper}' is not in peppers`);
+    if (!data.master_keys[data.active_master_key])
+      throw new KeyringError(`active_master_key '${data.active_master_key}' is not in master_keys`);
+    if (!data.peppers[data.active_pepper])
+      throw new KeyringError(`active_pepper '${data.active_pepper}' is not in peppers`);
     const masters = new Map<string, Buffer>();
     const peppers = new Map<string, Buffer>();
-    for (const [id, k] of Object.entries(data.master_keys)) masters.set(id, Buffer.from(k, "base64"));
+    for (const [id, k] of Object.entries(data.master_keys))
+      masters.set(id, Buffer.from(k, "base64"));
     for (const [id, k] of Object.entries(data.peppers)) peppers.set(id, Buffer.from(k, "base64"));
     this.data = data;
     this.masters = masters;
@@ -95,12 +104,24 @@ export class Keyring {
    * Loads the keyring: `KEYPLANE_KEYRING` (JSON) wins; otherwise the file, generated with mode
    * 0600 when it does not exist. Refuses a file that others can read.
    */
-  static load(file: string, env: NodeJS.ProcessEnv = process.env, o: { create?: boolean } = {}): { keyring: Keyring; created: boolean; source: string } {
-    if (env.KEYPLANE_KEYRING) return { keyring: Keyring.parse(env.KEYPLANE_KEYRING, "KEYPLANE_KEYRING"), created: false, source: "KEYPLANE_KEYRING" };
+  static load(
+    file: string,
+    env: NodeJS.ProcessEnv = process.env,
+    o: { create?: boolean } = {},
+  ): { keyring: Keyring; created: boolean; source: string } {
+    if (env.KEYPLANE_KEYRING)
+      return {
+        keyring: Keyring.parse(env.KEYPLANE_KEYRING, "KEYPLANE_KEYRING"),
+        created: false,
+        source: "KEYPLANE_KEYRING",
+      };
     const abs = path.resolve(file);
     if (!fs.existsSync(abs)) {
       // A new keyring suits only a database that holds nothing encrypted or hashed under an old one.
-      if (o.create === false) throw new KeyringError(`${abs} does not exist, and a new keyring would not open the keys already stored; restore the keyring file`);
+      if (o.create === false)
+        throw new KeyringError(
+          `${abs} does not exist, and a new keyring would not open the keys already stored; restore the keyring file`,
+        );
       const k = Keyring.generate();
       fs.mkdirSync(path.dirname(abs), { recursive: true, mode: 0o700 });
       try {
@@ -113,9 +134,15 @@ export class Keyring {
     }
     const st = fs.statSync(abs);
     if ((st.mode & 0o077) !== 0) {
-      throw new KeyringError(`${abs} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); chmod 600 it`);
+      throw new KeyringError(
+        `${abs} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); chmod 600 it`,
+      );
     }
-    return { keyring: Keyring.parse(fs.readFileSync(abs, "utf8"), abs), created: false, source: abs };
+    return {
+      keyring: Keyring.parse(fs.readFileSync(abs, "utf8"), abs),
+      created: false,
+      source: abs,
+    };
   }
 
   /**
@@ -124,7 +151,8 @@ export class Keyring {
    * with, without revealing the material.
    */
   checkValues(): Array<{ kind: "master_key" | "pepper"; id: string; check: string }> {
-    const mac = (k: Buffer) => createHmac("sha256", k).update("keyplane keyring check/1", "utf8").digest("hex");
+    const mac = (k: Buffer) =>
+      createHmac("sha256", k).update("keyplane keyring check/1", "utf8").digest("hex");
     return [
       ...[...this.masters].map(([id, k]) => ({ kind: "master_key" as const, id, check: mac(k) })),
       ...[...this.peppers].map(([id, k]) => ({ kind: "pepper" as const, id, check: mac(k) })),
@@ -168,7 +196,11 @@ export class Keyring {
   /** Adds a new pepper and makes it active. */
   withNewPepper(id: string): Keyring {
     if (this.peppers.has(id)) throw new KeyringError(`pepper '${id}' exists`);
-    return new Keyring({ ...this.data, active_pepper: id, peppers: { ...this.data.peppers, [id]: randomBytes(32).toString("base64") } });
+    return new Keyring({
+      ...this.data,
+      active_pepper: id,
+      peppers: { ...this.data.peppers, [id]: randomBytes(32).toString("base64") },
+    });
   }
 
   /** Drops versions no stored material uses any more. */
@@ -191,7 +223,10 @@ export class Keyring {
   /** HMAC of a key under the active pepper: `{hash, chain}` to store. */
   hashKey(key: string): { hash: string; chain: string } {
     const id = this.data.active_pepper;
-    return { hash: createHmac("sha256", this.pepper(id)).update(key, "utf8").digest("hex"), chain: id };
+    return {
+      hash: createHmac("sha256", this.pepper(id)).update(key, "utf8").digest("hex"),
+      chain: id,
+    };
   }
 
   /** Recomputes the chained hash of a presented key. */
@@ -236,7 +271,10 @@ export class Keyring {
     const iv = randomBytes(12);
     const c = createCipheriv("aes-256-gcm", this.master(keyId), iv);
     c.setAAD(Buffer.from(aad));
-    const ct = Buffer.concat([c.update(typeof plain === "string" ? Buffer.from(plain, "utf8") : plain), c.final()]);
+    const ct = Buffer.concat([
+      c.update(typeof plain === "string" ? Buffer.from(plain, "utf8") : plain),
+      c.final(),
+    ]);
     return { enc: Buffer.concat([iv, ct, c.getAuthTag()]).toString("base64"), keyId };
   }
 

@@ -15,18 +15,27 @@ import type { Store } from "../store/store";
 import { KeyringError, type Keyring } from "./keyring";
 
 export async function checkKeyring(store: Store, keyring: Keyring, source: string): Promise<void> {
-  const recorded = new Map((await store.keyringChecks()).map((c) => [`${c.kind}:${c.id}`, c.check]));
+  const recorded = new Map(
+    (await store.keyringChecks()).map((c) => [`${c.kind}:${c.id}`, c.check]),
+  );
   const mine = keyring.checkValues();
   const problems: string[] = [];
   for (const c of mine) {
     const want = recorded.get(`${c.kind}:${c.id}`);
-    if (want !== undefined && want !== c.check) problems.push(`${c.kind === "pepper" ? "pepper" : "master key"} '${c.id}' is not the one the database was used with`);
+    if (want !== undefined && want !== c.check)
+      problems.push(
+        `${c.kind === "pepper" ? "pepper" : "master key"} '${c.id}' is not the one the database was used with`,
+      );
   }
   const inUse = await store.keyringVersionsInUse();
-  for (const id of inUse.peppers) if (!keyring.pepperIds.includes(id)) problems.push(`pepper '${id}', which stored Standard keys are hashed with, is missing`);
+  for (const id of inUse.peppers)
+    if (!keyring.pepperIds.includes(id))
+      problems.push(`pepper '${id}', which stored Standard keys are hashed with, is missing`);
   for (const [id, sample] of inUse.masterKeys) {
     if (!keyring.masterKeyIds.includes(id)) {
-      problems.push(`master key '${id}', which stored Advanced keys are encrypted with, is missing`);
+      problems.push(
+        `master key '${id}', which stored Advanced keys are encrypted with, is missing`,
+      );
       continue;
     }
     try {
@@ -35,6 +44,9 @@ export async function checkKeyring(store: Store, keyring: Keyring, source: strin
       problems.push(`master key '${id}' does not decrypt the stored Advanced key ${sample.id}`);
     }
   }
-  if (problems.length) throw new KeyringError(`the keyring ${source} does not match this database: ${problems.join("; ")}`);
+  if (problems.length)
+    throw new KeyringError(
+      `the keyring ${source} does not match this database: ${problems.join("; ")}`,
+    );
   await store.addKeyringChecks(mine.filter((c) => !recorded.has(`${c.kind}:${c.id}`)));
 }

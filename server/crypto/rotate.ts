@@ -45,15 +45,37 @@ async function rewrapAll(store: Store, keyring: Keyring): Promise<RotateResult["
   const counts = { standard: 0, advanced: 0, replies: 0 };
   const changes = [];
   for (const k of await store.allKeySecrets()) {
-    if (k.securityLevel === "standard" && k.secretHash && k.pepperChain && !k.pepperChain.endsWith(keyring.activePepperId)) {
+    if (
+      k.securityLevel === "standard" &&
+      k.secretHash &&
+      k.pepperChain &&
+      !k.pepperChain.endsWith(keyring.activePepperId)
+    ) {
       const h = keyring.rewrapHash(k.secretHash, k.pepperChain);
-      changes.push({ id: k.id, secretHash: h.hash, pepperChain: h.chain, secretEnc: null, masterKeyId: null });
+      changes.push({
+        id: k.id,
+        secretHash: h.hash,
+        pepperChain: h.chain,
+        secretEnc: null,
+        masterKeyId: null,
+      });
       counts.standard++;
-    } else if (k.securityLevel === "advanced" && k.secretEnc && k.masterKeyId && k.masterKeyId !== keyring.activeMasterKeyId) {
+    } else if (
+      k.securityLevel === "advanced" &&
+      k.secretEnc &&
+      k.masterKeyId &&
+      k.masterKeyId !== keyring.activeMasterKeyId
+    ) {
       const plain = keyring.decrypt(k.secretEnc, k.masterKeyId, `api-key:${k.id}`);
       const e = keyring.encrypt(plain, `api-key:${k.id}`);
       plain.fill(0);
-      changes.push({ id: k.id, secretHash: null, pepperChain: null, secretEnc: e.enc, masterKeyId: e.keyId });
+      changes.push({
+        id: k.id,
+        secretHash: null,
+        pepperChain: null,
+        secretEnc: e.enc,
+        masterKeyId: e.keyId,
+      });
       counts.advanced++;
     }
   }
@@ -70,14 +92,17 @@ async function rewrapAll(store: Store, keyring: Keyring): Promise<RotateResult["
 }
 
 /** The versions stored rows still use. */
-async function versionsInUse(store: Store): Promise<{ masters: Set<string>; peppers: Set<string> }> {
+async function versionsInUse(
+  store: Store,
+): Promise<{ masters: Set<string>; peppers: Set<string> }> {
   const masters = new Set<string>();
   const peppers = new Set<string>();
   for (const k of await store.allKeySecrets()) {
     if (k.masterKeyId) masters.add(k.masterKeyId);
     for (const p of k.pepperChain?.split(",") ?? []) peppers.add(p);
   }
-  for (const r of await store.allIdempotencyReplies()) if (r.replyEnc) masters.add(r.replyEnc.slice(0, r.replyEnc.indexOf(":")));
+  for (const r of await store.allIdempotencyReplies())
+    if (r.replyEnc) masters.add(r.replyEnc.slice(0, r.replyEnc.indexOf(":")));
   return { masters, peppers };
 }
 
@@ -86,16 +111,23 @@ export async function rotateKeyring(o: RotateOptions): Promise<RotateResult> {
   const now = o.now ?? new Date();
   if (!fs.existsSync(o.keyringFile)) throw new KeyringError(`${o.keyringFile} does not exist`);
   let keyring = Keyring.load(o.keyringFile, {}).keyring;
-  const oldMasters = keyring.masterKeyIds.filter((id) => id !== keyring.activeMasterKeyId || o.newMasterKey);
+  const oldMasters = keyring.masterKeyIds.filter(
+    (id) => id !== keyring.activeMasterKeyId || o.newMasterKey,
+  );
   const oldPeppers = keyring.pepperIds.filter((id) => id !== keyring.activePepperId || o.newPepper);
-  if (o.newMasterKey) keyring = keyring.withNewMasterKey(versionId("mk", keyring.masterKeyIds, now));
+  if (o.newMasterKey)
+    keyring = keyring.withNewMasterKey(versionId("mk", keyring.masterKeyIds, now));
   if (o.newPepper) keyring = keyring.withNewPepper(versionId("pp", keyring.pepperIds, now));
   if (o.newMasterKey || o.newPepper) {
     keyring.save(o.keyringFile);
-    log(`added ${o.newMasterKey ? `master key ${keyring.activeMasterKeyId}` : ""}${o.newMasterKey && o.newPepper ? " and " : ""}${o.newPepper ? `pepper ${keyring.activePepperId}` : ""} to ${o.keyringFile}`);
+    log(
+      `added ${o.newMasterKey ? `master key ${keyring.activeMasterKeyId}` : ""}${o.newMasterKey && o.newPepper ? " and " : ""}${o.newPepper ? `pepper ${keyring.activePepperId}` : ""} to ${o.keyringFile}`,
+    );
   }
   const rewrapped = await rewrapAll(o.store, keyring);
-  log(`rewrapped ${rewrapped.standard} Standard hash(es), ${rewrapped.advanced} Advanced key(s), ${rewrapped.replies} idempotent repl(ies)`);
+  log(
+    `rewrapped ${rewrapped.standard} Standard hash(es), ${rewrapped.advanced} Advanced key(s), ${rewrapped.replies} idempotent repl(ies)`,
+  );
   const removed = { masters: [] as string[], peppers: [] as string[] };
   if (o.prune) {
     const settle = o.settleMs ?? 3000;
@@ -105,14 +137,21 @@ export async function rotateKeyring(o: RotateOptions): Promise<RotateResult> {
     }
     // Material written by a server that had not reloaded yet.
     const again = await rewrapAll(o.store, keyring);
-    if (again.standard + again.advanced + again.replies) log(`rewrapped ${again.standard + again.advanced + again.replies} more written meanwhile`);
+    if (again.standard + again.advanced + again.replies)
+      log(`rewrapped ${again.standard + again.advanced + again.replies} more written meanwhile`);
     const used = await versionsInUse(o.store);
-    removed.masters = oldMasters.filter((id) => id !== keyring.activeMasterKeyId && !used.masters.has(id));
+    removed.masters = oldMasters.filter(
+      (id) => id !== keyring.activeMasterKeyId && !used.masters.has(id),
+    );
     // A pepper stays in a hash's chain for good (it was applied first): only unused ones can go.
-    removed.peppers = oldPeppers.filter((id) => id !== keyring.activePepperId && !used.peppers.has(id));
+    removed.peppers = oldPeppers.filter(
+      (id) => id !== keyring.activePepperId && !used.peppers.has(id),
+    );
     keyring = keyring.without(removed.masters, removed.peppers);
     keyring.save(o.keyringFile);
-    log(`removed master key(s) [${removed.masters.join(", ")}] and pepper(s) [${removed.peppers.join(", ")}] from ${o.keyringFile}`);
+    log(
+      `removed master key(s) [${removed.masters.join(", ")}] and pepper(s) [${removed.peppers.join(", ")}] from ${o.keyringFile}`,
+    );
   }
   return {
     masterKey: { active: keyring.activeMasterKeyId, removed: removed.masters },

@@ -33,14 +33,23 @@ export function credentialHeaders(req: FastifyRequest): HeaderGet {
  * `sessions.current`, once the console is registered, may claim a request as a console session's
  * (a session cookie and no key headers); otherwise the key headers decide.
  */
-export function registerAuthentication(app: FastifyInstance, svc: Services, sessions: { current?: ConsoleSessions }): void {
+export function registerAuthentication(
+  app: FastifyInstance,
+  svc: Services,
+  sessions: { current?: ConsoleSessions },
+): void {
   app.addHook("onRequest", async (req) => {
     const s = req.kp;
     if (!s?.route.auth) return;
     const viaSession = sessions.current?.authenticate(req);
-    const out = viaSession ? await viaSession : await svc.authenticator.authenticate(credentialHeaders(req), req.ip);
+    const out = viaSession
+      ? await viaSession
+      : await svc.authenticator.authenticate(credentialHeaders(req), req.ip);
     if (!out.ok) {
-      if (out.reason === "RATE_LIMITED") throw new ApiError("RATE_LIMITED", "too many failed authentications; retry later", { retryAfterSec: out.retryAfterSec });
+      if (out.reason === "RATE_LIMITED")
+        throw new ApiError("RATE_LIMITED", "too many failed authentications; retry later", {
+          retryAfterSec: out.retryAfterSec,
+        });
       await svc.audit.authFailure(req, out.keyId, out.reason);
       throw unauthorized();
     }

@@ -11,6 +11,8 @@ export function registerAuthorization(app: FastifyInstance, svc: Services): void
     if (!s?.principal || !need) return;
     if (levelAtLeast(s.principal.permissions[need.component], need.level)) return;
     await svc.audit.permissionDenied(req, s.principal, s.route);
-    throw new ApiError("FORBIDDEN", "forbidden", { headers: { "x-keyplane-required-permission": `${need.component}:${need.level}` } });
+    throw new ApiError("FORBIDDEN", "forbidden", {
+      headers: { "x-keyplane-required-permission": `${need.component}:${need.level}` },
+    });
   });
 }

@@ -17,7 +17,9 @@ function jsonDepth(v: unknown, limit: number): number {
     const [x, d] = stack.pop()!;
     if (d > max) max = d;
     if (max > limit) return max;
-    if (x && typeof x === "object") for (const y of Object.values(x as object)) if (y && typeof y === "object") stack.push([y, d + 1]);
+    if (x && typeof x === "object")
+      for (const y of Object.values(x as object))
+        if (y && typeof y === "object") stack.push([y, d + 1]);
   }
   return max;
 }
@@ -25,7 +27,11 @@ function jsonDepth(v: unknown, limit: number): number {
 export function registerBodyParsing(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  const parseJson = (_req: FastifyRequest, raw: Buffer, done: (err: Error | null, v?: unknown) => void) => {
+  const parseJson = (
+    _req: FastifyRequest,
+    raw: Buffer,
+    done: (err: Error | null, v?: unknown) => void,
+  ) => {
     let body: string;
     try {
       body = utf8.decode(raw);
@@ -39,7 +45,10 @@ export function registerBodyParsing(app: FastifyInstance): void {
     } catch {
       return done(new ApiError("INVALID_JSON", "the body is not valid JSON"));
     }
-    if (jsonDepth(v, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return done(new ApiError("INVALID_INPUT", `the body nests deeper than ${MAX_JSON_DEPTH} levels`));
+    if (jsonDepth(v, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+      return done(
+        new ApiError("INVALID_INPUT", `the body nests deeper than ${MAX_JSON_DEPTH} levels`),
+      );
     done(null, v);
   };
   app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "buffer" }, parseJson);

@@ -14,10 +14,14 @@ type AnyRoute = (typeof ROUTES)[number];
 export type RouteOf<K extends RouteId> = Extract<AnyRoute, { readonly id: K }>;
 /** The validated `request_data` of route `K` (undefined when it takes none). */
 export type BodyOf<K extends RouteId> = K extends RouteId ? BodyOfOne<K> : never;
-type BodyOfOne<K extends RouteId> = RouteOf<K> extends { readonly request: infer S extends z.ZodType } ? z.output<S> : undefined;
+type BodyOfOne<K extends RouteId> =
+  RouteOf<K> extends { readonly request: infer S extends z.ZodType } ? z.output<S> : undefined;
 /** The validated query string of route `K` (empty when it takes none). */
 export type QueryOf<K extends RouteId> = K extends RouteId ? QueryOfOne<K> : never;
-type QueryOfOne<K extends RouteId> = RouteOf<K> extends { readonly query: infer S extends z.ZodType } ? z.output<S> : Record<string, never>;
+type QueryOfOne<K extends RouteId> =
+  RouteOf<K> extends { readonly query: infer S extends z.ZodType }
+    ? z.output<S>
+    : Record<string, never>;
 /** What route `K` may answer: its contract reply, as the schema takes it in. */
 export type ReplyOf<K extends RouteId> = z.input<RouteOf<K>["reply"]>;
 

@@ -12,7 +12,11 @@
  */
 import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { IDEMPOTENCY_KEY_RE, IDEMPOTENCY_KEY_RULE, IDEMPOTENCY_WINDOW_MS } from "../../sdk/contract";
+import {
+  IDEMPOTENCY_KEY_RE,
+  IDEMPOTENCY_KEY_RULE,
+  IDEMPOTENCY_WINDOW_MS,
+} from "../../sdk/contract";
 import { ApiError, invalid } from "../errors";
 import type { Services } from "../services";
 import type { Answer, IdempotencyRequest } from "./context";
@@ -38,24 +42,38 @@ function idempotencyOf(req: FastifyRequest, svc: Services): IdempotencyRequest |
   if (!header || !s.principal) return undefined;
   const h = req.headers[header.toLowerCase()];
   if (h === undefined) return undefined;
-  if (typeof h !== "string" || !IDEMPOTENCY_KEY_RE.test(h)) throw invalid(header, IDEMPOTENCY_KEY_RULE);
+  if (typeof h !== "string" || !IDEMPOTENCY_KEY_RE.test(h))
+    throw invalid(header, IDEMPOTENCY_KEY_RULE);
   const body = (req.body as { request_data?: unknown } | undefined)?.request_data ?? {};
   const key = `${s.route.id}:${h}`;
   const actor = s.principal.keyId;
   return {
     key,
     hash: createHash("sha256").update(stableJson(body)).digest("hex"),
-    seal: (reply) => svc.keyring.seal(typeof reply === "string" ? reply : JSON.stringify(reply), aad(actor, key)),
+    seal: (reply) =>
+      svc.keyring.seal(typeof reply === "string" ? reply : JSON.stringify(reply), aad(actor, key)),
     recorded: false,
   };
 }
 
 /** The reply stored for this request, or undefined; a 409 when the key was used with another body. */
-export async function storedReply(svc: Services, actorKeyId: number, idem: IdempotencyRequest, now: number): Promise<Answer | undefined> {
+export async function storedReply(
+  svc: Services,
+  actorKeyId: number,
+  idem: IdempotencyRequest,
+  now: number,
+): Promise<Answer | undefined> {
   const prior = await svc.store.getIdempotency(actorKeyId, idem.key, now - IDEMPOTENCY_WINDOW_MS);
   if (!prior || prior.replyEnc === "") return undefined;
-  if (prior.requestHash !== idem.hash) throw new ApiError("IDEMPOTENCY_CONFLICT", "Idempotency-Key was already used with a different request body in the last 24 h");
-  return { body: JSON.parse(svc.keyring.open(prior.replyEnc, aad(actorKeyId, idem.key))), headers: { "idempotent-replayed": "true" } };
+  if (prior.requestHash !== idem.hash)
+    throw new ApiError(
+      "IDEMPOTENCY_CONFLICT",
+      "Idempotency-Key was already used with a different request body in the last 24 h",
+    );
+  return {
+    body: JSON.parse(svc.keyring.open(prior.replyEnc, aad(actorKeyId, idem.key))),
+    headers: { "idempotent-replayed": "true" },
+  };
 }
 
 export function registerIdempotency(app: FastifyInstance, svc: Services): void {
@@ -68,14 +86,24 @@ export function registerIdempotency(app: FastifyInstance, svc: Services): void {
     const prior = await storedReply(svc, s.principal!.keyId, idem, s.now);
     if (!prior) return;
     s.replayed = true;
-    res.status(s.route.status ?? 200).header("x-request-id", String(req.id)).headers(prior.headers!);
+    res
+      .status(s.route.status ?? 200)
+      .header("x-request-id", String(req.id))
+      .headers(prior.headers!);
     return res.send(prior.body);
   });
 
   app.addHook("onSend", async (req, res, payload) => {
     const s = req.kp;
     const idem = s?.idempotency;
-    if (!idem || s.replayed || idem.recorded || res.statusCode >= 300 || typeof payload !== "string") return payload;
+    if (
+      !idem ||
+      s.replayed ||
+      idem.recorded ||
+      res.statusCode >= 300 ||
+      typeof payload !== "string"
+    )
+      return payload;
     await svc.store.saveIdempotentReply({
       actorKeyId: s.principal!.keyId,
       key: idem.key,

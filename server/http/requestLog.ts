@@ -4,7 +4,14 @@ import type { FastifyInstance } from "fastify";
 export function registerRequestLog(app: FastifyInstance): void {
   app.addHook("onResponse", async (req, res) => {
     req.log.info(
-      { reqId: req.id, method: req.method, route: req.routeOptions.url ?? "(none)", status: res.statusCode, ms: Math.round(res.elapsedTime), key: req.kp?.principal?.keyId },
+      {
+        reqId: req.id,
+        method: req.method,
+        route: req.routeOptions.url ?? "(none)",
+        status: res.statusCode,
+        ms: Math.round(res.elapsedTime),
+        key: req.kp?.principal?.keyId,
+      },
       "request",
     );
   });

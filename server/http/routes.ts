@@ -38,13 +38,17 @@ export function registerRoutes(app: FastifyInstance, svc: Services, handlers: Ha
         const ans = await h(c);
         if (svc.options.validateReplies) {
           const chk = route.reply.safeParse(ans.body);
-          if (!chk.success) throw new Error(`reply of ${route.id} breaks the contract: ${JSON.stringify(chk.error.issues.slice(0, 3))}`);
+          if (!chk.success)
+            throw new Error(
+              `reply of ${route.id} breaks the contract: ${JSON.stringify(chk.error.issues.slice(0, 3))}`,
+            );
         }
         res.status(ans.status ?? route.status ?? 200);
         res.header("x-request-id", String(req.id));
         if (ans.headers) res.headers(ans.headers);
         // Fastify sends a string as it is; a reply that is a JSON string (validate's "true") is encoded here.
-        if (typeof ans.body === "string") return res.type("application/json; charset=utf-8").send(JSON.stringify(ans.body));
+        if (typeof ans.body === "string")
+          return res.type("application/json; charset=utf-8").send(JSON.stringify(ans.body));
         return ans.body;
       },
     });

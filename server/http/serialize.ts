@@ -15,14 +15,22 @@ function openObjects(s: unknown): unknown {
   if (Array.isArray(s)) return s.map(openObjects);
   if (!s || typeof s !== "object") return s;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s as Record<string, unknown>)) out[k] = k === "properties" && v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([p, ps]) => [p, openObjects(ps)])) : openObjects(v);
+  for (const [k, v] of Object.entries(s as Record<string, unknown>))
+    out[k] =
+      k === "properties" && v && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).map(([p, ps]) => [p, openObjects(ps)]))
+        : openObjects(v);
   if (out.type === "object" || out.properties) out.additionalProperties = true;
   return out;
 }
 
 /** The JSON Schema Fastify compiles the route's success reply serializer from. */
 export function replySchema(route: RouteDef): Record<string, unknown> {
-  const j = z.toJSONSchema(route.wireReply ?? route.reply, { io: "input", unrepresentable: "any", target: "draft-7" }) as Record<string, unknown>;
+  const j = z.toJSONSchema(route.wireReply ?? route.reply, {
+    io: "input",
+    unrepresentable: "any",
+    target: "draft-7",
+  }) as Record<string, unknown>;
   delete j.$schema;
   return openObjects(j) as Record<string, unknown>;
 }

@@ -10,7 +10,10 @@ export function registerValidation(app: FastifyInstance): void {
     if (route.request) {
       const raw = req.body as Record<string, unknown> | undefined;
       if (raw !== undefined && (typeof raw !== "object" || raw === null || Array.isArray(raw))) {
-        throw new ApiError("INVALID_INPUT", 'the body must be a JSON object `{"request_data": {...}}`');
+        throw new ApiError(
+          "INVALID_INPUT",
+          'the body must be a JSON object `{"request_data": {...}}`',
+        );
       }
       const rd = raw?.request_data ?? {};
       const parsed = route.request.safeParse(rd);

@@ -29,16 +29,31 @@ async function updateSettings(c: Ctx<"settings.update">) {
   // SBAC decides whether scopes narrow anyone at all: only an administrator (whom it never
   // narrows) may switch it, or a scoped key could switch it off, widen itself, and switch it on.
   if (b.sbac_enabled !== undefined && b.sbac_enabled !== cur.sbac_enabled && !c.principal.admin) {
-    throw new ApiError("PRIVILEGE_ESCALATION", "request_data.sbac_enabled: switching SBAC on or off needs an administrator role", {
-      fields: [{ path: "request_data.sbac_enabled", reason: "needs an administrator role" }],
-    });
+    throw new ApiError(
+      "PRIVILEGE_ESCALATION",
+      "request_data.sbac_enabled: switching SBAC on or off needs an administrator role",
+      {
+        fields: [{ path: "request_data.sbac_enabled", reason: "needs an administrator role" }],
+      },
+    );
   }
   if (b.notification_webhook && !c.svc.options.allowPrivateWebhooks) {
     const why = await webhookRefusal(b.notification_webhook);
-    if (why) throw invalid("request_data.notification_webhook", `${why}; such targets are refused unless the server runs with --allow-private-webhooks`);
+    if (why)
+      throw invalid(
+        "request_data.notification_webhook",
+        `${why}; such targets are refused unless the server runs with --allow-private-webhooks`,
+      );
   }
-  const next = { ...cur, ...Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)) };
-  if (next.default_key_lifetime_ms !== null && next.max_key_lifetime_ms !== null && next.default_key_lifetime_ms > next.max_key_lifetime_ms) {
+  const next = {
+    ...cur,
+    ...Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)),
+  };
+  if (
+    next.default_key_lifetime_ms !== null &&
+    next.max_key_lifetime_ms !== null &&
+    next.default_key_lifetime_ms > next.max_key_lifetime_ms
+  ) {
     throw invalid("request_data.default_key_lifetime_ms", "must not exceed max_key_lifetime_ms");
   }
   if (next.nonce_reuse_window_ms > next.replay_window_ms) {
@@ -46,25 +61,45 @@ async function updateSettings(c: Ctx<"settings.update">) {
     throw invalid("request_data.nonce_reuse_window_ms", "must not exceed replay_window_ms");
   }
   const s = await c.svc.store.updateSettings(b);
-  const policyChanged = Object.keys(b).some((k) => k.startsWith("key_") || k === "max_key_lifetime_ms");
+  const policyChanged = Object.keys(b).some(
+    (k) => k.startsWith("key_") || k === "max_key_lifetime_ms",
+  );
   const breaking = policyChanged ? await keysBreakingPolicy(c, s) : undefined;
   await c.svc.audit.record(c.req, c.principal, {
     entity: "SERVER_SETTINGS",
     subtype: "edit",
     description: `Changed settings: ${Object.keys(b).join(", ")}`,
     additional: {
-      ...Object.fromEntries(Object.entries(b).map(([k, v]) => [k, k === "notification_webhook" && v ? "(set)" : v])),
+      ...Object.fromEntries(
+        Object.entries(b).map(([k, v]) => [k, k === "notification_webhook" && v ? "(set)" : v]),
+      ),
       ...(breaking ? { keys_breaking_policy_count: breaking.count } : {}),
     },
   });
-  return breaking ? { body: { data: s, metadata: { keys_breaking_policy: breaking.keys, keys_breaking_policy_count: breaking.count } } } : data(s);
+  return breaking
+    ? {
+        body: {
+          data: s,
+          metadata: {
+            keys_breaking_policy: breaking.keys,
+            keys_breaking_policy_count: breaking.count,
+          },
+        },
+      }
+    : data(s);
 }
 
 const REPORTED_BREACHES = 500;
 
 /** Active keys that break the key policy as it now stands: reported, never cut. */
-async function keysBreakingPolicy(c: CallCtx, s: Awaited<ReturnType<CallCtx["svc"]["store"]["getSettings"]>>) {
-  const keys: Array<{ id: number; breaches: Array<{ field: string; setting: string; reason: string }> }> = [];
+async function keysBreakingPolicy(
+  c: CallCtx,
+  s: Awaited<ReturnType<CallCtx["svc"]["store"]["getSettings"]>>,
+) {
+  const keys: Array<{
+    id: number;
+    breaches: Array<{ field: string; setting: string; reason: string }>;
+  }> = [];
   let count = 0;
   for (let offset = 0; ; offset += 500) {
     const page = await c.svc.store.listKeys({ filters: [], offset, limit: 500, now: c.now });
@@ -83,7 +118,12 @@ async function keysBreakingPolicy(c: CallCtx, s: Awaited<ReturnType<CallCtx["svc
 async function auditLogs(c: Ctx<"audit.managementLogs">) {
   const b = c.body;
   const { offset, limit } = pageWindow(b, 100);
-  const page = await c.svc.store.listAudit({ filters: b.filters ?? [], sort: b.sort, offset, limit });
+  const page = await c.svc.store.listAudit({
+    filters: b.filters ?? [],
+    sort: b.sort,
+    offset,
+    limit,
+  });
   return reply({
     total_count: page.total,
     result_count: page.rows.length,
@@ -119,7 +159,11 @@ export const adminHandlers: Handlers = {
   "notifications.list": async (c) => {
     const q = c.query;
     const { offset, limit } = pageWindow(q);
-    const page = await c.svc.store.listNotifications({ unread: q.unread === undefined ? undefined : q.unread === "true", keyId: q.key_id }, offset, limit);
+    const page = await c.svc.store.listNotifications(
+      { unread: q.unread === undefined ? undefined : q.unread === "true", keyId: q.key_id },
+      offset,
+      limit,
+    );
     return data(page.rows.map(notificationToWire), { total: page.total });
   },
   "notifications.patch": async (c) => {

@@ -5,7 +5,12 @@ import { storedReply } from "../http/idempotency";
 import { data, reply } from "../http/reply";
 import { keyDisplayName } from "../auth/cache";
 import { assertAdminRemains, assertCanActOn } from "../authz/acting";
-import { assertCanGrantRoles, resolveExpiration, resolveRoles, resolveScope } from "../authz/grants";
+import {
+  assertCanGrantRoles,
+  resolveExpiration,
+  resolveRoles,
+  resolveScope,
+} from "../authz/grants";
 import { assertKeyPolicy } from "../authz/keyPolicy";
 import { generateKeyValue } from "../crypto/keyFormat";
 import { ApiError, invalid } from "../errors";
@@ -14,7 +19,12 @@ import { UniqueViolation, type KeyRecord } from "../store/store";
 
 /** A key as the wire shows it. Never the secret. */
 export function keyToWire(c: CallCtx, k: KeyRecord) {
-  const status: "revoked" | "expired" | "active" = k.status === "revoked" ? "revoked" : k.expiration !== null && k.expiration <= c.now ? "expired" : "active";
+  const status: "revoked" | "expired" | "active" =
+    k.status === "revoked"
+      ? "revoked"
+      : k.expiration !== null && k.expiration <= c.now
+        ? "expired"
+        : "active";
   return {
     id: k.id,
     creation_time: k.createdAt,
@@ -33,7 +43,8 @@ export function keyToWire(c: CallCtx, k: KeyRecord) {
 }
 
 function parseId(raw: string | undefined, field: string): number {
-  if (!raw || !/^[1-9][0-9]{0,14}$/.test(raw)) throw invalid(field, "must be a positive integer key id");
+  if (!raw || !/^[1-9][0-9]{0,14}$/.test(raw))
+    throw invalid(field, "must be a positive integer key id");
   return Number(raw);
 }
 
@@ -64,7 +75,16 @@ async function generate(c: Ctx<"apiKeys.generate">) {
   const roles = await resolveRoles(c, b.roles, "request_data.roles");
   assertCanGrantRoles(c, roles, "these roles");
   const expiration = resolveExpiration(b.expiration, settings, c.now, "request_data.expiration");
-  assertKeyPolicy(settings, { securityLevel: b.security_level, roleIds: roles.map((r) => r.roleId), comment: b.comment ?? null, expiration }, "all");
+  assertKeyPolicy(
+    settings,
+    {
+      securityLevel: b.security_level,
+      roleIds: roles.map((r) => r.roleId),
+      comment: b.comment ?? null,
+      expiration,
+    },
+    "all",
+  );
   const scope = b.scope ? await resolveScope(c, b.scope, "request_data.scope") : undefined;
   const key = generateKeyValue(c.svc.random);
   const actor = c.principal;
@@ -117,7 +137,12 @@ async function generate(c: Ctx<"apiKeys.generate">) {
     description: `Generated ${b.security_level} API key ${id} with roles ${roles.map((r) => r.prettyName).join(", ")}`,
     objectId: id,
     assetNames: keyDisplayName(id),
-    additional: { security_level: b.security_level, roles: roles.map((r) => r.prettyName), expiration, scope: scope ? ("scopeDefinitionId" in scope ? scope.scopeDefinitionId : "inline") : null },
+    additional: {
+      security_level: b.security_level,
+      roles: roles.map((r) => r.prettyName),
+      expiration,
+      scope: scope ? ("scopeDefinitionId" in scope ? scope.scopeDefinitionId : "inline") : null,
+    },
   });
   return reply({ id, key });
 }
@@ -130,8 +155,19 @@ async function list(c: Ctx<"apiKeys.list">) {
   }
   // A last_used filter reads the column: write this replica's recent uses first, so the rows agree with it.
   if (b.filters?.some((f) => f.field === "last_used")) await c.svc.lastUsed.flush();
-  const res = await c.svc.store.listKeys({ filters: b.filters ?? [], sort: b.sort, offset, limit, now: c.now, totalCount: await c.svc.cache.totalKeys() });
-  return reply({ DATA: res.rows.map((k) => keyToWire(c, k)), FILTER_COUNT: res.filterCount, TOTAL_COUNT: res.totalCount });
+  const res = await c.svc.store.listKeys({
+    filters: b.filters ?? [],
+    sort: b.sort,
+    offset,
+    limit,
+    now: c.now,
+    totalCount: await c.svc.cache.totalKeys(),
+  });
+  return reply({
+    DATA: res.rows.map((k) => keyToWire(c, k)),
+    FILTER_COUNT: res.filterCount,
+    TOTAL_COUNT: res.totalCount,
+  });
 }
 
 async function getOne(c: Ctx<"apiKeys.get">) {
@@ -148,9 +184,13 @@ async function edit(c: Ctx<"apiKeys.edit">) {
   const k = await store.getKey(id);
   if (!k) throw notFound(id);
   if (b.security_level !== undefined && b.security_level !== k.securityLevel) {
-    throw invalid("request_data.security_level", `cannot change from ${k.securityLevel} to ${b.security_level}; generate a new key instead`);
+    throw invalid(
+      "request_data.security_level",
+      `cannot change from ${k.securityLevel} to ${b.security_level}; generate a new key instead`,
+    );
   }
-  if (k.status === "revoked") throw new ApiError("CONFLICT", `API key ${id} is revoked and cannot be edited`);
+  if (k.status === "revoked")
+    throw new ApiError("CONFLICT", `API key ${id} is revoked and cannot be edited`);
   await assertCanActOn(c, "api-key", String(id), `editing API key ${id}`);
   let roleIds: string[] | undefined;
   const changes: Record<string, unknown> = {};
@@ -160,16 +200,41 @@ async function edit(c: Ctx<"apiKeys.edit">) {
     roleIds = roles.map((r) => r.roleId);
     changes.roles = roles.map((r) => r.prettyName);
     const keep = roleIds;
-    await assertAdminRemains(c, { dropBindings: (x) => x.principalType === "api-key" && x.principalId === String(id) && x.owner === "api-key" && !keep.includes(x.roleId) }, `editing the roles of API key ${id}`);
+    await assertAdminRemains(
+      c,
+      {
+        dropBindings: (x) =>
+          x.principalType === "api-key" &&
+          x.principalId === String(id) &&
+          x.owner === "api-key" &&
+          !keep.includes(x.roleId),
+      },
+      `editing the roles of API key ${id}`,
+    );
   }
   let expiration: number | null | undefined;
   if (b.expiration !== undefined) {
-    expiration = resolveExpiration(b.expiration, await cache.getSettings(), c.now, "request_data.expiration", k.createdAt);
+    expiration = resolveExpiration(
+      b.expiration,
+      await cache.getSettings(),
+      c.now,
+      "request_data.expiration",
+      k.createdAt,
+    );
     changes.expiration = expiration;
   }
   if (b.comment !== undefined) changes.comment = b.comment === null ? null : "(changed)";
-  const next = { securityLevel: k.securityLevel, roleIds: roleIds ?? k.roleIds, comment: b.comment === undefined ? k.comment : b.comment, expiration: expiration === undefined ? k.expiration : expiration };
-  assertKeyPolicy(await cache.getSettings(), next, (["roles", "comment", "expiration"] as const).filter((f) => b[f] !== undefined));
+  const next = {
+    securityLevel: k.securityLevel,
+    roleIds: roleIds ?? k.roleIds,
+    comment: b.comment === undefined ? k.comment : b.comment,
+    expiration: expiration === undefined ? k.expiration : expiration,
+  };
+  assertKeyPolicy(
+    await cache.getSettings(),
+    next,
+    (["roles", "comment", "expiration"] as const).filter((f) => b[f] !== undefined),
+  );
   await store.updateKey(id, {
     roleIds,
     bindingIds: roleIds?.map(() => c.svc.newId("rb-")),
@@ -192,7 +257,11 @@ async function edit(c: Ctx<"apiKeys.edit">) {
 /** The checks before keys stop working: the caller holds what each holds, and an administrator remains. */
 async function assertCanEnd(c: CallCtx, ids: number[], what: string): Promise<void> {
   for (const id of ids) await assertCanActOn(c, "api-key", String(id), `${what} API key ${id}`);
-  await assertAdminRemains(c, { dropKeys: ids }, `${what} ${ids.length === 1 ? `API key ${ids[0]}` : "these API keys"}`);
+  await assertAdminRemains(
+    c,
+    { dropKeys: ids },
+    `${what} ${ids.length === 1 ? `API key ${ids[0]}` : "these API keys"}`,
+  );
 }
 
 async function remove(c: Ctx<"apiKeys.delete">) {
@@ -232,7 +301,10 @@ async function retire(c: Ctx<"apiKeys.retire">) {
   await c.svc.audit.record(c.req, c.principal, {
     entity: "API_KEY",
     subtype: res === "deleted" ? "delete" : "retire",
-    description: res === "deleted" ? `Deleted API key ${id} (retired after its expiration)` : `Retired API key ${id}: it works until ${new Date(k!.expiration!).toISOString()}, then is deleted`,
+    description:
+      res === "deleted"
+        ? `Deleted API key ${id} (retired after its expiration)`
+        : `Retired API key ${id}: it works until ${new Date(k!.expiration!).toISOString()}, then is deleted`,
     objectId: id,
     assetNames: keyDisplayName(id),
     additional: { requested_expiration: expiration, expiration: k?.expiration ?? null },
@@ -246,7 +318,13 @@ async function examples(c: Ctx<"apiKeys.examples">) {
   if (!k) throw notFound(id);
   const url = baseUrl(c, (await c.svc.cache.getSettings()).tenant_fqdn);
   const o = { baseUrl: url, keyId: id, level: k.securityLevel };
-  return reply({ id, security_level: k.securityLevel, url, python: pythonExample(o), curl: curlExample(o) });
+  return reply({
+    id,
+    security_level: k.securityLevel,
+    url,
+    python: pythonExample(o),
+    curl: curlExample(o),
+  });
 }
 
 /** A JSON string, not a boolean: see `ValidateReply` in the contract. */

@@ -42,7 +42,10 @@ async function create(c: Ctx<"bindings.create">) {
     });
   } catch (e) {
     if (e instanceof UniqueViolation) {
-      throw new ApiError("CONFLICT", `${b.principal_type} ${principalId} already holds role '${role.prettyName}' through a role binding`);
+      throw new ApiError(
+        "CONFLICT",
+        `${b.principal_type} ${principalId} already holds role '${role.prettyName}' through a role binding`,
+      );
     }
     throw e;
   }
@@ -51,7 +54,11 @@ async function create(c: Ctx<"bindings.create">) {
     subtype: "create",
     description: `Bound role '${role.prettyName}' to ${b.principal_type} ${principalId}`,
     objectId: bindingId,
-    additional: { principal_type: b.principal_type, principal_id: principalId, role_id: role.roleId },
+    additional: {
+      principal_type: b.principal_type,
+      principal_id: principalId,
+      role_id: role.roleId,
+    },
   });
   return data(bindingToWire((await store.getBinding(bindingId))!), { status: 201 });
 }
@@ -68,11 +75,18 @@ async function remove(c: Ctx<"bindings.delete">) {
         : b.owner === "user"
           ? `change user ${b.principalId}'s role instead`
           : `change the role of user group ${b.principalId} instead`;
-    throw new ApiError("READ_ONLY", `role binding ${id} belongs to ${b.owner} ${b.principalId}; ${how}`);
+    throw new ApiError(
+      "READ_ONLY",
+      `role binding ${id} belongs to ${b.owner} ${b.principalId}; ${how}`,
+    );
   }
   // Taking a role away needs at least what its holder holds (that role included).
   await assertCanActOn(c, b.principalType, b.principalId, `removing role binding ${id}`);
-  await assertAdminRemains(c, { dropBindings: (x) => x.bindingId === id }, `removing role binding ${id}`);
+  await assertAdminRemains(
+    c,
+    { dropBindings: (x) => x.bindingId === id },
+    `removing role binding ${id}`,
+  );
   await store.deleteBinding(id);
   await c.svc.audit.record(c.req, c.principal, {
     entity: "ROLE_BINDING",
@@ -88,7 +102,8 @@ export const bindingHandlers: Handlers = {
     const q = c.query;
     const from = q.search_from ?? 0;
     // Users are stored by lower-cased email (as create does), so the filter is too.
-    const principalId = q.principal_type === "user" ? q.principal_id?.toLowerCase() : q.principal_id;
+    const principalId =
+      q.principal_type === "user" ? q.principal_id?.toLowerCase() : q.principal_id;
     const page = await c.svc.store.listBindings(
       { principalType: q.principal_type, principalId, roleId: q.role_id },
       from,

@@ -6,6 +6,8 @@ let doc: unknown;
 
 export const metaHandlers: Handlers = {
   health: async () => ({ body: { status: "available" } }),
-  healthCheck: async (c) => ({ body: { reply: { service: "keyplane", status: "available", reason: "", timestamp: c.now } } }),
+  healthCheck: async (c) => ({
+    body: { reply: { service: "keyplane", status: "available", reason: "", timestamp: c.now } },
+  }),
   openapi: async () => ({ body: (doc ??= openApiDocument()) }),
 };

@@ -3,7 +3,12 @@ import { canonicalScope, scopeToRead } from "../../sdk/contract";
 import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data, reply } from "../http/reply";
 import { assertAdminRemains, assertCanActOn } from "../authz/acting";
-import { assertAssignable, assertCanGrantGroups, assertCanGrantRoles, resolveRole } from "../authz/grants";
+import {
+  assertAssignable,
+  assertCanGrantGroups,
+  assertCanGrantRoles,
+  resolveRole,
+} from "../authz/grants";
 import { ApiError, invalid } from "../errors";
 import type { Store } from "../store/store";
 
@@ -28,7 +33,11 @@ export function userToWire(u: UserRow) {
 }
 
 /** Resolves a direct-role reference; "" or null removes it. Refuses Account Admin, as the reference does. */
-async function directRole(c: CallCtx, ref: string | null | undefined, field: string): Promise<string | null | undefined> {
+async function directRole(
+  c: CallCtx,
+  ref: string | null | undefined,
+  field: string,
+): Promise<string | null | undefined> {
   if (ref === undefined) return undefined;
   if (ref === null || ref === "") return null;
   const role = await resolveRole(c, ref, field);
@@ -46,7 +55,8 @@ async function checkGroups(c: CallCtx, ids: string[], field: string): Promise<vo
 async function create(c: Ctx<"users.create">) {
   const b = c.body;
   const { store } = c.svc;
-  if (await store.getUser(b.user_email)) throw new ApiError("CONFLICT", `user ${b.user_email} exists`);
+  if (await store.getUser(b.user_email))
+    throw new ApiError("CONFLICT", `user ${b.user_email} exists`);
   const roleId = await directRole(c, b.role_id, "request_data.role_id");
   const groups = [...new Set(b.user_groups ?? [])];
   await checkGroups(c, groups, "request_data.user_groups");
@@ -67,7 +77,12 @@ async function create(c: Ctx<"users.create">) {
     { roleId: roleId ?? null, bindingId: c.svc.newId("rb-"), by: c.principal.displayName },
     groups,
   );
-  await c.svc.audit.record(c.req, c.principal, { entity: "USER", subtype: "create", description: `Created user ${b.user_email}`, objectId: b.user_email });
+  await c.svc.audit.record(c.req, c.principal, {
+    entity: "USER",
+    subtype: "create",
+    description: `Created user ${b.user_email}`,
+    objectId: b.user_email,
+  });
   return data({ message: "User created successfully" }, { status: 201 });
 }
 
@@ -82,7 +97,14 @@ async function patch(c: Ctx<"users.patch">) {
   await assertAdminRemains(
     c,
     {
-      dropBindings: roleId === undefined ? undefined : (x) => x.principalType === "user" && x.principalId === email && x.owner === "user" && x.roleId !== roleId,
+      dropBindings:
+        roleId === undefined
+          ? undefined
+          : (x) =>
+              x.principalType === "user" &&
+              x.principalId === email &&
+              x.owner === "user" &&
+              x.roleId !== roleId,
       setUserGroups: b.user_groups ? { email, groups: b.user_groups } : undefined,
       dropUsers: b.status !== undefined && b.status !== "Active" ? [email] : undefined,
     },
@@ -91,7 +113,11 @@ async function patch(c: Ctx<"users.patch">) {
   if (b.user_groups) {
     await checkGroups(c, b.user_groups, "request_data.user_groups");
     const current = new Set(u.groups.map((g) => g.groupId));
-    await assertCanGrantGroups(c, b.user_groups.filter((g) => !current.has(g)), "joining these groups");
+    await assertCanGrantGroups(
+      c,
+      b.user_groups.filter((g) => !current.has(g)),
+      "joining these groups",
+    );
   }
   await store.patchUser(email, {
     firstName: b.user_first_name,
@@ -99,7 +125,10 @@ async function patch(c: Ctx<"users.patch">) {
     phoneNumber: b.phone_number,
     status: b.status,
     isHidden: b.is_hidden,
-    direct: roleId === undefined ? undefined : { roleId, bindingId: c.svc.newId("rb-"), by: c.principal.displayName },
+    direct:
+      roleId === undefined
+        ? undefined
+        : { roleId, bindingId: c.svc.newId("rb-"), by: c.principal.displayName },
     groupIds: b.user_groups ? [...new Set(b.user_groups)] : undefined,
     now: c.now,
   });
@@ -118,10 +147,17 @@ async function setUserRole(c: Ctx<"rbac.setUserRole">) {
   const { store } = c.svc;
   const roleId = await directRole(c, b.role_name, "request_data.role_name");
   const known = await store.existingUsers(b.user_emails);
-  for (const email of known) await assertCanActOn(c, "user", email, `setting the role of user ${email}`);
+  for (const email of known)
+    await assertCanActOn(c, "user", email, `setting the role of user ${email}`);
   await assertAdminRemains(
     c,
-    { dropBindings: (x) => x.principalType === "user" && known.has(x.principalId) && x.owner === "user" && x.roleId !== roleId },
+    {
+      dropBindings: (x) =>
+        x.principalType === "user" &&
+        known.has(x.principalId) &&
+        x.owner === "user" &&
+        x.roleId !== roleId,
+    },
     "setting the role of these users",
   );
   let n = 0;
@@ -129,7 +165,14 @@ async function setUserRole(c: Ctx<"rbac.setUserRole">) {
     if (!known.has(email)) continue;
     const u = await store.getUser(email);
     if ((u?.role?.roleId ?? null) === (roleId ?? null)) continue;
-    await store.patchUser(email, { direct: { roleId: roleId ?? null, bindingId: c.svc.newId("rb-"), by: c.principal.displayName }, now: c.now });
+    await store.patchUser(email, {
+      direct: {
+        roleId: roleId ?? null,
+        bindingId: c.svc.newId("rb-"),
+        by: c.principal.displayName,
+      },
+      now: c.now,
+    });
     n++;
   }
   await c.svc.audit.record(c.req, c.principal, {
@@ -146,7 +189,10 @@ export const userHandlers: Handlers = {
   "users.list": async (c) => {
     const q = c.query;
     const from = q.search_from ?? 0;
-    const page = await c.svc.store.listUsers(from, Math.max(0, Math.min(1000, (q.search_to ?? from + 1000) - from)));
+    const page = await c.svc.store.listUsers(
+      from,
+      Math.max(0, Math.min(1000, (q.search_to ?? from + 1000) - from)),
+    );
     return data(page.rows.map(userToWire), { total: page.total });
   },
   "users.get": async (c) => {
@@ -156,9 +202,14 @@ export const userHandlers: Handlers = {
     if (!u) throw new ApiError("NOT_FOUND", `user ${email} does not exist`);
     // Effective permissions: the union over the user's own bindings and its groups' (nested included).
     const roleIds = new Set(await store.roleIdsOf("user", email));
-    for (const g of await store.groupIdsOfUser(email)) for (const r of await store.roleIdsOf("user-group", g)) roleIds.add(r);
+    for (const g of await store.groupIdsOfUser(email))
+      for (const r of await store.roleIdsOf("user-group", g)) roleIds.add(r);
     const eff = await cache.permissionsOf([...roleIds]);
-    return data({ ...userToWire(u), effective_roles: eff.names, effective_permissions: eff.permissions });
+    return data({
+      ...userToWire(u),
+      effective_roles: eff.names,
+      effective_permissions: eff.permissions,
+    });
   },
   "users.create": create,
   "users.patch": patch,
@@ -166,8 +217,14 @@ export const userHandlers: Handlers = {
     const email = c.params.email!.toLowerCase();
     await assertCanActOn(c, "user", email, `deleting user ${email}`);
     await assertAdminRemains(c, { dropUsers: [email] }, `deleting user ${email}`);
-    if (!(await c.svc.store.deleteUser(email))) throw new ApiError("NOT_FOUND", `user ${email} does not exist`);
-    await c.svc.audit.record(c.req, c.principal, { entity: "USER", subtype: "delete", description: `Deleted user ${email}`, objectId: email });
+    if (!(await c.svc.store.deleteUser(email)))
+      throw new ApiError("NOT_FOUND", `user ${email} does not exist`);
+    await c.svc.audit.record(c.req, c.principal, {
+      entity: "USER",
+      subtype: "delete",
+      description: `Deleted user ${email}`,
+      objectId: email,
+    });
     return data({ message: "User deleted successfully" });
   },
   "rbac.getUsers": async (c) => {

@@ -16,7 +16,11 @@ async function verify(c: Ctx<"auth.verify">) {
   const settings = await c.svc.cache.getSettings();
   // The source of these failures is the verifying service: it gets the per-address limit, so
   // verify is no faster way to try keys or to fill the limiter; its callers' right keys still pass.
-  const out = await c.svc.authenticator.authenticate((n) => lower.get(n), `verifier:${c.principal.keyId}`, { sharedSource: true });
+  const out = await c.svc.authenticator.authenticate(
+    (n) => lower.get(n),
+    `verifier:${c.principal.keyId}`,
+    { sharedSource: true },
+  );
   const empty: VerifyResult = {
     valid: false,
     reason: null,
@@ -34,7 +38,10 @@ async function verify(c: Ctx<"auth.verify">) {
     // Only a caller that proved the key (a right Standard key, a valid signature) may learn its
     // state: before that, "needs a signature", "revoked" or a malformed signature for a known id
     // would tell which ids exist and what they are. The detail goes to the audit log.
-    const unproven = out.reason === "SIGNATURE_REQUIRED" || out.reason === "REVOKED" || (out.reason === "MALFORMED" && out.keyId !== null);
+    const unproven =
+      out.reason === "SIGNATURE_REQUIRED" ||
+      out.reason === "REVOKED" ||
+      (out.reason === "MALFORMED" && out.keyId !== null);
     if (unproven) await c.svc.audit.authFailure(c.req, out.keyId, out.reason, "verify");
     return reply({ ...empty, reason: unproven ? "NOT_FOUND" : out.reason, key_id: out.keyId });
   }
@@ -51,10 +58,21 @@ async function verify(c: Ctx<"auth.verify">) {
     scope: p.scope,
     expiration: p.expiration,
   };
-  if (b.permission && !levelAtLeast(p.permissions[b.permission.component as keyof typeof p.permissions], b.permission.level)) {
+  if (
+    b.permission &&
+    !levelAtLeast(
+      p.permissions[b.permission.component as keyof typeof p.permissions],
+      b.permission.level,
+    )
+  ) {
     return reply({ ...base, valid: false, reason: "INSUFFICIENT_PERMISSION" as const });
   }
-  const d = evaluateScope({ enforced: settings.sbac_enabled, admin: p.admin, scopes: p.scope ? [p.scope] : [], resource: b.resource });
+  const d = evaluateScope({
+    enforced: settings.sbac_enabled,
+    admin: p.admin,
+    scopes: p.scope ? [p.scope] : [],
+    resource: b.resource,
+  });
   if (!d.allowed) return reply({ ...base, valid: false, reason: "OUT_OF_SCOPE" as const });
   return reply({ ...base, row_filter: d.rowFilter });
 }

@@ -12,7 +12,8 @@ interface Migration {
   sql: (d: Dialect) => string;
 }
 
-const serial = (d: Dialect) => (d === "sqlite" ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY");
+const serial = (d: Dialect) =>
+  d === "sqlite" ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -261,30 +262,43 @@ export async function migrate(driver: Driver): Promise<number[]> {
     await d.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     );
-    const done = new Set((await d.all<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version)));
+    const done = new Set(
+      (await d.all<{ version: number }>("SELECT version FROM schema_migrations")).map((r) =>
+        Number(r.version),
+      ),
+    );
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       if (driver.dialect === "sqlite") {
         // DDL and its bookkeeping row commit together.
         try {
-          await d.exec(`BEGIN IMMEDIATE;\n${m.sql("sqlite")}\nINSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.name}', ${Date.now()});\nCOMMIT;`);
+          await d.exec(
+            `BEGIN IMMEDIATE;\n${m.sql("sqlite")}\nINSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.name}', ${Date.now()});\nCOMMIT;`,
+          );
         } catch (e) {
           // Another connection (a second process starting on the same file) may have applied it
           // between our check and our write lock: then there is nothing left to do.
           await d.exec("ROLLBACK").catch(() => undefined);
-          const now = await d.get("SELECT 1 AS x FROM schema_migrations WHERE version = ?", [m.version]);
+          const now = await d.get("SELECT 1 AS x FROM schema_migrations WHERE version = ?", [
+            m.version,
+          ]);
           if (!now) throw e;
           continue;
         }
       } else {
-        await d.exec(`BEGIN;\n${m.sql("postgres")}\nINSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.name}', ${Date.now()});\nCOMMIT;`);
+        await d.exec(
+          `BEGIN;\n${m.sql("postgres")}\nINSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.name}', ${Date.now()});\nCOMMIT;`,
+        );
       }
       applied.push(m.version);
     }
     const newest = Math.max(...MIGRATIONS.map((m) => m.version));
     const top = Math.max(0, ...done);
-    if (top > newest) throw new Error(`the database is at schema version ${top}, newer than this server knows (${newest}): upgrade keyplane`);
+    if (top > newest)
+      throw new Error(
+        `the database is at schema version ${top}, newer than this server knows (${newest}): upgrade keyplane`,
+      );
     return applied;
   };
   if (driver instanceof PostgresDriver) return driver.withAdvisoryLock(0x6b657970, body);

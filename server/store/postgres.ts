@@ -20,7 +20,8 @@ function toPg(sql: string): string {
 
 function mapError(e: unknown): never {
   const err = e as { code?: string; constraint?: string; message?: string };
-  if (err && err.code === "23505") throw new UniqueViolation(err.constraint ?? err.message ?? "unique");
+  if (err && err.code === "23505")
+    throw new UniqueViolation(err.constraint ?? err.message ?? "unique");
   throw e;
 }
 

@@ -42,35 +42,56 @@ export class SessionStore {
   }
 
   async get(idHash: string): Promise<SessionRecord | undefined> {
-    const r = await this.driver.get<SessionRow>("SELECT key_id, csrf_token, created_at, last_seen, expires_at FROM console_sessions WHERE id_hash = ?", [idHash]);
+    const r = await this.driver.get<SessionRow>(
+      "SELECT key_id, csrf_token, created_at, last_seen, expires_at FROM console_sessions WHERE id_hash = ?",
+      [idHash],
+    );
     return r ? toRecord(r) : undefined;
   }
 
   /** Moves the idle clock; only when `lastSeen` moved by more than a few seconds, to spare writes. */
   async touch(idHash: string, now: number): Promise<void> {
-    await this.driver.run("UPDATE console_sessions SET last_seen = ? WHERE id_hash = ? AND last_seen < ?", [now, idHash, now - 5_000]);
+    await this.driver.run(
+      "UPDATE console_sessions SET last_seen = ? WHERE id_hash = ? AND last_seen < ?",
+      [now, idHash, now - 5_000],
+    );
   }
 
   async delete(idHash: string): Promise<boolean> {
-    return (await this.driver.run("DELETE FROM console_sessions WHERE id_hash = ?", [idHash])).changes > 0;
+    return (
+      (await this.driver.run("DELETE FROM console_sessions WHERE id_hash = ?", [idHash])).changes >
+      0
+    );
   }
 
   /** Drops sessions past their absolute end or idle longer than `idleMs`. */
   async purge(now: number, idleMs: number): Promise<number> {
-    return (await this.driver.run("DELETE FROM console_sessions WHERE expires_at <= ? OR last_seen <= ?", [now, now - idleMs])).changes;
+    return (
+      await this.driver.run(
+        "DELETE FROM console_sessions WHERE expires_at <= ? OR last_seen <= ?",
+        [now, now - idleMs],
+      )
+    ).changes;
   }
 
   async issueChallenge(nonce: string, now: number): Promise<void> {
-    await this.driver.run("INSERT INTO console_challenges (nonce, issued_at) VALUES (?, ?)", [nonce, now]);
+    await this.driver.run("INSERT INTO console_challenges (nonce, issued_at) VALUES (?, ?)", [
+      nonce,
+      now,
+    ]);
   }
 
   /** Takes a challenge once: true when it was issued after `notBefore` and not taken yet. */
   async takeChallenge(nonce: string, notBefore: number): Promise<boolean> {
-    const r = await this.driver.run("DELETE FROM console_challenges WHERE nonce = ? AND issued_at > ?", [nonce, notBefore]);
+    const r = await this.driver.run(
+      "DELETE FROM console_challenges WHERE nonce = ? AND issued_at > ?",
+      [nonce, notBefore],
+    );
     return r.changes > 0;
   }
 
   async purgeChallenges(before: number): Promise<number> {
-    return (await this.driver.run("DELETE FROM console_challenges WHERE issued_at <= ?", [before])).changes;
+    return (await this.driver.run("DELETE FROM console_challenges WHERE issued_at <= ?", [before]))
+      .changes;
   }
 }

@@ -36,7 +36,8 @@ function mapError(e: unknown): never {
   if (err && typeof err.code === "string" && err.code.startsWith("SQLITE_CONSTRAINT_UNIQUE")) {
     throw new UniqueViolation(err.message ?? "unique");
   }
-  if (err && err.code === "SQLITE_CONSTRAINT_PRIMARYKEY") throw new UniqueViolation(err.message ?? "primary key");
+  if (err && err.code === "SQLITE_CONSTRAINT_PRIMARYKEY")
+    throw new UniqueViolation(err.message ?? "primary key");
   throw e;
 }
 
@@ -59,7 +60,8 @@ export class SqliteDriver implements Driver {
     db.pragma("busy_timeout = 5000");
     if (file !== ":memory:") {
       // The database holds key hashes and encrypted key material: keep it private.
-      for (const f of [file, `${file}-wal`, `${file}-shm`]) if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
+      for (const f of [file, `${file}-wal`, `${file}-shm`])
+        if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
     }
     return new SqliteDriver(db);
   }

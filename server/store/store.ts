@@ -233,7 +233,14 @@ export class Store {
            VALUES (?, ?, ?, ?, 0, ?, NULL, 'system', ?, NULL)
            ON CONFLICT (role_id) DO UPDATE SET pretty_name = excluded.pretty_name, name_key = excluded.name_key,
              description = excluded.description, components = excluded.components`,
-          [r.roleId, r.prettyName, ROLE_KEY(r.prettyName), r.description, JSON.stringify(r.components), now],
+          [
+            r.roleId,
+            r.prettyName,
+            ROLE_KEY(r.prettyName),
+            r.description,
+            JSON.stringify(r.components),
+            now,
+          ],
         );
       }
     });
@@ -274,13 +281,22 @@ export class Store {
     roleIds: string[];
     bindingIds: string[];
     scope?: ScopeAssignment;
-    idempotency?: { actorKeyId: number; key: string; requestHash: string; notBefore: number; encryptReply: (id: number) => string };
+    idempotency?: {
+      actorKeyId: number;
+      key: string;
+      requestHash: string;
+      notBefore: number;
+      encryptReply: (id: number) => string;
+    };
   }): Promise<number> {
     return this.driver.tx(async (d) => {
       if (input.idempotency) {
         const i = input.idempotency;
         // A record older than the idempotency window no longer counts.
-        await d.run("DELETE FROM idempotency WHERE actor_key_id = ? AND idem_key = ? AND created_at < ?", [i.actorKeyId, i.key, i.notBefore]);
+        await d.run(
+          "DELETE FROM idempotency WHERE actor_key_id = ? AND idem_key = ? AND created_at < ?",
+          [i.actorKeyId, i.key, i.notBefore],
+        );
         // Claims the idempotency key first: a concurrent twin blocks here (PostgreSQL) or
         // waits for the lock (SQLite), then fails the unique check and replays the stored reply.
         await d.run(
@@ -305,23 +321,24 @@ export class Store {
       );
       const id = Number(row!.id);
       const secret = input.secret(id);
-      await d.run("UPDATE api_keys SET secret_hash = ?, pepper_chain = ?, secret_enc = ?, master_key_id = ? WHERE id = ?", [
-        secret.secretHash,
-        secret.pepperChain,
-        secret.secretEnc,
-        secret.masterKeyId,
-        id,
-      ]);
+      await d.run(
+        "UPDATE api_keys SET secret_hash = ?, pepper_chain = ?, secret_enc = ?, master_key_id = ? WHERE id = ?",
+        [secret.secretHash, secret.pepperChain, secret.secretEnc, secret.masterKeyId, id],
+      );
       for (let i = 0; i < input.roleIds.length; i++) {
         await d.run(
           "INSERT INTO role_bindings (binding_id, principal_type, principal_id, role_id, owner, created_by, created_ts) VALUES (?, 'api-key', ?, ?, 'api-key', ?, ?)",
           [input.bindingIds[i]!, String(id), input.roleIds[i]!, input.createdBy, input.createdAt],
         );
       }
-      if (input.scope) await this.putScopeIn(d, "api-key", String(id), input.scope, input.createdAt);
+      if (input.scope)
+        await this.putScopeIn(d, "api-key", String(id), input.scope, input.createdAt);
       if (input.idempotency) {
         const i = input.idempotency;
-        await d.run("UPDATE idempotency SET reply_enc = ? WHERE actor_key_id = ? AND idem_key = ?", [i.encryptReply(id), i.actorKeyId, i.key]);
+        await d.run(
+          "UPDATE idempotency SET reply_enc = ? WHERE actor_key_id = ? AND idem_key = ?",
+          [i.encryptReply(id), i.actorKeyId, i.key],
+        );
       }
       await this.bump(d);
       return id;
@@ -329,7 +346,11 @@ export class Store {
   }
 
   /** The idempotency record for (actor, key), if younger than `notBefore`. */
-  async getIdempotency(actorKeyId: number, key: string, notBefore: number): Promise<{ requestHash: string; replyEnc: string } | undefined> {
+  async getIdempotency(
+    actorKeyId: number,
+    key: string,
+    notBefore: number,
+  ): Promise<{ requestHash: string; replyEnc: string } | undefined> {
     const r = await this.driver.get<Row>(
       "SELECT request_hash, reply_enc FROM idempotency WHERE actor_key_id = ? AND idem_key = ? AND created_at >= ?",
       [actorKeyId, key, notBefore],
@@ -338,9 +359,19 @@ export class Store {
   }
 
   /** Remembers the reply to a create made under an idempotency key (a twin that got there first wins). */
-  async saveIdempotentReply(r: { actorKeyId: number; key: string; requestHash: string; replyEnc: string; createdAt: number; notBefore: number }): Promise<void> {
+  async saveIdempotentReply(r: {
+    actorKeyId: number;
+    key: string;
+    requestHash: string;
+    replyEnc: string;
+    createdAt: number;
+    notBefore: number;
+  }): Promise<void> {
     await this.driver.tx(async (d) => {
-      await d.run("DELETE FROM idempotency WHERE actor_key_id = ? AND idem_key = ? AND created_at < ?", [r.actorKeyId, r.key, r.notBefore]);
+      await d.run(
+        "DELETE FROM idempotency WHERE actor_key_id = ? AND idem_key = ? AND created_at < ?",
+        [r.actorKeyId, r.key, r.notBefore],
+      );
       await d.run(
         "INSERT INTO idempotency (actor_key_id, idem_key, request_hash, reply_enc, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [r.actorKeyId, r.key, r.requestHash, r.replyEnc, r.createdAt],
@@ -350,7 +381,8 @@ export class Store {
 
   /** Drops idempotency records older than `before` (and any stale one under the same key first). */
   async purgeIdempotency(before: number): Promise<number> {
-    return (await this.driver.run("DELETE FROM idempotency WHERE created_at < ?", [before])).changes;
+    return (await this.driver.run("DELETE FROM idempotency WHERE created_at < ?", [before]))
+      .changes;
   }
 
   async getKeyAuth(id: number): Promise<KeyAuthRecord | undefined> {
@@ -371,7 +403,11 @@ export class Store {
     };
   }
 
-  private keyFromRow(r: Row, roles: Map<number, { ids: string[]; names: string[] }>, scopes: Map<number, string | null>): KeyRecord {
+  private keyFromRow(
+    r: Row,
+    roles: Map<number, { ids: string[]; names: string[] }>,
+    scopes: Map<number, string | null>,
+  ): KeyRecord {
     const id = Number(r.id);
     const rr = roles.get(id) ?? { ids: [], names: [] };
     return {
@@ -479,7 +515,9 @@ export class Store {
         }
         case "last_used":
           // Never used is as unused as it gets.
-          where.push(f.operator === "lte" ? "(k.last_used IS NULL OR k.last_used <= ?)" : "k.last_used >= ?");
+          where.push(
+            f.operator === "lte" ? "(k.last_used IS NULL OR k.last_used <= ?)" : "k.last_used >= ?",
+          );
           params.push(f.value);
           break;
         case "security_level":
@@ -513,7 +551,9 @@ export class Store {
       }
     }
     const sqlOf = (shape: "page" | "count") =>
-      where.length ? `WHERE ${where.map((c) => (typeof c === "string" ? c : c[shape])).join(" AND ")}` : "";
+      where.length
+        ? `WHERE ${where.map((c) => (typeof c === "string" ? c : c[shape])).join(" AND ")}`
+        : "";
     const whereSql = sqlOf("page");
     const countWhereSql = sqlOf("count");
     const col = KEY_SORT_COLUMNS[q.sort?.field ?? "id"] ?? "k.id";
@@ -525,11 +565,26 @@ export class Store {
     // skipped when the page shows it (a first page that is not full), and the caller may pass
     // the total it has cached.
     const d = this.driver;
-    const rows = await d.all<Row>(`SELECT k.* FROM api_keys k ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`, [...params, q.limit, q.offset]);
+    const rows = await d.all<Row>(
+      `SELECT k.* FROM api_keys k ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      [...params, q.limit, q.offset],
+    );
     const filterCount =
-      q.offset === 0 && rows.length < q.limit ? rows.length : Number((await d.get<{ c: number }>(`SELECT COUNT(*) AS c FROM api_keys k ${countWhereSql}`, params))?.c ?? 0);
+      q.offset === 0 && rows.length < q.limit
+        ? rows.length
+        : Number(
+            (
+              await d.get<{ c: number }>(
+                `SELECT COUNT(*) AS c FROM api_keys k ${countWhereSql}`,
+                params,
+              )
+            )?.c ?? 0,
+          );
     const totalCount = q.totalCount ?? (where.length === 0 ? filterCount : await this.countKeys());
-    const { roles, scopes } = await this.keyExtras(d, rows.map((r) => Number(r.id)));
+    const { roles, scopes } = await this.keyExtras(
+      d,
+      rows.map((r) => Number(r.id)),
+    );
     return { rows: rows.map((r) => this.keyFromRow(r, roles, scopes)), filterCount, totalCount };
   }
 
@@ -544,7 +599,14 @@ export class Store {
   /** Edits a key; `roleIds` replaces the roles the key owns. Returns false when the key is gone. */
   async updateKey(
     id: number,
-    patch: { roleIds?: string[]; bindingIds?: string[]; comment?: string | null; expiration?: number | null; by: string | null; now: number },
+    patch: {
+      roleIds?: string[];
+      bindingIds?: string[];
+      comment?: string | null;
+      expiration?: number | null;
+      by: string | null;
+      now: number;
+    },
   ): Promise<boolean> {
     return this.driver.tx(async (d) => {
       const exists = await d.get<Row>("SELECT id FROM api_keys WHERE id = ?", [id]);
@@ -566,7 +628,8 @@ export class Store {
         );
         const want = new Set(patch.roleIds);
         for (const c of current) {
-          if (!want.has(String(c.role_id))) await d.run("DELETE FROM role_bindings WHERE binding_id = ?", [String(c.binding_id)]);
+          if (!want.has(String(c.role_id)))
+            await d.run("DELETE FROM role_bindings WHERE binding_id = ?", [String(c.binding_id)]);
         }
         const have = new Set(current.map((c) => String(c.role_id)));
         for (let i = 0; i < patch.roleIds.length; i++) {
@@ -580,7 +643,8 @@ export class Store {
         sets.push("roles_sort = ?");
         params.push(rolesSort(await this.roleNamesFor(d, patch.roleIds)));
       }
-      if (sets.length) await d.run(`UPDATE api_keys SET ${sets.join(", ")} WHERE id = ?`, [...params, id]);
+      if (sets.length)
+        await d.run(`UPDATE api_keys SET ${sets.join(", ")} WHERE id = ?`, [...params, id]);
       await this.bump(d);
       return true;
     });
@@ -595,8 +659,13 @@ export class Store {
         const r = await d.run("DELETE FROM api_keys WHERE id = ?", [id]);
         if (r.changes === 0) continue;
         n++;
-        await d.run("DELETE FROM role_bindings WHERE principal_type = 'api-key' AND principal_id = ?", [String(id)]);
-        await d.run("DELETE FROM entity_scopes WHERE entity_type = 'api-key' AND entity_id = ?", [String(id)]);
+        await d.run(
+          "DELETE FROM role_bindings WHERE principal_type = 'api-key' AND principal_id = ?",
+          [String(id)],
+        );
+        await d.run("DELETE FROM entity_scopes WHERE entity_type = 'api-key' AND entity_id = ?", [
+          String(id),
+        ]);
         await d.run("DELETE FROM nonces WHERE key_id = ?", [id]);
       }
       await this.bump(d);
@@ -623,7 +692,10 @@ export class Store {
     if (entries.length === 0) return;
     await this.driver.tx(async (d) => {
       for (const [id, ts] of entries) {
-        await d.run("UPDATE api_keys SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)", [ts, id, ts]);
+        await d.run(
+          "UPDATE api_keys SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)",
+          [ts, id, ts],
+        );
       }
     });
   }
@@ -634,7 +706,10 @@ export class Store {
   }
 
   /** Keys that expire in `(from, to]` and are still active. */
-  async keysExpiringBetween(from: number, to: number): Promise<Array<{ id: number; expiration: number }>> {
+  async keysExpiringBetween(
+    from: number,
+    to: number,
+  ): Promise<Array<{ id: number; expiration: number }>> {
     const rows = await this.driver.all<Row>(
       "SELECT id, expiration FROM api_keys WHERE status = 'active' AND expiration IS NOT NULL AND expiration > ? AND expiration <= ? ORDER BY expiration",
       [from, to],
@@ -643,13 +718,20 @@ export class Store {
   }
 
   /** Active, unexpired keys not used since `before` (never-used keys: made before it), with when that stretch began. */
-  async keysUnusedSince(before: number, now: number): Promise<Array<{ id: number; since: number; lastUsed: number | null }>> {
+  async keysUnusedSince(
+    before: number,
+    now: number,
+  ): Promise<Array<{ id: number; since: number; lastUsed: number | null }>> {
     const rows = await this.driver.all<Row>(
       `SELECT id, last_used, COALESCE(last_used, created_at) AS since FROM api_keys
        WHERE status = 'active' AND retiring = 0 AND (expiration IS NULL OR expiration > ?) AND COALESCE(last_used, created_at) <= ? ORDER BY id`,
       [now, before],
     );
-    return rows.map((r) => ({ id: Number(r.id), since: Number(r.since), lastUsed: r.last_used === null || r.last_used === undefined ? null : Number(r.last_used) }));
+    return rows.map((r) => ({
+      id: Number(r.id),
+      since: Number(r.since),
+      lastUsed: r.last_used === null || r.last_used === undefined ? null : Number(r.last_used),
+    }));
   }
 
   /** Every key's stored secret material (for re-encryption and re-peppering). */
@@ -671,44 +753,67 @@ export class Store {
   async replaceKeySecrets(entries: Array<{ id: number } & KeySecret>): Promise<void> {
     await this.driver.tx(async (d) => {
       for (const e of entries) {
-        await d.run("UPDATE api_keys SET secret_hash = ?, pepper_chain = ?, secret_enc = ?, master_key_id = ? WHERE id = ?", [
-          e.secretHash,
-          e.pepperChain,
-          e.secretEnc,
-          e.masterKeyId,
-          e.id,
-        ]);
+        await d.run(
+          "UPDATE api_keys SET secret_hash = ?, pepper_chain = ?, secret_enc = ?, master_key_id = ? WHERE id = ?",
+          [e.secretHash, e.pepperChain, e.secretEnc, e.masterKeyId, e.id],
+        );
       }
       await this.bump(d);
     });
   }
 
   /** Idempotency replies, for re-encryption under a new master key. */
-  async allIdempotencyReplies(): Promise<Array<{ actorKeyId: number; key: string; replyEnc: string }>> {
-    const rows = await this.driver.all<Row>("SELECT actor_key_id, idem_key, reply_enc FROM idempotency");
-    return rows.map((r) => ({ actorKeyId: Number(r.actor_key_id), key: String(r.idem_key), replyEnc: String(r.reply_enc) }));
+  async allIdempotencyReplies(): Promise<
+    Array<{ actorKeyId: number; key: string; replyEnc: string }>
+  > {
+    const rows = await this.driver.all<Row>(
+      "SELECT actor_key_id, idem_key, reply_enc FROM idempotency",
+    );
+    return rows.map((r) => ({
+      actorKeyId: Number(r.actor_key_id),
+      key: String(r.idem_key),
+      replyEnc: String(r.reply_enc),
+    }));
   }
 
-  async replaceIdempotencyReplies(entries: Array<{ actorKeyId: number; key: string; replyEnc: string }>): Promise<void> {
+  async replaceIdempotencyReplies(
+    entries: Array<{ actorKeyId: number; key: string; replyEnc: string }>,
+  ): Promise<void> {
     await this.driver.tx(async (d) => {
       for (const e of entries) {
-        await d.run("UPDATE idempotency SET reply_enc = ? WHERE actor_key_id = ? AND idem_key = ?", [e.replyEnc, e.actorKeyId, e.key]);
+        await d.run(
+          "UPDATE idempotency SET reply_enc = ? WHERE actor_key_id = ? AND idem_key = ?",
+          [e.replyEnc, e.actorKeyId, e.key],
+        );
       }
     });
   }
 
   /** The keyring check values recorded so far (see server/crypto/keyringCheck.ts). */
-  async keyringChecks(): Promise<Array<{ kind: "master_key" | "pepper"; id: string; check: string }>> {
-    const rows = await this.driver.all<Row>("SELECT kind, version_id, check_value FROM keyring_checks");
-    return rows.map((r) => ({ kind: r.kind as "master_key" | "pepper", id: String(r.version_id), check: String(r.check_value) }));
+  async keyringChecks(): Promise<
+    Array<{ kind: "master_key" | "pepper"; id: string; check: string }>
+  > {
+    const rows = await this.driver.all<Row>(
+      "SELECT kind, version_id, check_value FROM keyring_checks",
+    );
+    return rows.map((r) => ({
+      kind: r.kind as "master_key" | "pepper",
+      id: String(r.version_id),
+      check: String(r.check_value),
+    }));
   }
 
   /** Records check values of keyring versions not recorded yet (a recorded one is never replaced). */
-  async addKeyringChecks(entries: Array<{ kind: "master_key" | "pepper"; id: string; check: string }>): Promise<void> {
+  async addKeyringChecks(
+    entries: Array<{ kind: "master_key" | "pepper"; id: string; check: string }>,
+  ): Promise<void> {
     if (entries.length === 0) return;
     await this.driver.tx(async (d) => {
       for (const e of entries) {
-        await d.run("INSERT INTO keyring_checks (kind, version_id, check_value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [e.kind, e.id, e.check]);
+        await d.run(
+          "INSERT INTO keyring_checks (kind, version_id, check_value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+          [e.kind, e.id, e.check],
+        );
       }
     });
   }
@@ -717,16 +822,27 @@ export class Store {
    * The keyring versions stored material depends on: master keys of Advanced secrets and the
    * peppers of Standard hash chains, with one Advanced secret per master key to try decrypting.
    */
-  async keyringVersionsInUse(): Promise<{ masterKeys: Map<string, { id: number; secretEnc: string }>; peppers: Set<string> }> {
+  async keyringVersionsInUse(): Promise<{
+    masterKeys: Map<string, { id: number; secretEnc: string }>;
+    peppers: Set<string>;
+  }> {
     const adv = await this.driver.all<Row>(
       "SELECT master_key_id, MIN(id) AS id FROM api_keys WHERE secret_enc IS NOT NULL AND master_key_id IS NOT NULL GROUP BY master_key_id",
     );
     const masterKeys = new Map<string, { id: number; secretEnc: string }>();
     for (const r of adv) {
-      const row = await this.driver.get<Row>("SELECT secret_enc FROM api_keys WHERE id = ?", [Number(r.id)]);
-      if (row?.secret_enc) masterKeys.set(String(r.master_key_id), { id: Number(r.id), secretEnc: String(row.secret_enc) });
+      const row = await this.driver.get<Row>("SELECT secret_enc FROM api_keys WHERE id = ?", [
+        Number(r.id),
+      ]);
+      if (row?.secret_enc)
+        masterKeys.set(String(r.master_key_id), {
+          id: Number(r.id),
+          secretEnc: String(row.secret_enc),
+        });
     }
-    const chains = await this.driver.all<Row>("SELECT DISTINCT pepper_chain FROM api_keys WHERE pepper_chain IS NOT NULL");
+    const chains = await this.driver.all<Row>(
+      "SELECT DISTINCT pepper_chain FROM api_keys WHERE pepper_chain IS NOT NULL",
+    );
     const peppers = new Set<string>();
     for (const r of chains) for (const id of String(r.pepper_chain).split(",")) peppers.add(id);
     return { masterKeys, peppers };
@@ -781,7 +897,11 @@ export class Store {
    * a subject's first failure and lasts `windowMs`; a failure after it starts a new one. Returns
    * the window and its count.
    */
-  async countAuthFailure(subject: string, now: number, windowMs: number): Promise<{ start: number; n: number }> {
+  async countAuthFailure(
+    subject: string,
+    now: number,
+    windowMs: number,
+  ): Promise<{ start: number; n: number }> {
     const over = now - windowMs;
     const r = await this.driver.get<{ n: number | string; window_start: number | string }>(
       `INSERT INTO auth_failures (subject, window_start, n) VALUES (?, ?, 1)
@@ -795,7 +915,8 @@ export class Store {
   }
 
   async purgeAuthFailures(before: number): Promise<number> {
-    return (await this.driver.run("DELETE FROM auth_failures WHERE window_start < ?", [before])).changes;
+    return (await this.driver.run("DELETE FROM auth_failures WHERE window_start < ?", [before]))
+      .changes;
   }
 
   // ---------------------------------------------------------------- roles
@@ -817,14 +938,20 @@ export class Store {
 
   private async roleNamesFor(d: Driver, roleIds: string[]): Promise<string[]> {
     if (roleIds.length === 0) return [];
-    const rows = await d.all<Row>(`SELECT pretty_name FROM roles WHERE role_id IN (${placeholders(roleIds.length)})`, roleIds);
+    const rows = await d.all<Row>(
+      `SELECT pretty_name FROM roles WHERE role_id IN (${placeholders(roleIds.length)})`,
+      roleIds,
+    );
     return rows.map((r) => String(r.pretty_name));
   }
 
   /** Roles; retired ones only when asked (the auth cache needs them: retiring keys still hold them). */
   async listRoles(offset = 0, limit = 1000, includeRetired = false): Promise<Page<RoleRecord>> {
     const w = includeRetired ? "" : "WHERE retired_at IS NULL";
-    const rows = await this.driver.all<Row>(`SELECT * FROM roles ${w} ORDER BY is_custom, name_key LIMIT ? OFFSET ?`, [limit, offset]);
+    const rows = await this.driver.all<Row>(
+      `SELECT * FROM roles ${w} ORDER BY is_custom, name_key LIMIT ? OFFSET ?`,
+      [limit, offset],
+    );
     const t = await this.driver.get<{ c: number }>(`SELECT COUNT(*) AS c FROM roles ${w}`);
     return { rows: rows.map((r) => this.roleFromRow(r)), total: Number(t?.c ?? 0) };
   }
@@ -832,14 +959,21 @@ export class Store {
   /** A role by id or (case-insensitive) display name; retired roles are gone for this purpose. */
   async findRole(ref: string): Promise<RoleRecord | undefined> {
     const r =
-      (await this.driver.get<Row>("SELECT * FROM roles WHERE role_id = ? AND retired_at IS NULL", [ref])) ??
-      (await this.driver.get<Row>("SELECT * FROM roles WHERE name_key = ? AND retired_at IS NULL", [ROLE_KEY(ref)]));
+      (await this.driver.get<Row>("SELECT * FROM roles WHERE role_id = ? AND retired_at IS NULL", [
+        ref,
+      ])) ??
+      (await this.driver.get<Row>("SELECT * FROM roles WHERE name_key = ? AND retired_at IS NULL", [
+        ROLE_KEY(ref),
+      ]));
     return r ? this.roleFromRow(r) : undefined;
   }
 
   async getRolesByIds(ids: string[]): Promise<RoleRecord[]> {
     if (ids.length === 0) return [];
-    const rows = await this.driver.all<Row>(`SELECT * FROM roles WHERE role_id IN (${placeholders(ids.length)})`, ids);
+    const rows = await this.driver.all<Row>(
+      `SELECT * FROM roles WHERE role_id IN (${placeholders(ids.length)})`,
+      ids,
+    );
     return rows.map((r) => this.roleFromRow(r));
   }
 
@@ -869,7 +1003,13 @@ export class Store {
 
   async updateRole(
     roleId: string,
-    patch: { prettyName?: string; description?: string | null; components?: ComponentPermissions; datasetPermissions?: unknown[] | null; now: number },
+    patch: {
+      prettyName?: string;
+      description?: string | null;
+      components?: ComponentPermissions;
+      datasetPermissions?: unknown[] | null;
+      now: number;
+    },
   ): Promise<boolean> {
     return this.driver.tx(async (d) => {
       const sets: string[] = ["updated_ts = ?"];
@@ -890,7 +1030,10 @@ export class Store {
         sets.push("dataset_permissions = ?");
         params.push(patch.datasetPermissions ? JSON.stringify(patch.datasetPermissions) : null);
       }
-      const r = await d.run(`UPDATE roles SET ${sets.join(", ")} WHERE role_id = ? AND is_custom = 1`, [...params, roleId]);
+      const r = await d.run(
+        `UPDATE roles SET ${sets.join(", ")} WHERE role_id = ? AND is_custom = 1`,
+        [...params, roleId],
+      );
       if (r.changes === 0) return false;
       if (patch.prettyName !== undefined) {
         // Keep the denormalised sort column of keys holding this role in step.
@@ -903,7 +1046,10 @@ export class Store {
             "SELECT r.pretty_name FROM role_bindings b JOIN roles r ON r.role_id = b.role_id WHERE b.principal_type = 'api-key' AND b.owner = 'api-key' AND b.principal_id = ?",
             [String(k.principal_id)],
           );
-          await d.run("UPDATE api_keys SET roles_sort = ? WHERE id = ?", [rolesSort(names.map((n) => String(n.pretty_name))), Number(k.principal_id)]);
+          await d.run("UPDATE api_keys SET roles_sort = ? WHERE id = ?", [
+            rolesSort(names.map((n) => String(n.pretty_name))),
+            Number(k.principal_id),
+          ]);
         }
       }
       await this.bump(d);
@@ -922,12 +1068,22 @@ export class Store {
    * its name is freed at once, it can no longer be granted, and it is deleted when the last of
    * those keys expires.
    */
-  async deleteRole(roleId: string, o: { whenUnused?: boolean; now?: number } = {}): Promise<"deleted" | "not_found" | "in_use" | "read_only" | "retired"> {
+  async deleteRole(
+    roleId: string,
+    o: { whenUnused?: boolean; now?: number } = {},
+  ): Promise<"deleted" | "not_found" | "in_use" | "read_only" | "retired"> {
     return this.driver.tx(async (d) => {
-      const r = await d.get<Row>("SELECT is_custom FROM roles WHERE role_id = ? AND retired_at IS NULL", [roleId]);
+      const r = await d.get<Row>(
+        "SELECT is_custom FROM roles WHERE role_id = ? AND retired_at IS NULL",
+        [roleId],
+      );
       if (!r) return "not_found";
       if (Number(r.is_custom) !== 1) return "read_only";
-      return this.deleteOrRetire(d, { table: "roles", idColumn: "role_id", id: roleId, usedBy: ROLE_USERS }, o);
+      return this.deleteOrRetire(
+        d,
+        { table: "roles", idColumn: "role_id", id: roleId, usedBy: ROLE_USERS },
+        o,
+      );
     });
   }
 
@@ -936,22 +1092,36 @@ export class Store {
    * expiration becomes the sooner of its own and `until`, and once that passes the key is deleted
    * by the scheduler. A key already expired is deleted at once. Returns what happened.
    */
-  async retireKey(id: number, until: number, now: number): Promise<"retiring" | "deleted" | "not_found"> {
+  async retireKey(
+    id: number,
+    until: number,
+    now: number,
+  ): Promise<"retiring" | "deleted" | "not_found"> {
     const k = await this.driver.get<Row>("SELECT expiration FROM api_keys WHERE id = ?", [id]);
     if (!k) return "not_found";
     const exp = num(k.expiration);
     const at = exp === null || exp > until ? until : exp;
     if (at <= now) return (await this.deleteKeys([id])) > 0 ? "deleted" : "not_found";
     return this.driver.tx(async (d) => {
-      const r = await d.run("UPDATE api_keys SET expiration = ?, retiring = 1 WHERE id = ?", [at, id]);
+      const r = await d.run("UPDATE api_keys SET expiration = ?, retiring = 1 WHERE id = ?", [
+        at,
+        id,
+      ]);
       await this.bump(d);
       return r.changes ? "retiring" : "not_found";
     });
   }
 
   /** Deletes retiring keys whose time is up, then retired roles and scope definitions nothing uses. */
-  async purgeRetired(now: number): Promise<{ keys: number; keyIds: number[]; roles: number; scopes: number }> {
-    const ids = (await this.driver.all<Row>("SELECT id FROM api_keys WHERE retiring = 1 AND expiration IS NOT NULL AND expiration <= ?", [now])).map((r) => Number(r.id));
+  async purgeRetired(
+    now: number,
+  ): Promise<{ keys: number; keyIds: number[]; roles: number; scopes: number }> {
+    const ids = (
+      await this.driver.all<Row>(
+        "SELECT id FROM api_keys WHERE retiring = 1 AND expiration IS NOT NULL AND expiration <= ?",
+        [now],
+      )
+    ).map((r) => Number(r.id));
     const keys = ids.length ? await this.deleteKeys(ids) : 0;
     const roles = (
       await this.driver.run(
@@ -983,7 +1153,12 @@ export class Store {
   }
 
   async listBindings(
-    f: { principalType?: PrincipalType; principalId?: string; roleId?: string; owner?: BindingOwner },
+    f: {
+      principalType?: PrincipalType;
+      principalId?: string;
+      roleId?: string;
+      owner?: BindingOwner;
+    },
     offset: number,
     limit: number,
   ): Promise<Page<BindingRecord>> {
@@ -998,7 +1173,10 @@ export class Store {
       `SELECT b.*, r.pretty_name FROM role_bindings b JOIN roles r ON r.role_id = b.role_id ${w} ORDER BY b.created_ts, b.binding_id LIMIT ? OFFSET ?`,
       [...params, limit, offset],
     );
-    const t = await this.driver.get<{ c: number }>(`SELECT COUNT(*) AS c FROM role_bindings b ${w}`, params);
+    const t = await this.driver.get<{ c: number }>(
+      `SELECT COUNT(*) AS c FROM role_bindings b ${w}`,
+      params,
+    );
     return { rows: rows.map((r) => this.bindingFromRow(r)), total: Number(t?.c ?? 0) };
   }
 
@@ -1031,16 +1209,27 @@ export class Store {
 
   /** Role ids bound to one principal, through any owner. */
   async roleIdsOf(principalType: PrincipalType, principalId: string): Promise<string[]> {
-    const rows = await this.driver.all<Row>("SELECT DISTINCT role_id FROM role_bindings WHERE principal_type = ? AND principal_id = ?", [
-      principalType,
-      principalId,
-    ]);
+    const rows = await this.driver.all<Row>(
+      "SELECT DISTINCT role_id FROM role_bindings WHERE principal_type = ? AND principal_id = ?",
+      [principalType, principalId],
+    );
     return rows.map((r) => String(r.role_id));
   }
 
   /** Sets (or with null removes) the direct role of a user or group: the binding that principal owns. */
-  private async setDirectRole(d: Driver, type: "user" | "user-group", id: string, roleId: string | null, bindingId: string, by: string | null, now: number) {
-    await d.run("DELETE FROM role_bindings WHERE principal_type = ? AND principal_id = ? AND owner = ?", [type, id, type]);
+  private async setDirectRole(
+    d: Driver,
+    type: "user" | "user-group",
+    id: string,
+    roleId: string | null,
+    bindingId: string,
+    by: string | null,
+    now: number,
+  ) {
+    await d.run(
+      "DELETE FROM role_bindings WHERE principal_type = ? AND principal_id = ? AND owner = ?",
+      [type, id, type],
+    );
     if (roleId) {
       await d.run(
         "INSERT INTO role_bindings (binding_id, principal_type, principal_id, role_id, owner, created_by, created_ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -1049,7 +1238,11 @@ export class Store {
     }
   }
 
-  private async directRoles(d: Driver, type: "user" | "user-group", ids: string[]): Promise<Map<string, { roleId: string; roleName: string }>> {
+  private async directRoles(
+    d: Driver,
+    type: "user" | "user-group",
+    ids: string[],
+  ): Promise<Map<string, { roleId: string; roleName: string }>> {
     const out = new Map<string, { roleId: string; roleName: string }>();
     if (ids.length === 0) return out;
     const rows = await d.all<Row>(
@@ -1057,7 +1250,11 @@ export class Store {
        WHERE b.principal_type = ? AND b.owner = ? AND b.principal_id IN (${placeholders(ids.length)})`,
       [type, type, ...ids],
     );
-    for (const r of rows) out.set(String(r.principal_id), { roleId: String(r.role_id), roleName: String(r.pretty_name) });
+    for (const r of rows)
+      out.set(String(r.principal_id), {
+        roleId: String(r.role_id),
+        roleName: String(r.pretty_name),
+      });
     return out;
   }
 
@@ -1078,22 +1275,42 @@ export class Store {
     };
   }
 
-  async listUsers(offset: number, limit: number): Promise<Page<UserRecord & { role: { roleId: string; roleName: string } | null; groups: Array<{ groupId: string; groupName: string }> }>> {
+  async listUsers(
+    offset: number,
+    limit: number,
+  ): Promise<
+    Page<
+      UserRecord & {
+        role: { roleId: string; roleName: string } | null;
+        groups: Array<{ groupId: string; groupName: string }>;
+      }
+    >
+  > {
     return this.driverRead(async (d) => {
-      const rows = await d.all<Row>("SELECT * FROM users ORDER BY email LIMIT ? OFFSET ?", [limit, offset]);
+      const rows = await d.all<Row>("SELECT * FROM users ORDER BY email LIMIT ? OFFSET ?", [
+        limit,
+        offset,
+      ]);
       const t = await d.get<{ c: number }>("SELECT COUNT(*) AS c FROM users");
       const users = rows.map((r) => this.userFromRow(r));
       const emails = users.map((u) => u.email);
       const roles = await this.directRoles(d, "user", emails);
       const groups = await this.groupsOfUsers(d, emails);
       return {
-        rows: users.map((u) => ({ ...u, role: roles.get(u.email) ?? null, groups: groups.get(u.email) ?? [] })),
+        rows: users.map((u) => ({
+          ...u,
+          role: roles.get(u.email) ?? null,
+          groups: groups.get(u.email) ?? [],
+        })),
         total: Number(t?.c ?? 0),
       };
     });
   }
 
-  private async groupsOfUsers(d: Driver, emails: string[]): Promise<Map<string, Array<{ groupId: string; groupName: string }>>> {
+  private async groupsOfUsers(
+    d: Driver,
+    emails: string[],
+  ): Promise<Map<string, Array<{ groupId: string; groupName: string }>>> {
     const out = new Map<string, Array<{ groupId: string; groupName: string }>>();
     if (emails.length === 0) return out;
     const rows = await d.all<Row>(
@@ -1120,15 +1337,37 @@ export class Store {
     });
   }
 
-  async createUser(u: UserRecord, direct: { roleId: string | null; bindingId: string; by: string | null }, groupIds: string[]): Promise<void> {
+  async createUser(
+    u: UserRecord,
+    direct: { roleId: string | null; bindingId: string; by: string | null },
+    groupIds: string[],
+  ): Promise<void> {
     await this.driver.tx(async (d) => {
       await d.run(
         `INSERT INTO users (email, first_name, last_name, phone_number, status, is_hidden, user_type, last_logged_in, created_ts, updated_ts)
          VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL)`,
-        [u.email, u.firstName, u.lastName, u.phoneNumber, u.status, u.isHidden ? 1 : 0, u.userType, u.createdTs],
+        [
+          u.email,
+          u.firstName,
+          u.lastName,
+          u.phoneNumber,
+          u.status,
+          u.isHidden ? 1 : 0,
+          u.userType,
+          u.createdTs,
+        ],
       );
-      await this.setDirectRole(d, "user", u.email, direct.roleId, direct.bindingId, direct.by, u.createdTs);
-      for (const g of groupIds) await d.run("INSERT INTO group_members (group_id, email) VALUES (?, ?)", [g, u.email]);
+      await this.setDirectRole(
+        d,
+        "user",
+        u.email,
+        direct.roleId,
+        direct.bindingId,
+        direct.by,
+        u.createdTs,
+      );
+      for (const g of groupIds)
+        await d.run("INSERT INTO group_members (group_id, email) VALUES (?, ?)", [g, u.email]);
       await this.bump(d);
     });
   }
@@ -1154,12 +1393,25 @@ export class Store {
       if (p.phoneNumber !== undefined) (sets.push("phone_number = ?"), params.push(p.phoneNumber));
       if (p.status !== undefined) (sets.push("status = ?"), params.push(p.status));
       if (p.isHidden !== undefined) (sets.push("is_hidden = ?"), params.push(p.isHidden ? 1 : 0));
-      const r = await d.run(`UPDATE users SET ${sets.join(", ")} WHERE email = ?`, [...params, email]);
+      const r = await d.run(`UPDATE users SET ${sets.join(", ")} WHERE email = ?`, [
+        ...params,
+        email,
+      ]);
       if (r.changes === 0) return false;
-      if (p.direct) await this.setDirectRole(d, "user", email, p.direct.roleId, p.direct.bindingId, p.direct.by, p.now);
+      if (p.direct)
+        await this.setDirectRole(
+          d,
+          "user",
+          email,
+          p.direct.roleId,
+          p.direct.bindingId,
+          p.direct.by,
+          p.now,
+        );
       if (p.groupIds) {
         await d.run("DELETE FROM group_members WHERE email = ?", [email]);
-        for (const g of p.groupIds) await d.run("INSERT INTO group_members (group_id, email) VALUES (?, ?)", [g, email]);
+        for (const g of p.groupIds)
+          await d.run("INSERT INTO group_members (group_id, email) VALUES (?, ?)", [g, email]);
       }
       await this.bump(d);
       return true;
@@ -1170,8 +1422,12 @@ export class Store {
     return this.driver.tx(async (d) => {
       const r = await d.run("DELETE FROM users WHERE email = ?", [email]);
       if (r.changes === 0) return false;
-      await d.run("DELETE FROM role_bindings WHERE principal_type = 'user' AND principal_id = ?", [email]);
-      await d.run("DELETE FROM entity_scopes WHERE entity_type = 'user' AND entity_id = ?", [email]);
+      await d.run("DELETE FROM role_bindings WHERE principal_type = 'user' AND principal_id = ?", [
+        email,
+      ]);
+      await d.run("DELETE FROM entity_scopes WHERE entity_type = 'user' AND entity_id = ?", [
+        email,
+      ]);
       await this.bump(d);
       return true;
     });
@@ -1179,7 +1435,10 @@ export class Store {
 
   async existingUsers(emails: string[]): Promise<Set<string>> {
     if (emails.length === 0) return new Set();
-    const rows = await this.driver.all<Row>(`SELECT email FROM users WHERE email IN (${placeholders(emails.length)})`, emails);
+    const rows = await this.driver.all<Row>(
+      `SELECT email FROM users WHERE email IN (${placeholders(emails.length)})`,
+      emails,
+    );
     return new Set(rows.map((r) => String(r.email)));
   }
 
@@ -1204,7 +1463,10 @@ export class Store {
     const members = new Map<string, string[]>();
     const nested = new Map<string, Array<{ groupId: string; groupName: string }>>();
     if (ids.length) {
-      for (const r of await d.all<Row>(`SELECT group_id, email FROM group_members WHERE group_id IN (${placeholders(ids.length)}) ORDER BY email`, ids)) {
+      for (const r of await d.all<Row>(
+        `SELECT group_id, email FROM group_members WHERE group_id IN (${placeholders(ids.length)}) ORDER BY email`,
+        ids,
+      )) {
         const l = members.get(String(r.group_id)) ?? [];
         l.push(String(r.email));
         members.set(String(r.group_id), l);
@@ -1231,9 +1493,22 @@ export class Store {
     return this.driverRead(async (d) => {
       const w = names ? `WHERE name_key IN (${placeholders(names.length)})` : "";
       const p = names ? names.map(ROLE_KEY) : [];
-      const rows = names && names.length === 0 ? [] : await d.all<Row>(`SELECT * FROM user_groups ${w} ORDER BY name_key LIMIT ? OFFSET ?`, [...p, limit, offset]);
+      const rows =
+        names && names.length === 0
+          ? []
+          : await d.all<Row>(`SELECT * FROM user_groups ${w} ORDER BY name_key LIMIT ? OFFSET ?`, [
+              ...p,
+              limit,
+              offset,
+            ]);
       const t = await d.get<{ c: number }>("SELECT COUNT(*) AS c FROM user_groups");
-      return { rows: await this.groupDetails(d, rows.map((r) => this.groupFromRow(r))), total: Number(t?.c ?? 0) };
+      return {
+        rows: await this.groupDetails(
+          d,
+          rows.map((r) => this.groupFromRow(r)),
+        ),
+        total: Number(t?.c ?? 0),
+      };
     });
   }
 
@@ -1247,7 +1522,10 @@ export class Store {
 
   async existingGroups(ids: string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.driver.all<Row>(`SELECT group_id FROM user_groups WHERE group_id IN (${placeholders(ids.length)})`, ids);
+    const rows = await this.driver.all<Row>(
+      `SELECT group_id FROM user_groups WHERE group_id IN (${placeholders(ids.length)})`,
+      ids,
+    );
     return new Set(rows.map((r) => String(r.group_id)));
   }
 
@@ -1261,11 +1539,33 @@ export class Store {
       await d.run(
         `INSERT INTO user_groups (group_id, group_name, name_key, description, group_type, idp_groups, created_by, created_ts, updated_ts)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-        [g.groupId, g.groupName, ROLE_KEY(g.groupName), g.description, g.groupType, JSON.stringify(g.idpGroups), g.createdBy, g.createdTs],
+        [
+          g.groupId,
+          g.groupName,
+          ROLE_KEY(g.groupName),
+          g.description,
+          g.groupType,
+          JSON.stringify(g.idpGroups),
+          g.createdBy,
+          g.createdTs,
+        ],
       );
-      await this.setDirectRole(d, "user-group", g.groupId, direct.roleId, direct.bindingId, direct.by, g.createdTs);
-      for (const u of users) await d.run("INSERT INTO group_members (group_id, email) VALUES (?, ?)", [g.groupId, u]);
-      for (const n of nestedIds) await d.run("INSERT INTO group_nesting (group_id, child_group_id) VALUES (?, ?)", [g.groupId, n]);
+      await this.setDirectRole(
+        d,
+        "user-group",
+        g.groupId,
+        direct.roleId,
+        direct.bindingId,
+        direct.by,
+        g.createdTs,
+      );
+      for (const u of users)
+        await d.run("INSERT INTO group_members (group_id, email) VALUES (?, ?)", [g.groupId, u]);
+      for (const n of nestedIds)
+        await d.run("INSERT INTO group_nesting (group_id, child_group_id) VALUES (?, ?)", [
+          g.groupId,
+          n,
+        ]);
       await this.bump(d);
     });
   }
@@ -1285,19 +1585,39 @@ export class Store {
     return this.driver.tx(async (d) => {
       const sets: string[] = ["updated_ts = ?"];
       const params: Param[] = [p.now];
-      if (p.groupName !== undefined) (sets.push("group_name = ?", "name_key = ?"), params.push(p.groupName, ROLE_KEY(p.groupName)));
+      if (p.groupName !== undefined)
+        (sets.push("group_name = ?", "name_key = ?"),
+          params.push(p.groupName, ROLE_KEY(p.groupName)));
       if (p.description !== undefined) (sets.push("description = ?"), params.push(p.description));
-      if (p.idpGroups !== undefined) (sets.push("idp_groups = ?"), params.push(JSON.stringify(p.idpGroups)));
-      const r = await d.run(`UPDATE user_groups SET ${sets.join(", ")} WHERE group_id = ?`, [...params, groupId]);
+      if (p.idpGroups !== undefined)
+        (sets.push("idp_groups = ?"), params.push(JSON.stringify(p.idpGroups)));
+      const r = await d.run(`UPDATE user_groups SET ${sets.join(", ")} WHERE group_id = ?`, [
+        ...params,
+        groupId,
+      ]);
       if (r.changes === 0) return false;
-      if (p.direct) await this.setDirectRole(d, "user-group", groupId, p.direct.roleId, p.direct.bindingId, p.direct.by, p.now);
+      if (p.direct)
+        await this.setDirectRole(
+          d,
+          "user-group",
+          groupId,
+          p.direct.roleId,
+          p.direct.bindingId,
+          p.direct.by,
+          p.now,
+        );
       if (p.users) {
         await d.run("DELETE FROM group_members WHERE group_id = ?", [groupId]);
-        for (const u of p.users) await d.run("INSERT INTO group_members (group_id, email) VALUES (?, ?)", [groupId, u]);
+        for (const u of p.users)
+          await d.run("INSERT INTO group_members (group_id, email) VALUES (?, ?)", [groupId, u]);
       }
       if (p.nestedIds) {
         await d.run("DELETE FROM group_nesting WHERE group_id = ?", [groupId]);
-        for (const n of p.nestedIds) await d.run("INSERT INTO group_nesting (group_id, child_group_id) VALUES (?, ?)", [groupId, n]);
+        for (const n of p.nestedIds)
+          await d.run("INSERT INTO group_nesting (group_id, child_group_id) VALUES (?, ?)", [
+            groupId,
+            n,
+          ]);
       }
       await this.bump(d);
       return true;
@@ -1306,12 +1626,20 @@ export class Store {
 
   async deleteGroup(groupId: string): Promise<boolean> {
     return this.driver.tx(async (d) => {
-      await d.run("DELETE FROM group_nesting WHERE group_id = ? OR child_group_id = ?", [groupId, groupId]);
+      await d.run("DELETE FROM group_nesting WHERE group_id = ? OR child_group_id = ?", [
+        groupId,
+        groupId,
+      ]);
       await d.run("DELETE FROM group_members WHERE group_id = ?", [groupId]);
       const r = await d.run("DELETE FROM user_groups WHERE group_id = ?", [groupId]);
       if (r.changes === 0) return false;
-      await d.run("DELETE FROM role_bindings WHERE principal_type = 'user-group' AND principal_id = ?", [groupId]);
-      await d.run("DELETE FROM entity_scopes WHERE entity_type = 'user-group' AND entity_id = ?", [groupId]);
+      await d.run(
+        "DELETE FROM role_bindings WHERE principal_type = 'user-group' AND principal_id = ?",
+        [groupId],
+      );
+      await d.run("DELETE FROM entity_scopes WHERE entity_type = 'user-group' AND entity_id = ?", [
+        groupId,
+      ]);
       await this.bump(d);
       return true;
     });
@@ -1319,7 +1647,9 @@ export class Store {
 
   /** The groups a user belongs to, directly or through nesting (a member of a nested group belongs to its parent). */
   async groupIdsOfUser(email: string): Promise<string[]> {
-    const direct = (await this.driver.all<Row>("SELECT group_id FROM group_members WHERE email = ?", [email])).map((r) => String(r.group_id));
+    const direct = (
+      await this.driver.all<Row>("SELECT group_id FROM group_members WHERE email = ?", [email])
+    ).map((r) => String(r.group_id));
     return this.groupsWithParents(direct);
   }
 
@@ -1343,7 +1673,10 @@ export class Store {
 
   /** Would nesting `childIds` under `groupId` make a cycle? */
   async nestingCycle(groupId: string, childIds: string[]): Promise<boolean> {
-    const edges = await this.driver.all<Row>("SELECT group_id, child_group_id FROM group_nesting WHERE group_id <> ?", [groupId]);
+    const edges = await this.driver.all<Row>(
+      "SELECT group_id, child_group_id FROM group_nesting WHERE group_id <> ?",
+      [groupId],
+    );
     const children = new Map<string, string[]>();
     for (const e of edges) {
       const l = children.get(String(e.group_id)) ?? [];
@@ -1377,16 +1710,27 @@ export class Store {
   }
 
   async listScopeDefinitions(offset: number, limit: number): Promise<Page<ScopeDefinitionRecord>> {
-    const rows = await this.driver.all<Row>("SELECT * FROM scope_definitions WHERE retired_at IS NULL ORDER BY name_key LIMIT ? OFFSET ?", [limit, offset]);
-    const t = await this.driver.get<{ c: number }>("SELECT COUNT(*) AS c FROM scope_definitions WHERE retired_at IS NULL");
+    const rows = await this.driver.all<Row>(
+      "SELECT * FROM scope_definitions WHERE retired_at IS NULL ORDER BY name_key LIMIT ? OFFSET ?",
+      [limit, offset],
+    );
+    const t = await this.driver.get<{ c: number }>(
+      "SELECT COUNT(*) AS c FROM scope_definitions WHERE retired_at IS NULL",
+    );
     return { rows: rows.map((r) => this.scopeDefFromRow(r)), total: Number(t?.c ?? 0) };
   }
 
   /** A scope definition by id or (case-insensitive) name. */
   async findScopeDefinition(ref: string): Promise<ScopeDefinitionRecord | undefined> {
     const r =
-      (await this.driver.get<Row>("SELECT * FROM scope_definitions WHERE scope_id = ? AND retired_at IS NULL", [ref])) ??
-      (await this.driver.get<Row>("SELECT * FROM scope_definitions WHERE name_key = ? AND retired_at IS NULL", [ROLE_KEY(ref)]));
+      (await this.driver.get<Row>(
+        "SELECT * FROM scope_definitions WHERE scope_id = ? AND retired_at IS NULL",
+        [ref],
+      )) ??
+      (await this.driver.get<Row>(
+        "SELECT * FROM scope_definitions WHERE name_key = ? AND retired_at IS NULL",
+        [ROLE_KEY(ref)],
+      ));
     return r ? this.scopeDefFromRow(r) : undefined;
   }
 
@@ -1394,7 +1738,15 @@ export class Store {
     await this.driver.tx(async (d) => {
       await d.run(
         "INSERT INTO scope_definitions (scope_id, name, name_key, description, areas, created_by, created_ts, updated_ts) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-        [s.scopeId, s.name, ROLE_KEY(s.name), s.description, JSON.stringify(s.areas), s.createdBy, s.createdTs],
+        [
+          s.scopeId,
+          s.name,
+          ROLE_KEY(s.name),
+          s.description,
+          JSON.stringify(s.areas),
+          s.createdBy,
+          s.createdTs,
+        ],
       );
       await this.bump(d);
     });
@@ -1407,21 +1759,35 @@ export class Store {
     return this.driver.tx(async (d) => {
       const sets: string[] = ["updated_ts = ?"];
       const params: Param[] = [p.now];
-      if (p.name !== undefined) (sets.push("name = ?", "name_key = ?"), params.push(p.name, ROLE_KEY(p.name)));
+      if (p.name !== undefined)
+        (sets.push("name = ?", "name_key = ?"), params.push(p.name, ROLE_KEY(p.name)));
       if (p.description !== undefined) (sets.push("description = ?"), params.push(p.description));
       if (p.areas !== undefined) (sets.push("areas = ?"), params.push(JSON.stringify(p.areas)));
-      const r = await d.run(`UPDATE scope_definitions SET ${sets.join(", ")} WHERE scope_id = ?`, [...params, scopeId]);
+      const r = await d.run(`UPDATE scope_definitions SET ${sets.join(", ")} WHERE scope_id = ?`, [
+        ...params,
+        scopeId,
+      ]);
       if (r.changes) await this.bump(d);
       return r.changes > 0;
     });
   }
 
   /** Deletes a scope definition; with `whenUnused`, one used only by retiring keys is retired (as roles are). */
-  async deleteScopeDefinition(scopeId: string, o: { whenUnused?: boolean; now?: number } = {}): Promise<"deleted" | "not_found" | "in_use" | "retired"> {
+  async deleteScopeDefinition(
+    scopeId: string,
+    o: { whenUnused?: boolean; now?: number } = {},
+  ): Promise<"deleted" | "not_found" | "in_use" | "retired"> {
     return this.driver.tx(async (d) => {
-      const live = await d.get<Row>("SELECT 1 AS x FROM scope_definitions WHERE scope_id = ? AND retired_at IS NULL", [scopeId]);
+      const live = await d.get<Row>(
+        "SELECT 1 AS x FROM scope_definitions WHERE scope_id = ? AND retired_at IS NULL",
+        [scopeId],
+      );
       if (!live) return "not_found";
-      return this.deleteOrRetire(d, { table: "scope_definitions", idColumn: "scope_id", id: scopeId, usedBy: SCOPE_USERS }, o);
+      return this.deleteOrRetire(
+        d,
+        { table: "scope_definitions", idColumn: "scope_id", id: scopeId, usedBy: SCOPE_USERS },
+        o,
+      );
     });
   }
 
@@ -1447,17 +1813,32 @@ export class Store {
       [t.id],
     );
     if (blocking) return "in_use";
-    await d.run(`UPDATE ${t.table} SET retired_at = ?, name_key = ? WHERE ${t.idColumn} = ?`, [o.now ?? 0, `retired:${t.id}`, t.id]);
+    await d.run(`UPDATE ${t.table} SET retired_at = ?, name_key = ? WHERE ${t.idColumn} = ?`, [
+      o.now ?? 0,
+      `retired:${t.id}`,
+      t.id,
+    ]);
     await this.bump(d);
     return "retired";
   }
 
-  async scopeDefinitionUsers(scopeId: string): Promise<Array<{ entityType: string; entityId: string }>> {
-    const rows = await this.driver.all<Row>("SELECT entity_type, entity_id FROM entity_scopes WHERE scope_definition_id = ? ORDER BY entity_type, entity_id LIMIT 20", [scopeId]);
+  async scopeDefinitionUsers(
+    scopeId: string,
+  ): Promise<Array<{ entityType: string; entityId: string }>> {
+    const rows = await this.driver.all<Row>(
+      "SELECT entity_type, entity_id FROM entity_scopes WHERE scope_definition_id = ? ORDER BY entity_type, entity_id LIMIT 20",
+      [scopeId],
+    );
     return rows.map((r) => ({ entityType: String(r.entity_type), entityId: String(r.entity_id) }));
   }
 
-  private async putScopeIn(d: Driver, type: PrincipalType, id: string, s: ScopeAssignment | null, now: number): Promise<void> {
+  private async putScopeIn(
+    d: Driver,
+    type: PrincipalType,
+    id: string,
+    s: ScopeAssignment | null,
+    now: number,
+  ): Promise<void> {
     if (s === null) {
       await d.run("DELETE FROM entity_scopes WHERE entity_type = ? AND entity_id = ?", [type, id]);
       return;
@@ -1472,7 +1853,12 @@ export class Store {
   }
 
   /** Sets (or with null removes) an entity's scope. */
-  async putEntityScope(type: PrincipalType, id: string, s: ScopeAssignment | null, now: number): Promise<void> {
+  async putEntityScope(
+    type: PrincipalType,
+    id: string,
+    s: ScopeAssignment | null,
+    now: number,
+  ): Promise<void> {
     await this.driver.tx(async (d) => {
       await this.putScopeIn(d, type, id, s, now);
       await this.bump(d);
@@ -1503,7 +1889,8 @@ export class Store {
       if (!Number.isSafeInteger(n) || n <= 0) return false;
       return !!(await this.driver.get("SELECT 1 AS x FROM api_keys WHERE id = ?", [n]));
     }
-    if (type === "user") return !!(await this.driver.get("SELECT 1 AS x FROM users WHERE email = ?", [id]));
+    if (type === "user")
+      return !!(await this.driver.get("SELECT 1 AS x FROM users WHERE email = ?", [id]));
     return !!(await this.driver.get("SELECT 1 AS x FROM user_groups WHERE group_id = ?", [id]));
   }
 
@@ -1512,7 +1899,8 @@ export class Store {
   async getSettings(): Promise<Settings> {
     const rows = await this.driver.all<Row>("SELECT k, v FROM settings");
     const s: Record<string, unknown> = { ...DEFAULT_SETTINGS };
-    for (const r of rows) if (String(r.k) in DEFAULT_SETTINGS) s[String(r.k)] = JSON.parse(String(r.v));
+    for (const r of rows)
+      if (String(r.k) in DEFAULT_SETTINGS) s[String(r.k)] = JSON.parse(String(r.v));
     return s as Settings;
   }
 
@@ -1520,7 +1908,10 @@ export class Store {
     await this.driver.tx(async (d) => {
       for (const [k, v] of Object.entries(patch)) {
         if (v === undefined) continue;
-        await d.run("INSERT INTO settings (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", [k, JSON.stringify(v)]);
+        await d.run(
+          "INSERT INTO settings (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+          [k, JSON.stringify(v)],
+        );
       }
       await this.bump(d);
     });
@@ -1547,23 +1938,44 @@ export class Store {
   }
 
   /** Inserts a notice unless one exists for (key, lead, expiration); returns it when inserted. */
-  async insertNotification(n: Omit<NotificationRecord, "id" | "read" | "webhookAttempts" | "webhookLastError">): Promise<NotificationRecord | undefined> {
+  async insertNotification(
+    n: Omit<NotificationRecord, "id" | "read" | "webhookAttempts" | "webhookLastError">,
+  ): Promise<NotificationRecord | undefined> {
     const r = await this.driver.get<Row>(
       `INSERT INTO notifications (key_id, lead, expiration, title, message, created_ts, is_read, webhook_status, webhook_attempts, webhook_next_at)
        VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, ?) ON CONFLICT (key_id, lead, expiration) DO NOTHING RETURNING *`,
-      [n.keyId, n.lead, n.expiration, n.title, n.message, n.createdTs, n.webhookStatus, n.webhookNextAt],
+      [
+        n.keyId,
+        n.lead,
+        n.expiration,
+        n.title,
+        n.message,
+        n.createdTs,
+        n.webhookStatus,
+        n.webhookNextAt,
+      ],
     );
     return r ? this.notificationFromRow(r) : undefined;
   }
 
-  async listNotifications(f: { unread?: boolean; keyId?: number }, offset: number, limit: number): Promise<Page<NotificationRecord>> {
+  async listNotifications(
+    f: { unread?: boolean; keyId?: number },
+    offset: number,
+    limit: number,
+  ): Promise<Page<NotificationRecord>> {
     const where: string[] = [];
     const params: Param[] = [];
     if (f.unread !== undefined) (where.push("is_read = ?"), params.push(f.unread ? 0 : 1));
     if (f.keyId !== undefined) (where.push("key_id = ?"), params.push(f.keyId));
     const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const rows = await this.driver.all<Row>(`SELECT * FROM notifications ${w} ORDER BY created_ts DESC, id DESC LIMIT ? OFFSET ?`, [...params, limit, offset]);
-    const t = await this.driver.get<{ c: number }>(`SELECT COUNT(*) AS c FROM notifications ${w}`, params);
+    const rows = await this.driver.all<Row>(
+      `SELECT * FROM notifications ${w} ORDER BY created_ts DESC, id DESC LIMIT ? OFFSET ?`,
+      [...params, limit, offset],
+    );
+    const t = await this.driver.get<{ c: number }>(
+      `SELECT COUNT(*) AS c FROM notifications ${w}`,
+      params,
+    );
     return { rows: rows.map((r) => this.notificationFromRow(r)), total: Number(t?.c ?? 0) };
   }
 
@@ -1582,7 +1994,10 @@ export class Store {
     return rows.map((r) => this.notificationFromRow(r));
   }
 
-  async recordWebhookAttempt(id: number, r: { status: "pending" | "delivered" | "failed"; nextAt: number | null; error: string | null }): Promise<void> {
+  async recordWebhookAttempt(
+    id: number,
+    r: { status: "pending" | "delivered" | "failed"; nextAt: number | null; error: string | null },
+  ): Promise<void> {
     await this.driver.run(
       "UPDATE notifications SET webhook_status = ?, webhook_attempts = webhook_attempts + 1, webhook_next_at = ?, webhook_last_error = ? WHERE id = ?",
       [r.status, r.nextAt, r.error, id],
@@ -1639,10 +2054,20 @@ export class Store {
     );
   }
 
-  async listAudit(q: { filters: AuditFilter[]; sort?: { field: string; keyword: "asc" | "desc" }; offset: number; limit: number }): Promise<Page<AuditRecord>> {
+  async listAudit(q: {
+    filters: AuditFilter[];
+    sort?: { field: string; keyword: "asc" | "desc" };
+    offset: number;
+    limit: number;
+  }): Promise<Page<AuditRecord>> {
     const where: string[] = [];
     const params: Param[] = [];
-    const col: Record<string, string> = { email: AUDIT_SORT_COLUMNS.email!, type: "entity", sub_type: "subtype", result: "result" };
+    const col: Record<string, string> = {
+      email: AUDIT_SORT_COLUMNS.email!,
+      type: "entity",
+      sub_type: "subtype",
+      result: "result",
+    };
     for (const f of q.filters) {
       if (f.field === "timestamp") {
         where.push(f.operator === "gte" ? "ts >= ?" : "ts <= ?");
@@ -1659,8 +2084,14 @@ export class Store {
     const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
     const sortCol = AUDIT_SORT_COLUMNS[q.sort?.field ?? "timestamp"] ?? "ts";
     const dir = q.sort?.keyword === "asc" ? "ASC" : q.sort ? "DESC" : "DESC";
-    const rows = await this.driver.all<Row>(`SELECT * FROM audit_log ${w} ORDER BY ${sortCol} ${dir}, id ${dir} LIMIT ? OFFSET ?`, [...params, q.limit, q.offset]);
-    const t = await this.driver.get<{ c: number }>(`SELECT COUNT(*) AS c FROM audit_log ${w}`, params);
+    const rows = await this.driver.all<Row>(
+      `SELECT * FROM audit_log ${w} ORDER BY ${sortCol} ${dir}, id ${dir} LIMIT ? OFFSET ?`,
+      [...params, q.limit, q.offset],
+    );
+    const t = await this.driver.get<{ c: number }>(
+      `SELECT COUNT(*) AS c FROM audit_log ${w}`,
+      params,
+    );
     return {
       rows: rows.map((r) => ({
         id: Number(r.id),
@@ -1693,9 +2124,22 @@ interface UsageTable {
   typeColumn: string;
   principalColumn: string;
 }
-const ROLE_USERS: UsageTable = { table: "role_bindings", refColumn: "role_id", typeColumn: "principal_type", principalColumn: "principal_id" };
-const SCOPE_USERS: UsageTable = { table: "entity_scopes", refColumn: "scope_definition_id", typeColumn: "entity_type", principalColumn: "entity_id" };
+const ROLE_USERS: UsageTable = {
+  table: "role_bindings",
+  refColumn: "role_id",
+  typeColumn: "principal_type",
+  principalColumn: "principal_id",
+};
+const SCOPE_USERS: UsageTable = {
+  table: "entity_scopes",
+  refColumn: "scope_definition_id",
+  typeColumn: "entity_type",
+  principalColumn: "entity_id",
+};
 
 function rolesSort(names: string[]): string {
-  return names.map((n) => n.toLowerCase()).sort().join(",");
+  return names
+    .map((n) => n.toLowerCase())
+    .sort()
+    .join(",");
 }

@@ -18,12 +18,18 @@ function runQuick(section: string): Promise<BenchReport> {
       [path.join(repoRoot, "dist", "bench", "run.js"), "--quick", "--only", section, "--json", out],
       { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024, timeout: 5 * 60_000 },
       (err, stdout, stderr) => {
-        if (err) return reject(new Error(`bench --quick --only ${section} failed: ${err.message}\n${stderr.slice(-4000)}`));
+        if (err)
+          return reject(
+            new Error(
+              `bench --quick --only ${section} failed: ${err.message}\n${stderr.slice(-4000)}`,
+            ),
+          );
         try {
           const report = JSON.parse(fs.readFileSync(out, "utf8")) as BenchReport;
           assert.match(stdout, /\| benchmark/, "the table is printed");
           // The run's logs and profiles are for people reading a real run, not for CI.
-          if (report.dir.includes(`${path.sep}bench${path.sep}out${path.sep}run-`)) fs.rmSync(report.dir, { recursive: true, force: true });
+          if (report.dir.includes(`${path.sep}bench${path.sep}out${path.sep}run-`))
+            fs.rmSync(report.dir, { recursive: true, force: true });
           resolve(report);
         } catch (e) {
           reject(e);
@@ -33,7 +39,11 @@ function runQuick(section: string): Promise<BenchReport> {
   });
 }
 
-const positive = (v: unknown, what: string) => assert.ok(typeof v === "number" && Number.isFinite(v) && v > 0, `${what} must be a positive number, got ${String(v)}`);
+const positive = (v: unknown, what: string) =>
+  assert.ok(
+    typeof v === "number" && Number.isFinite(v) && v > 0,
+    `${what} must be a positive number, got ${String(v)}`,
+  );
 
 describe("benchmarks (quick smoke run)", function () {
   this.timeout(6 * 60_000);
@@ -42,7 +52,12 @@ describe("benchmarks (quick smoke run)", function () {
     const r = await runQuick("http");
     const rows = r.rows.filter((x) => x.section === "http");
     assert.equal(rows.length, 8, "4 scenarios × 2 data sizes");
-    for (const name of ["get_api_keys by id, Standard", "get_api_keys by id, Advanced", "auth/verify, Standard", "auth/verify, Advanced"]) {
+    for (const name of [
+      "get_api_keys by id, Standard",
+      "get_api_keys by id, Advanced",
+      "auth/verify, Standard",
+      "auth/verify, Advanced",
+    ]) {
       assert.equal(rows.filter((x) => x.name.startsWith(name)).length, 2, name);
     }
     for (const x of rows) {
@@ -59,7 +74,9 @@ describe("benchmarks (quick smoke run)", function () {
     const rows = r.rows.filter((x) => x.section === "management");
     const gen = rows.filter((x) => x.name.startsWith("generate"));
     assert.equal(gen.length, 4, "2 sizes × 2 databases");
-    assert.ok(gen.some((x) => x.name.endsWith("postgres")) && gen.some((x) => x.name.endsWith("sqlite")));
+    assert.ok(
+      gen.some((x) => x.name.endsWith("postgres")) && gen.some((x) => x.name.endsWith("sqlite")),
+    );
     for (const x of gen) {
       positive(x.value, `${x.name}: keys/s`);
       positive(x.baseline, `${x.name}: raw inserts/s`);
@@ -91,20 +108,36 @@ describe("benchmarks (quick smoke run)", function () {
 
   const micro = (args: string[]) =>
     new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, args, { cwd: repoRoot, timeout: 3 * 60_000 }, (err, stdout, stderr) =>
-        err ? reject(new Error(`${args.join(" ")} failed: ${err.message}\n${stderr.slice(-4000)}`)) : resolve(stdout),
+      execFile(
+        process.execPath,
+        args,
+        { cwd: repoRoot, timeout: 3 * 60_000 },
+        (err, stdout, stderr) =>
+          err
+            ? reject(new Error(`${args.join(" ")} failed: ${err.message}\n${stderr.slice(-4000)}`))
+            : resolve(stdout),
       ),
     );
 
   it("micro: nonces, one INSERT each and batched, on SQLite", async () => {
     const out = await micro([path.join(repoRoot, "dist", "bench", "micro.js"), "nonces"]);
-    const figures = [...out.matchAll(/^sqlite: (one INSERT each|Store\.recordNonce): ([\d.]+) µs CPU per nonce/gm)];
-    assert.deepEqual(figures.map((m) => m[1]), ["one INSERT each", "Store.recordNonce", "one INSERT each", "Store.recordNonce"], out);
+    const figures = [
+      ...out.matchAll(/^sqlite: (one INSERT each|Store\.recordNonce): ([\d.]+) µs CPU per nonce/gm),
+    ];
+    assert.deepEqual(
+      figures.map((m) => m[1]),
+      ["one INSERT each", "Store.recordNonce", "one INSERT each", "Store.recordNonce"],
+      out,
+    );
     for (const m of figures) positive(Number(m[2]), `${m[1]}: µs`);
   });
 
   it("micro: bytes per key in the auth cache", async () => {
-    const out = await micro(["--expose-gc", path.join(repoRoot, "dist", "bench", "micro.js"), "cache"]);
+    const out = await micro([
+      "--expose-gc",
+      path.join(repoRoot, "dist", "bench", "micro.js"),
+      "cache",
+    ]);
     const m = /^auth cache: (\d+) bytes per key/m.exec(out);
     assert.ok(m, out);
     // A cached key holds at least its id, hash and grant: far under 100 bytes means the cache was not measured.

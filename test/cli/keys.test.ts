@@ -15,7 +15,11 @@ const DAY = 86_400_000;
 
 /** The CLI with only the given KEYPLANE_* credentials (none from the caller's environment). */
 const cli = (args: string[], env: Record<string, string>, input?: string) =>
-  keyplaneCli(args, { KEYPLANE_ENDPOINT: "", KEYPLANE_API_KEY_ID: "", KEYPLANE_API_KEY: "", ...env }, input);
+  keyplaneCli(
+    args,
+    { KEYPLANE_ENDPOINT: "", KEYPLANE_API_KEY_ID: "", KEYPLANE_API_KEY: "", ...env },
+    input,
+  );
 
 describe("keyplane keys and notifications (the admin CLI)", function () {
   this.timeout(120_000);
@@ -28,11 +32,28 @@ describe("keyplane keys and notifications (the admin CLI)", function () {
   before(async () => {
     t = await startTestServer();
     env = credentialEnv(t.url, t.admin);
-    soon = (await t.createKey({ roles: ["Viewer"], comment: "expires soon", expiration: Date.now() + 5 * DAY + 3_600_000 })).id;
-    adv = (await t.createKey({ roles: ["Investigator"], level: "advanced", comment: "robot", expiration: Date.now() + 90 * DAY })).id;
+    soon = (
+      await t.createKey({
+        roles: ["Viewer"],
+        comment: "expires soon",
+        expiration: Date.now() + 5 * DAY + 3_600_000,
+      })
+    ).id;
+    adv = (
+      await t.createKey({
+        roles: ["Investigator"],
+        level: "advanced",
+        comment: "robot",
+        expiration: Date.now() + 90 * DAY,
+      })
+    ).id;
     old = (await t.createKey({ roles: ["Viewer"], comment: "old one" })).id;
     // Expired behind the API's back (the API refuses past expirations).
-    await t.running.store.updateKey(old, { expiration: Date.now() - 2 * DAY - 60_000, by: null, now: Date.now() });
+    await t.running.store.updateKey(old, {
+      expiration: Date.now() - 2 * DAY - 60_000,
+      by: null,
+      now: Date.now(),
+    });
     t.running.app.services.cache.invalidate();
   });
   after(async () => {
@@ -40,7 +61,15 @@ describe("keyplane keys and notifications (the admin CLI)", function () {
   });
 
   it("has --help everywhere and usage errors exit 2", async () => {
-    for (const args of [["--help"], ["keys", "--help"], ["keys", "list", "--help"], ["keys", "generate", "--help"], ["notifications", "--help"], ["drift", "--help"], ["server", "--help"]]) {
+    for (const args of [
+      ["--help"],
+      ["keys", "--help"],
+      ["keys", "list", "--help"],
+      ["keys", "generate", "--help"],
+      ["notifications", "--help"],
+      ["drift", "--help"],
+      ["server", "--help"],
+    ]) {
       const r = await cli(args, env);
       assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
       assert.match(r.stdout, /usage: keyplane/);
@@ -69,14 +98,20 @@ describe("keyplane keys and notifications (the admin CLI)", function () {
     assert.equal(all.code, 0, all.stderr);
     assert.match(all.stdout, /ID\s+LEVEL\s+ROLES\s+STATUS\s+EXPIRES\s+LAST USED\s+COMMENT/);
     assert.match(all.stdout, new RegExp(`\\n${soon}\\s+standard\\s+Viewer\\s+active\\s+in 5 d`));
-    assert.match(all.stdout, new RegExp(`\\n${old}\\s+standard\\s+Viewer\\s+expired\\s+expired 2 d ago`));
+    assert.match(
+      all.stdout,
+      new RegExp(`\\n${old}\\s+standard\\s+Viewer\\s+expired\\s+expired 2 d ago`),
+    );
     const within = await cli(["keys", "list", "--expiring-within", "30d"], env);
     assert.match(within.stdout, new RegExp(`\\n${soon}\\s`));
     assert.doesNotMatch(within.stdout, new RegExp(`\\n(${adv}|${old})\\s`));
     const expired = await cli(["keys", "list", "--expired"], env);
     assert.match(expired.stdout, new RegExp(`\\n${old}\\s`));
     assert.doesNotMatch(expired.stdout, new RegExp(`\\n${soon}\\s`));
-    const level = await cli(["keys", "list", "--level", "advanced", "--role", "Investigator", "--comment", "ROB"], env);
+    const level = await cli(
+      ["keys", "list", "--level", "advanced", "--role", "Investigator", "--comment", "ROB"],
+      env,
+    );
     assert.match(level.stdout, new RegExp(`\\n${adv}\\s+advanced\\s+Investigator`));
     assert.equal(level.stdout.trim().split("\n").length, 2, level.stdout);
     const none = await cli(["keys", "list", "--comment", "no such comment"], env);
@@ -90,7 +125,10 @@ describe("keyplane keys and notifications (the admin CLI)", function () {
     assert.ok(!j.stdout.includes(t.admin.key));
     const c = await cli(["keys", "list", "--csv", "--sort", "id:desc"], env);
     const lines = c.stdout.trim().split("\n");
-    assert.equal(lines[0], "id,security_level,roles,status,expiration,creation_time,created_by,user_name,last_used,comment,scope_definition_id");
+    assert.equal(
+      lines[0],
+      "id,security_level,roles,status,expiration,creation_time,created_by,user_name,last_used,comment,scope_definition_id",
+    );
     assert.ok(lines[1]!.startsWith(`${old},`), "sorted by id descending");
     assert.equal((await cli(["keys", "list", "--json", "--csv"], env)).code, 2);
     // Quoting is the CSV library's: a comment with a comma, a quote and a line break stays one cell.
@@ -121,13 +159,19 @@ describe("keyplane keys and notifications (the admin CLI)", function () {
   });
 
   it("generates a key once, with a warning, or into a 0600 file", async () => {
-    const g = await cli(["keys", "generate", "--role", "Viewer", "--expires-in", "30d", "--comment", "from the cli"], env);
+    const g = await cli(
+      ["keys", "generate", "--role", "Viewer", "--expires-in", "30d", "--comment", "from the cli"],
+      env,
+    );
     assert.equal(g.code, 0, g.stderr);
     assert.match(g.stderr, /only time the key is shown/);
     const key = /key: (\S+)/.exec(g.stdout)![1]!;
     assert.ok(key.length >= 64);
     const out = path.join(scratchDir("cli"), "key.txt");
-    const f = await cli(["keys", "generate", "--role", "Viewer", "--level", "advanced", "--output", out], env);
+    const f = await cli(
+      ["keys", "generate", "--role", "Viewer", "--level", "advanced", "--output", out],
+      env,
+    );
     assert.equal(f.code, 0, f.stderr);
     assert.match(f.stdout, /generated advanced key \d+; the key is in/);
     assert.equal(fs.statSync(out).mode & 0o777, 0o600);
@@ -141,7 +185,11 @@ describe("keyplane keys and notifications (the admin CLI)", function () {
   });
 
   it("takes a list option both ways (--role a --role b, --roles a,b), printing nothing on stderr", async () => {
-    for (const args of [["--role", "Viewer", "--role", "Key Verifier"], ["--roles", "Viewer,Key Verifier"], ["--roles", "Viewer", "--role", "Key Verifier"]]) {
+    for (const args of [
+      ["--role", "Viewer", "--role", "Key Verifier"],
+      ["--roles", "Viewer,Key Verifier"],
+      ["--roles", "Viewer", "--role", "Key Verifier"],
+    ]) {
       const e = await cli(["keys", "edit", String(soon), ...args], env);
       assert.equal(e.code, 0, e.stderr);
       assert.equal(e.stderr, "", "nothing on stderr when all is well");
@@ -154,11 +202,18 @@ describe("keyplane keys and notifications (the admin CLI)", function () {
   });
 
   it("edits and deletes (asking first unless --yes)", async () => {
-    const e = await cli(["keys", "edit", String(soon), "--comment", "edited", "--expires-in", "60d"], env);
+    const e = await cli(
+      ["keys", "edit", String(soon), "--comment", "edited", "--expires-in", "60d"],
+      env,
+    );
     assert.equal(e.code, 0, e.stderr);
     const j = JSON.parse((await cli(["keys", "show", String(soon), "--json"], env)).stdout);
     assert.equal(j.comment, "edited");
-    assert.equal((await cli(["keys", "edit", String(soon)], env)).code, 2, "nothing to change is a usage error");
+    assert.equal(
+      (await cli(["keys", "edit", String(soon)], env)).code,
+      2,
+      "nothing to change is a usage error",
+    );
     const ask = await cli(["keys", "delete", String(soon)], env);
     assert.equal(ask.code, 2);
     assert.match(ask.stderr, /pass --yes/);
@@ -174,7 +229,9 @@ describe("keyplane keys and notifications (the admin CLI)", function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /ID\s+KEY\s+LEAD\s+KEY EXPIRES/);
     assert.match(r.stdout, new RegExp(`\\s${k.id}\\s+7d\\s+in 2 d\\s+no`));
-    const j = JSON.parse((await cli(["notifications", "--json"], env)).stdout) as Array<{ type: string }>;
+    const j = JSON.parse((await cli(["notifications", "--json"], env)).stdout) as Array<{
+      type: string;
+    }>;
     assert.ok(j.every((n) => n.type === "API Key Expiration"));
   });
 });

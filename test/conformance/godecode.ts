@@ -21,12 +21,22 @@ export type GoType =
 
 export class GoDecodeError extends Error {}
 
-const kind = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "object" ? "object" : typeof v === "boolean" ? "bool" : typeof v);
+const kind = (v: unknown) =>
+  v === null
+    ? "null"
+    : Array.isArray(v)
+      ? "array"
+      : typeof v === "object"
+        ? "object"
+        : typeof v === "boolean"
+          ? "bool"
+          : typeof v;
 
 /** Decodes `v` into a value of type `t`, or throws a {@link GoDecodeError} worded like Go's. */
 export function goDecode(t: GoType, v: unknown, at = "(root)"): unknown {
   if (v === null) return null;
-  const wrong = (want: string) => new GoDecodeError(`json: cannot unmarshal ${kind(v)} into Go value of type ${want} (at ${at})`);
+  const wrong = (want: string) =>
+    new GoDecodeError(`json: cannot unmarshal ${kind(v)} into Go value of type ${want} (at ${at})`);
   if (t === "any") return v;
   if (t === "string") {
     if (typeof v !== "string") throw wrong("string");
@@ -49,7 +59,9 @@ export function goDecode(t: GoType, v: unknown, at = "(root)"): unknown {
   const out: Record<string, unknown> = {};
   const entries = Object.entries(v as Record<string, unknown>);
   for (const [field, ft] of Object.entries(t.struct)) {
-    const hit = entries.find(([k]) => k === field) ?? entries.find(([k]) => k.toLowerCase() === field.toLowerCase());
+    const hit =
+      entries.find(([k]) => k === field) ??
+      entries.find(([k]) => k.toLowerCase() === field.toLowerCase());
     if (hit) out[field] = goDecode(ft, hit[1], `${at}.${field}`);
   }
   return out;
@@ -59,7 +71,8 @@ export function goDecode(t: GoType, v: unknown, at = "(root)"): unknown {
 export function goUnwrap(body: unknown, keys: string[]): unknown {
   let cur = body;
   for (const k of keys) {
-    if (cur === null || typeof cur !== "object" || Array.isArray(cur)) throw new GoDecodeError(`failed to unmarshal response wrapper for key '${k}'`);
+    if (cur === null || typeof cur !== "object" || Array.isArray(cur))
+      throw new GoDecodeError(`failed to unmarshal response wrapper for key '${k}'`);
     if (!(k in (cur as object))) throw new GoDecodeError(`response wrapper key '${k}' not found`);
     cur = (cur as Record<string, unknown>)[k];
   }
@@ -72,9 +85,18 @@ const list = (t: GoType): GoType => ({ slice: t });
 // types/platform/system_management.go, in the SDK's field order.
 export const Tag = S({ tag_id: "string", tag_name: "string" });
 export const Scope = S({
-  assets: S({ mode: "string", asset_groups: list(S({ asset_group_id: "int", asset_group_name: "string" })) }),
-  datasets_rows: S({ default_filter_mode: "string", filters: list(S({ dataset: "string", filter: "string" })) }),
-  endpoints: S({ endpoint_groups: S({ mode: "string", tags: list(Tag) }), endpoint_tags: S({ mode: "string", tags: list(Tag) }) }),
+  assets: S({
+    mode: "string",
+    asset_groups: list(S({ asset_group_id: "int", asset_group_name: "string" })),
+  }),
+  datasets_rows: S({
+    default_filter_mode: "string",
+    filters: list(S({ dataset: "string", filter: "string" })),
+  }),
+  endpoints: S({
+    endpoint_groups: S({ mode: "string", tags: list(Tag) }),
+    endpoint_tags: S({ mode: "string", tags: list(Tag) }),
+  }),
   cases_issues: S({ mode: "string", tags: list(Tag) }),
 });
 export const User = S({
@@ -118,7 +140,17 @@ export const IamUser = S({
 export const ListIamUsersResponse = S({ data: list(IamUser), metadata: S({ total_count: "int" }) });
 export const GetIamUserResponse = S({ data: IamUser });
 export const ListRolesResponse = S({
-  data: list(S({ role_id: "string", pretty_name: "string", description: "string", is_custom: "bool", created_by: "string", created_ts: "int", updated_ts: "int" })),
+  data: list(
+    S({
+      role_id: "string",
+      pretty_name: "string",
+      description: "string",
+      is_custom: "bool",
+      created_by: "string",
+      created_ts: "int",
+      updated_ts: "int",
+    }),
+  ),
   metadata: S({ total_count: "int" }),
 });
 export const ListPermissionConfigsResponse = S({
@@ -129,7 +161,14 @@ export const ListPermissionConfigsResponse = S({
         sub_categories: list(
           S({
             sub_category_name: "string",
-            permissions: list(S({ name: "string", view_name: "string", action_name: "string", sub_permissions: list(S({ action_name: "string", name: "string" })) })),
+            permissions: list(
+              S({
+                name: "string",
+                view_name: "string",
+                action_name: "string",
+                sub_permissions: list(S({ action_name: "string", name: "string" })),
+              }),
+            ),
           }),
         ),
       }),
@@ -138,15 +177,30 @@ export const ListPermissionConfigsResponse = S({
   }),
 });
 export const SetRoleResponse = S({ update_count: "string" });
-export const HealthCheckResponse = S({ service: "string", status: "string", reason: "string", timestamp: "int" });
+export const HealthCheckResponse = S({
+  service: "string",
+  status: "string",
+  reason: "string",
+  timestamp: "int",
+});
 
 // errors/api.go: err_extra is read as a list of these objects, else as a string; anything else fails.
-const ErrorExtraItem = S({ type: "string", loc: list("any"), msg: "string", message: "string", field: "any", input: "any", ctx: S({ expected: "string", min_length: "int" }) });
+const ErrorExtraItem = S({
+  type: "string",
+  loc: list("any"),
+  msg: "string",
+  message: "string",
+  field: "any",
+  input: "any",
+  ctx: S({ expected: "string", min_length: "int" }),
+});
 export const ErrorExtraField: GoType = {
   custom: (v, at) => {
     if (Array.isArray(v)) return goDecode(list(ErrorExtraItem), v, at);
     if (typeof v === "string") return v === "" ? [] : [{ type: "string_error", msg: v }];
-    throw new GoDecodeError(`err_extra must be either a string or an array of error objects (at ${at})`);
+    throw new GoDecodeError(
+      `err_extra must be either a string or an array of error objects (at ${at})`,
+    );
   },
 };
 export const CortexCloudAPIError = S({

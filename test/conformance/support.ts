@@ -45,10 +45,18 @@ export function operationFor(method: string, url: string): { path: string; op: O
  * Asserts that a reply is documented: its status is listed for the operation and its body
  * validates against that response's schema. Returns the operation id.
  */
-export function assertDocumented(method: string, url: string, status: number, body: unknown): string {
+export function assertDocumented(
+  method: string,
+  url: string,
+  status: number,
+  body: unknown,
+): string {
   const { path: p, op } = operationFor(method, url);
   const res = op.responses[String(status)] ?? op.responses.default;
-  assert.ok(res, `${method} ${p}: status ${status} is not documented (documented: ${Object.keys(op.responses).join(", ")})`);
+  assert.ok(
+    res,
+    `${method} ${p}: status ${status} is not documented (documented: ${Object.keys(op.responses).join(", ")})`,
+  );
   const schema = res.content?.["application/json"]?.schema;
   assert.ok(schema, `${method} ${p} ${status}: no JSON schema documented`);
   const key = `${method} ${p} ${status}`;
@@ -58,8 +66,13 @@ export function assertDocumented(method: string, url: string, status: number, bo
     compiled.set(key, v);
   }
   if (!v(body)) {
-    const errs = (v.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || "(root)"} ${e.message}`).join("; ");
-    assert.fail(`${method} ${url} ${status}: the reply breaks docs/openapi.json (${errs}): ${JSON.stringify(body).slice(0, 400)}`);
+    const errs = (v.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || "(root)"} ${e.message}`)
+      .join("; ");
+    assert.fail(
+      `${method} ${url} ${status}: the reply breaks docs/openapi.json (${errs}): ${JSON.stringify(body).slice(0, 400)}`,
+    );
   }
   return op.operationId;
 }
@@ -69,7 +82,10 @@ export function assertDocumented(method: string, url: string, status: number, bo
  * use by scripts/ensure-cortex-xdr-client), or the reason there is none.
  */
 export function xdrClientVenv(): { bin: string } | { skip: string } {
-  const r = spawnSync("bash", [path.join(repoRoot, "scripts", "ensure-cortex-xdr-client")], { encoding: "utf8", timeout: 600_000 });
+  const r = spawnSync("bash", [path.join(repoRoot, "scripts", "ensure-cortex-xdr-client")], {
+    encoding: "utf8",
+    timeout: 600_000,
+  });
   if (r.status === 0) return { bin: r.stdout.trim().split("\n").pop()! };
   const why = `scripts/ensure-cortex-xdr-client exited ${r.status ?? r.signal}: ${r.stderr.trim().split("\n").slice(-3).join(" ")}`;
   if (process.env.KEYPLANE_REQUIRE_CONFORMANCE === "1") assert.fail(why);
@@ -80,7 +96,12 @@ export function xdrClientVenv(): { bin: string } | { skip: string } {
  * Runs a fixture script with the virtualenv's Python and resolves with its stdout. Asynchronous
  * on purpose: the test server runs in this process and must keep serving while the script calls it.
  */
-export function runPython(python: string, fixture: string, env: Record<string, string>, timeoutMs = 120_000): Promise<string> {
+export function runPython(
+  python: string,
+  fixture: string,
+  env: Record<string, string>,
+  timeoutMs = 120_000,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const p = spawn(python, [path.join(repoRoot, "test", "conformance", "fixtures", fixture)], {
       env: { PATH: process.env.PATH ?? "", ...env },

@@ -27,7 +27,12 @@ describe("conformance: the vendor's Python 3 first-call examples", function () {
   for (const level of ["standard", "advanced"] as const) {
     it(`${level}: every call the example makes succeeds with a documented reply`, async () => {
       const k = await t!.createKey({ level, roles: ["Instance Administrator"] });
-      const stdout = await runPython(python!, "vendor_first_call.py", { KP_URL: t!.url, KP_KEY_ID: String(k.id), KP_KEY: k.key, KP_LEVEL: level });
+      const stdout = await runPython(python!, "vendor_first_call.py", {
+        KP_URL: t!.url,
+        KP_KEY_ID: String(k.id),
+        KP_KEY: k.key,
+        KP_LEVEL: level,
+      });
       const out = JSON.parse(stdout) as Array<{ path: string; status: number; body: unknown }>;
       assert.equal(out.length, 4);
       for (const x of out) {

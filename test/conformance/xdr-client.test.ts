@@ -32,7 +32,9 @@ async function runDriver(python: string, env: Record<string, string>): Promise<R
   try {
     return JSON.parse(out) as Run;
   } catch (e) {
-    throw new Error(`xdr_client_run.py printed no JSON (${(e as Error).message}): ${out.slice(0, 500)}`);
+    throw new Error(
+      `xdr_client_run.py printed no JSON (${(e as Error).message}): ${out.slice(0, 500)}`,
+    );
   }
 }
 
@@ -76,7 +78,11 @@ describe("conformance: cortex-xdr-client 2.0.0 (PyPI)", function () {
         const k = await t.createKey({ level, roles: ["Instance Administrator"] });
         const tag = `${level}-${Date.now()}`;
         const user = `conformance-${level}@example.com`;
-        assert.equal((await t.call("POST", "/platform/iam/v1/user", { request_data: { user_email: user } })).status, 201);
+        assert.equal(
+          (await t.call("POST", "/platform/iam/v1/user", { request_data: { user_email: user } }))
+            .status,
+          201,
+        );
         run = await runDriver(python!, {
           KP_URL: t.url,
           KP_KEY_ID: String(k.id),
@@ -91,15 +97,44 @@ describe("conformance: cortex-xdr-client 2.0.0 (PyPI)", function () {
       it("gets a reply documented in docs/openapi.json for every request it sends", () => {
         assert.ok(run.exchanges.length >= 40, `only ${run.exchanges.length} exchanges`);
         const seen = new Set<string>();
-        for (const x of run.exchanges) seen.add(assertDocumented(x.method, x.url, x.status, x.body));
-        for (const id of ["apiKeys.generate", "apiKeys.list", "apiKeys.delete", "apiKeys.get", "apiKeys.edit", "roles.list", "roles.permissionConfig", "roles.create", "roles.delete", "rbac.getRoles", "users.list", "users.get", "users.patch", "rbac.getUsers", "rbac.setUserRole", "groups.create", "groups.list", "groups.patch", "groups.delete", "rbac.getUserGroup", "scopes.get", "scopes.put", "audit.managementLogs", "health"]) {
+        for (const x of run.exchanges)
+          seen.add(assertDocumented(x.method, x.url, x.status, x.body));
+        for (const id of [
+          "apiKeys.generate",
+          "apiKeys.list",
+          "apiKeys.delete",
+          "apiKeys.get",
+          "apiKeys.edit",
+          "roles.list",
+          "roles.permissionConfig",
+          "roles.create",
+          "roles.delete",
+          "rbac.getRoles",
+          "users.list",
+          "users.get",
+          "users.patch",
+          "rbac.getUsers",
+          "rbac.setUserRole",
+          "groups.create",
+          "groups.list",
+          "groups.patch",
+          "groups.delete",
+          "rbac.getUserGroup",
+          "scopes.get",
+          "scopes.put",
+          "audit.managementLogs",
+          "health",
+        ]) {
           assert.ok(seen.has(id), `no call reached ${id}`);
         }
       });
 
       it("authenticates every call (no 401 anywhere)", () => {
         const bad = run.exchanges.filter((x) => x.status === 401);
-        assert.deepEqual(bad.map((x) => `${x.method} ${x.url}`), []);
+        assert.deepEqual(
+          bad.map((x) => `${x.method} ${x.url}`),
+          [],
+        );
       });
 
       it("healthcheck, generate and the key list in the shapes the client returns", () => {
@@ -108,12 +143,18 @@ describe("conformance: cortex-xdr-client 2.0.0 (PyPI)", function () {
         assert.equal(typeof std.id, "number");
         assert.equal(typeof std.key, "string");
         const all = okStep("api_keys.get_api_keys (all)").reply;
-        assert.ok(all.TOTAL_COUNT >= 3 && all.FILTER_COUNT === all.DATA.length, JSON.stringify(all).slice(0, 200));
+        assert.ok(
+          all.TOTAL_COUNT >= 3 && all.FILTER_COUNT === all.DATA.length,
+          JSON.stringify(all).slice(0, 200),
+        );
         assert.ok(!JSON.stringify(all).includes(std.key), "the list never holds a key");
       });
 
       it("list with every filter, sort and paging", () => {
-        const ids = [okStep("api_keys.generate standard").reply.id, okStep("api_keys.generate advanced").reply.id];
+        const ids = [
+          okStep("api_keys.generate standard").reply.id,
+          okStep("api_keys.generate advanced").reply.id,
+        ];
         const idsOf = (name: string) => okStep(name).reply.DATA.map((k: { id: number }) => k.id);
         assert.deepEqual(idsOf("api_keys.get_api_keys id in").sort(), [...ids].sort());
         assert.ok(idsOf("api_keys.get_api_keys expiration gte").includes(ids[1]));
@@ -126,7 +167,10 @@ describe("conformance: cortex-xdr-client 2.0.0 (PyPI)", function () {
         assert.deepEqual(idsOf("api_keys.get_api_keys sort expiration desc"), [ids[1], ids[0]]);
         assert.deepEqual(idsOf("api_keys.get_api_keys sort expiration asc"), [ids[0], ids[1]]);
         const page = okStep("api_keys.get_api_keys page 1").reply;
-        assert.deepEqual(page.DATA.map((k: { id: number }) => k.id), [ids[1]]);
+        assert.deepEqual(
+          page.DATA.map((k: { id: number }) => k.id),
+          [ids[1]],
+        );
         assert.equal(page.FILTER_COUNT, 2, "FILTER_COUNT counts every match, not the page");
       });
 
@@ -134,15 +178,28 @@ describe("conformance: cortex-xdr-client 2.0.0 (PyPI)", function () {
         const got = okStep("iam.get_api_key_by_id").data;
         assert.deepEqual(got.roles, ["Viewer"]);
         assert.match(okStep("iam.edit_apikey").data.message, /updated successfully/);
-        assert.deepEqual([...okStep("iam.get_api_key_by_id after edit").data.roles].sort(), ["Investigator", "Viewer"]);
-        assert.equal(okStep("iam.get_api_key_by_id after edit").data.comment, "edited by cortex-xdr-client");
+        assert.deepEqual([...okStep("iam.get_api_key_by_id after edit").data.roles].sort(), [
+          "Investigator",
+          "Viewer",
+        ]);
+        assert.equal(
+          okStep("iam.get_api_key_by_id after edit").data.comment,
+          "edited by cortex-xdr-client",
+        );
         refused("iam.get_api_key_by_id unknown", 404, /api_key_id does not exist/);
       });
 
       it("roles, permission config, create (and a taken name: 400), legacy get_roles", () => {
-        assert.ok(okStep("iam.list_roles").data.some((r: { pretty_name: string }) => r.pretty_name === "Viewer"));
+        assert.ok(
+          okStep("iam.list_roles").data.some(
+            (r: { pretty_name: string }) => r.pretty_name === "Viewer",
+          ),
+        );
         assert.ok(okStep("iam.list_permission_configs").data.rbac_permissions.length > 0);
-        assert.match(okStep("iam.create_role").data.message, /^role_id \S+ created successfully\.$/);
+        assert.match(
+          okStep("iam.create_role").data.message,
+          /^role_id \S+ created successfully\.$/,
+        );
         refused("iam.create_role duplicate", 400, /is already utilized by another role/);
         const legacy = okStep("rbac.get_roles").reply;
         assert.equal(legacy.length, 2);
@@ -152,11 +209,15 @@ describe("conformance: cortex-xdr-client 2.0.0 (PyPI)", function () {
 
       it("users: list, get, edit, legacy get_users (strings for names, scope an object), set and remove a role", () => {
         const user = `conformance-${level}@example.com`;
-        const listed = okStep("iam.list_users").data.find((u: { user_email: string }) => u.user_email === user);
-        assert.equal(listed.user_first_name, "", "never given: \"\", not null");
+        const listed = okStep("iam.list_users").data.find(
+          (u: { user_email: string }) => u.user_email === user,
+        );
+        assert.equal(listed.user_first_name, "", 'never given: "", not null');
         assert.equal(okStep("iam.get_user_by_email").data.user_email, user);
         assert.match(okStep("iam.edit_user").data.message, /updated successfully/i);
-        const legacy = okStep("rbac.get_users").reply.find((u: { user_email: string }) => u.user_email === user);
+        const legacy = okStep("rbac.get_users").reply.find(
+          (u: { user_email: string }) => u.user_email === user,
+        );
         assert.equal(legacy.user_first_name, "Conformance");
         assert.equal(legacy.user_last_name, "");
         assert.equal(typeof legacy.scope, "object");
@@ -169,7 +230,9 @@ describe("conformance: cortex-xdr-client 2.0.0 (PyPI)", function () {
         const msg = okStep("iam.create_user_group").data.message as string;
         assert.match(msg, /^user group with group id \S+ created successfully$/);
         const id = msg.split(" ")[5];
-        const g = okStep("iam.list_user_groups").data.find((x: { group_id: string }) => x.group_id === id);
+        const g = okStep("iam.list_user_groups").data.find(
+          (x: { group_id: string }) => x.group_id === id,
+        );
         assert.equal(g.pretty_role_name, "Viewer");
         okStep("iam.edit_user_group");
         const legacy = okStep("rbac.get_user_group").reply;
@@ -185,7 +248,10 @@ describe("conformance: cortex-xdr-client 2.0.0 (PyPI)", function () {
         okStep("iam.edit_scope api-key");
         const after = okStep("iam.get_scope api-key after edit").data;
         assert.equal(after.assets.mode, "see_all");
-        assert.deepEqual(after.cases_issues.tags.map((x: { tag_name: string }) => x.tag_name), ["Health"]);
+        assert.deepEqual(
+          after.cases_issues.tags.map((x: { tag_name: string }) => x.tag_name),
+          ["Health"],
+        );
         assert.equal(after.endpoints.endpoint_groups.mode, "no_scope", "null: no_scope");
         assert.equal(after.datasets_rows.default_filter_mode, "no_scope");
         okStep("iam.edit_scope user");
@@ -199,9 +265,14 @@ describe("conformance: cortex-xdr-client 2.0.0 (PyPI)", function () {
         const first = okStep("audits.management_logs").reply;
         assert.ok(first.data.length > 0 && first.data.length <= 5);
         assert.equal(first.result_count, first.data.length);
-        for (const e of first.data) assert.ok(["API_KEY", "ROLE"].includes(e.AUDIT_ENTITY), e.AUDIT_ENTITY);
+        for (const e of first.data)
+          assert.ok(["API_KEY", "ROLE"].includes(e.AUDIT_ENTITY), e.AUDIT_ENTITY);
         const ts = first.data.map((e: { AUDIT_INSERT_TIME: number }) => e.AUDIT_INSERT_TIME);
-        assert.deepEqual(ts, [...ts].sort((a, b) => b - a), "newest first");
+        assert.deepEqual(
+          ts,
+          [...ts].sort((a, b) => b - a),
+          "newest first",
+        );
         const second = okStep("audits.management_logs page 2").reply;
         assert.ok(second.total_count >= first.total_count);
       });
@@ -217,19 +288,66 @@ describe("conformance: cortex-xdr-client 2.0.0 (PyPI)", function () {
 
 describe("conformance: the docs/openapi.json check itself", () => {
   // The suites lean on assertDocumented; it must refuse what the contract does not allow.
-  const cases: Array<{ name: string; method: string; url: string; status: number; body: unknown }> = [
-    { name: "validate as a JSON boolean (what keyplane sent before)", method: "GET", url: "/api_keys/validate/", status: 200, body: true },
-    { name: "a user with user_first_name null", method: "POST", url: "/public_api/v1/rbac/get_users/", status: 200, body: { reply: [{ user_email: "a@b.c", user_first_name: null, user_last_name: "", role_name: null, last_logged_in: null, user_type: "CSP", groups: [], scope: [] }] } },
-    { name: "err_extra as an object (what keyplane sent before)", method: "POST", url: "/public_api/v1/rbac/get_roles", status: 400, body: { reply: { err_code: 400, err_msg: "x", err_extra: { code: "INVALID_INPUT" } } } },
-    { name: "an undocumented status", method: "GET", url: "/public_api/v1/healthcheck", status: 418, body: {} },
-  ];
+  const cases: Array<{ name: string; method: string; url: string; status: number; body: unknown }> =
+    [
+      {
+        name: "validate as a JSON boolean (what keyplane sent before)",
+        method: "GET",
+        url: "/api_keys/validate/",
+        status: 200,
+        body: true,
+      },
+      {
+        name: "a user with user_first_name null",
+        method: "POST",
+        url: "/public_api/v1/rbac/get_users/",
+        status: 200,
+        body: {
+          reply: [
+            {
+              user_email: "a@b.c",
+              user_first_name: null,
+              user_last_name: "",
+              role_name: null,
+              last_logged_in: null,
+              user_type: "CSP",
+              groups: [],
+              scope: [],
+            },
+          ],
+        },
+      },
+      {
+        name: "err_extra as an object (what keyplane sent before)",
+        method: "POST",
+        url: "/public_api/v1/rbac/get_roles",
+        status: 400,
+        body: { reply: { err_code: 400, err_msg: "x", err_extra: { code: "INVALID_INPUT" } } },
+      },
+      {
+        name: "an undocumented status",
+        method: "GET",
+        url: "/public_api/v1/healthcheck",
+        status: 418,
+        body: {},
+      },
+    ];
   for (const c of cases) {
     it(`refuses ${c.name}`, () => {
-      assert.throws(() => assertDocumented(c.method, c.url, c.status, c.body), /docs\/openapi\.json|not documented/);
+      assert.throws(
+        () => assertDocumented(c.method, c.url, c.status, c.body),
+        /docs\/openapi\.json|not documented/,
+      );
     });
   }
   it("accepts the documented shapes of the same calls", () => {
     assertDocumented("GET", "/api_keys/validate/", 200, "true");
-    assertDocumented("POST", "/public_api/v1/rbac/get_roles", 400, { reply: { err_code: 400, err_msg: "x", err_extra: [{ type: "INVALID_INPUT", msg: "x", request_id: "r" }] } });
+    assertDocumented("POST", "/public_api/v1/rbac/get_roles", 400, {
+      reply: {
+        err_code: 400,
+        err_msg: "x",
+        err_extra: [{ type: "INVALID_INPUT", msg: "x", request_id: "r" }],
+      },
+    });
   });
 });

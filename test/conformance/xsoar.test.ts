@@ -29,13 +29,20 @@ function runHeaders(cred: Credential): Record<string, string> {
     "x-xdr-timestamp": timestamp,
     "x-xdr-nonce": nonce,
     "x-xdr-auth-id": String(cred.id),
-    Authorization: createHash("sha256").update(cred.key + nonce + timestamp).digest("hex"),
+    Authorization: createHash("sha256")
+      .update(cred.key + nonce + timestamp)
+      .digest("hex"),
   };
 }
 
 /** CortexXDRIR "prevent only": the raw key, with a nonce and a timestamp beside it. */
 function preventOnlyHeaders(cred: Credential): Record<string, string> {
-  return { "x-xdr-timestamp": String(Date.now()), "x-xdr-nonce": nonce64(), "x-xdr-auth-id": String(cred.id), Authorization: cred.key };
+  return {
+    "x-xdr-timestamp": String(Date.now()),
+    "x-xdr-nonce": nonce64(),
+    "x-xdr-auth-id": String(cred.id),
+    Authorization: cred.key,
+  };
 }
 
 /** BaseClient._http_request: POST json_data to base_url + url_suffix; a non-2xx raises with the body in the text. */
@@ -55,15 +62,44 @@ describe("conformance: the XSOAR integrations' calls (demisto/content, by their 
   before(async () => {
     t = await startTestServer();
     base = `${t.url}/public_api/v1`;
-    for (const [email, first] of [["xsoar-a@example.com", "Ann"], ["xsoar-b@example.com", null]] as const) {
-      assert.equal((await t.call("POST", "/platform/iam/v1/user", { request_data: { user_email: email, user_first_name: first } })).status, 201);
+    for (const [email, first] of [
+      ["xsoar-a@example.com", "Ann"],
+      ["xsoar-b@example.com", null],
+    ] as const) {
+      assert.equal(
+        (
+          await t.call("POST", "/platform/iam/v1/user", {
+            request_data: { user_email: email, user_first_name: first },
+          })
+        ).status,
+        201,
+      );
     }
-    assert.equal((await t.call("POST", "/platform/iam/v1/user-group", { request_data: { group_name: "SOC", description: "analysts", users: ["xsoar-a@example.com"] } })).status, 201);
+    assert.equal(
+      (
+        await t.call("POST", "/platform/iam/v1/user-group", {
+          request_data: {
+            group_name: "SOC",
+            description: "analysts",
+            users: ["xsoar-a@example.com"],
+          },
+        })
+      ).status,
+      201,
+    );
   });
   after(() => t?.close());
 
-  async function post(headers: Record<string, string>, suffix: string, json: unknown): Promise<any> {
-    const res = await fetch(`${base}${suffix}`, { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(json) });
+  async function post(
+    headers: Record<string, string>,
+    suffix: string,
+    json: unknown,
+  ): Promise<any> {
+    const res = await fetch(`${base}${suffix}`, {
+      method: "POST",
+      headers: { ...headers, "Content-Type": "application/json" },
+      body: JSON.stringify(json),
+    });
     const body = await res.json();
     assertDocumented("POST", `/public_api/v1${suffix}`, res.status, body);
     if (res.status < 200 || res.status >= 300) throw new XsoarError(res.status, body);
@@ -71,7 +107,8 @@ describe("conformance: the XSOAR integrations' calls (demisto/content, by their 
   }
 
   /** enrich_error_message_id_group_role's search, on the error's text. */
-  const notFoundName = (e: XsoarError) => /(id|Group|Role) \\?'([/A-Za-z 0-9_]+)\\?'/.exec(e.message);
+  const notFoundName = (e: XsoarError) =>
+    /(id|Group|Role) \\?'([/A-Za-z 0-9_]+)\\?'/.exec(e.message);
 
   describe("prevent-only headers (a Standard key with a nonce and a timestamp)", () => {
     let std: Credential;
@@ -80,7 +117,8 @@ describe("conformance: the XSOAR integrations' calls (demisto/content, by their 
     });
 
     it("list users works, with strings for names never given", async () => {
-      const users = (await post(preventOnlyHeaders(std), "/rbac/get_users/", { request_data: {} })).reply as any[];
+      const users = (await post(preventOnlyHeaders(std), "/rbac/get_users/", { request_data: {} }))
+        .reply as any[];
       const b = users.find((u) => u.user_email === "xsoar-b@example.com");
       // list_users_command's table, and a key-management script's `.lower()`.
       assert.equal(b.user_first_name.toLowerCase(), "");
@@ -94,14 +132,42 @@ describe("conformance: the XSOAR integrations' calls (demisto/content, by their 
     });
 
     it("a wrong key with the same headers is refused", async () => {
-      await assert.rejects(post(preventOnlyHeaders({ ...std, key: std.key.slice(0, -1) + (std.key.endsWith("a") ? "b" : "a") }), "/rbac/get_users/", { request_data: {} }), (e: XsoarError) => e.status === 401);
+      await assert.rejects(
+        post(
+          preventOnlyHeaders({
+            ...std,
+            key: std.key.slice(0, -1) + (std.key.endsWith("a") ? "b" : "a"),
+          }),
+          "/rbac/get_users/",
+          { request_data: {} },
+        ),
+        (e: XsoarError) => e.status === 401,
+      );
     });
 
     it("list user groups: users flattened per group; an unknown name fails with a message the enrichment can read", async () => {
-      const groups = (await post(preventOnlyHeaders(std), "/rbac/get_user_group/", { request_data: { group_names: ["SOC"] } })).reply as any[];
-      const rows = groups.flatMap((g) => (g.user_email as string[]).map((u) => ({ "User email": u, "Group Name": g.group_name, "Group Description": g.description })));
-      assert.deepEqual(rows, [{ "User email": "xsoar-a@example.com", "Group Name": "SOC", "Group Description": "analysts" }]);
-      const err = await post(preventOnlyHeaders(std), "/rbac/get_user_group/", { request_data: { group_names: ["SOC", "Ghosts"] } }).then(
+      const groups = (
+        await post(preventOnlyHeaders(std), "/rbac/get_user_group/", {
+          request_data: { group_names: ["SOC"] },
+        })
+      ).reply as any[];
+      const rows = groups.flatMap((g) =>
+        (g.user_email as string[]).map((u) => ({
+          "User email": u,
+          "Group Name": g.group_name,
+          "Group Description": g.description,
+        })),
+      );
+      assert.deepEqual(rows, [
+        {
+          "User email": "xsoar-a@example.com",
+          "Group Name": "SOC",
+          "Group Description": "analysts",
+        },
+      ]);
+      const err = await post(preventOnlyHeaders(std), "/rbac/get_user_group/", {
+        request_data: { group_names: ["SOC", "Ghosts"] },
+      }).then(
         () => assert.fail("an unknown group name must fail"),
         (e: XsoarError) => e,
       );
@@ -112,10 +178,16 @@ describe("conformance: the XSOAR integrations' calls (demisto/content, by their 
     });
 
     it("list roles: one inner list per name; an unknown role fails the same way", async () => {
-      const outputs = (await post(preventOnlyHeaders(std), "/rbac/get_roles/", { request_data: { role_names: ["Viewer", "Investigator"] } })).reply as any[][];
+      const outputs = (
+        await post(preventOnlyHeaders(std), "/rbac/get_roles/", {
+          request_data: { role_names: ["Viewer", "Investigator"] },
+        })
+      ).reply as any[][];
       const table = outputs.filter((r) => r.length === 1).map((r) => r[0].pretty_name);
       assert.deepEqual(table, ["Viewer", "Investigator"]);
-      const err = await post(preventOnlyHeaders(std), "/rbac/get_roles/", { request_data: { role_names: ["Nope Role"] } }).then(
+      const err = await post(preventOnlyHeaders(std), "/rbac/get_roles/", {
+        request_data: { role_names: ["Nope Role"] },
+      }).then(
         () => assert.fail("an unknown role name must fail"),
         (e: XsoarError) => e,
       );
@@ -123,7 +195,11 @@ describe("conformance: the XSOAR integrations' calls (demisto/content, by their 
     });
 
     it("change user role: update_count parses with int()", async () => {
-      const r = (await post(preventOnlyHeaders(std), "/rbac/set_user_role/", { request_data: { user_emails: ["xsoar-b@example.com"], role_name: "Viewer" } })).reply;
+      const r = (
+        await post(preventOnlyHeaders(std), "/rbac/set_user_role/", {
+          request_data: { user_emails: ["xsoar-b@example.com"], role_name: "Viewer" },
+        })
+      ).reply;
       assert.equal(Number.parseInt(r.update_count, 10), 1);
       assert.equal(typeof r.update_count, "string");
     });
@@ -135,23 +211,44 @@ describe("conformance: the XSOAR integrations' calls (demisto/content, by their 
       adv = await t.createKey({ level: "advanced", roles: ["Instance Administrator"] });
     });
     afterEach(async () => {
-      assert.equal((await t.call("PUT", "/platform/iam/v1/settings", { request_data: { nonce_reuse_window_ms: 0 } })).status, 200);
+      assert.equal(
+        (
+          await t.call("PUT", "/platform/iam/v1/settings", {
+            request_data: { nonce_reuse_window_ms: 0 },
+          })
+        ).status,
+        200,
+      );
     });
 
     it("by default, the run's second call is refused as a replay", async () => {
       const h = runHeaders(adv);
       await post(h, "/rbac/get_users/", { request_data: {} });
-      await assert.rejects(post(h, "/rbac/get_user_group/", { request_data: { group_names: ["SOC"] } }), (e: XsoarError) => e.status === 401);
+      await assert.rejects(
+        post(h, "/rbac/get_user_group/", { request_data: { group_names: ["SOC"] } }),
+        (e: XsoarError) => e.status === 401,
+      );
     });
 
     it("with nonce_reuse_window_ms set, every call of the run works, and each reuse is audited", async () => {
-      assert.equal((await t.call("PUT", "/platform/iam/v1/settings", { request_data: { nonce_reuse_window_ms: 120_000 } })).status, 200);
+      assert.equal(
+        (
+          await t.call("PUT", "/platform/iam/v1/settings", {
+            request_data: { nonce_reuse_window_ms: 120_000 },
+          })
+        ).status,
+        200,
+      );
       const h = runHeaders(adv);
       await post(h, "/rbac/get_users/", { request_data: {} });
       await post(h, "/rbac/get_user_group/", { request_data: { group_names: ["SOC"] } });
       await post(h, "/rbac/get_roles/", { request_data: { role_names: ["Viewer"] } });
-      const audit = await t.call("POST", "/public_api/v1/audits/management_logs", { request_data: { filters: [{ field: "sub_type", operator: "in", value: ["nonce_reused"] }] } });
-      const mine = (audit.body.reply.data as Array<{ AUDIT_OBJECT_ID: string }>).filter((e) => e.AUDIT_OBJECT_ID === String(adv.id));
+      const audit = await t.call("POST", "/public_api/v1/audits/management_logs", {
+        request_data: { filters: [{ field: "sub_type", operator: "in", value: ["nonce_reused"] }] },
+      });
+      const mine = (audit.body.reply.data as Array<{ AUDIT_OBJECT_ID: string }>).filter(
+        (e) => e.AUDIT_OBJECT_ID === String(adv.id),
+      );
       assert.equal(mine.length, 2, "the first use is a fresh nonce; the two repeats are audited");
     });
   });

@@ -30,7 +30,10 @@ describe("web console and Pulumi (Chromium, real engine)", function () {
     t = await startTestServer();
     env = credentialEnv(t.url, t.admin);
     dir = scratchDir("console-pulumi");
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: console-fixture\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.yaml"),
+      "name: console-fixture\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
+    );
     fs.writeFileSync(
       path.join(dir, "index.js"),
       `"use strict";
@@ -64,7 +67,10 @@ exports.scopeId = scope.scopeId;
     await row().waitFor();
     assert.equal(await row().locator("[data-field=comment]").innerText(), "declared in code");
     assert.equal(await row().locator("[data-field=scope]").innerText(), out.scopeId);
-    assert.match(await row().locator("[data-field=expiration]").innerText(), /\((in 30 d|in 29 d)\)/);
+    assert.match(
+      await row().locator("[data-field=expiration]").innerText(),
+      /\((in 30 d|in 29 d)\)/,
+    );
   });
 
   it("an edit made in the console shows in `keyplane drift`, and `up --refresh` reverts it", async () => {
@@ -73,16 +79,25 @@ exports.scopeId = scope.scopeId;
     const dlg = page.getByRole("dialog", { name: `Edit API key ${out.keyId}` });
     await dlg.getByLabel("Comment").fill("edited in the console");
     await dlg.getByRole("button", { name: "Save" }).click();
-    await row().locator("[data-field=comment]").filter({ hasText: "edited in the console" }).waitFor();
+    await row()
+      .locator("[data-field=comment]")
+      .filter({ hasText: "edited in the console" })
+      .waitFor();
 
-    const drift = await keyplaneCli(["drift", "--cwd", dir, "--stack", "console", "--within", "1d"], env);
+    const drift = await keyplaneCli(
+      ["drift", "--cwd", dir, "--stack", "console", "--within", "1d"],
+      env,
+    );
     assert.equal(drift.code, 2, drift.stderr + drift.stdout);
     assert.match(drift.stdout, new RegExp(`ci \\(ApiKey\\)\\s+${out.keyId}\\s+comment changed`));
 
     await stack.up({ refresh: true });
     await page.reload();
     await row().locator("[data-field=comment]").filter({ hasText: "declared in code" }).waitFor();
-    const again = await keyplaneCli(["drift", "--cwd", dir, "--stack", "console", "--within", "1d"], env);
+    const again = await keyplaneCli(
+      ["drift", "--cwd", dir, "--stack", "console", "--within", "1d"],
+      env,
+    );
     assert.equal(again.code, 0, again.stderr + again.stdout);
   });
 });

@@ -9,10 +9,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { repoRoot, scratchDir } from "../helpers/paths";
 
-function demo(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; ms: number }> {
+function demo(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; out: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(repoRoot, "dist", "demo", "run.js"), ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, [path.join(repoRoot, "dist", "demo", "run.js"), ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (out += d));
@@ -34,24 +40,36 @@ describe("npm run demo", function () {
   it("mints, shows and uses the keys, with the secrets masked", async () => {
     const r = await demo([], env);
     assert.equal(r.code, 0, r.out);
-    for (const step of ["[1/6]", "[2/6]", "[3/6]", "[4/6]", "[5/6]", "[6/6]"]) assert.ok(r.out.includes(step), `missing ${step}`);
+    for (const step of ["[1/6]", "[2/6]", "[3/6]", "[4/6]", "[5/6]", "[6/6]"])
+      assert.ok(r.out.includes(step), `missing ${step}`);
     assert.match(r.out, /created\s+keyplane:Role oncall-responder/);
     assert.match(r.out, /created\s+keyplane:ApiKey oncall-bot/);
     assert.match(r.out, /KEY ID\s+NAME\s+LEVEL\s+ROLES\s+SCOPE\s+EXPIRES\s+KEY/);
-    assert.match(r.out, /oncall-bot\s+advanced\s+On-call Responder\s+EMEA endpoints\s+in 29 d\s+kp\S*…•+ \(128 chars, secret\)/);
+    assert.match(
+      r.out,
+      /oncall-bot\s+advanced\s+On-call Responder\s+EMEA endpoints\s+in 29 d\s+kp\S*…•+ \(128 chars, secret\)/,
+    );
     assert.match(r.out, /\(standard\): POST \/public_api\/v1\/api_keys\/validate → true/);
-    assert.match(r.out, /\(advanced, signed: sha256\(key \+ nonce \+ timestamp\)\): POST \/public_api\/v1\/api_keys\/validate → true/);
+    assert.match(
+      r.out,
+      /\(advanced, signed: sha256\(key \+ nonce \+ timestamp\)\): POST \/public_api\/v1\/api_keys\/validate → true/,
+    );
     assert.match(r.out, /'emea-servers': allowed/);
     assert.match(r.out, /'us-servers': refused \(OUT_OF_SCOPE\)/);
     assert.match(r.out, /API_KEY = "YOUR_API_KEY"/);
     assert.match(r.out, /total \d+\.\d s/);
     assert.match(r.out, /drift\s+npm run -s keyplane -- drift --stack/);
     // The console's URL and how to sign in with the bootstrap key; the server that keeps running serves it.
-    const consoleUrl = r.out.match(/web console\s+(http:\/\/127\.0\.0\.1:\d+\/console)\s+\(sign in: Standard, Key ID (\d+), Key: the api_key in \S*bootstrap\.json\)/);
+    const consoleUrl = r.out.match(
+      /web console\s+(http:\/\/127\.0\.0\.1:\d+\/console)\s+\(sign in: Standard, Key ID (\d+), Key: the api_key in \S*bootstrap\.json\)/,
+    );
     assert.ok(consoleUrl, "the demo prints the console's URL and how to sign in");
     const page = await fetch(consoleUrl[1]!);
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /<script type="module" src="\/console\/assets\/console\.js"><\/script>/);
+    assert.match(
+      await page.text(),
+      /<script type="module" src="\/console\/assets\/console\.js"><\/script>/,
+    );
     // No key value is printed: collect them from the server's point of view and search.
     const boot = JSON.parse(fs.readFileSync(path.join(dir, "bootstrap.json"), "utf8"));
     minted = [boot.api_key];
@@ -74,6 +92,10 @@ describe("npm run demo", function () {
     assert.match(r.out, /deleted\s+keyplane:ApiKey oncall-bot/);
     assert.match(r.out, /removed/);
     assert.equal(fs.existsSync(dir), false);
-    assert.equal(fs.existsSync(path.join(repoRoot, `Pulumi.${env.KEYPLANE_DEMO_STACK}.yaml`)), false, "the stack's config file is gone");
+    assert.equal(
+      fs.existsSync(path.join(repoRoot, `Pulumi.${env.KEYPLANE_DEMO_STACK}.yaml`)),
+      false,
+      "the stack's config file is gone",
+    );
   });
 });

@@ -14,7 +14,9 @@ import { ensurePulumiBin, offlineEngine, type OfflineEngine } from "../../provid
 import { copyFixture, repoRoot, scratchDir } from "../helpers/paths";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain-JS fixture outside rootDir
-const { fileProvider } = require(path.join(repoRoot, "test", "fixtures", "engine-smoke", "fileProvider.js"));
+const { fileProvider } = require(
+  path.join(repoRoot, "test", "fixtures", "engine-smoke", "fileProvider.js"),
+);
 
 /** The fixture's file resource, declared from TypeScript. */
 class SmokeFile extends pulumi.dynamic.Resource {
@@ -30,20 +32,29 @@ describe("offline engine", function () {
 
   it("has a CLI reporting v3.248.0 with its language host and the pulumi-nodejs launcher", () => {
     const bin = ensurePulumiBin();
-    assert.equal(execFileSync(path.join(bin, "pulumi"), ["version"], { encoding: "utf8" }).trim(), "v3.248.0");
+    assert.equal(
+      execFileSync(path.join(bin, "pulumi"), ["version"], { encoding: "utf8" }).trim(),
+      "v3.248.0",
+    );
     for (const f of ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"]) {
       const st = fs.statSync(path.join(bin, f));
       assert.ok(st.mode & 0o100, `${f} must be executable by its owner`);
     }
   });
 
-  const scenarios: Array<{ name: string; open: (engine: OfflineEngine, dir: string) => Promise<Stack> }> = [
+  const scenarios: Array<{
+    name: string;
+    open: (engine: OfflineEngine, dir: string) => Promise<Stack>;
+  }> = [
     {
       name: "an inline Automation API program",
       open: (engine) =>
         engine.inlineStack("engine-smoke-inline", "dev", async () => {
           const config = new pulumi.Config();
-          const file = new SmokeFile("note", { path: config.require("path"), content: config.require("content") });
+          const file = new SmokeFile("note", {
+            path: config.require("path"),
+            content: config.require("content"),
+          });
           return { path: file.path, content: file.content };
         }),
     },
@@ -97,7 +108,10 @@ describe("offline engine", function () {
 
       it("sees drift in a refreshed preview and repairs it on up --refresh", async () => {
         fs.writeFileSync(target, "changed by hand");
-        await assert.rejects(stack.preview({ refresh: true, expectNoChanges: true }), /no changes were expected/i);
+        await assert.rejects(
+          stack.preview({ refresh: true, expectNoChanges: true }),
+          /no changes were expected/i,
+        );
         const res = await stack.up({ refresh: true });
         assert.equal(res.summary.result, "succeeded");
         assert.equal(fs.readFileSync(target, "utf8"), "second");

@@ -26,7 +26,11 @@ describe("examples", function () {
 
   /** A stack of the example in `examples/<name>`, its state in a scratch directory. */
   async function exampleStack(name: string): Promise<Stack> {
-    const engine = await offlineEngine({ baseDir: scratchDir(`example-${name}`), passphrase: PASSPHRASE, env: credentialEnv(t.url, t.admin) });
+    const engine = await offlineEngine({
+      baseDir: scratchDir(`example-${name}`),
+      passphrase: PASSPHRASE,
+      env: credentialEnv(t.url, t.admin),
+    });
     const stack = await engine.localStack(`test-${process.pid}`, path.join(examples, name));
     opened.push(stack);
     return stack;
@@ -44,14 +48,27 @@ describe("examples", function () {
   });
 
   it("type-check (tsc -p examples/tsconfig.json)", () => {
-    execFileSync(path.join(repoRoot, "node_modules", ".bin", "tsc"), ["-p", path.join(examples, "tsconfig.json")], { stdio: "pipe" });
+    execFileSync(
+      path.join(repoRoot, "node_modules", ".bin", "tsc"),
+      ["-p", path.join(examples, "tsconfig.json")],
+      { stdio: "pipe" },
+    );
   });
 
   it("every example has a README saying what it shows and how to run it against your own server", () => {
-    for (const d of fs.readdirSync(examples, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    for (const d of fs
+      .readdirSync(examples, { withFileTypes: true })
+      .filter((e) => e.isDirectory())) {
       const readme = fs.readFileSync(path.join(examples, d.name, "README.md"), "utf8");
-      assert.match(readme, /KEYPLANE_ENDPOINT/, `${d.name}/README.md says how to point it at a server`);
-      assert.ok(fs.existsSync(path.join(examples, d.name, "Pulumi.yaml")), `${d.name} is a Pulumi project`);
+      assert.match(
+        readme,
+        /KEYPLANE_ENDPOINT/,
+        `${d.name}/README.md says how to point it at a server`,
+      );
+      assert.ok(
+        fs.existsSync(path.join(examples, d.name, "Pulumi.yaml")),
+        `${d.name} is a Pulumi project`,
+      );
     }
   });
 
@@ -59,8 +76,12 @@ describe("examples", function () {
     const s = await exampleStack("quickstart");
     const o = outputsOf(await s.up());
     assert.equal(o.automationLevel, "advanced");
-    assert.ok(await keyWorks(t.url, { id: o.reportingKeyId, key: o.reportingKey, level: "standard" }));
-    assert.ok(await keyWorks(t.url, { id: o.automationKeyId, key: o.automationKey, level: "advanced" }));
+    assert.ok(
+      await keyWorks(t.url, { id: o.reportingKeyId, key: o.reportingKey, level: "standard" }),
+    );
+    assert.ok(
+      await keyWorks(t.url, { id: o.automationKeyId, key: o.automationKey, level: "advanced" }),
+    );
     assert.ok(Date.parse(o.reportingExpiresAt) > Date.now() + 89 * 86_400_000);
     await s.destroy();
   });
@@ -74,9 +95,15 @@ describe("examples", function () {
     const second = outputsOf(await s.up());
     assert.notEqual(second.keyId, first.keyId);
     assert.ok(await keyWorks(t.url, { id: second.keyId, key: second.key, level: "advanced" }));
-    assert.ok(await keyWorks(t.url, { id: first.keyId, key: first.key, level: "advanced" }), "the old key works during the overlap");
+    assert.ok(
+      await keyWorks(t.url, { id: first.keyId, key: first.key, level: "advanced" }),
+      "the old key works during the overlap",
+    );
     const old = await adminClient(t).apiKeys.get(first.keyId);
-    assert.ok(old.expiration! <= Date.now() + 24 * 3_600_000 + 60_000, "and expires within the overlap");
+    assert.ok(
+      old.expiration! <= Date.now() + 24 * 3_600_000 + 60_000,
+      "and expires within the overlap",
+    );
     await s.destroy();
   });
 
@@ -85,7 +112,10 @@ describe("examples", function () {
     const o = outputsOf(await s.up());
     const file = path.join(scratchDir("scoped-outputs"), "outputs.json");
     fs.writeFileSync(file, JSON.stringify(o), { mode: 0o600 });
-    const r = await run(tsNode, ["--transpile-only", "check.ts", file], { cwd: path.join(examples, "scoped"), env: { ...process.env, ...credentialEnv(t.url, t.admin) } });
+    const r = await run(tsNode, ["--transpile-only", "check.ts", file], {
+      cwd: path.join(examples, "scoped"),
+      env: { ...process.env, ...credentialEnv(t.url, t.admin) },
+    });
     assert.match(r.stdout, /emea key on emea-servers: allowed/);
     assert.match(r.stdout, /emea key on apac-servers: refused \(OUT_OF_SCOPE\)/);
     assert.match(r.stdout, /apac key on emea-servers: refused \(OUT_OF_SCOPE\)/);
@@ -98,19 +128,34 @@ describe("examples", function () {
   it("teams: one program serves many teams from config; adding a team touches nobody else", async () => {
     const s = await exampleStack("teams");
     const teams = [
-      { name: "payments", level: "advanced", access: { cases_issues: "view", response: "view_edit" } },
+      {
+        name: "payments",
+        level: "advanced",
+        access: { cases_issues: "view", response: "view_edit" },
+      },
       { name: "platform", access: { public_api: "view", endpoints: "view" }, verifier: true },
     ];
     await s.setConfig("teams", { value: JSON.stringify(teams) });
     const first = await s.up();
-    assert.equal(first.summary.resourceChanges?.create, 6, JSON.stringify(first.summary.resourceChanges));
+    assert.equal(
+      first.summary.resourceChanges?.create,
+      6,
+      JSON.stringify(first.summary.resourceChanges),
+    );
     const o = outputsOf(first);
     assert.deepEqual(Object.keys(o.keys).sort(), ["payments", "platform"]);
     assert.equal(o.keys.payments.role, "payments team");
     const a = adminClient(t);
     assert.deepEqual((await a.apiKeys.get(o.keys.payments.keyId)).roles, ["payments team"]);
-    assert.equal((await a.bindings.list({ principalType: "api-key", principalId: o.keys.platform.keyId })).items.filter((b) => b.owner === "binding").length, 1);
-    await s.setConfig("teams", { value: JSON.stringify([...teams, { name: "search", access: { datasets: "view" } }]) });
+    assert.equal(
+      (
+        await a.bindings.list({ principalType: "api-key", principalId: o.keys.platform.keyId })
+      ).items.filter((b) => b.owner === "binding").length,
+      1,
+    );
+    await s.setConfig("teams", {
+      value: JSON.stringify([...teams, { name: "search", access: { datasets: "view" } }]),
+    });
     const second = await s.up();
     assert.equal(second.summary.resourceChanges?.create, 2);
     assert.equal(second.summary.resourceChanges?.update ?? 0, 0);
@@ -132,14 +177,26 @@ describe("examples", function () {
       KEYPLANE_SECRETS_DIR: secrets,
       KEYPLANE_CLI: `${process.execPath} ${path.join(repoRoot, "dist", "cli", "main.js")}`,
     };
-    const engine = await offlineEngine({ baseDir: state, stateDir: state, passphrase: PASSPHRASE, env: credentialEnv(t.url, t.admin) });
+    const engine = await offlineEngine({
+      baseDir: state,
+      stateDir: state,
+      passphrase: PASSPHRASE,
+      env: credentialEnv(t.url, t.admin),
+    });
     try {
       const ci = await run(tsNode, ["--transpile-only", "ci.ts", stackName], { cwd: dir, env });
       assert.match(ci.stdout, /published 4 value\(s\)/);
       assert.equal(fs.statSync(secrets).mode & 0o777, 0o700);
-      for (const f of ["deployerKey", "deployerKeyId", "exporterKey", "exporterKeyId"]) assert.equal(fs.statSync(path.join(secrets, f)).mode & 0o777, 0o600);
+      for (const f of ["deployerKey", "deployerKeyId", "exporterKey", "exporterKeyId"])
+        assert.equal(fs.statSync(path.join(secrets, f)).mode & 0o777, 0o600);
       const id = Number(fs.readFileSync(path.join(secrets, "deployerKeyId"), "utf8"));
-      assert.ok(await keyWorks(t.url, { id, key: fs.readFileSync(path.join(secrets, "deployerKey"), "utf8"), level: "advanced" }));
+      assert.ok(
+        await keyWorks(t.url, {
+          id,
+          key: fs.readFileSync(path.join(secrets, "deployerKey"), "utf8"),
+          level: "advanced",
+        }),
+      );
 
       const clean = await run(path.join(dir, "nightly-drift.sh"), [stackName], { env }).then(
         (r) => ({ code: 0, out: r.stdout }),
@@ -167,7 +224,9 @@ describe("examples", function () {
 
   it("verify-with-command: runs the key's Python example after creating it (needs the command plugin)", async function () {
     const bin = ensurePulumiBin();
-    const onPath = (process.env.PATH ?? "").split(":").some((d) => fs.existsSync(path.join(d, "pulumi-resource-command")));
+    const onPath = (process.env.PATH ?? "")
+      .split(":")
+      .some((d) => fs.existsSync(path.join(d, "pulumi-resource-command")));
     if (!onPath && !fs.existsSync(path.join(bin, "pulumi-resource-command"))) {
       // The plugin cannot be built here: the Go module proxy refuses github.com/pulumi/pulumi-command (see the example's README).
       this.skip();

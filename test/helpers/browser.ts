@@ -31,8 +31,12 @@ export interface TestBrowser {
 }
 
 /** Opens a browser on `origin` (clipboard allowed there). */
-export async function openBrowser(origin: string, o: { bypassCSP?: boolean } = {}): Promise<TestBrowser> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
+export async function openBrowser(
+  origin: string,
+  o: { bypassCSP?: boolean } = {},
+): Promise<TestBrowser> {
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
   const profile = scratchDir("chromium-profile");
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -45,7 +49,9 @@ export async function openBrowser(origin: string, o: { bypassCSP?: boolean } = {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
   const page = context.pages()[0] ?? (await context.newPage());
   const sent: TestBrowser["sent"] = [];
-  page.on("request", (r) => sent.push({ url: r.url(), body: r.postData() ?? "", headers: r.headers() }));
+  page.on("request", (r) =>
+    sent.push({ url: r.url(), body: r.postData() ?? "", headers: r.headers() }),
+  );
   return {
     context,
     page,
@@ -58,7 +64,8 @@ export async function openBrowser(origin: string, o: { bypassCSP?: boolean } = {
 }
 
 /** The clipboard's text, read in the page. */
-export const clipboard = (page: Page): Promise<string> => page.evaluate("navigator.clipboard.readText()");
+export const clipboard = (page: Page): Promise<string> =>
+  page.evaluate("navigator.clipboard.readText()");
 
 export interface AxeViolation {
   id: string;
@@ -86,7 +93,10 @@ export async function axeSerious(page: Page): Promise<AxeViolation[]> {
  */
 let shotDir: string | undefined;
 export function screenshotDir(): string {
-  shotDir ??= process.env.KEYPLANE_UPDATE_SCREENSHOTS === "1" ? path.join(repoRoot, "docs", "console") : scratchDir("screenshots");
+  shotDir ??=
+    process.env.KEYPLANE_UPDATE_SCREENSHOTS === "1"
+      ? path.join(repoRoot, "docs", "console")
+      : scratchDir("screenshots");
   fs.mkdirSync(shotDir, { recursive: true });
   return shotDir;
 }

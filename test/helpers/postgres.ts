@@ -20,7 +20,9 @@ function pgBin(): string {
   }
   const w = spawnSync("sh", ["-c", "command -v initdb"], { encoding: "utf8" });
   if (w.status === 0 && w.stdout.trim()) return path.dirname(w.stdout.trim());
-  throw new Error("PostgreSQL binaries not found: install postgresql-15 (Debian) or set KEYPLANE_TEST_PG_URL");
+  throw new Error(
+    "PostgreSQL binaries not found: install postgresql-15 (Debian) or set KEYPLANE_TEST_PG_URL",
+  );
 }
 
 async function freePort(): Promise<number> {
@@ -39,7 +41,10 @@ async function startPrivateCluster(): Promise<string> {
   const dir = path.join(repoRoot, ".keyplane", "test-pg");
   const data = path.join(dir, "data");
   const isRoot = process.getuid?.() === 0;
-  const as = (cmd: string, args: string[]) => (isRoot ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] as const : [cmd, args] as const);
+  const as = (cmd: string, args: string[]) =>
+    isRoot
+      ? (["runuser", ["-u", "postgres", "--", cmd, ...args]] as const)
+      : ([cmd, args] as const);
   fs.mkdirSync(dir, { recursive: true });
   if (isRoot) {
     execFileSync("sh", ["-c", "id postgres >/dev/null 2>&1 || useradd -r -m postgres"]);
@@ -48,7 +53,15 @@ async function startPrivateCluster(): Promise<string> {
   }
   if (!fs.existsSync(path.join(data, "PG_VERSION"))) {
     fs.rmSync(data, { recursive: true, force: true });
-    const [c, a] = as(path.join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "keyplane", "--no-sync"]);
+    const [c, a] = as(path.join(bin, "initdb"), [
+      "-D",
+      data,
+      "-A",
+      "trust",
+      "-U",
+      "keyplane",
+      "--no-sync",
+    ]);
     execFileSync(c, [...a], { stdio: "ignore" });
   }
   const port = await freePort();
@@ -72,7 +85,9 @@ async function startPrivateCluster(): Promise<string> {
 
 /** The URL of a PostgreSQL server to create test databases in. */
 export function postgresServer(): Promise<string> {
-  baseUrl ??= process.env.KEYPLANE_TEST_PG_URL ? Promise.resolve(process.env.KEYPLANE_TEST_PG_URL) : startPrivateCluster();
+  baseUrl ??= process.env.KEYPLANE_TEST_PG_URL
+    ? Promise.resolve(process.env.KEYPLANE_TEST_PG_URL)
+    : startPrivateCluster();
   return baseUrl;
 }
 

@@ -30,17 +30,28 @@ export interface CallResult {
 }
 
 /** The headers of a test call: JSON content type with a body, the credential's (the admin's unless `co.as` says), then the call's own. */
-export function callHeaders(admin: Credential, clock: Clock, body: unknown, co: { as?: Credential | null; headers?: Record<string, string> }): Record<string, string> {
+export function callHeaders(
+  admin: Credential,
+  clock: Clock,
+  body: unknown,
+  co: { as?: Credential | null; headers?: Record<string, string> },
+): Record<string, string> {
   const as = co.as === undefined ? admin : co.as;
   return {
     ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    ...(as ? authHeaders({ apiKeyId: as.id, apiKey: as.key, securityLevel: as.level }, () => clock.now()) : {}),
+    ...(as
+      ? authHeaders({ apiKeyId: as.id, apiKey: as.key, securityLevel: as.level }, () => clock.now())
+      : {}),
     ...(co.headers ?? {}),
   };
 }
 
 /** A reply as the tests read it: the body parsed when it is JSON (else the text), every header one string. */
-export function callResult(status: number, text: string, headers: Record<string, string | string[] | number | undefined>): CallResult {
+export function callResult(
+  status: number,
+  text: string,
+  headers: Record<string, string | string[] | number | undefined>,
+): CallResult {
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;
@@ -48,7 +59,8 @@ export function callResult(status: number, text: string, headers: Record<string,
     body = text;
   }
   const hs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) hs[k] = Array.isArray(v) ? v.join(", ") : String(v);
+  for (const [k, v] of Object.entries(headers))
+    if (v !== undefined) hs[k] = Array.isArray(v) ? v.join(", ") : String(v);
   return { status, body, headers: hs, text };
 }
 
@@ -65,9 +77,21 @@ export interface TestServer {
   /** Every log line the server wrote. */
   logs: string[];
   /** Calls the API with a credential (the admin by default; `null` for none). */
-  call(method: string, pathname: string, body?: unknown, opts?: { as?: Credential | null; headers?: Record<string, string> }): Promise<CallResult>;
+  call(
+    method: string,
+    pathname: string,
+    body?: unknown,
+    opts?: { as?: Credential | null; headers?: Record<string, string> },
+  ): Promise<CallResult>;
   /** Generates a key through the API (as the admin unless `as` is given). */
-  createKey(o?: { roles?: string[]; level?: "standard" | "advanced"; expiration?: number | null; comment?: string; scope?: unknown; as?: Credential }): Promise<Credential>;
+  createKey(o?: {
+    roles?: string[];
+    level?: "standard" | "advanced";
+    expiration?: number | null;
+    comment?: string;
+    scope?: unknown;
+    as?: Credential;
+  }): Promise<Credential>;
   close(): Promise<void>;
 }
 
@@ -99,7 +123,9 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
       drop = pg.drop;
     } else dbUrl = `sqlite:${path.join(dir, "keyplane.db")}`;
   }
-  const fake = o.fakeClock ? new FakeClock(typeof o.fakeClock === "number" ? o.fakeClock : Date.now()) : undefined;
+  const fake = o.fakeClock
+    ? new FakeClock(typeof o.fakeClock === "number" ? o.fakeClock : Date.now())
+    : undefined;
   const clock: Clock = o.clock ?? fake ?? { now: () => Date.now() };
   const logs: string[] = [];
   const keyring = o.keyring ?? Keyring.generate();
@@ -111,7 +137,12 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
     clock,
     webhook: o.webhook,
     logger: { level: "info", stream: { write: (line: string) => logs.push(line) } },
-    options: { validateReplies: true, schedulerMs: 0, rateLimit: { perAddress: 10_000, perKeyId: 10_000, windowMs: 60_000 }, ...o.options },
+    options: {
+      validateReplies: true,
+      schedulerMs: 0,
+      rateLimit: { perAddress: 10_000, perKeyId: 10_000, windowMs: 60_000 },
+      ...o.options,
+    },
   });
   let admin: Credential;
   if (running.bootstrap.created) {
@@ -124,7 +155,11 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
 
   const call: TestServer["call"] = async (method, pathname, body, co = {}) => {
     const headers = callHeaders(admin, clock, body, co);
-    const res = await fetch(url + pathname, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+    const res = await fetch(url + pathname, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
     return callResult(res.status, await res.text(), Object.fromEntries(res.headers.entries()));
   };
 

@@ -12,7 +12,12 @@ export const PASSPHRASE = "keyplane-tests";
 
 /** Env that points the provider at a server as a credential. */
 export function credentialEnv(url: string, c: Credential): Record<string, string> {
-  return { KEYPLANE_ENDPOINT: url, KEYPLANE_API_KEY_ID: String(c.id), KEYPLANE_API_KEY: c.key, KEYPLANE_SECURITY_LEVEL: c.level };
+  return {
+    KEYPLANE_ENDPOINT: url,
+    KEYPLANE_API_KEY_ID: String(c.id),
+    KEYPLANE_API_KEY: c.key,
+    KEYPLANE_SECURITY_LEVEL: c.level,
+  };
 }
 
 let n = 0;
@@ -24,8 +29,16 @@ export async function inlineStack(
   o: { env?: Record<string, string>; dir?: string; name?: string } = {},
 ): Promise<{ stack: Stack; engine: OfflineEngine; dir: string }> {
   const dir = o.dir ?? scratchDir("stack");
-  const engine = await offlineEngine({ baseDir: dir, passphrase: PASSPHRASE, env: o.env ?? credentialEnv(t.url, t.admin) });
-  const stack = await engine.inlineStack("keyplane-test", o.name ?? `s${Date.now()}${n++}`, program);
+  const engine = await offlineEngine({
+    baseDir: dir,
+    passphrase: PASSPHRASE,
+    env: o.env ?? credentialEnv(t.url, t.admin),
+  });
+  const stack = await engine.inlineStack(
+    "keyplane-test",
+    o.name ?? `s${Date.now()}${n++}`,
+    program,
+  );
   return { stack, engine, dir };
 }
 
@@ -47,6 +60,7 @@ export function adminClient(t: TestServer): KeyplaneClient {
 }
 
 /** Plain output values of an up result. */
-export function outputsOf(r: { outputs: Record<string, { value: unknown }> }): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- stack outputs of any program
+export function outputsOf(r: { outputs: Record<string, { value: unknown }> }): Record<string, any> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any -- stack outputs of any program
   return Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value]));
 }

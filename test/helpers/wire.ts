@@ -8,7 +8,11 @@ import { advancedSignature, randomAlnum } from "../../sdk/contract";
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Advanced headers with a chosen timestamp string and nonce (defaults: now and fresh). */
-export function signed(cred: { id: number; key: string }, timestamp: string | number = Date.now(), nonce = randomAlnum(64)): Record<string, string> {
+export function signed(
+  cred: { id: number; key: string },
+  timestamp: string | number = Date.now(),
+  nonce = randomAlnum(64),
+): Record<string, string> {
   const ts = String(timestamp);
   return {
     "x-xdr-auth-id": String(cred.id),
@@ -19,7 +23,11 @@ export function signed(cred: { id: number; key: string }, timestamp: string | nu
 }
 
 /** Polls `check` every `everyMs` until it returns true or `withinMs` passes; returns the elapsed ms. */
-export async function pollUntil(check: () => Promise<boolean>, withinMs: number, everyMs = 20): Promise<number> {
+export async function pollUntil(
+  check: () => Promise<boolean>,
+  withinMs: number,
+  everyMs = 20,
+): Promise<number> {
   const start = Date.now();
   for (;;) {
     if (await check()) return Date.now() - start;

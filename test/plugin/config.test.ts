@@ -40,14 +40,21 @@ describe("the plugin's provider configuration", function () {
       });
       const o = outputsOf(await p.stack.up());
       assert.ok((await serverKeyIds(t)).includes(o.keyId));
-      assert.ok(!(await p.stateText()).includes(t.admin.key), "the admin key is not in plaintext in the state or any file");
+      assert.ok(
+        !(await p.stateText()).includes(t.admin.key),
+        "the admin key is not in plaintext in the state or any file",
+      );
     } finally {
       await p.stack.destroy();
     }
   });
 
   it("lets the environment win over the config", async () => {
-    const p = await pluginStack(t, { "Pulumi.yaml": PROGRAM }, { env: credentialEnv(t.url, t.admin) });
+    const p = await pluginStack(
+      t,
+      { "Pulumi.yaml": PROGRAM },
+      { env: credentialEnv(t.url, t.admin) },
+    );
     try {
       await p.stack.setAllConfig({
         "keyplane:endpoint": { value: "http://127.0.0.1:9" },

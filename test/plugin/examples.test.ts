@@ -11,7 +11,9 @@ import { pluginStack } from "./support";
 
 const filesOf = (name: string) => {
   const dir = path.join(repoRoot, "examples", name);
-  return Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
+  return Object.fromEntries(
+    fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]),
+  );
 };
 
 describe("the YAML and Python examples", function () {
@@ -27,7 +29,10 @@ describe("the YAML and Python examples", function () {
 
   for (const name of ["yaml", "python"]) {
     it(`${name}: a working, scoped, rotating Advanced key with a custom role; destroy retires it (overlap)`, async () => {
-      const extraEnv = name === "python" ? { ...credentialEnv(t.url, t.admin), ...pythonEnv(pythonVenv()) } : undefined;
+      const extraEnv =
+        name === "python"
+          ? { ...credentialEnv(t.url, t.admin), ...pythonEnv(pythonVenv()) }
+          : undefined;
       const p = await pluginStack(t, filesOf(name), { extraEnv });
       let keyId = 0;
       try {
@@ -39,7 +44,10 @@ describe("the YAML and Python examples", function () {
         const a = adminClient(t);
         const k = await a.apiKeys.get(o.ciKeyId);
         assert.deepEqual(k.roles, ["Deployer"]);
-        assert.equal((await a.scopes.get("api-key", o.ciKeyId)).endpoints.endpoint_groups.mode, "scope");
+        assert.equal(
+          (await a.scopes.get("api-key", o.ciKeyId)).endpoints.endpoint_groups.mode,
+          "scope",
+        );
         await a.close();
         await p.stack.preview({ expectNoChanges: true });
       } finally {
@@ -48,7 +56,10 @@ describe("the YAML and Python examples", function () {
       // overlap: 24h, so destroy only shortens the key's life to a day; the server deletes it then.
       const a = adminClient(t);
       const left = await a.apiKeys.get(keyId);
-      assert.ok(left.expiration! <= Date.now() + 24 * 3_600_000 + 60_000, new Date(left.expiration!).toISOString());
+      assert.ok(
+        left.expiration! <= Date.now() + 24 * 3_600_000 + 60_000,
+        new Date(left.expiration!).toISOString(),
+      );
       await a.close();
     });
   }

@@ -12,7 +12,8 @@ function tree(dir: string): Record<string, string> {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) {
-        if (e.name === "build" || e.name.endsWith(".egg-info") || e.name === "__pycache__") continue;
+        if (e.name === "build" || e.name.endsWith(".egg-info") || e.name === "__pycache__")
+          continue;
         walk(p);
       } else out[path.relative(dir, p)] = fs.readFileSync(p, "utf8");
     }
@@ -27,12 +28,15 @@ describe("sdks/python (the generated Python SDK)", function () {
   it("is current (refresh: npx tsc -p . && node dist/cli/main.js docs schema > schema.json && bash scripts/gen-python-sdk)", () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "keyplane-sdkgen-"));
     try {
-      const r = spawnSync("bash", [path.join(repoRoot, "scripts", "gen-python-sdk"), out], { encoding: "utf8" });
+      const r = spawnSync("bash", [path.join(repoRoot, "scripts", "gen-python-sdk"), out], {
+        encoding: "utf8",
+      });
       assert.equal(r.status, 0, r.stderr);
       const want = tree(out);
       const have = tree(path.join(repoRoot, "sdks", "python"));
       assert.deepEqual(Object.keys(have).sort(), Object.keys(want).sort());
-      for (const f of Object.keys(want)) assert.equal(have[f], want[f], `sdks/python/${f} is stale`);
+      for (const f of Object.keys(want))
+        assert.equal(have[f], want[f], `sdks/python/${f} is stale`);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

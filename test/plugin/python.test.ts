@@ -34,21 +34,40 @@ pulumi.export("bindingId", bind.binding_id)
 }
 
 const PROJECT = "name: kp-python\nruntime: python\n";
-const BOOKKEEPING = ["rolesInput", "rolesResolved", "commentInput", "desiredExpiration", "expiresAtMs", "hasScope", "scopeAreas", "scopeInput", "__keyplane"];
+const BOOKKEEPING = [
+  "rolesInput",
+  "rolesResolved",
+  "commentInput",
+  "desiredExpiration",
+  "expiresAtMs",
+  "hasScope",
+  "scopeAreas",
+  "scopeInput",
+  "__keyplane",
+];
 
 describe("the native plugin from a Python program", function () {
   this.timeout(10 * 60_000);
   const clock = new OffsetClock();
   let t: TestServer;
   let p: PluginStack;
-  const spec: Spec = { comment: "first", level: "standard", components: { cases_issues: "view" }, groups: ["emea"] };
+  const spec: Spec = {
+    comment: "first",
+    level: "standard",
+    components: { cases_issues: "view" },
+    groups: ["emea"],
+  };
   let first: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- stack outputs of any program
   const secrets: string[] = [];
 
   before(async () => {
     t = await startTestServer({ clock });
     const venv = pythonVenv();
-    p = await pluginStack(t, { "Pulumi.yaml": PROJECT, "__main__.py": program(spec) }, { extraEnv: { ...credentialEnv(t.url, t.admin), ...pythonEnv(venv) } });
+    p = await pluginStack(
+      t,
+      { "Pulumi.yaml": PROJECT, "__main__.py": program(spec) },
+      { extraEnv: { ...credentialEnv(t.url, t.admin), ...pythonEnv(venv) } },
+    );
   });
   after(async () => {
     await p?.stack.destroy().catch(() => undefined);
@@ -66,10 +85,15 @@ describe("the native plugin from a Python program", function () {
   });
 
   it("updates comment, scope and a role in place; the plan names only declared properties", async () => {
-    Object.assign(spec, { comment: "second", components: { cases_issues: "view_edit" }, groups: ["emea", "apac"] });
+    Object.assign(spec, {
+      comment: "second",
+      components: { cases_issues: "view_edit" },
+      groups: ["emea", "apac"],
+    });
     p.write("__main__.py", program(spec));
     const pv = await p.stack.preview({ diff: true });
-    for (const b of BOOKKEEPING) assert.ok(!pv.stdout.includes(b), `the plan shows ${b}:\n${pv.stdout}`);
+    for (const b of BOOKKEEPING)
+      assert.ok(!pv.stdout.includes(b), `the plan shows ${b}:\n${pv.stdout}`);
     const r = await p.stack.up();
     assert.equal(r.summary.resourceChanges?.update, 3, JSON.stringify(r.summary.resourceChanges));
     assert.equal(outputsOf(r).keyId, first.keyId);
@@ -82,8 +106,15 @@ describe("the native plugin from a Python program", function () {
     const a = adminClient(t);
     await a.apiKeys.edit(first.keyId, { roles: ["Viewer"] });
     const report = await detectDrift(p.stack, { within: 7 * 86_400_000 });
-    assert.deepEqual(report.items.map((i) => `${i.type} ${i.kind}`), ["ApiKey role changed"], JSON.stringify(report.items));
-    await assert.rejects(p.stack.preview({ refresh: true, expectNoChanges: true }), /no changes were expected/i);
+    assert.deepEqual(
+      report.items.map((i) => `${i.type} ${i.kind}`),
+      ["ApiKey role changed"],
+      JSON.stringify(report.items),
+    );
+    await assert.rejects(
+      p.stack.preview({ refresh: true, expectNoChanges: true }),
+      /no changes were expected/i,
+    );
     await p.stack.up({ refresh: true });
     assert.deepEqual((await a.apiKeys.get(first.keyId)).roles, ["Py Role"]);
     await a.close();
@@ -104,23 +135,35 @@ describe("the native plugin from a Python program", function () {
   it("refuses bad inputs at preview, naming the field, and creates nothing", async () => {
     const before = await serverKeyIds(t);
     p.write("__main__.py", program({ ...spec, bad: true }));
-    await assert.rejects(p.stack.preview(), (e: Error) => /roles/.test(e.message) && /at least one role/.test(e.message));
+    await assert.rejects(
+      p.stack.preview(),
+      (e: Error) => /roles/.test(e.message) && /at least one role/.test(e.message),
+    );
     assert.deepEqual(await serverKeyIds(t), before);
     p.write("__main__.py", program(spec));
   });
 
   it("imports an existing key (pulumi import)", async () => {
     const a = adminClient(t);
-    const made = await a.apiKeys.generate({ roles: ["Viewer"], comment: "made elsewhere", securityLevel: "standard" });
+    const made = await a.apiKeys.generate({
+      roles: ["Viewer"],
+      comment: "made elsewhere",
+      securityLevel: "standard",
+    });
     secrets.push(made.key);
     await a.close();
-    const r = await p.stack.import({ protect: false, generateCode: false, resources: [{ type: "keyplane:index:ApiKey", name: "imported", id: String(made.id) }] });
+    const r = await p.stack.import({
+      protect: false,
+      generateCode: false,
+      resources: [{ type: "keyplane:index:ApiKey", name: "imported", id: String(made.id) }],
+    });
     assert.equal(r.summary.resourceChanges?.import, 1, JSON.stringify(r.summary.resourceChanges));
   });
 
   it("keeps every minted key and the admin key out of the state in plaintext; destroy leaves nothing", async () => {
     const st = await p.stateText();
-    for (const s of [...secrets, t.admin.key]) assert.ok(!st.includes(s), "a secret is in the state in plaintext");
+    for (const s of [...secrets, t.admin.key])
+      assert.ok(!st.includes(s), "a secret is in the state in plaintext");
     await p.stack.destroy();
     assert.deepEqual(await serverKeyIds(t), [t.admin.id]);
   });

@@ -9,7 +9,10 @@ import { repoRoot } from "../helpers/paths";
 
 describe("schema.json", () => {
   it("is the current output of `keyplane docs schema` (refresh: npx tsc -p . && node dist/cli/main.js docs schema > schema.json)", () => {
-    assert.equal(fs.readFileSync(path.join(repoRoot, "schema.json"), "utf8"), schemaJson(pluginVersion()));
+    assert.equal(
+      fs.readFileSync(path.join(repoRoot, "schema.json"), "utf8"),
+      schemaJson(pluginVersion()),
+    );
   });
 
   it("has every kind with every input and output, described, and the key and the provider's apiKey secret", () => {
@@ -20,11 +23,18 @@ describe("schema.json", () => {
       assert.ok(r, tokenOf(k));
       assert.deepEqual(Object.keys(r.inputProperties), Object.keys(k.inputs.shape));
       assert.deepEqual(Object.keys(r.properties), Object.keys(k.outputs.shape));
-      for (const [n, v] of Object.entries<{ description?: string }>({ ...r.inputProperties, ...r.properties })) assert.ok((v.description ?? "").length > 5, `${k.name}.${n} has no description`);
+      for (const [n, v] of Object.entries<{ description?: string }>({
+        ...r.inputProperties,
+        ...r.properties,
+      }))
+        assert.ok((v.description ?? "").length > 5, `${k.name}.${n} has no description`);
       assert.deepEqual(r.requiredInputs, k.required);
     }
     assert.equal(s.resources["keyplane:index:ApiKey"].properties.key.secret, true);
     assert.equal(s.config.variables.apiKey.secret, true);
-    assert.equal(s.resources["keyplane:index:ApiKey"].inputProperties.roles.description, KINDS[0]!.inputs.shape.roles!.description);
+    assert.equal(
+      s.resources["keyplane:index:ApiKey"].inputProperties.roles.description,
+      KINDS[0]!.inputs.shape.roles!.description,
+    );
   });
 });

@@ -28,20 +28,38 @@ export interface PluginStack {
 let n = 0;
 
 /** A project directory with `files`, its stack, the plugin installed into its PULUMI_HOME. */
-export async function pluginStack(t: TestServer, files: Record<string, string>, o: { env?: Record<string, string>; extraEnv?: Record<string, string> } = {}): Promise<PluginStack> {
+export async function pluginStack(
+  t: TestServer,
+  files: Record<string, string>,
+  o: { env?: Record<string, string>; extraEnv?: Record<string, string> } = {},
+): Promise<PluginStack> {
   const dir = scratchDir("plugin");
   const write = (file: string, text: string) => fs.writeFileSync(path.join(dir, file), text);
   for (const [f, text] of Object.entries(files)) write(f, text);
-  const engine = await offlineEngine({ baseDir: dir, passphrase: PASSPHRASE, env: { ...(o.env ?? credentialEnv(t.url, t.admin)), ...(o.extraEnv ?? {}) } });
-  installPlugin(path.join(engine.binDir, "pulumi"), { ...process.env, PULUMI_HOME: engine.pulumiHome });
-  const stack = await LocalWorkspace.createOrSelectStack({ stackName: `p${process.pid}x${n++}`, workDir: dir }, engine.workspaceOptions(dir));
+  const engine = await offlineEngine({
+    baseDir: dir,
+    passphrase: PASSPHRASE,
+    env: { ...(o.env ?? credentialEnv(t.url, t.admin)), ...(o.extraEnv ?? {}) },
+  });
+  installPlugin(path.join(engine.binDir, "pulumi"), {
+    ...process.env,
+    PULUMI_HOME: engine.pulumiHome,
+  });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: `p${process.pid}x${n++}`, workDir: dir },
+    engine.workspaceOptions(dir),
+  );
   // `pulumi stack export` without --show-secrets (the Automation API's exportStack() shows them).
   const exportText = () =>
-    execFileSync(path.join(engine.binDir, "pulumi"), ["stack", "export", "--stack", stack.name, "--non-interactive"], {
-      cwd: dir,
-      env: { ...process.env, ...engine.envVars },
-      encoding: "utf8",
-    });
+    execFileSync(
+      path.join(engine.binDir, "pulumi"),
+      ["stack", "export", "--stack", stack.name, "--non-interactive"],
+      {
+        cwd: dir,
+        env: { ...process.env, ...engine.envVars },
+        encoding: "utf8",
+      },
+    );
   return {
     stack,
     engine,

@@ -67,14 +67,29 @@ ${extra}outputs:
 }
 
 /** Bookkeeping field names that must never show in a plan. */
-const BOOKKEEPING = ["rolesInput", "rolesResolved", "commentInput", "desiredExpiration", "expiresAtMs", "hasScope", "scopeAreas", "scopeInput", "__keyplane"];
+const BOOKKEEPING = [
+  "rolesInput",
+  "rolesResolved",
+  "commentInput",
+  "desiredExpiration",
+  "expiresAtMs",
+  "hasScope",
+  "scopeAreas",
+  "scopeInput",
+  "__keyplane",
+];
 
 describe("the native plugin from a YAML program", function () {
   this.timeout(10 * 60_000);
   const clock = new OffsetClock();
   let t: TestServer;
   let p: PluginStack;
-  const spec: Spec = { comment: "first", level: "standard", components: { cases_issues: "view" }, groups: ["emea"] };
+  const spec: Spec = {
+    comment: "first",
+    level: "standard",
+    components: { cases_issues: "view" },
+    groups: ["emea"],
+  };
   let first: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- stack outputs of any program
   const secrets: string[] = [];
 
@@ -102,10 +117,16 @@ describe("the native plugin from a YAML program", function () {
   });
 
   it("updates roles, comment, scope and a role in place; the plan names only declared properties", async () => {
-    Object.assign(spec, { comment: "second", components: { cases_issues: "view_edit", endpoints: "view" }, groups: ["emea", "apac"], extraRole: "Viewer" });
+    Object.assign(spec, {
+      comment: "second",
+      components: { cases_issues: "view_edit", endpoints: "view" },
+      groups: ["emea", "apac"],
+      extraRole: "Viewer",
+    });
     p.write("Pulumi.yaml", program(spec));
     const pv = await p.stack.preview({ diff: true });
-    for (const b of BOOKKEEPING) assert.ok(!pv.stdout.includes(b), `the plan shows ${b}:\n${pv.stdout}`);
+    for (const b of BOOKKEEPING)
+      assert.ok(!pv.stdout.includes(b), `the plan shows ${b}:\n${pv.stdout}`);
     assert.match(pv.stdout, /comment/);
     const r = await p.stack.up();
     assert.equal(r.summary.resourceChanges?.update, 3, JSON.stringify(r.summary.resourceChanges));
@@ -125,9 +146,16 @@ describe("the native plugin from a YAML program", function () {
     await a.bindings.delete(first.bindingId);
     // keyplane drift reads plugin stacks too.
     const report = await detectDrift(p.stack, { within: 7 * 86_400_000 });
-    assert.deepEqual(report.items.map((i) => `${i.type} ${i.kind}`).sort(), ["ApiKey comment changed", "RoleBinding deleted"], JSON.stringify(report.items));
+    assert.deepEqual(
+      report.items.map((i) => `${i.type} ${i.kind}`).sort(),
+      ["ApiKey comment changed", "RoleBinding deleted"],
+      JSON.stringify(report.items),
+    );
     assert.equal(report.resources, 4);
-    await assert.rejects(p.stack.preview({ refresh: true, expectNoChanges: true }), /no changes were expected/i);
+    await assert.rejects(
+      p.stack.preview({ refresh: true, expectNoChanges: true }),
+      /no changes were expected/i,
+    );
     await p.stack.up({ refresh: true });
     assert.equal((await a.apiKeys.get(first.keyId)).comment, "second");
     await a.close();
@@ -139,7 +167,8 @@ describe("the native plugin from a YAML program", function () {
     p.write("Pulumi.yaml", program(spec));
     const pv = await p.stack.preview({ diff: true });
     assert.match(pv.stdout, /securityLevel/);
-    for (const b of BOOKKEEPING) assert.ok(!pv.stdout.includes(b), `the plan shows ${b}:\n${pv.stdout}`);
+    for (const b of BOOKKEEPING)
+      assert.ok(!pv.stdout.includes(b), `the plan shows ${b}:\n${pv.stdout}`);
     const r = await p.stack.up();
     const o = outputsOf(r);
     secrets.push(o.key);
@@ -151,8 +180,20 @@ describe("the native plugin from a YAML program", function () {
 
   it("refuses bad inputs at preview, naming the field, and creates nothing", async () => {
     const before = await serverKeyIds(t);
-    p.write("Pulumi.yaml", program(spec, `  bad:\n    type: keyplane:index:ApiKey\n    properties:\n      roles: []\n      expiresIn: soon\n`));
-    await assert.rejects(p.stack.preview(), (e: Error) => /roles/.test(e.message) && /at least one role/.test(e.message) && /expiresIn/.test(e.message));
+    p.write(
+      "Pulumi.yaml",
+      program(
+        spec,
+        `  bad:\n    type: keyplane:index:ApiKey\n    properties:\n      roles: []\n      expiresIn: soon\n`,
+      ),
+    );
+    await assert.rejects(
+      p.stack.preview(),
+      (e: Error) =>
+        /roles/.test(e.message) &&
+        /at least one role/.test(e.message) &&
+        /expiresIn/.test(e.message),
+    );
     await assert.rejects(p.stack.up(), /at least one role/);
     assert.deepEqual(await serverKeyIds(t), before);
     p.write("Pulumi.yaml", program(spec));
@@ -160,11 +201,25 @@ describe("the native plugin from a YAML program", function () {
 
   it("imports an existing key, role, scope definition and binding (pulumi import)", async () => {
     const a = adminClient(t);
-    const made = await a.apiKeys.generate({ roles: ["Viewer"], comment: "made elsewhere", securityLevel: "standard" });
+    const made = await a.apiKeys.generate({
+      roles: ["Viewer"],
+      comment: "made elsewhere",
+      securityLevel: "standard",
+    });
     secrets.push(made.key);
-    const role = await a.roles.create({ name: "Imported Role", components: { cases_issues: "view" } });
-    const sd = await a.scopes.createDefinition({ name: "Imported Scope", areas: { cases_issues: { mode: "scope", names: ["x"] } } });
-    const b = await a.bindings.create({ principalType: "api-key", principalId: String(made.id), role: "Key Verifier" });
+    const role = await a.roles.create({
+      name: "Imported Role",
+      components: { cases_issues: "view" },
+    });
+    const sd = await a.scopes.createDefinition({
+      name: "Imported Scope",
+      areas: { cases_issues: { mode: "scope", names: ["x"] } },
+    });
+    const b = await a.bindings.create({
+      principalType: "api-key",
+      principalId: String(made.id),
+      role: "Key Verifier",
+    });
     await a.close();
     const r = await p.stack.import({
       protect: false,
@@ -178,21 +233,30 @@ describe("the native plugin from a YAML program", function () {
     });
     assert.equal(r.summary.resourceChanges?.import, 4, JSON.stringify(r.summary.resourceChanges));
     const st = p.exported();
-    const res = st.deployment.resources.find((x: { urn: string }) => x.urn.endsWith("::imported-key"));
+    const res = st.deployment.resources.find((x: { urn: string }) =>
+      x.urn.endsWith("::imported-key"),
+    );
     assert.equal(res.id, String(made.id));
     assert.deepEqual(res.outputs.roles, ["Viewer"]);
     assert.equal(res.outputs.comment, "made elsewhere");
     assert.notEqual(res.outputs.key, made.key);
     // The value keyplane never saw: encrypted like any key, and it says so.
     const shown = await p.stack.exportStack();
-    const shownKey = (shown.deployment.resources as Array<{ urn: string; outputs: { key: unknown } }>).find((x) => x.urn.endsWith("::imported-key"))!.outputs.key;
-    assert.equal(JSON.stringify(shownKey).includes(ADOPTED_KEY_VALUE.slice(0, 20)), true, JSON.stringify(shownKey));
+    const shownKey = (
+      shown.deployment.resources as Array<{ urn: string; outputs: { key: unknown } }>
+    ).find((x) => x.urn.endsWith("::imported-key"))!.outputs.key;
+    assert.equal(
+      JSON.stringify(shownKey).includes(ADOPTED_KEY_VALUE.slice(0, 20)),
+      true,
+      JSON.stringify(shownKey),
+    );
   });
 
   it("keeps every minted key and the admin key out of the state in plaintext", async () => {
     const st = await p.stateText();
     assert.match(st, /"ciphertext"/);
-    for (const s of [...secrets, t.admin.key]) assert.ok(!st.includes(s), "a secret is in the state in plaintext");
+    for (const s of [...secrets, t.admin.key])
+      assert.ok(!st.includes(s), "a secret is in the state in plaintext");
   });
 
   it("destroy leaves nothing on the server", async () => {

@@ -22,19 +22,51 @@ const PACK = path.join(repoRoot, "policy-pack");
 const COMPLIANT = `{ securityLevel: "advanced", roles: ["Instance Administrator"], comment: "CI deploys", expiresIn: "30d", rotateBefore: "7d", overlap: "24h", scope: { assets: { mode: "see_all" } } }`;
 
 /** One program per policy that breaks it (and only it, with every policy mandatory). */
-const BREAKS: Record<(typeof POLICY_NAMES)[number], { args: string; property: RegExp; also?: string[] }> = {
-  "keyplane-max-lifetime": { args: `{ securityLevel: "advanced", roles: ["Viewer"], comment: "c", expiresIn: "100d", rotateBefore: "7d", overlap: "1h", scope: { assets: { mode: "see_all" } } }`, property: /`expiresIn` 100d/ },
-  "keyplane-expiration-required": { args: `{ roles: ["Viewer"], comment: "c", scope: { assets: { mode: "see_all" } } }`, property: /`expiresIn` nor `expiration`/, also: ["keyplane-max-lifetime"] },
-  "keyplane-rotate-before-required": { args: `{ roles: ["Viewer"], comment: "c", expiresIn: "60d", scope: { assets: { mode: "see_all" } } }`, property: /no `rotateBefore`/ },
-  "keyplane-advanced-for-roles": { args: `{ roles: ["Instance Administrator"], comment: "c", expiresIn: "10d", scope: { assets: { mode: "see_all" } } }`, property: /`securityLevel` is standard/ },
-  "keyplane-forbidden-roles": { args: `{ roles: ["Investigator"], comment: "c", expiresIn: "10d", scope: { assets: { mode: "see_all" } } }`, property: /`roles` holds Investigator/ },
-  "keyplane-comment-required": { args: `{ roles: ["Viewer"], expiresIn: "10d", scope: { assets: { mode: "see_all" } } }`, property: /no `comment`/ },
-  "keyplane-overlap-required": { args: `{ roles: ["Viewer"], comment: "c", expiresIn: "10d", rotationTriggers: ["q1"], scope: { assets: { mode: "see_all" } } }`, property: /no `overlap`/ },
-  "keyplane-scope-required": { args: `{ roles: ["Viewer"], comment: "c", expiresIn: "10d" }`, property: /no `scope`/ },
+const BREAKS: Record<
+  (typeof POLICY_NAMES)[number],
+  { args: string; property: RegExp; also?: string[] }
+> = {
+  "keyplane-max-lifetime": {
+    args: `{ securityLevel: "advanced", roles: ["Viewer"], comment: "c", expiresIn: "100d", rotateBefore: "7d", overlap: "1h", scope: { assets: { mode: "see_all" } } }`,
+    property: /`expiresIn` 100d/,
+  },
+  "keyplane-expiration-required": {
+    args: `{ roles: ["Viewer"], comment: "c", scope: { assets: { mode: "see_all" } } }`,
+    property: /`expiresIn` nor `expiration`/,
+    also: ["keyplane-max-lifetime"],
+  },
+  "keyplane-rotate-before-required": {
+    args: `{ roles: ["Viewer"], comment: "c", expiresIn: "60d", scope: { assets: { mode: "see_all" } } }`,
+    property: /no `rotateBefore`/,
+  },
+  "keyplane-advanced-for-roles": {
+    args: `{ roles: ["Instance Administrator"], comment: "c", expiresIn: "10d", scope: { assets: { mode: "see_all" } } }`,
+    property: /`securityLevel` is standard/,
+  },
+  "keyplane-forbidden-roles": {
+    args: `{ roles: ["Investigator"], comment: "c", expiresIn: "10d", scope: { assets: { mode: "see_all" } } }`,
+    property: /`roles` holds Investigator/,
+  },
+  "keyplane-comment-required": {
+    args: `{ roles: ["Viewer"], expiresIn: "10d", scope: { assets: { mode: "see_all" } } }`,
+    property: /no `comment`/,
+  },
+  "keyplane-overlap-required": {
+    args: `{ roles: ["Viewer"], comment: "c", expiresIn: "10d", rotationTriggers: ["q1"], scope: { assets: { mode: "see_all" } } }`,
+    property: /no `overlap`/,
+  },
+  "keyplane-scope-required": {
+    args: `{ roles: ["Viewer"], comment: "c", expiresIn: "10d" }`,
+    property: /no `scope`/,
+  },
 };
 
 /** Every policy mandatory; Investigator forbidden; lifetimes up to 90 days. */
-const STRICT = { all: "mandatory", "keyplane-forbidden-roles": { roles: ["Investigator"] }, "keyplane-max-lifetime": { maxDays: 90 } };
+const STRICT = {
+  all: "mandatory",
+  "keyplane-forbidden-roles": { roles: ["Investigator"] },
+  "keyplane-max-lifetime": { maxDays: 90 },
+};
 
 interface Ran {
   code: number;
@@ -50,14 +82,25 @@ describe("the keyplane policy pack on the Pulumi engine", function () {
   const stacks: Stack[] = [];
 
   function program(keyArgs: string): void {
-    fs.writeFileSync(path.join(dir, "index.js"), `"use strict";\nconst keyplane = require("keyplane");\nconst k = new keyplane.ApiKey("guarded", ${keyArgs});\nexports.keyId = k.keyId;\n`);
+    fs.writeFileSync(
+      path.join(dir, "index.js"),
+      `"use strict";\nconst keyplane = require("keyplane");\nconst k = new keyplane.ApiKey("guarded", ${keyArgs});\nexports.keyId = k.keyId;\n`,
+    );
   }
 
   /** The built `pulumi` in the project directory, with the offline engine's environment. */
   function pulumi(args: string[]): Promise<Ran> {
     return new Promise((resolve, reject) => {
-      const env = { ...process.env, ...engine.envVars, PATH: `${engine.binDir}${path.delimiter}${process.env.PATH}` };
-      const p = spawn(path.join(engine.binDir, "pulumi"), [...args, "--non-interactive", "--color", "never"], { cwd: dir, env });
+      const env = {
+        ...process.env,
+        ...engine.envVars,
+        PATH: `${engine.binDir}${path.delimiter}${process.env.PATH}`,
+      };
+      const p = spawn(
+        path.join(engine.binDir, "pulumi"),
+        [...args, "--non-interactive", "--color", "never"],
+        { cwd: dir, env },
+      );
       let out = "";
       p.stdout.on("data", (d) => (out += d));
       p.stderr.on("data", (d) => (out += d));
@@ -69,12 +112,23 @@ describe("the keyplane policy pack on the Pulumi engine", function () {
   before(async () => {
     t = await startTestServer();
     dir = scratchDir("policy");
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: policy-fixture\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.yaml"),
+      "name: policy-fixture\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
+    );
     configFile = path.join(dir, "strict.json");
     fs.writeFileSync(configFile, JSON.stringify(STRICT));
     program(COMPLIANT);
-    engine = await offlineEngine({ baseDir: dir, passphrase: PASSPHRASE, env: credentialEnv(t.url, t.admin) });
-    stacks.push(await engine.localStack("cli", dir), await engine.localStack("auto", dir), await engine.localStack("stored", dir));
+    engine = await offlineEngine({
+      baseDir: dir,
+      passphrase: PASSPHRASE,
+      env: credentialEnv(t.url, t.admin),
+    });
+    stacks.push(
+      await engine.localStack("cli", dir),
+      await engine.localStack("auto", dir),
+      await engine.localStack("stored", dir),
+    );
   });
 
   after(async () => {
@@ -85,20 +139,44 @@ describe("the keyplane policy pack on the Pulumi engine", function () {
 
   it("installs the analyzer into the isolated PULUMI_HOME, not on PATH", () => {
     const plugins = fs.readdirSync(path.join(engine.pulumiHome, "plugins"));
-    assert.ok(plugins.some((p) => /^analyzer-policy-node-v/.test(p)), plugins.join(", "));
-    assert.ok(fs.existsSync(path.join(engine.binDir, "keyplane-analyzer-policy-node")), "ensure-pulumi placed the launcher beside the CLI");
-    assert.ok(!fs.existsSync(path.join(engine.binDir, "pulumi-analyzer-policy-node")), "under its plugin name on PATH the engine would warn on every run");
+    assert.ok(
+      plugins.some((p) => /^analyzer-policy-node-v/.test(p)),
+      plugins.join(", "),
+    );
+    assert.ok(
+      fs.existsSync(path.join(engine.binDir, "keyplane-analyzer-policy-node")),
+      "ensure-pulumi placed the launcher beside the CLI",
+    );
+    assert.ok(
+      !fs.existsSync(path.join(engine.binDir, "pulumi-analyzer-policy-node")),
+      "under its plugin name on PATH the engine would warn on every run",
+    );
   });
 
   for (const [policy, bad] of Object.entries(BREAKS)) {
     it(`CLI: preview --policy-pack fails a program that breaks ${policy}, naming the resource and the rule`, async () => {
       program(bad.args);
-      const r = await pulumi(["preview", "--stack", "cli", "--policy-pack", PACK, "--policy-pack-config", configFile]);
+      const r = await pulumi([
+        "preview",
+        "--stack",
+        "cli",
+        "--policy-pack",
+        PACK,
+        "--policy-pack-config",
+        configFile,
+      ]);
       assert.notEqual(r.code, 0, r.out);
-      assert.match(r.out, new RegExp(`\\[mandatory\\]\\s+${policy}\\s+\\(pulumi-nodejs:dynamic/keyplane:ApiKey: guarded\\)`));
+      assert.match(
+        r.out,
+        new RegExp(
+          `\\[mandatory\\]\\s+${policy}\\s+\\(pulumi-nodejs:dynamic/keyplane:ApiKey: guarded\\)`,
+        ),
+      );
       assert.match(r.out, new RegExp(`ApiKey 'guarded': .*\\[${policy}\\]`));
       assert.match(r.out, bad.property);
-      const others = POLICY_NAMES.filter((n) => n !== policy && new RegExp(`\\[mandatory\\]\\s+${n}\\b`).test(r.out));
+      const others = POLICY_NAMES.filter(
+        (n) => n !== policy && new RegExp(`\\[mandatory\\]\\s+${n}\\b`).test(r.out),
+      );
       // A key that never expires is also longer-lived than any maximum.
       assert.deepEqual(others, bad.also ?? [], "the program breaks only this policy");
     });
@@ -107,7 +185,16 @@ describe("the keyplane policy pack on the Pulumi engine", function () {
   it("CLI: up --policy-pack with a violation creates nothing", async () => {
     const before = await serverKeyIds(t);
     program(BREAKS["keyplane-advanced-for-roles"].args);
-    const r = await pulumi(["up", "--yes", "--stack", "cli", "--policy-pack", PACK, "--policy-pack-config", configFile]);
+    const r = await pulumi([
+      "up",
+      "--yes",
+      "--stack",
+      "cli",
+      "--policy-pack",
+      PACK,
+      "--policy-pack-config",
+      configFile,
+    ]);
     assert.notEqual(r.code, 0, r.out);
     assert.match(r.out, /keyplane-advanced-for-roles/);
     assert.deepEqual(await serverKeyIds(t), before);
@@ -115,12 +202,29 @@ describe("the keyplane policy pack on the Pulumi engine", function () {
 
   it("CLI: a compliant program passes preview and up, with no warning about plugins on PATH", async () => {
     program(COMPLIANT);
-    const p = await pulumi(["preview", "--stack", "cli", "--policy-pack", PACK, "--policy-pack-config", configFile]);
+    const p = await pulumi([
+      "preview",
+      "--stack",
+      "cli",
+      "--policy-pack",
+      PACK,
+      "--policy-pack-config",
+      configFile,
+    ]);
     assert.equal(p.code, 0, p.out);
     assert.match(p.out, /keyplane@v\d+\.\d+\.\d+/);
     assert.doesNotMatch(p.out, /from \$PATH/);
     const before = (await serverKeyIds(t)).length;
-    const u = await pulumi(["up", "--yes", "--stack", "cli", "--policy-pack", PACK, "--policy-pack-config", configFile]);
+    const u = await pulumi([
+      "up",
+      "--yes",
+      "--stack",
+      "cli",
+      "--policy-pack",
+      PACK,
+      "--policy-pack-config",
+      configFile,
+    ]);
     assert.equal(u.code, 0, u.out);
     assert.equal((await serverKeyIds(t)).length, before + 1);
   });
@@ -138,7 +242,15 @@ describe("the keyplane policy pack on the Pulumi engine", function () {
     for (const level of ["disabled", "advisory"]) {
       const cfg = path.join(dir, `${level}.json`);
       fs.writeFileSync(cfg, JSON.stringify({ "keyplane-advanced-for-roles": level }));
-      const r = await pulumi(["preview", "--stack", "cli", "--policy-pack", PACK, "--policy-pack-config", cfg]);
+      const r = await pulumi([
+        "preview",
+        "--stack",
+        "cli",
+        "--policy-pack",
+        PACK,
+        "--policy-pack-config",
+        cfg,
+      ]);
       assert.equal(r.code, 0, r.out);
       if (level === "advisory") assert.match(r.out, /\[advisory\]\s+keyplane-advanced-for-roles/);
       else assert.doesNotMatch(r.out, /keyplane-advanced-for-roles\s+\(/);
@@ -149,8 +261,14 @@ describe("the keyplane policy pack on the Pulumi engine", function () {
     const stack = stacks[1]!;
     const before = await serverKeyIds(t);
     program(BREAKS["keyplane-max-lifetime"].args);
-    await assert.rejects(stack.preview({ policyPacks: [PACK], policyPackConfigs: [configFile] }), /keyplane-max-lifetime[\s\S]*ApiKey 'guarded': `expiresIn` 100d/);
-    await assert.rejects(stack.up({ policyPacks: [PACK], policyPackConfigs: [configFile] }), /keyplane-max-lifetime/);
+    await assert.rejects(
+      stack.preview({ policyPacks: [PACK], policyPackConfigs: [configFile] }),
+      /keyplane-max-lifetime[\s\S]*ApiKey 'guarded': `expiresIn` 100d/,
+    );
+    await assert.rejects(
+      stack.up({ policyPacks: [PACK], policyPackConfigs: [configFile] }),
+      /keyplane-max-lifetime/,
+    );
     assert.deepEqual(await serverKeyIds(t), before, "a refused up creates nothing");
     program(COMPLIANT);
     const up = await stack.up({ policyPacks: [PACK], policyPackConfigs: [configFile] });
@@ -165,41 +283,117 @@ describe("the keyplane policy pack on the Pulumi engine", function () {
     const bad = await pulumi(["policy", "analyze", "--stack", "stored", "--policy-pack", PACK]);
     assert.notEqual(bad.code, 0, bad.out);
     assert.match(bad.out, /keyplane-advanced-for-roles/);
-    assert.match(bad.out, /ApiKey 'guarded': `expiresIn` 400d is a lifetime of 400 d, over the maximum of 90 days \[keyplane-max-lifetime\]/);
+    assert.match(
+      bad.out,
+      /ApiKey 'guarded': `expiresIn` 400d is a lifetime of 400 d, over the maximum of 90 days \[keyplane-max-lifetime\]/,
+    );
     assert.match(bad.out, /one or more mandatory policy violations were found/);
 
     // keyplane drift --policy-pack: the same findings in the drift report, and exit 2.
     const env = { ...credentialEnv(t.url, t.admin), PULUMI_CONFIG_PASSPHRASE: PASSPHRASE };
-    const drift = await keyplaneCli(["drift", "--cwd", dir, "--stack", "stored", "--within", "1d", "--policy-pack", PACK], env);
+    const drift = await keyplaneCli(
+      ["drift", "--cwd", dir, "--stack", "stored", "--within", "1d", "--policy-pack", PACK],
+      env,
+    );
     assert.equal(drift.code, 2, drift.stderr + drift.stdout);
-    assert.match(drift.stdout, /guarded \(ApiKey\)\s+\S+\s+policy violation\s+keyplane-advanced-for-roles: ApiKey 'guarded': `securityLevel` is standard/);
-    assert.match(drift.stdout, /guarded \(ApiKey\)\s+\S+\s+policy violation\s+keyplane-max-lifetime: /);
-    assert.match(drift.stdout, /Advisory policy findings \(not drift\):\n\s+guarded \(ApiKey\)\s+keyplane-comment-required: /);
-    const json = await keyplaneCli(["drift", "--cwd", dir, "--stack", "stored", "--within", "1d", "--policy-pack", PACK, "--json"], env);
+    assert.match(
+      drift.stdout,
+      /guarded \(ApiKey\)\s+\S+\s+policy violation\s+keyplane-advanced-for-roles: ApiKey 'guarded': `securityLevel` is standard/,
+    );
+    assert.match(
+      drift.stdout,
+      /guarded \(ApiKey\)\s+\S+\s+policy violation\s+keyplane-max-lifetime: /,
+    );
+    assert.match(
+      drift.stdout,
+      /Advisory policy findings \(not drift\):\n\s+guarded \(ApiKey\)\s+keyplane-comment-required: /,
+    );
+    const json = await keyplaneCli(
+      [
+        "drift",
+        "--cwd",
+        dir,
+        "--stack",
+        "stored",
+        "--within",
+        "1d",
+        "--policy-pack",
+        PACK,
+        "--json",
+      ],
+      env,
+    );
     assert.equal(json.code, 2, json.stderr);
-    const report = JSON.parse(json.stdout) as { items: Array<{ kind: string; detail: string }>; advisories: unknown[] };
-    assert.deepEqual(report.items.filter((i) => i.kind === "policy violation").map((i) => i.detail.split(":")[0]).sort(), ["keyplane-advanced-for-roles", "keyplane-max-lifetime", "keyplane-rotate-before-required"]);
+    const report = JSON.parse(json.stdout) as {
+      items: Array<{ kind: string; detail: string }>;
+      advisories: unknown[];
+    };
+    assert.deepEqual(
+      report.items
+        .filter((i) => i.kind === "policy violation")
+        .map((i) => i.detail.split(":")[0])
+        .sort(),
+      ["keyplane-advanced-for-roles", "keyplane-max-lifetime", "keyplane-rotate-before-required"],
+    );
 
     program(COMPLIANT);
     await stack.up();
-    const ok = await pulumi(["policy", "analyze", "--stack", "stored", "--policy-pack", PACK, "--policy-pack-config", configFile]);
+    const ok = await pulumi([
+      "policy",
+      "analyze",
+      "--stack",
+      "stored",
+      "--policy-pack",
+      PACK,
+      "--policy-pack-config",
+      configFile,
+    ]);
     assert.equal(ok.code, 0, ok.out);
-    const clean = await keyplaneCli(["drift", "--cwd", dir, "--stack", "stored", "--within", "1d", "--policy-pack", PACK, "--policy-pack-config", configFile], env);
+    const clean = await keyplaneCli(
+      [
+        "drift",
+        "--cwd",
+        dir,
+        "--stack",
+        "stored",
+        "--within",
+        "1d",
+        "--policy-pack",
+        PACK,
+        "--policy-pack-config",
+        configFile,
+      ],
+      env,
+    );
     assert.equal(clean.code, 0, clean.stderr + clean.stdout);
     assert.match(clean.stdout, /No drift in stack stored/);
 
     // keyplane drift --unused-for: last used by verifyAfterCreate, at its creation, seconds ago
     // (the server's last-used time is its own clock's, which these tests cannot move).
     const keyId = (await stack.outputs()).keyId!.value as number;
-    const idle = await keyplaneCli(["drift", "--cwd", dir, "--stack", "stored", "--within", "1d", "--unused-for", "1ms"], env);
+    const idle = await keyplaneCli(
+      ["drift", "--cwd", dir, "--stack", "stored", "--within", "1d", "--unused-for", "1ms"],
+      env,
+    );
     assert.equal(idle.code, 2, idle.stderr + idle.stdout);
-    assert.match(idle.stdout, new RegExp(`guarded \\(ApiKey\\)\\s+${keyId}\\s+unused\\s+unused for \\d+ (s|min) \\((last used|never used since it was made) at \\d{4}-`));
-    const busy = await keyplaneCli(["drift", "--cwd", dir, "--stack", "stored", "--within", "1d", "--unused-for", "60d"], env);
+    assert.match(
+      idle.stdout,
+      new RegExp(
+        `guarded \\(ApiKey\\)\\s+${keyId}\\s+unused\\s+unused for \\d+ (s|min) \\((last used|never used since it was made) at \\d{4}-`,
+      ),
+    );
+    const busy = await keyplaneCli(
+      ["drift", "--cwd", dir, "--stack", "stored", "--within", "1d", "--unused-for", "60d"],
+      env,
+    );
     assert.equal(busy.code, 0, busy.stderr + busy.stdout);
   });
 
   it("keyplane drift refuses a --policy-pack that is not a pack, before running anything", async () => {
-    const r = await keyplaneCli(["drift", "--cwd", dir, "--stack", "stored", "--policy-pack", dir], {});
+    const r = await keyplaneCli(
+      ["drift", "--cwd", dir, "--stack", "stored", "--policy-pack", dir],
+      {},
+    );
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /--policy-pack: .* has no PulumiPolicy.yaml/);
   });

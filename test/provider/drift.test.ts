@@ -13,7 +13,6 @@ import { keyplaneCli } from "../helpers/run";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { adminClient, credentialEnv, outputsOf } from "../helpers/stacks";
 
-
 const run = (args: string[], env: Record<string, string>) => keyplaneCli(args, env);
 
 describe("keyplane drift", function () {
@@ -28,7 +27,10 @@ describe("keyplane drift", function () {
     t = await startTestServer();
     env = credentialEnv(t.url, t.admin);
     dir = scratchDir("drift");
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: drift-fixture\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.yaml"),
+      "name: drift-fixture\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
+    );
     fs.writeFileSync(
       path.join(dir, "index.js"),
       `"use strict";
@@ -62,7 +64,10 @@ exports.scopeId = scope.scopeId;
   it("exits 2 and lists keys expiring within the window", async () => {
     const r = await run(["drift", "--cwd", dir, "--stack", "nightly", "--within", "7d"], env);
     assert.equal(r.code, 2, r.stderr + r.stdout);
-    assert.match(r.stdout, new RegExp(`short \\(ApiKey\\)\\s+${ids.short}\\s+expiring\\s+expires in 2 d`));
+    assert.match(
+      r.stdout,
+      new RegExp(`short \\(ApiKey\\)\\s+${ids.short}\\s+expiring\\s+expires in 2 d`),
+    );
   });
 
   it("exits 2 and names each change made by hand, with the key id", async () => {
@@ -81,7 +86,12 @@ exports.scopeId = scope.scopeId;
     assert.match(r.stdout, row("stable", "scope changed"));
     assert.match(r.stdout, row("doomed", "deleted"));
     assert.match(r.stdout, row("scope", "changed"));
-    assert.match(r.stdout, new RegExp(`stable \\(ApiKey\\)\\s+${ids.stable}\\s+role changed\\s+holds \\[Investigator\\], declared \\[Viewer\\]`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `stable \\(ApiKey\\)\\s+${ids.stable}\\s+role changed\\s+holds \\[Investigator\\], declared \\[Viewer\\]`,
+      ),
+    );
     assert.match(r.stdout, /would .*create/, "the summary says what up would do");
 
     const j = await run(["drift", "--cwd", dir, "--stack", "nightly", "--json"], env);
@@ -89,7 +99,14 @@ exports.scopeId = scope.scopeId;
     const report = JSON.parse(j.stdout);
     assert.deepEqual(
       report.items.map((i: { resource: string; kind: string }) => `${i.resource}:${i.kind}`).sort(),
-      ["doomed:deleted", "scope:changed", "short:expiring", "stable:comment changed", "stable:role changed", "stable:scope changed"],
+      [
+        "doomed:deleted",
+        "scope:changed",
+        "short:expiring",
+        "stable:comment changed",
+        "stable:role changed",
+        "stable:scope changed",
+      ],
     );
   });
 

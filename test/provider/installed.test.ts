@@ -21,11 +21,31 @@ describe("keyplane installed from npm pack into a Pulumi project", function () {
   before(async () => {
     t = await startTestServer();
     // A project outside the repo's package scope, so nothing resolves from the repo by accident.
-    project = fs.mkdtempSync(path.join(fs.realpathSync(require("node:os").tmpdir()), "keyplane-installed-"));
+    project = fs.mkdtempSync(
+      path.join(fs.realpathSync(require("node:os").tmpdir()), "keyplane-installed-"),
+    );
     const packDir = scratchDir("pack");
-    const tgz = execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", packDir, "--silent"], { cwd: repoRoot, encoding: "utf8" }).trim().split("\n").pop()!;
-    fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "installed-keyplane-program", private: true, main: "index.js" }, null, 2));
-    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", path.join(packDir, tgz)], { cwd: project, stdio: "pipe" });
+    const tgz = execFileSync(
+      "npm",
+      ["pack", "--ignore-scripts", "--pack-destination", packDir, "--silent"],
+      { cwd: repoRoot, encoding: "utf8" },
+    )
+      .trim()
+      .split("\n")
+      .pop()!;
+    fs.writeFileSync(
+      path.join(project, "package.json"),
+      JSON.stringify(
+        { name: "installed-keyplane-program", private: true, main: "index.js" },
+        null,
+        2,
+      ),
+    );
+    execFileSync(
+      "npm",
+      ["install", "--no-audit", "--no-fund", "--loglevel=error", path.join(packDir, tgz)],
+      { cwd: project, stdio: "pipe" },
+    );
     fs.writeFileSync(
       path.join(project, "Pulumi.yaml"),
       "name: installed-keyplane\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
@@ -44,13 +64,25 @@ exports.scopeId = scope.scopeId;
 
   after(async () => {
     await t?.close();
-    if (project && !process.env.KEYPLANE_KEEP_INSTALLED) fs.rmSync(project, { recursive: true, force: true });
+    if (project && !process.env.KEYPLANE_KEEP_INSTALLED)
+      fs.rmSync(project, { recursive: true, force: true });
   });
 
   it("runs up, a refreshed preview with no changes, and destroy", async () => {
-    assert.ok(fs.existsSync(path.join(project, "node_modules", "keyplane", "dist", "provider", "runtime.js")));
-    assert.ok(!fs.existsSync(path.join(project, "node_modules", "keyplane", "dist", "test")), "the package ships no tests");
-    const engine = await offlineEngine({ baseDir: project, passphrase: PASSPHRASE, env: credentialEnv(t.url, t.admin) });
+    assert.ok(
+      fs.existsSync(
+        path.join(project, "node_modules", "keyplane", "dist", "provider", "runtime.js"),
+      ),
+    );
+    assert.ok(
+      !fs.existsSync(path.join(project, "node_modules", "keyplane", "dist", "test")),
+      "the package ships no tests",
+    );
+    const engine = await offlineEngine({
+      baseDir: project,
+      passphrase: PASSPHRASE,
+      env: credentialEnv(t.url, t.admin),
+    });
     const stack = await engine.localStack("installed", project);
     const before = await serverKeyIds(t);
     const up = await stack.up();
@@ -60,11 +92,19 @@ exports.scopeId = scope.scopeId;
     // The state holds only a require of the shell module in this project's node_modules/keyplane,
     // not the provider's code: small, and upgraded with the package.
     const exported = await stack.exportStack();
-    const key = (exported.deployment as { resources: Array<{ type: string; outputs: { __provider: string } }> }).resources.find((r) => r.type.endsWith(":ApiKey"))!;
+    const key = (
+      exported.deployment as { resources: Array<{ type: string; outputs: { __provider: string } }> }
+    ).resources.find((r) => r.type.endsWith(":ApiKey"))!;
     // (Pulumi maps the module back to an exported name; when the project's path contains "keyplane",
     // as this one's does, its mapping falls back to the file's path, which the package exports too.)
-    assert.match(key.outputs.__provider, /require\("keyplane\/(provider-shells\/apiKey|dist\/provider\/shells\/apiKey\.js)"\)/);
-    assert.ok(key.outputs.__provider.length < 400, `the serialized provider is ${key.outputs.__provider.length} characters`);
+    assert.match(
+      key.outputs.__provider,
+      /require\("keyplane\/(provider-shells\/apiKey|dist\/provider\/shells\/apiKey\.js)"\)/,
+    );
+    assert.ok(
+      key.outputs.__provider.length < 400,
+      `the serialized provider is ${key.outputs.__provider.length} characters`,
+    );
     await stack.preview({ refresh: true, expectNoChanges: true });
     await stack.destroy();
     assert.deepEqual(await serverKeyIds(t), before);

@@ -7,10 +7,17 @@ import * as assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { sdkApi, type ProviderApi } from "../../provider/api";
 import type { ProviderDeps } from "../../provider/common";
-import { ADOPTED_KEY_VALUE, apiKeyProvider, type ApiKeyState } from "../../provider/resources/apiKey";
+import {
+  ADOPTED_KEY_VALUE,
+  apiKeyProvider,
+  type ApiKeyState,
+} from "../../provider/resources/apiKey";
 import { roleProvider, type RoleState } from "../../provider/resources/role";
 import { roleBindingProvider, type RoleBindingState } from "../../provider/resources/roleBinding";
-import { scopeDefinitionProvider, type ScopeDefinitionState } from "../../provider/resources/scopeDefinition";
+import {
+  scopeDefinitionProvider,
+  type ScopeDefinitionState,
+} from "../../provider/resources/scopeDefinition";
 import { KeyplaneClient } from "../../sdk";
 import { startTestServer, type TestServer } from "../helpers/server";
 
@@ -33,10 +40,19 @@ interface Harness {
 
 async function harness(): Promise<Harness> {
   const t = await startTestServer({ fakeClock: Date.UTC(2026, 10, 1) });
-  const client = new KeyplaneClient({ endpoint: t.url, apiKeyId: t.admin.id, apiKey: t.admin.key, retryBaseDelayMs: 5 });
+  const client = new KeyplaneClient({
+    endpoint: t.url,
+    apiKeyId: t.admin.id,
+    apiKey: t.admin.key,
+    retryBaseDelayMs: 5,
+  });
   const api = sdkApi(client);
   const warnings: string[] = [];
-  const deps: ProviderDeps = { now: () => t.clock.now(), api: () => api, warn: (m) => warnings.push(m) };
+  const deps: ProviderDeps = {
+    now: () => t.clock.now(),
+    api: () => api,
+    warn: (m) => warnings.push(m),
+  };
   return {
     t,
     client,
@@ -57,7 +73,11 @@ async function harness(): Promise<Harness> {
 /** check, then create, as the engine does. */
 async function checkAndCreate(p: pulumi.dynamic.ResourceProvider, news: Record<string, unknown>) {
   const c = await p.check!({}, news);
-  assert.deepEqual(c.failures ?? [], [], `unexpected check failures: ${JSON.stringify(c.failures)}`);
+  assert.deepEqual(
+    c.failures ?? [],
+    [],
+    `unexpected check failures: ${JSON.stringify(c.failures)}`,
+  );
   const r = await p.create(c.inputs);
   return { id: r.id, outs: r.outs, inputs: c.inputs };
 }
@@ -85,26 +105,146 @@ describe("provider methods against a real server", function () {
       warn: () => undefined,
     };
     const long = "x".repeat(1025);
-    const cases: Array<{ name: string; provider: (d: ProviderDeps) => pulumi.dynamic.ResourceProvider; news: Record<string, unknown>; property: string; reason: RegExp }> = [
-      { name: "a past expiration", provider: apiKeyProvider, news: { roles: ["Viewer"], expiration: "2020-01-01T00:00:00Z" }, property: "expiration", reason: /in the past/ },
-      { name: "an expiration that is not a date", provider: apiKeyProvider, news: { roles: ["Viewer"], expiration: "next week" }, property: "expiration", reason: /ISO-8601/ },
-      { name: "a malformed expiresIn", provider: apiKeyProvider, news: { roles: ["Viewer"], expiresIn: "90 days" }, property: "expiresIn", reason: /not a duration/ },
-      { name: "a malformed rotateBefore", provider: apiKeyProvider, news: { roles: ["Viewer"], expiresIn: "90d", rotateBefore: "soon" }, property: "rotateBefore", reason: /not a duration/ },
-      { name: "a malformed overlap", provider: apiKeyProvider, news: { roles: ["Viewer"], overlap: "1 day" }, property: "overlap", reason: /not a duration/ },
-      { name: "an empty roles list", provider: apiKeyProvider, news: { roles: [] }, property: "roles", reason: /at least one role/ },
-      { name: "missing roles", provider: apiKeyProvider, news: {}, property: "roles", reason: /required/ },
-      { name: "an over-long comment", provider: apiKeyProvider, news: { roles: ["Viewer"], comment: long }, property: "comment", reason: /at most 1024/ },
-      { name: "an unknown security level", provider: apiKeyProvider, news: { roles: ["Viewer"], securityLevel: "paranoid" }, property: "securityLevel", reason: /standard.*advanced/ },
-      { name: "both expiration and expiresIn", provider: apiKeyProvider, news: { roles: ["Viewer"], expiration: "2030-01-01", expiresIn: "9d" }, property: "expiresIn", reason: /not both/ },
-      { name: "rotateBefore without an expiry", provider: apiKeyProvider, news: { roles: ["Viewer"], rotateBefore: "7d" }, property: "rotateBefore", reason: /needs `expiration` or `expiresIn`/ },
-      { name: "a scope mode not valid for its area", provider: apiKeyProvider, news: { roles: ["Viewer"], scope: { assets: { mode: "any" } } }, property: "scope.assets.mode", reason: /not valid for assets/ },
-      { name: "an unknown property", provider: apiKeyProvider, news: { roles: ["Viewer"], expiry: "9d" }, property: "(inputs)", reason: /unknown property: expiry/ },
-      { name: "a scope definition with no areas", provider: scopeDefinitionProvider, news: { name: "s", areas: {} }, property: "areas", reason: /at least one area/ },
-      { name: "a scope definition with a mode not valid for its area", provider: scopeDefinitionProvider, news: { name: "s", areas: { cases_issues: { mode: "any" } } }, property: "areas.cases_issues.mode", reason: /not valid for cases_issues/ },
-      { name: "a scope mode `scope` with no names", provider: scopeDefinitionProvider, news: { name: "s", areas: { endpoints: { endpoint_groups: { mode: "scope" } } } }, property: "areas.endpoints.endpoint_groups.names", reason: /at least one entry/ },
-      { name: "a role with no permission", provider: roleProvider, news: { name: "r", components: { public_api: "none" } }, property: "components", reason: /at least one component/ },
-      { name: "a role with an unknown component", provider: roleProvider, news: { name: "r", components: { coffee: "view" } }, property: "components", reason: /coffee/ },
-      { name: "a binding to an unknown principal type", provider: roleBindingProvider, news: { principal: { type: "robot", id: "1" }, role: "Viewer" }, property: "principal.type", reason: /user.*group.*apiKey/ },
+    const cases: Array<{
+      name: string;
+      provider: (d: ProviderDeps) => pulumi.dynamic.ResourceProvider;
+      news: Record<string, unknown>;
+      property: string;
+      reason: RegExp;
+    }> = [
+      {
+        name: "a past expiration",
+        provider: apiKeyProvider,
+        news: { roles: ["Viewer"], expiration: "2020-01-01T00:00:00Z" },
+        property: "expiration",
+        reason: /in the past/,
+      },
+      {
+        name: "an expiration that is not a date",
+        provider: apiKeyProvider,
+        news: { roles: ["Viewer"], expiration: "next week" },
+        property: "expiration",
+        reason: /ISO-8601/,
+      },
+      {
+        name: "a malformed expiresIn",
+        provider: apiKeyProvider,
+        news: { roles: ["Viewer"], expiresIn: "90 days" },
+        property: "expiresIn",
+        reason: /not a duration/,
+      },
+      {
+        name: "a malformed rotateBefore",
+        provider: apiKeyProvider,
+        news: { roles: ["Viewer"], expiresIn: "90d", rotateBefore: "soon" },
+        property: "rotateBefore",
+        reason: /not a duration/,
+      },
+      {
+        name: "a malformed overlap",
+        provider: apiKeyProvider,
+        news: { roles: ["Viewer"], overlap: "1 day" },
+        property: "overlap",
+        reason: /not a duration/,
+      },
+      {
+        name: "an empty roles list",
+        provider: apiKeyProvider,
+        news: { roles: [] },
+        property: "roles",
+        reason: /at least one role/,
+      },
+      {
+        name: "missing roles",
+        provider: apiKeyProvider,
+        news: {},
+        property: "roles",
+        reason: /required/,
+      },
+      {
+        name: "an over-long comment",
+        provider: apiKeyProvider,
+        news: { roles: ["Viewer"], comment: long },
+        property: "comment",
+        reason: /at most 1024/,
+      },
+      {
+        name: "an unknown security level",
+        provider: apiKeyProvider,
+        news: { roles: ["Viewer"], securityLevel: "paranoid" },
+        property: "securityLevel",
+        reason: /standard.*advanced/,
+      },
+      {
+        name: "both expiration and expiresIn",
+        provider: apiKeyProvider,
+        news: { roles: ["Viewer"], expiration: "2030-01-01", expiresIn: "9d" },
+        property: "expiresIn",
+        reason: /not both/,
+      },
+      {
+        name: "rotateBefore without an expiry",
+        provider: apiKeyProvider,
+        news: { roles: ["Viewer"], rotateBefore: "7d" },
+        property: "rotateBefore",
+        reason: /needs `expiration` or `expiresIn`/,
+      },
+      {
+        name: "a scope mode not valid for its area",
+        provider: apiKeyProvider,
+        news: { roles: ["Viewer"], scope: { assets: { mode: "any" } } },
+        property: "scope.assets.mode",
+        reason: /not valid for assets/,
+      },
+      {
+        name: "an unknown property",
+        provider: apiKeyProvider,
+        news: { roles: ["Viewer"], expiry: "9d" },
+        property: "(inputs)",
+        reason: /unknown property: expiry/,
+      },
+      {
+        name: "a scope definition with no areas",
+        provider: scopeDefinitionProvider,
+        news: { name: "s", areas: {} },
+        property: "areas",
+        reason: /at least one area/,
+      },
+      {
+        name: "a scope definition with a mode not valid for its area",
+        provider: scopeDefinitionProvider,
+        news: { name: "s", areas: { cases_issues: { mode: "any" } } },
+        property: "areas.cases_issues.mode",
+        reason: /not valid for cases_issues/,
+      },
+      {
+        name: "a scope mode `scope` with no names",
+        provider: scopeDefinitionProvider,
+        news: { name: "s", areas: { endpoints: { endpoint_groups: { mode: "scope" } } } },
+        property: "areas.endpoints.endpoint_groups.names",
+        reason: /at least one entry/,
+      },
+      {
+        name: "a role with no permission",
+        provider: roleProvider,
+        news: { name: "r", components: { public_api: "none" } },
+        property: "components",
+        reason: /at least one component/,
+      },
+      {
+        name: "a role with an unknown component",
+        provider: roleProvider,
+        news: { name: "r", components: { coffee: "view" } },
+        property: "components",
+        reason: /coffee/,
+      },
+      {
+        name: "a binding to an unknown principal type",
+        provider: roleBindingProvider,
+        news: { principal: { type: "robot", id: "1" }, role: "Viewer" },
+        property: "principal.type",
+        reason: /user.*group.*apiKey/,
+      },
     ];
     for (const c of cases) {
       it(`refuses ${c.name}, naming ${c.property}, without calling the server`, async () => {
@@ -116,20 +256,33 @@ describe("provider methods against a real server", function () {
     }
 
     it("skips values the engine does not know yet (preview)", async () => {
-      const r = await apiKeyProvider(noServer).check!({}, { roles: [UNKNOWN], scope: UNKNOWN, comment: "ok" });
+      const r = await apiKeyProvider(noServer).check!(
+        {},
+        { roles: [UNKNOWN], scope: UNKNOWN, comment: "ok" },
+      );
       assert.deepEqual(r.failures ?? [], []);
     });
 
     it("names an expiration that has passed since the key was made, and says what to do", async () => {
       const past = Date.UTC(2026, 9, 1);
-      const r = await apiKeyProvider(noServer).check!({ roles: ["Viewer"], expiration: past }, { roles: ["Viewer"], expiration: past });
-      assert.match(r.failures![0]!.reason, /has passed, so the key expired; set a later expiration/);
+      const r = await apiKeyProvider(noServer).check!(
+        { roles: ["Viewer"], expiration: past },
+        { roles: ["Viewer"], expiration: past },
+      );
+      assert.match(
+        r.failures![0]!.reason,
+        /has passed, so the key expired; set a later expiration/,
+      );
     });
   });
 
   describe("ApiKey", () => {
     it("creates a Standard key that works, with every output", async () => {
-      const { id, outs } = await checkAndCreate(h.keys, { roles: ["Viewer"], comment: "ci", expiresIn: "30d" });
+      const { id, outs } = await checkAndCreate(h.keys, {
+        roles: ["Viewer"],
+        comment: "ci",
+        expiresIn: "30d",
+      });
       const s = outs as ApiKeyState;
       assert.equal(String(s.keyId), id);
       assert.equal(s.securityLevel, "standard");
@@ -144,8 +297,16 @@ describe("provider methods against a real server", function () {
     });
 
     it("creates an Advanced key with a scope definition and verifies it signed", async () => {
-      const scope = await checkAndCreate(h.scopes, { name: "apac", areas: { endpoints: { endpoint_groups: { mode: "scope", names: ["apac"] } } } });
-      const { outs } = await checkAndCreate(h.keys, { roles: ["Investigator"], securityLevel: "advanced", scope: scope.id, expiration: new Date(h.t.clock.now() + 10 * DAY).toISOString() });
+      const scope = await checkAndCreate(h.scopes, {
+        name: "apac",
+        areas: { endpoints: { endpoint_groups: { mode: "scope", names: ["apac"] } } },
+      });
+      const { outs } = await checkAndCreate(h.keys, {
+        roles: ["Investigator"],
+        securityLevel: "advanced",
+        scope: scope.id,
+        expiration: new Date(h.t.clock.now() + 10 * DAY).toISOString(),
+      });
       const s = outs as ApiKeyState;
       assert.equal(s.securityLevel, "advanced");
       assert.equal(s.scopeId, scope.id);
@@ -163,34 +324,54 @@ describe("provider methods against a real server", function () {
       };
       const p = apiKeyProvider({ ...h.deps, api: () => lying });
       const c = await p.check!({}, { roles: ["Viewer"] });
-      await assert.rejects(p.create(c.inputs), /holds roles .* but \[Viewer\] were asked for; the new key was removed/);
+      await assert.rejects(
+        p.create(c.inputs),
+        /holds roles .* but \[Viewer\] were asked for; the new key was removed/,
+      );
       assert.deepEqual(await h.keyIds(), before);
     });
 
     it("resolves expiresIn once: a later diff with the same inputs shows no change", async () => {
-      const { id, outs, inputs } = await checkAndCreate(h.keys, { roles: ["Viewer"], expiresIn: "30d" });
+      const { id, outs, inputs } = await checkAndCreate(h.keys, {
+        roles: ["Viewer"],
+        expiresIn: "30d",
+      });
       h.t.fake!.advance(2 * DAY);
-      const d = await h.keys.diff!(id, outs, (await h.keys.check!(inputs, { roles: ["Viewer"], expiresIn: "30d" })).inputs);
+      const d = await h.keys.diff!(
+        id,
+        outs,
+        (await h.keys.check!(inputs, { roles: ["Viewer"], expiresIn: "30d" })).inputs,
+      );
       assert.equal(d.changes, false);
       h.t.fake!.advance(-2 * DAY);
     });
 
     it("plans a replacement inside rotateBefore, and says why", async () => {
-      const { id, outs, inputs } = await checkAndCreate(h.keys, { roles: ["Viewer"], expiresIn: "30d", rotateBefore: "7d" });
+      const { id, outs, inputs } = await checkAndCreate(h.keys, {
+        roles: ["Viewer"],
+        expiresIn: "30d",
+        rotateBefore: "7d",
+      });
       const keyId = (outs as ApiKeyState).keyId;
       h.t.fake!.advance(25 * DAY);
       try {
         const d = await h.keys.diff!(id, outs, inputs);
         assert.equal(d.changes, true);
         assert.deepEqual(d.replaces, ["rotateBefore"]);
-        assert.ok(h.warnings.some((w) => w.includes(`key ${keyId} expires in 5 d, rotateBefore 7 d`)), h.warnings.join("\n"));
+        assert.ok(
+          h.warnings.some((w) => w.includes(`key ${keyId} expires in 5 d, rotateBefore 7 d`)),
+          h.warnings.join("\n"),
+        );
       } finally {
         h.t.fake!.advance(-25 * DAY);
       }
     });
 
     it("plans a replacement of an expired key, and refresh still finds it", async () => {
-      const { id, outs, inputs } = await checkAndCreate(h.keys, { roles: ["Viewer"], expiresIn: "1d" });
+      const { id, outs, inputs } = await checkAndCreate(h.keys, {
+        roles: ["Viewer"],
+        expiresIn: "1d",
+      });
       h.t.fake!.advance(3 * DAY);
       try {
         const r = await h.keys.read!(id, outs);
@@ -205,18 +386,52 @@ describe("provider methods against a real server", function () {
     });
 
     it("replaces on securityLevel and rotationTriggers changes, updates in place otherwise", async () => {
-      const { id, outs, inputs } = await checkAndCreate(h.keys, { roles: ["Viewer"], comment: "a", rotationTriggers: ["q1"] });
-      const diff = async (n: Record<string, unknown>) => h.keys.diff!(id, outs, (await h.keys.check!(inputs, n)).inputs);
-      assert.deepEqual((await diff({ roles: ["Viewer"], comment: "a", rotationTriggers: ["q1"], securityLevel: "advanced" })).replaces, ["securityLevel"]);
-      assert.deepEqual((await diff({ roles: ["Viewer"], comment: "a", rotationTriggers: ["q2"] })).replaces, ["rotationTriggers"]);
-      const inPlace = await diff({ roles: ["Investigator"], comment: "b", rotationTriggers: ["q1"], expiresIn: "9d" });
+      const { id, outs, inputs } = await checkAndCreate(h.keys, {
+        roles: ["Viewer"],
+        comment: "a",
+        rotationTriggers: ["q1"],
+      });
+      const diff = async (n: Record<string, unknown>) =>
+        h.keys.diff!(id, outs, (await h.keys.check!(inputs, n)).inputs);
+      assert.deepEqual(
+        (
+          await diff({
+            roles: ["Viewer"],
+            comment: "a",
+            rotationTriggers: ["q1"],
+            securityLevel: "advanced",
+          })
+        ).replaces,
+        ["securityLevel"],
+      );
+      assert.deepEqual(
+        (await diff({ roles: ["Viewer"], comment: "a", rotationTriggers: ["q2"] })).replaces,
+        ["rotationTriggers"],
+      );
+      const inPlace = await diff({
+        roles: ["Investigator"],
+        comment: "b",
+        rotationTriggers: ["q1"],
+        expiresIn: "9d",
+      });
       assert.equal(inPlace.changes, true);
       assert.deepEqual(inPlace.replaces, []);
     });
 
     it("updates roles, comment, expiration and scope in place", async () => {
-      const { id, outs, inputs } = await checkAndCreate(h.keys, { roles: ["Viewer"], comment: "a", expiresIn: "30d" });
-      const news = (await h.keys.check!(inputs, { roles: ["Investigator", "Viewer"], comment: "b", expiresIn: "60d", scope: { assets: { mode: "see_all" } } })).inputs;
+      const { id, outs, inputs } = await checkAndCreate(h.keys, {
+        roles: ["Viewer"],
+        comment: "a",
+        expiresIn: "30d",
+      });
+      const news = (
+        await h.keys.check!(inputs, {
+          roles: ["Investigator", "Viewer"],
+          comment: "b",
+          expiresIn: "60d",
+          scope: { assets: { mode: "see_all" } },
+        })
+      ).inputs;
       const u = await h.keys.update!(id, outs, news);
       const s = u.outs as ApiKeyState;
       assert.deepEqual([...s.roles].sort(), ["Investigator", "Viewer"]);
@@ -228,7 +443,11 @@ describe("provider methods against a real server", function () {
     });
 
     it("reads drift: roles, comment and scope changed by hand show in the live inputs", async () => {
-      const { id, outs, inputs } = await checkAndCreate(h.keys, { roles: ["Viewer"], comment: "declared", scope: { assets: { mode: "see_all" } } });
+      const { id, outs, inputs } = await checkAndCreate(h.keys, {
+        roles: ["Viewer"],
+        comment: "declared",
+        scope: { assets: { mode: "see_all" } },
+      });
       await h.client.apiKeys.edit(Number(id), { roles: ["Investigator"], comment: "by hand" });
       await h.client.scopes.set("api-key", id, { assets: { mode: "no_scope" } });
       const r = await h.keys.read!(id, outs);
@@ -257,7 +476,11 @@ describe("provider methods against a real server", function () {
     });
 
     it("with overlap, shortens the old key's life instead of deleting it, and the server deletes it afterwards", async () => {
-      const { id, outs } = await checkAndCreate(h.keys, { roles: ["Viewer"], expiresIn: "30d", overlap: "24h" });
+      const { id, outs } = await checkAndCreate(h.keys, {
+        roles: ["Viewer"],
+        expiresIn: "30d",
+        overlap: "24h",
+      });
       const key = (outs as ApiKeyState).key;
       await h.keys.delete!(id, outs);
       const live = await h.client.apiKeys.get(Number(id));
@@ -269,7 +492,11 @@ describe("provider methods against a real server", function () {
       try {
         await assert.rejects(c.apiKeys.validate(), /401|unauthorized/i);
         await h.t.running.app.services.scheduler.tick();
-        assert.equal((await h.keyIds()).includes(Number(id)), false, "deleted once its overlap ended");
+        assert.equal(
+          (await h.keyIds()).includes(Number(id)),
+          false,
+          "deleted once its overlap ended",
+        );
       } finally {
         h.t.fake!.advance(-(DAY + 1));
         await c.close();
@@ -278,27 +505,47 @@ describe("provider methods against a real server", function () {
     });
 
     it("lets a destroy delete a role and a scope definition that only retiring keys still use", async () => {
-      const role = await checkAndCreate(h.roles, { name: "Short-lived", components: { rules: "view" } });
-      const scope = await checkAndCreate(h.scopes, { name: "short-lived", areas: { assets: { mode: "see_all" } } });
-      const key = await checkAndCreate(h.keys, { roles: ["Short-lived"], scope: scope.id, overlap: "1h" });
+      const role = await checkAndCreate(h.roles, {
+        name: "Short-lived",
+        components: { rules: "view" },
+      });
+      const scope = await checkAndCreate(h.scopes, {
+        name: "short-lived",
+        areas: { assets: { mode: "see_all" } },
+      });
+      const key = await checkAndCreate(h.keys, {
+        roles: ["Short-lived"],
+        scope: scope.id,
+        overlap: "1h",
+      });
       // A still-active key blocks it.
       await assert.rejects(h.roles.delete!(role.id, role.outs), /still bound/);
       await h.keys.delete!(key.id, key.outs);
       await h.roles.delete!(role.id, role.outs);
       await h.scopes.delete!(scope.id, scope.outs);
-      assert.ok(h.warnings.some((w) => /role 'Short-lived' is still held by keys in their overlap/.test(w)));
+      assert.ok(
+        h.warnings.some((w) => /role 'Short-lived' is still held by keys in their overlap/.test(w)),
+      );
       assert.deepEqual(await h.roles.read!(role.id, role.outs), {}, "gone for the stack");
       // Its name is free at once, and the retiring key keeps its permissions until it expires.
-      const again = await checkAndCreate(h.roles, { name: "Short-lived", components: { rules: "view" } });
+      const again = await checkAndCreate(h.roles, {
+        name: "Short-lived",
+        components: { rules: "view" },
+      });
       assert.notEqual(again.id, role.id);
-      const v = await h.client.auth.verify({ headers: { "x-xdr-auth-id": key.id, authorization: (key.outs as ApiKeyState).key } });
+      const v = await h.client.auth.verify({
+        headers: { "x-xdr-auth-id": key.id, authorization: (key.outs as ApiKeyState).key },
+      });
       assert.deepEqual(v.roles, ["Short-lived"]);
       h.t.fake!.advance(2 * 3_600_000);
       try {
         await h.t.running.app.services.scheduler.tick();
         const roles = (await h.client.roles.list()).items.map((r) => r.role_id);
         assert.ok(!roles.includes(role.id) && roles.includes(again.id));
-        assert.equal((await h.client.scopes.listDefinitions()).items.some((d) => d.scope_id === scope.id), false);
+        assert.equal(
+          (await h.client.scopes.listDefinitions()).items.some((d) => d.scope_id === scope.id),
+          false,
+        );
         assert.equal((await h.keyIds()).includes(Number(key.id)), false);
       } finally {
         h.t.fake!.advance(-2 * 3_600_000);
@@ -307,7 +554,11 @@ describe("provider methods against a real server", function () {
     });
 
     it("with overlap, deletes an old key that has already expired (never revives it)", async () => {
-      const { id, outs } = await checkAndCreate(h.keys, { roles: ["Viewer"], expiresIn: "1h", overlap: "24h" });
+      const { id, outs } = await checkAndCreate(h.keys, {
+        roles: ["Viewer"],
+        expiresIn: "1h",
+        overlap: "24h",
+      });
       h.t.fake!.advance(2 * 3_600_000);
       try {
         await h.keys.delete!(id, outs);
@@ -319,7 +570,11 @@ describe("provider methods against a real server", function () {
 
     it("adopts an existing key: brings it to the declared state, and says its value is unknown", async () => {
       const k = await h.t.createKey({ roles: ["Viewer"], comment: "made by hand" });
-      const { id, outs } = await checkAndCreate(h.keys, { roles: ["Investigator"], comment: "adopted", adopt: k.id });
+      const { id, outs } = await checkAndCreate(h.keys, {
+        roles: ["Investigator"],
+        comment: "adopted",
+        adopt: k.id,
+      });
       const s = outs as ApiKeyState;
       assert.equal(id, String(k.id));
       assert.equal(s.key, ADOPTED_KEY_VALUE);
@@ -331,27 +586,65 @@ describe("provider methods against a real server", function () {
 
   describe("RoleBinding, ScopeDefinition and Role", () => {
     it("adopts an existing scope definition and custom role, bringing them to the declared state", async () => {
-      const made = await h.client.scopes.createDefinition({ name: "by hand", areas: { assets: { mode: "no_scope" } } });
-      const s = await checkAndCreate(h.scopes, { name: "adopted scope", areas: { assets: { mode: "see_all" } }, adopt: made.scope_id });
+      const made = await h.client.scopes.createDefinition({
+        name: "by hand",
+        areas: { assets: { mode: "no_scope" } },
+      });
+      const s = await checkAndCreate(h.scopes, {
+        name: "adopted scope",
+        areas: { assets: { mode: "see_all" } },
+        adopt: made.scope_id,
+      });
       assert.equal(s.id, made.scope_id);
       const live = await h.client.scopes.getDefinition(made.scope_id);
       assert.equal(live.name, "adopted scope");
       assert.equal(live.areas.assets.mode, "see_all");
-      const role = await h.client.roles.create({ name: "Hand Made", components: { rules: "view" } });
-      const r = await checkAndCreate(h.roles, { name: "Hand Made", components: { rules: "view_edit" }, adopt: role.role_id! });
+      const role = await h.client.roles.create({
+        name: "Hand Made",
+        components: { rules: "view" },
+      });
+      const r = await checkAndCreate(h.roles, {
+        name: "Hand Made",
+        components: { rules: "view_edit" },
+        adopt: role.role_id!,
+      });
       assert.equal(r.id, role.role_id);
-      assert.deepEqual((await h.client.roles.get(role.role_id!)).components, { rules: "view_edit" });
-      await assert.rejects(checkAndCreate(h.roles, { name: "Viewer", components: { rules: "view" }, adopt: "viewer" }), /predefined/);
-      await assert.rejects(checkAndCreate(h.scopes, { name: "x", areas: { assets: { mode: "see_all" } }, adopt: "scope-nope" }), /does not exist/);
+      assert.deepEqual((await h.client.roles.get(role.role_id!)).components, {
+        rules: "view_edit",
+      });
+      await assert.rejects(
+        checkAndCreate(h.roles, { name: "Viewer", components: { rules: "view" }, adopt: "viewer" }),
+        /predefined/,
+      );
+      await assert.rejects(
+        checkAndCreate(h.scopes, {
+          name: "x",
+          areas: { assets: { mode: "see_all" } },
+          adopt: "scope-nope",
+        }),
+        /does not exist/,
+      );
       await h.roles.delete!(r.id, r.outs);
       await h.scopes.delete!(s.id, s.outs);
     });
 
     it("binds a role to a key; a change of role replaces; a deleted binding drops out", async () => {
       const k = await h.t.createKey({ roles: ["Viewer"] });
-      const { id, outs, inputs } = await checkAndCreate(h.bindings, { principal: { type: "apiKey", id: k.id }, role: "Key Verifier" });
+      const { id, outs, inputs } = await checkAndCreate(h.bindings, {
+        principal: { type: "apiKey", id: k.id },
+        role: "Key Verifier",
+      });
       assert.equal((outs as RoleBindingState).roleId, "key_verifier");
-      const d = await h.bindings.diff!(id, outs, (await h.bindings.check!(inputs, { principal: { type: "apiKey", id: k.id }, role: "Investigator" })).inputs);
+      const d = await h.bindings.diff!(
+        id,
+        outs,
+        (
+          await h.bindings.check!(inputs, {
+            principal: { type: "apiKey", id: k.id },
+            role: "Investigator",
+          })
+        ).inputs,
+      );
       assert.deepEqual(d.replaces, ["role"]);
       assert.equal((await h.bindings.diff!(id, outs, inputs)).changes, false);
       await h.client.bindings.delete(id);
@@ -362,14 +655,33 @@ describe("provider methods against a real server", function () {
     it("keeps a scope definition free of perpetual diffs (server defaults are canonical)", async () => {
       const { id, outs, inputs } = await checkAndCreate(h.scopes, {
         name: "emea",
-        areas: { endpoints: { endpoint_groups: { mode: "scope", names: ["b", "a", "a"] } }, cases_issues: { mode: "see_all" } },
+        areas: {
+          endpoints: { endpoint_groups: { mode: "scope", names: ["b", "a", "a"] } },
+          cases_issues: { mode: "see_all" },
+        },
       });
       const r = await h.scopes.read!(id, outs);
       assert.equal((await h.scopes.diff!(id, r.props, inputs)).changes, false);
       // The same scope written differently is no change either.
-      const same = (await h.scopes.check!(inputs, { name: "emea", areas: { cases_issues: { mode: "see_all" }, endpoints: { endpoint_groups: { mode: "scope", names: ["a", "b"] }, endpoint_tags: { mode: "no_scope" } } } })).inputs;
+      const same = (
+        await h.scopes.check!(inputs, {
+          name: "emea",
+          areas: {
+            cases_issues: { mode: "see_all" },
+            endpoints: {
+              endpoint_groups: { mode: "scope", names: ["a", "b"] },
+              endpoint_tags: { mode: "no_scope" },
+            },
+          },
+        })
+      ).inputs;
       assert.equal((await h.scopes.diff!(id, r.props, same)).changes, false);
-      const changed = (await h.scopes.check!(inputs, { name: "emea", areas: { cases_issues: { mode: "no_scope" } } })).inputs;
+      const changed = (
+        await h.scopes.check!(inputs, {
+          name: "emea",
+          areas: { cases_issues: { mode: "no_scope" } },
+        })
+      ).inputs;
       const d = await h.scopes.diff!(id, r.props, changed);
       assert.equal(d.changes, true);
       const u = await h.scopes.update!(id, r.props, changed);
@@ -378,15 +690,30 @@ describe("provider methods against a real server", function () {
     });
 
     it("creates a custom role, updates components in place, replaces on a new name", async () => {
-      const { id, outs, inputs } = await checkAndCreate(h.roles, { name: "SRE", components: { endpoints: "view", public_api: "view" } });
+      const { id, outs, inputs } = await checkAndCreate(h.roles, {
+        name: "SRE",
+        components: { endpoints: "view", public_api: "view" },
+      });
       assert.equal((outs as RoleState).name, "SRE");
-      const comps = (await h.roles.check!(inputs, { name: "SRE", components: { endpoints: "view_edit" } })).inputs;
+      const comps = (
+        await h.roles.check!(inputs, { name: "SRE", components: { endpoints: "view_edit" } })
+      ).inputs;
       const d = await h.roles.diff!(id, outs, comps);
       assert.equal(d.changes, true);
       assert.deepEqual(d.replaces, []);
       const u = await h.roles.update!(id, outs, comps);
       assert.deepEqual((u.outs as RoleState).components, { endpoints: "view_edit" });
-      assert.deepEqual((await h.roles.diff!(id, u.outs, (await h.roles.check!(comps, { name: "SRE 2", components: { endpoints: "view_edit" } })).inputs)).replaces, ["name"]);
+      assert.deepEqual(
+        (
+          await h.roles.diff!(
+            id,
+            u.outs,
+            (await h.roles.check!(comps, { name: "SRE 2", components: { endpoints: "view_edit" } }))
+              .inputs,
+          )
+        ).replaces,
+        ["name"],
+      );
       await h.client.roles.update(id, { components: { endpoints: "view" } });
       const r = await h.roles.read!(id, u.outs);
       assert.deepEqual(r.inputs!.components, { endpoints: "view" });

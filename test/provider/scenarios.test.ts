@@ -12,7 +12,14 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import * as keyplane from "../../provider";
 import { keyWorks } from "../helpers/run";
 import { OffsetClock, startTestServer, type TestServer } from "../helpers/server";
-import { adminClient, credentialEnv, inlineStack, outputsOf, PASSPHRASE, serverKeyIds } from "../helpers/stacks";
+import {
+  adminClient,
+  credentialEnv,
+  inlineStack,
+  outputsOf,
+  PASSPHRASE,
+  serverKeyIds,
+} from "../helpers/stacks";
 
 const HOUR = 3_600_000;
 
@@ -31,14 +38,44 @@ describe("provider scenarios on the Pulumi engine", function () {
   });
 
   it("creates all four resources, then updates them in place", async () => {
-    const spec = { components: { cases_issues: "view" } as Record<string, string>, comment: "first", groups: ["emea"] };
+    const spec = {
+      components: { cases_issues: "view" } as Record<string, string>,
+      comment: "first",
+      groups: ["emea"],
+    };
     const { stack } = await inlineStack(t, async () => {
-      const role = new keyplane.Role("team-role", { name: "Team Role", components: spec.components as never });
-      const scope = new keyplane.ScopeDefinition("team-scope", { name: "Team Scope", areas: { endpoints: { endpoint_groups: { mode: "scope", names: spec.groups } } } });
-      const key = new keyplane.ApiKey("team-key", { roles: [role.name], comment: spec.comment, scope: scope.scopeId, expiresIn: "30d" });
-      const adv = new keyplane.ApiKey("team-adv", { roles: ["Viewer"], securityLevel: "advanced", expiresIn: "30d" });
-      const bind = new keyplane.RoleBinding("team-bind", { principal: { type: "apiKey", id: key.keyId }, role: "Key Verifier" });
-      return { keyId: key.keyId, key: key.key, advId: adv.keyId, advKey: adv.key, roleId: role.roleId, scopeId: scope.scopeId, bindingId: bind.bindingId };
+      const role = new keyplane.Role("team-role", {
+        name: "Team Role",
+        components: spec.components as never,
+      });
+      const scope = new keyplane.ScopeDefinition("team-scope", {
+        name: "Team Scope",
+        areas: { endpoints: { endpoint_groups: { mode: "scope", names: spec.groups } } },
+      });
+      const key = new keyplane.ApiKey("team-key", {
+        roles: [role.name],
+        comment: spec.comment,
+        scope: scope.scopeId,
+        expiresIn: "30d",
+      });
+      const adv = new keyplane.ApiKey("team-adv", {
+        roles: ["Viewer"],
+        securityLevel: "advanced",
+        expiresIn: "30d",
+      });
+      const bind = new keyplane.RoleBinding("team-bind", {
+        principal: { type: "apiKey", id: key.keyId },
+        role: "Key Verifier",
+      });
+      return {
+        keyId: key.keyId,
+        key: key.key,
+        advId: adv.keyId,
+        advKey: adv.key,
+        roleId: role.roleId,
+        scopeId: scope.scopeId,
+        bindingId: bind.bindingId,
+      };
     });
     stacks.push(stack);
     const first = await stack.up();
@@ -52,14 +89,26 @@ describe("provider scenarios on the Pulumi engine", function () {
     spec.comment = "second";
     spec.groups = ["emea", "apac"];
     const second = await stack.up();
-    assert.equal(second.summary.resourceChanges?.update, 3, JSON.stringify(second.summary.resourceChanges));
+    assert.equal(
+      second.summary.resourceChanges?.update,
+      3,
+      JSON.stringify(second.summary.resourceChanges),
+    );
     assert.equal(second.summary.resourceChanges?.replace ?? 0, 0);
     const o2 = outputsOf(second);
     assert.equal(o2.keyId, o.keyId, "updated in place: same key");
     const a = adminClient(t);
     assert.equal((await a.apiKeys.get(o.keyId)).comment, "second");
-    assert.deepEqual((await a.roles.get(o.roleId)).components, { cases_issues: "view_edit", endpoints: "view" });
-    assert.deepEqual((await a.scopes.getDefinition(o.scopeId)).areas.endpoints.endpoint_groups.tags.map((x) => x.tag_name), ["apac", "emea"]);
+    assert.deepEqual((await a.roles.get(o.roleId)).components, {
+      cases_issues: "view_edit",
+      endpoints: "view",
+    });
+    assert.deepEqual(
+      (await a.scopes.getDefinition(o.scopeId)).areas.endpoints.endpoint_groups.tags.map(
+        (x) => x.tag_name,
+      ),
+      ["apac", "emea"],
+    );
     await a.close();
     await stack.preview({ refresh: true, expectNoChanges: true });
   });
@@ -67,7 +116,12 @@ describe("provider scenarios on the Pulumi engine", function () {
   it("replaces a key whose securityLevel changes; with overlap the old key works until the overlap ends", async () => {
     const spec = { level: "standard" as "standard" | "advanced" };
     const { stack } = await inlineStack(t, async () => {
-      const k = new keyplane.ApiKey("rotating", { roles: ["Viewer"], securityLevel: spec.level, overlap: "1h", expiresIn: "30d" });
+      const k = new keyplane.ApiKey("rotating", {
+        roles: ["Viewer"],
+        securityLevel: spec.level,
+        overlap: "1h",
+        expiresIn: "30d",
+      });
       return { keyId: k.keyId, key: k.key };
     });
     stacks.push(stack);
@@ -77,28 +131,45 @@ describe("provider scenarios on the Pulumi engine", function () {
     assert.equal(preview.changeSummary.replace, 1);
     const after = outputsOf(await stack.up());
     assert.notEqual(after.keyId, before.keyId);
-    assert.ok(await keyWorks(t.url, { id: after.keyId, key: after.key, level: "advanced" }), "the new key works");
-    assert.ok(await keyWorks(t.url, { id: before.keyId, key: before.key }), "the old key still works during the overlap");
+    assert.ok(
+      await keyWorks(t.url, { id: after.keyId, key: after.key, level: "advanced" }),
+      "the new key works",
+    );
+    assert.ok(
+      await keyWorks(t.url, { id: before.keyId, key: before.key }),
+      "the old key still works during the overlap",
+    );
     clock.advance(HOUR + 60_000);
     try {
-      assert.equal(await keyWorks(t.url, { id: before.keyId, key: before.key }), false, "the old key stops once the overlap ends");
+      assert.equal(
+        await keyWorks(t.url, { id: before.keyId, key: before.key }),
+        false,
+        "the old key stops once the overlap ends",
+      );
     } finally {
       clock.advance(-(HOUR + 60_000));
     }
   });
 
   describe("drift made by hand is detected by a refreshed preview and repaired by up --refresh", () => {
-    const cases: Array<{ name: string; args: keyplane.ApiKeyArgs; drift: (t: TestServer, id: number) => Promise<void>; repaired: (t: TestServer, before: number, after: number) => Promise<void> }> = [
+    const cases: Array<{
+      name: string;
+      args: keyplane.ApiKeyArgs;
+      drift: (t: TestServer, id: number) => Promise<void>;
+      repaired: (t: TestServer, before: number, after: number) => Promise<void>;
+    }> = [
       {
         name: "a key deleted out of band",
         args: { roles: ["Viewer"] },
         drift: async (t, id) => void (await adminClient(t).apiKeys.delete(id)),
-        repaired: async (_t, before, after) => assert.notEqual(after, before, "a new key was minted"),
+        repaired: async (_t, before, after) =>
+          assert.notEqual(after, before, "a new key was minted"),
       },
       {
         name: "a role changed out of band",
         args: { roles: ["Viewer"] },
-        drift: async (t, id) => void (await adminClient(t).apiKeys.edit(id, { roles: ["Investigator"] })),
+        drift: async (t, id) =>
+          void (await adminClient(t).apiKeys.edit(id, { roles: ["Investigator"] })),
         repaired: async (t, before, after) => {
           assert.equal(after, before);
           assert.deepEqual((await adminClient(t).apiKeys.get(after)).roles, ["Viewer"]);
@@ -107,21 +178,29 @@ describe("provider scenarios on the Pulumi engine", function () {
       {
         name: "a scope changed out of band",
         args: { roles: ["Viewer"], scope: { assets: { mode: "see_all" } } },
-        drift: async (t, id) => void (await adminClient(t).scopes.set("api-key", id, { assets: { mode: "no_scope" } })),
-        repaired: async (t, _before, after) => assert.equal((await adminClient(t).scopes.get("api-key", after)).assets.mode, "see_all"),
+        drift: async (t, id) =>
+          void (await adminClient(t).scopes.set("api-key", id, { assets: { mode: "no_scope" } })),
+        repaired: async (t, _before, after) =>
+          assert.equal((await adminClient(t).scopes.get("api-key", after)).assets.mode, "see_all"),
       },
       {
         name: "a comment changed out of band",
         args: { roles: ["Viewer"], comment: "declared" },
-        drift: async (t, id) => void (await adminClient(t).apiKeys.edit(id, { comment: "edited by hand" })),
-        repaired: async (t, _before, after) => assert.equal((await adminClient(t).apiKeys.get(after)).comment, "declared"),
+        drift: async (t, id) =>
+          void (await adminClient(t).apiKeys.edit(id, { comment: "edited by hand" })),
+        repaired: async (t, _before, after) =>
+          assert.equal((await adminClient(t).apiKeys.get(after)).comment, "declared"),
       },
       {
         name: "an expired key",
         args: { roles: ["Viewer"], expiresIn: "30d" },
         drift: async (t, id) => {
           // Expire it behind the API's back (the API refuses past expirations).
-          await t.running.store.updateKey(id, { expiration: Date.now() - 60_000, by: null, now: Date.now() });
+          await t.running.store.updateKey(id, {
+            expiration: Date.now() - 60_000,
+            by: null,
+            now: Date.now(),
+          });
           t.running.app.services.cache.invalidate();
         },
         repaired: async (t, before, after) => {
@@ -141,7 +220,10 @@ describe("provider scenarios on the Pulumi engine", function () {
         const before = outputsOf(await stack.up()).keyId as number;
         await stack.preview({ refresh: true, expectNoChanges: true });
         await c.drift(t, before);
-        await assert.rejects(stack.preview({ refresh: true, expectNoChanges: true }), /no changes were expected/i);
+        await assert.rejects(
+          stack.preview({ refresh: true, expectNoChanges: true }),
+          /no changes were expected/i,
+        );
         const after = outputsOf(await stack.up({ refresh: true })).keyId as number;
         await c.repaired(t, before, after);
         await stack.preview({ refresh: true, expectNoChanges: true });
@@ -151,11 +233,37 @@ describe("provider scenarios on the Pulumi engine", function () {
 
   describe("bad inputs stop preview (creating nothing) and up, naming the field", () => {
     const cases: Array<{ name: string; make: () => void; message: RegExp }> = [
-      { name: "an empty roles list", make: () => new keyplane.ApiKey("bad", { roles: [] }), message: /property roles value .* has a problem: must name at least one role/ },
-      { name: "a past expiration", make: () => new keyplane.ApiKey("bad", { roles: ["Viewer"], expiration: "2020-01-01T00:00:00Z" }), message: /property expiration .* has a problem: 2020-01-01T00:00:00.000Z is in the past/ },
-      { name: "a malformed duration", make: () => new keyplane.ApiKey("bad", { roles: ["Viewer"], expiresIn: "ninety days" }), message: /property expiresIn .* has a problem: 'ninety days' is not a duration/ },
-      { name: "a scope mode not valid for its area", make: () => new keyplane.ScopeDefinition("bad", { name: "x", areas: { assets: { mode: "any" as never } } }), message: /property areas\.assets\.mode .* has a problem: mode 'any' is not valid for assets/ },
-      { name: "a scope definition with no areas", make: () => new keyplane.ScopeDefinition("bad", { name: "x", areas: {} }), message: /property areas .* has a problem: must set at least one area/ },
+      {
+        name: "an empty roles list",
+        make: () => new keyplane.ApiKey("bad", { roles: [] }),
+        message: /property roles value .* has a problem: must name at least one role/,
+      },
+      {
+        name: "a past expiration",
+        make: () =>
+          new keyplane.ApiKey("bad", { roles: ["Viewer"], expiration: "2020-01-01T00:00:00Z" }),
+        message: /property expiration .* has a problem: 2020-01-01T00:00:00.000Z is in the past/,
+      },
+      {
+        name: "a malformed duration",
+        make: () => new keyplane.ApiKey("bad", { roles: ["Viewer"], expiresIn: "ninety days" }),
+        message: /property expiresIn .* has a problem: 'ninety days' is not a duration/,
+      },
+      {
+        name: "a scope mode not valid for its area",
+        make: () =>
+          new keyplane.ScopeDefinition("bad", {
+            name: "x",
+            areas: { assets: { mode: "any" as never } },
+          }),
+        message:
+          /property areas\.assets\.mode .* has a problem: mode 'any' is not valid for assets/,
+      },
+      {
+        name: "a scope definition with no areas",
+        make: () => new keyplane.ScopeDefinition("bad", { name: "x", areas: {} }),
+        message: /property areas .* has a problem: must set at least one area/,
+      },
     ];
     for (const c of cases) {
       it(c.name, async () => {
@@ -178,7 +286,12 @@ describe("provider scenarios on the Pulumi engine", function () {
     const keysBefore = await serverKeyIds(t);
     const { stack } = await inlineStack(t, async () => {
       const ids: Record<string, unknown> = {};
-      for (let i = 0; i < 24; i++) ids[`k${i}`] = new keyplane.ApiKey(`p${i}`, { roles: ["Viewer"], securityLevel: i % 2 ? "advanced" : "standard", comment: `parallel ${i}` }).keyId;
+      for (let i = 0; i < 24; i++)
+        ids[`k${i}`] = new keyplane.ApiKey(`p${i}`, {
+          roles: ["Viewer"],
+          securityLevel: i % 2 ? "advanced" : "standard",
+          comment: `parallel ${i}`,
+        }).keyId;
       return ids;
     });
     stacks.push(stack);
@@ -198,10 +311,19 @@ describe("provider scenarios on the Pulumi engine", function () {
     const defs = (await a.scopes.listDefinitions()).items.length;
     const binds = (await a.bindings.list()).totalCount;
     const { stack } = await inlineStack(t, async () => {
-      const role = new keyplane.Role("d-role", { name: "Destroy Me", components: { rules: "view" } });
-      const scope = new keyplane.ScopeDefinition("d-scope", { name: "Destroy Me Too", areas: { assets: { mode: "see_all" } } });
+      const role = new keyplane.Role("d-role", {
+        name: "Destroy Me",
+        components: { rules: "view" },
+      });
+      const scope = new keyplane.ScopeDefinition("d-scope", {
+        name: "Destroy Me Too",
+        areas: { assets: { mode: "see_all" } },
+      });
       const k = new keyplane.ApiKey("d-key", { roles: [role.name], scope: scope.scopeId });
-      new keyplane.RoleBinding("d-bind", { principal: { type: "apiKey", id: k.keyId }, role: "Key Verifier" });
+      new keyplane.RoleBinding("d-bind", {
+        principal: { type: "apiKey", id: k.keyId },
+        role: "Key Verifier",
+      });
       return {};
     });
     await stack.up();
@@ -232,11 +354,15 @@ describe("provider scenarios on the Pulumi engine", function () {
     });
     const o = outputsOf(await stack.up());
     // `pulumi stack export` without --show-secrets (the Automation API's exportStack() shows them).
-    const exported = execFileSync(path.join(engine.binDir, "pulumi"), ["stack", "export", "--stack", stack.name, "--non-interactive"], {
-      cwd: stack.workspace.workDir,
-      env: { ...process.env, ...engine.envVars },
-      encoding: "utf8",
-    });
+    const exported = execFileSync(
+      path.join(engine.binDir, "pulumi"),
+      ["stack", "export", "--stack", stack.name, "--non-interactive"],
+      {
+        cwd: stack.workspace.workDir,
+        env: { ...process.env, ...engine.envVars },
+        encoding: "utf8",
+      },
+    );
     assert.match(exported, /"ciphertext"/, "the secrets are there, encrypted");
     const files = fs
       .readdirSync(dir, { recursive: true, withFileTypes: true })

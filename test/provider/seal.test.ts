@@ -48,8 +48,14 @@ describe("sealed delivery (sealTo, sealedKey, keyplane unseal)", function () {
   it("seals to every recipient and opens with any of their identities, and no other", async () => {
     const other = await age.generateX25519Identity();
     const stranger = await age.generateX25519Identity();
-    const sealed = await sealKey("the-key-value", [recipient, await age.identityToRecipient(other)]);
-    assert.match(sealed, /^-----BEGIN AGE ENCRYPTED FILE-----\n[\s\S]+-----END AGE ENCRYPTED FILE-----\n?$/);
+    const sealed = await sealKey("the-key-value", [
+      recipient,
+      await age.identityToRecipient(other),
+    ]);
+    assert.match(
+      sealed,
+      /^-----BEGIN AGE ENCRYPTED FILE-----\n[\s\S]+-----END AGE ENCRYPTED FILE-----\n?$/,
+    );
     assert.doesNotMatch(sealed, /the-key-value/);
     assert.equal(await unsealKey(sealed, [identity]), "the-key-value");
     assert.equal(await unsealKey(sealed, [other]), "the-key-value");
@@ -59,7 +65,10 @@ describe("sealed delivery (sealTo, sealedKey, keyplane unseal)", function () {
   it("check names sealTo and the reason for a bad recipient, and refuses sealing an adopted key", () => {
     const cases: Array<{ input: unknown; expect: RegExp }> = [
       { input: "ssh-ed25519 AAAA", expect: /not an age recipient/ },
-      { input: [recipient.slice(0, -1) + (recipient.endsWith("q") ? "p" : "q")], expect: /not a valid age recipient/ },
+      {
+        input: [recipient.slice(0, -1) + (recipient.endsWith("q") ? "p" : "q")],
+        expect: /not a valid age recipient/,
+      },
       { input: [], expect: /at least one recipient/ },
       { input: 42, expect: /age recipient/ },
     ];
@@ -101,14 +110,32 @@ describe("sealed delivery (sealTo, sealedKey, keyplane unseal)", function () {
   it("the key never reaches state or the engine's logs; the consumer opens sealedKey and the key works; rotation seals a new one", async () => {
     const trigger = { v: "one" };
     const { stack, engine } = await inlineStack(t, async () => {
-      const sealed = new keyplane.ApiKey("sealed", { roles: ["Viewer"], sealTo: [recipient], expiresIn: "30d", rotationTriggers: [trigger.v] });
+      const sealed = new keyplane.ApiKey("sealed", {
+        roles: ["Viewer"],
+        sealTo: [recipient],
+        expiresIn: "30d",
+        rotationTriggers: [trigger.v],
+      });
       const control = new keyplane.ApiKey("control", { roles: ["Viewer"], expiresIn: "30d" });
-      return { sealedId: sealed.keyId, sealedKey: sealed.sealedKey, sealedNote: sealed.key, controlId: control.keyId, controlKey: control.key };
+      return {
+        sealedId: sealed.keyId,
+        sealedKey: sealed.sealedKey,
+        sealedNote: sealed.key,
+        controlId: control.keyId,
+        controlKey: control.key,
+      };
     });
     stacks.push(stack);
     let logs = "";
     const collect = (s: string) => (logs += s);
-    const up = await stack.up({ onOutput: collect, onError: collect, logToStdErr: true, logVerbosity: 9, logFlow: true, debug: true });
+    const up = await stack.up({
+      onOutput: collect,
+      onError: collect,
+      logToStdErr: true,
+      logVerbosity: 9,
+      logFlow: true,
+      debug: true,
+    });
     const o = outputsOf(up);
     assert.equal(o.sealedNote, SEALED_KEY_VALUE);
     const key = await unsealKey(o.sealedKey, [identity]);
@@ -117,8 +144,16 @@ describe("sealed delivery (sealTo, sealedKey, keyplane unseal)", function () {
     assert.ok(logs.length > 10_000, `verbose engine logs were captured (${logs.length} chars)`);
 
     const stateDir = engine.backendUrl.slice("file://".length);
-    const env = { ...process.env, ...engine.envVars, PATH: `${engine.binDir}${path.delimiter}${process.env.PATH}` };
-    const exportPlain = execFileSync(path.join(engine.binDir, "pulumi"), ["stack", "export", "--stack", `organization/keyplane-test/${stack.name}`], { env, cwd: stateDir, encoding: "utf8" });
+    const env = {
+      ...process.env,
+      ...engine.envVars,
+      PATH: `${engine.binDir}${path.delimiter}${process.env.PATH}`,
+    };
+    const exportPlain = execFileSync(
+      path.join(engine.binDir, "pulumi"),
+      ["stack", "export", "--stack", `organization/keyplane-test/${stack.name}`],
+      { env, cwd: stateDir, encoding: "utf8" },
+    );
     // The Automation API's export decrypts every secret (it runs `stack export --show-secrets`).
     const exportShown = JSON.stringify(await stack.exportStack());
     const files = allFiles(stateDir);
@@ -126,11 +161,17 @@ describe("sealed delivery (sealTo, sealedKey, keyplane unseal)", function () {
     // The search can fail: the unsealed key is in the decrypted export (and only there).
     assert.ok(exportShown.includes(o.controlKey), "an unsealed key shows in --show-secrets");
     assert.ok(!exportPlain.includes(o.controlKey), "…and is encrypted in the export");
-    assert.ok(!files.includes(o.controlKey), `…and in the state files: ${files.slice(Math.max(0, files.indexOf(o.controlKey) - 300), files.indexOf(o.controlKey) + 100)}`);
+    assert.ok(
+      !files.includes(o.controlKey),
+      `…and in the state files: ${files.slice(Math.max(0, files.indexOf(o.controlKey) - 300), files.indexOf(o.controlKey) + 100)}`,
+    );
     for (const [where, text] of Object.entries({ exportPlain, exportShown, files, home, logs })) {
       assert.ok(!text.includes(key), `the sealed key's value is in ${where}`);
     }
-    assert.ok(exportPlain.includes(JSON.stringify(o.sealedKey).slice(1, 60)), "sealedKey itself is in state, readable");
+    assert.ok(
+      exportPlain.includes(JSON.stringify(o.sealedKey).slice(1, 60)),
+      "sealedKey itself is in state, readable",
+    );
 
     trigger.v = "two";
     const rotated = outputsOf(await stack.up());

@@ -14,14 +14,33 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import type { Credential } from "../helpers/server";
 import { registry } from "./registry";
-import { Api, bounded, credHeaders, dbQuery, expectStatus, GENERATE, listAllKeys, relDir, reopenCli, retainedPostgres, startCli, VALIDATE, type CliServer } from "./support";
+import {
+  Api,
+  bounded,
+  credHeaders,
+  dbQuery,
+  expectStatus,
+  GENERATE,
+  listAllKeys,
+  relDir,
+  reopenCli,
+  retainedPostgres,
+  startCli,
+  VALIDATE,
+  type CliServer,
+} from "./support";
 
 const TOTAL = 1000;
 const IN_FLIGHT = 64;
 /** The kill comes once this many generates are acknowledged (so about a quarter are done and 64 are in flight). */
 const KILL_AFTER = 250;
 
-const ROLE_SETS = [["Viewer"], ["Viewer", "Investigator"], ["Security Admin"], ["Key Verifier", "Viewer", "Privileged Responder"]];
+const ROLE_SETS = [
+  ["Viewer"],
+  ["Viewer", "Investigator"],
+  ["Security Admin"],
+  ["Key Verifier", "Viewer", "Privileged Responder"],
+];
 
 interface Acked extends Credential {
   roles: string[];
@@ -41,7 +60,10 @@ for (const db of ["sqlite", "postgres"] as const) {
     let inFlightAtKill = -1;
 
     before(async () => {
-      dbUrl = db === "sqlite" ? `sqlite:${path.join(dir, "keyplane.db")}` : await retainedPostgres("crash database");
+      dbUrl =
+        db === "sqlite"
+          ? `sqlite:${path.join(dir, "keyplane.db")}`
+          : await retainedPostgres("crash database");
       const o = { name: `crash-${db}`, db: dbUrl, dir };
       registry.retainDb({ label: `crash (${db})`, kind: db, dbUrl, reopen: reopenCli(o) });
       first = await startCli(o);
@@ -94,11 +116,16 @@ for (const db of ["sqlite", "postgres"] as const) {
       );
       await killing;
       await load.close().catch(() => undefined);
-      assert.ok(killed, `the kill never came: only ${acked.length} generates were acknowledged in ${Date.now() - started} ms`);
+      assert.ok(
+        killed,
+        `the kill never came: only ${acked.length} generates were acknowledged in ${Date.now() - started} ms`,
+      );
       assert.equal(s.proc.signalCode, "SIGKILL");
       assert.ok(inFlightAtKill > 0, "generates were in flight when the process died");
       assert.ok(acked.length >= KILL_AFTER && acked.length < TOTAL, `acknowledged ${acked.length}`);
-      console.log(`      ${db}: ${acked.length} acknowledged, ${inFlightAtKill} in flight at the kill, ${failed} failed after it, in ${Date.now() - started} ms`);
+      console.log(
+        `      ${db}: ${acked.length} acknowledged, ${inFlightAtKill} in flight at the kill, ${failed} failed after it, in ${Date.now() - started} ms`,
+      );
     });
 
     it("restarts on the same database and keyring, and every acknowledged key authenticates", async () => {
@@ -108,30 +135,51 @@ for (const db of ["sqlite", "postgres"] as const) {
       const refused: string[] = [];
       await bounded(acked.length, 32, async (i) => {
         const k = acked[i]!;
-        const r = await api!.call("POST", VALIDATE, { body: { request_data: {} }, headers: credHeaders(k) });
+        const r = await api!.call("POST", VALIDATE, {
+          body: { request_data: {} },
+          headers: credHeaders(k),
+        });
         // validate answers the JSON string "true" since the real-clients change (the Go SDK decodes a string).
-        if (r.status !== 200 || r.body !== "true") refused.push(`key ${k.id} (${k.level}): ${r.status} ${r.text.slice(0, 120)}`);
+        if (r.status !== 200 || r.body !== "true")
+          refused.push(`key ${k.id} (${k.level}): ${r.status} ${r.text.slice(0, 120)}`);
       });
-      assert.deepEqual(refused, [], `${refused.length} acknowledged keys do not authenticate after the restart`);
+      assert.deepEqual(
+        refused,
+        [],
+        `${refused.length} acknowledged keys do not authenticate after the restart`,
+      );
     });
 
     it("lists every key with its roles, and each acknowledged key with exactly the roles asked for", async () => {
       const keys = await listAllKeys(api!, second!.admin);
       const byId = new Map(keys.map((k) => [k.id, k]));
-      const noRoles = keys.filter((k) => !Array.isArray(k.roles) || k.roles.length === 0).map((k) => k.id);
+      const noRoles = keys
+        .filter((k) => !Array.isArray(k.roles) || k.roles.length === 0)
+        .map((k) => k.id);
       assert.deepEqual(noRoles, [], "keys listed without roles");
       const wrong: string[] = [];
       for (const a of acked) {
         const k = byId.get(a.id);
         if (!k) wrong.push(`key ${a.id} is not listed`);
-        else if ([...k.roles].sort().join("|") !== [...a.roles].sort().join("|")) wrong.push(`key ${a.id}: roles [${k.roles}] instead of [${a.roles}]`);
-        else if (k.comment !== a.comment || k.security_level !== a.level) wrong.push(`key ${a.id}: comment or level differs`);
+        else if ([...k.roles].sort().join("|") !== [...a.roles].sort().join("|"))
+          wrong.push(`key ${a.id}: roles [${k.roles}] instead of [${a.roles}]`);
+        else if (k.comment !== a.comment || k.security_level !== a.level)
+          wrong.push(`key ${a.id}: comment or level differs`);
       }
       assert.deepEqual(wrong, []);
       // Keys committed whose reply died with the process are fine, as long as they are whole (next test).
       const extra = keys.length - 1 - acked.length;
-      assert.ok(extra >= 0 && extra <= IN_FLIGHT, `${extra} keys beyond the acknowledged ones (at most the ${IN_FLIGHT} in flight)`);
-      const g = expectStatus(await api!.call("GET", `/platform/iam/v1/api-key/${acked[acked.length - 1]!.id}`, { as: second!.admin }), 200, "get one key");
+      assert.ok(
+        extra >= 0 && extra <= IN_FLIGHT,
+        `${extra} keys beyond the acknowledged ones (at most the ${IN_FLIGHT} in flight)`,
+      );
+      const g = expectStatus(
+        await api!.call("GET", `/platform/iam/v1/api-key/${acked[acked.length - 1]!.id}`, {
+          as: second!.admin,
+        }),
+        200,
+        "get one key",
+      );
       assert.ok(g.body.data.roles.length > 0);
     });
 
@@ -162,11 +210,16 @@ for (const db of ["sqlite", "postgres"] as const) {
            ON b.principal_type = 'api-key' AND b.principal_id = CAST(k.id AS TEXT) GROUP BY k.id`,
       );
       const n = new Map(perKey.map((r) => [Number(r.id), Number(r.n)]));
-      const short = acked.filter((a) => n.get(a.id) !== a.roles.length).map((a) => `key ${a.id}: ${n.get(a.id)} bindings for ${a.roles.length} roles`);
+      const short = acked
+        .filter((a) => n.get(a.id) !== a.roles.length)
+        .map((a) => `key ${a.id}: ${n.get(a.id)} bindings for ${a.roles.length} roles`);
       assert.deepEqual(short, []);
       if (db === "sqlite") {
         const ic = await dbQuery<{ integrity_check: string }>(dbUrl, "PRAGMA integrity_check");
-        assert.deepEqual(ic.map((r) => r.integrity_check), ["ok"]);
+        assert.deepEqual(
+          ic.map((r) => r.integrity_check),
+          ["ok"],
+        );
       }
     });
   });

@@ -25,7 +25,19 @@ import { KeyplaneClient, KeyplaneConnectError } from "../../sdk";
 import type { TestServer } from "../helpers/server";
 import { offlineEngine, type OfflineEngine } from "../../provider/engine";
 import { registry } from "./registry";
-import { Api, bounded, credHeaders, listAllKeys, NO_RATE_LIMIT, relDir, reopenCli, startCli, startHarness, VALIDATE, type CliServer } from "./support";
+import {
+  Api,
+  bounded,
+  credHeaders,
+  listAllKeys,
+  NO_RATE_LIMIT,
+  relDir,
+  reopenCli,
+  startCli,
+  startHarness,
+  VALIDATE,
+  type CliServer,
+} from "./support";
 
 const KEYS = 50;
 /** Pulumi's marker of a secret value in exported state. */
@@ -92,7 +104,16 @@ class FaultProxy {
     this.stats.requests++;
     const x = this.random();
     const r = this.rates;
-    const fault = x < r.dropRequest ? "dropRequest" : x < r.dropRequest + r.dropResponse ? "dropResponse" : x < r.dropRequest + r.dropResponse + r.reset ? "reset" : x < r.dropRequest + r.dropResponse + r.reset + r.delay ? "delay" : "clean";
+    const fault =
+      x < r.dropRequest
+        ? "dropRequest"
+        : x < r.dropRequest + r.dropResponse
+          ? "dropResponse"
+          : x < r.dropRequest + r.dropResponse + r.reset
+            ? "reset"
+            : x < r.dropRequest + r.dropResponse + r.reset + r.delay
+              ? "delay"
+              : "clean";
     const delayMs = 300 + Math.floor(this.random() * 1200);
     this.stats[fault]++;
     if (fault !== "clean") {
@@ -107,7 +128,14 @@ class FaultProxy {
         return;
       }
       const up = http.request(
-        { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: this.upstream.host }, agent: this.agent },
+        {
+          host: this.upstream.hostname,
+          port: this.upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: this.upstream.host },
+          agent: this.agent,
+        },
         (ures) => {
           const chunks: Buffer[] = [];
           ures.on("data", (c: Buffer) => chunks.push(c));
@@ -119,7 +147,10 @@ class FaultProxy {
               delete headers.connection;
               delete headers["keep-alive"];
               const b = Buffer.concat(chunks);
-              res.writeHead(ures.statusCode ?? 502, { ...headers, "content-length": String(b.length) });
+              res.writeHead(ures.statusCode ?? 502, {
+                ...headers,
+                "content-length": String(b.length),
+              });
               res.end(b);
             };
             if (fault === "dropResponse") req.socket.destroy();
@@ -130,7 +161,10 @@ class FaultProxy {
         },
       );
       up.on("error", () => {
-        if (!res.headersSent && !res.destroyed) res.writeHead(502, { "content-type": "application/json" }).end('{"reply":{"err_code":502,"err_msg":"proxy: upstream failed","err_extra":null}}');
+        if (!res.headersSent && !res.destroyed)
+          res
+            .writeHead(502, { "content-type": "application/json" })
+            .end('{"reply":{"err_code":502,"err_msg":"proxy: upstream failed","err_extra":null}}');
       });
       up.end(Buffer.concat(body));
     });
@@ -140,13 +174,21 @@ class FaultProxy {
 describe("faults: verifyAfterCreate retries a lost auth/verify with fresh headers", () => {
   let t: TestServer;
   before(async () => {
-    t = await startHarness("faults-verify", { dir: relDir("faults-verify"), options: { rateLimit: NO_RATE_LIMIT, validateReplies: true, schedulerMs: 0 } });
+    t = await startHarness("faults-verify", {
+      dir: relDir("faults-verify"),
+      options: { rateLimit: NO_RATE_LIMIT, validateReplies: true, schedulerMs: 0 },
+    });
   });
   after(() => t?.close());
 
   for (const level of ["standard", "advanced"] as const) {
     it(`creates ${level === "advanced" ? "an" : "a"} ${level} key although the first two verify replies are lost`, async () => {
-      const client = new KeyplaneClient({ endpoint: t.url, apiKeyId: t.admin.id, apiKey: t.admin.key, retryBaseDelayMs: 5 });
+      const client = new KeyplaneClient({
+        endpoint: t.url,
+        apiKeyId: t.admin.id,
+        apiKey: t.admin.key,
+        retryBaseDelayMs: 5,
+      });
       const real = sdkApi(client);
       const sent: Array<Record<string, string>> = [];
       const api: ProviderApi = {
@@ -155,17 +197,29 @@ describe("faults: verifyAfterCreate retries a lost auth/verify with fresh header
         verify: async (headers) => {
           sent.push(headers);
           const res = await real.verify(headers);
-          if (sent.length <= 2) throw new KeyplaneConnectError("keyplane auth.verify: connection failed: other side closed (simulated)", { operation: "auth.verify" });
+          if (sent.length <= 2)
+            throw new KeyplaneConnectError(
+              "keyplane auth.verify: connection failed: other side closed (simulated)",
+              { operation: "auth.verify" },
+            );
           return res;
         },
       };
       try {
         const p = apiKeyProvider({ now: () => Date.now(), api: () => api, warn: () => undefined });
-        const c = await p.check!({}, { roles: ["Viewer"], securityLevel: level, comment: `verify-retry-${level}` });
+        const c = await p.check!(
+          {},
+          { roles: ["Viewer"], securityLevel: level, comment: `verify-retry-${level}` },
+        );
         const r = await p.create(c.inputs);
         registry.minted(Number(r.id), r.outs.key, `faults verify retry ${level}`);
         assert.equal(sent.length, 3, "two lost replies, then an answer");
-        if (level === "advanced") assert.equal(new Set(sent.map((h) => h["x-xdr-nonce"])).size, 3, "every attempt signed afresh");
+        if (level === "advanced")
+          assert.equal(
+            new Set(sent.map((h) => h["x-xdr-nonce"])).size,
+            3,
+            "every attempt signed afresh",
+          );
         assert.ok(await real.getKey(Number(r.id)), "the key stays");
       } finally {
         await client.close();
@@ -183,25 +237,51 @@ describe("faults between the provider and the server: pulumi up of 50 keys throu
   let stack: Stack;
   let api: Api;
   const output: string[] = [];
-  const runs: Array<{ faults: boolean; ok: boolean; ms: number; error?: string; changes?: Record<string, number> }> = [];
+  const runs: Array<{
+    faults: boolean;
+    ok: boolean;
+    ms: number;
+    error?: string;
+    changes?: Record<string, number>;
+  }> = [];
 
   before(async () => {
     const o = { name: "faults", db: `sqlite:${path.join(dir, "keyplane.db")}`, dir };
-    registry.retainDb({ label: "faults (cli, sqlite)", kind: "sqlite", dbUrl: o.db, reopen: reopenCli(o) });
+    registry.retainDb({
+      label: "faults (cli, sqlite)",
+      kind: "sqlite",
+      dbUrl: o.db,
+      reopen: reopenCli(o),
+    });
     server = await startCli(o);
     api = new Api(server.url, 8);
-    const seed = process.env.KEYPLANE_FAULT_SEED ? Number(process.env.KEYPLANE_FAULT_SEED) : Math.floor(Math.random() * 2 ** 31);
+    const seed = process.env.KEYPLANE_FAULT_SEED
+      ? Number(process.env.KEYPLANE_FAULT_SEED)
+      : Math.floor(Math.random() * 2 ** 31);
     proxy = new FaultProxy(new URL(server.url), seed);
     await proxy.listen();
     engine = await offlineEngine({
       baseDir: dir,
       passphrase: "keyplane-reliability",
-      env: { KEYPLANE_ENDPOINT: proxy.url, KEYPLANE_API_KEY_ID: String(server.admin.id), KEYPLANE_API_KEY: server.admin.key, KEYPLANE_SECURITY_LEVEL: "standard" },
+      env: {
+        KEYPLANE_ENDPOINT: proxy.url,
+        KEYPLANE_API_KEY_ID: String(server.admin.id),
+        KEYPLANE_API_KEY: server.admin.key,
+        KEYPLANE_SECURITY_LEVEL: "standard",
+      },
     });
     registry.dir("pulumi state and home (faults)", path.join(dir, ".keyplane"));
     registry.log("pulumi output (faults)", () => output.join(""));
     stack = await engine.inlineStack("keyplane-reliability", "faults", async () => {
-      const keys = Array.from({ length: KEYS }, (_, i) => new ApiKey(`key-${i}`, { roles: ["Viewer"], comment: `fault-${i}`, securityLevel: i % 5 === 0 ? "advanced" : "standard" }));
+      const keys = Array.from(
+        { length: KEYS },
+        (_, i) =>
+          new ApiKey(`key-${i}`, {
+            roles: ["Viewer"],
+            comment: `fault-${i}`,
+            securityLevel: i % 5 === 0 ? "advanced" : "standard",
+          }),
+      );
       return {
         ids: keys.map((k) => k.keyId),
         keys: pulumi.all(keys.map((k) => pulumi.all([k.keyId, k.key, k.securityLevel]))),
@@ -211,9 +291,14 @@ describe("faults between the provider and the server: pulumi up of 50 keys throu
 
   after(async () => {
     if (proxy) proxy.rates = NO_FAULTS;
-    if (runs.length) console.log(`      runs: ${JSON.stringify(runs)}\n      proxy (seed ${proxy?.seed}): ${JSON.stringify(proxy?.stats)}`);
+    if (runs.length)
+      console.log(
+        `      runs: ${JSON.stringify(runs)}\n      proxy (seed ${proxy?.seed}): ${JSON.stringify(proxy?.stats)}`,
+      );
     if (stack) {
-      await stack.destroy({ onOutput: (s) => output.push(s) }).catch((e) => console.warn(`destroy failed: ${(e as Error).message.slice(0, 300)}`));
+      await stack
+        .destroy({ onOutput: (s) => output.push(s) })
+        .catch((e) => console.warn(`destroy failed: ${(e as Error).message.slice(0, 300)}`));
     }
     await proxy?.close();
     await api?.close();
@@ -227,24 +312,54 @@ describe("faults between the provider and the server: pulumi up of 50 keys throu
       const started = Date.now();
       try {
         const r = await stack.up({ onOutput: (s) => output.push(s) });
-        runs.push({ faults, ok: true, ms: Date.now() - started, changes: r.summary.resourceChanges as Record<string, number> });
+        runs.push({
+          faults,
+          ok: true,
+          ms: Date.now() - started,
+          changes: r.summary.resourceChanges as Record<string, number>,
+        });
         break;
       } catch (e) {
         const msg = (e as Error).message;
-        const why = [...new Set(msg.split("\n").filter((l) => /error:/i.test(l)).map((l) => l.trim().replace(/[0-9]{2,}/g, "N").slice(0, 200)))].slice(0, 5);
-        runs.push({ faults, ok: false, ms: Date.now() - started, error: why.join(" | ") || msg.slice(0, 300) });
+        const why = [
+          ...new Set(
+            msg
+              .split("\n")
+              .filter((l) => /error:/i.test(l))
+              .map((l) =>
+                l
+                  .trim()
+                  .replace(/[0-9]{2,}/g, "N")
+                  .slice(0, 200),
+              ),
+          ),
+        ].slice(0, 5);
+        runs.push({
+          faults,
+          ok: false,
+          ms: Date.now() - started,
+          error: why.join(" | ") || msg.slice(0, 300),
+        });
       }
     }
     const last = runs[runs.length - 1]!;
     assert.ok(last.ok, `no up succeeded in ${runs.length} runs: ${JSON.stringify(runs)}`);
     console.log(`      ${runs.length} up run(s); faults injected: ${JSON.stringify(proxy.stats)}`);
-    assert.ok(proxy.stats.dropResponse + proxy.stats.reset + proxy.stats.dropRequest > 0, "faults were injected");
+    assert.ok(
+      proxy.stats.dropResponse + proxy.stats.reset + proxy.stats.dropRequest > 0,
+      "faults were injected",
+    );
   });
 
   it("has one key per resource on the server: zero duplicates, zero orphans", async () => {
     proxy.rates = NO_FAULTS;
     const deployment = (await stack.exportStack()).deployment as {
-      resources?: Array<{ type: string; id?: string; urn: string; outputs?: Record<string, unknown> }>;
+      resources?: Array<{
+        type: string;
+        id?: string;
+        urn: string;
+        outputs?: Record<string, unknown>;
+      }>;
       pending_operations?: unknown[];
     };
     // exportStack() runs `pulumi stack export --show-secrets`: secret values come back decrypted,
@@ -259,17 +374,28 @@ describe("faults between the provider and the server: pulumi up of 50 keys throu
       }
       return v;
     });
-    assert.ok(secrets >= KEYS, `every key value is a secret in the state (${secrets} secret values)`);
+    assert.ok(
+      secrets >= KEYS,
+      `every key value is a secret in the state (${secrets} secret values)`,
+    );
     registry.text("pulumi exportStack (faults), secrets' plaintext cut out", stripped);
-    const stored = execFileSync(path.join(engine.binDir, "pulumi"), ["stack", "export", "--stack", "faults"], {
-      cwd: stack.workspace.workDir,
-      env: { ...process.env, ...engine.envVars },
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const stored = execFileSync(
+      path.join(engine.binDir, "pulumi"),
+      ["stack", "export", "--stack", "faults"],
+      {
+        cwd: stack.workspace.workDir,
+        env: { ...process.env, ...engine.envVars },
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     registry.text("pulumi stack export (faults), as stored", stored);
     assert.match(stored, /"ciphertext"/, "the stored export holds ciphertext");
-    assert.deepEqual(deployment.pending_operations ?? [], [], "no pending operation left in the state");
+    assert.deepEqual(
+      deployment.pending_operations ?? [],
+      [],
+      "no pending operation left in the state",
+    );
     const inState = (deployment.resources ?? []).filter((r) => r.type.endsWith(":ApiKey"));
     assert.equal(inState.length, KEYS, "every resource is in the state");
     const stateIds = inState.map((r) => Number(r.id));
@@ -278,11 +404,17 @@ describe("faults between the provider and the server: pulumi up of 50 keys throu
     const onServer = (await listAllKeys(api, server.admin)).filter((k) => k.id !== server.admin.id);
     const serverIds = new Set(onServer.map((k) => k.id));
     const missing = stateIds.filter((id) => !serverIds.has(id));
-    const orphans = onServer.filter((k) => !stateIds.includes(k.id)).map((k) => `${k.id} (${k.comment}, ${k.status})`);
+    const orphans = onServer
+      .filter((k) => !stateIds.includes(k.id))
+      .map((k) => `${k.id} (${k.comment}, ${k.status})`);
     assert.deepEqual(missing, [], "keys in the state that are not on the server");
     assert.deepEqual(orphans, [], "keys on the server that no resource owns (orphans)");
     const comments = onServer.map((k) => k.comment).sort();
-    assert.deepEqual(comments, Array.from({ length: KEYS }, (_, i) => `fault-${i}`).sort(), "one key per resource (no duplicate)");
+    assert.deepEqual(
+      comments,
+      Array.from({ length: KEYS }, (_, i) => `fault-${i}`).sort(),
+      "one key per resource (no duplicate)",
+    );
     for (const k of onServer) assert.equal(k.status, "active", `key ${k.id}`);
   });
 
@@ -295,7 +427,10 @@ describe("faults between the provider and the server: pulumi up of 50 keys throu
     const refused: string[] = [];
     await bounded(keys.length, 8, async (i) => {
       const [id, key, level] = keys[i]!;
-      const r = await api.call("POST", VALIDATE, { body: { request_data: {} }, headers: credHeaders({ id, key, level }) });
+      const r = await api.call("POST", VALIDATE, {
+        body: { request_data: {} },
+        headers: credHeaders({ id, key, level }),
+      });
       if (r.status !== 200) refused.push(`${id}: ${r.status}`);
     });
     assert.deepEqual(refused, []);
@@ -303,7 +438,11 @@ describe("faults between the provider and the server: pulumi up of 50 keys throu
 
   it("shows no change in a refreshed preview", async () => {
     proxy.rates = NO_FAULTS;
-    const r = await stack.preview({ refresh: true, expectNoChanges: true, onOutput: (s) => output.push(s) });
+    const r = await stack.preview({
+      refresh: true,
+      expectNoChanges: true,
+      onOutput: (s) => output.push(s),
+    });
     assert.equal(r.changeSummary.same, KEYS + 1);
   });
 });

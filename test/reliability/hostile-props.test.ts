@@ -22,7 +22,15 @@ import { ROUTES, type RouteDef } from "../../sdk/contract";
 import type { Credential, TestServer } from "../helpers/server";
 import { expectFixed, tolerate, tolerated } from "./known-bugs";
 import { registry } from "./registry";
-import { Api, expectStatus, GENERATE, NO_RATE_LIMIT, relDir, startHarness, storeAdmin } from "./support";
+import {
+  Api,
+  expectStatus,
+  GENERATE,
+  NO_RATE_LIMIT,
+  relDir,
+  startHarness,
+  storeAdmin,
+} from "./support";
 
 const RUNS = Number(process.env.KEYPLANE_FUZZ_RUNS ?? 200);
 const SEED = process.env.KEYPLANE_FUZZ_SEED ? Number(process.env.KEYPLANE_FUZZ_SEED) : undefined;
@@ -43,7 +51,8 @@ function vocabulary(schemas: JS[]): { strings: string[]; numbers: number[] } {
       if (typeof v === "number") numbers.add(v);
     }
     if (o.properties) for (const k of Object.keys(o.properties)) strings.add(k);
-    for (const k of ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]) if (typeof o[k] === "number") numbers.add(o[k]);
+    for (const k of ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"])
+      if (typeof o[k] === "number") numbers.add(o[k]);
     Object.values(o).forEach(walk);
   };
   schemas.forEach(walk);
@@ -52,13 +61,40 @@ function vocabulary(schemas: JS[]): { strings: string[]; numbers: number[] } {
 
 /** Values that tend to break things, whatever the schema says. */
 const junk: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(null, true, false, 0, -1, 1.5, -0, 1e308, -1e308, 2 ** 53 + 2, "", " ", "0", "null", "__proto__", "constructor", "\u0000", "\uFFFD", "😀", "a".repeat(5000), [], {}),
+  fc.constantFrom(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1.5,
+    -0,
+    1e308,
+    -1e308,
+    2 ** 53 + 2,
+    "",
+    " ",
+    "0",
+    "null",
+    "__proto__",
+    "constructor",
+    "\u0000",
+    "\uFFFD",
+    "😀",
+    "a".repeat(5000),
+    [],
+    {},
+  ),
   fc.integer(),
   fc.double({ noNaN: true }),
   fc.string({ maxLength: 20 }),
   fc.string({ unit: "grapheme", maxLength: 10 }),
   fc.array(fc.oneof(fc.integer(), fc.string({ maxLength: 5 })), { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 5 }), fc.oneof(fc.integer(), fc.string({ maxLength: 5 }), fc.constant(null)), { maxKeys: 3 }),
+  fc.dictionary(
+    fc.string({ maxLength: 5 }),
+    fc.oneof(fc.integer(), fc.string({ maxLength: 5 }), fc.constant(null)),
+    { maxKeys: 3 },
+  ),
 );
 
 class Gen {
@@ -70,13 +106,18 @@ class Gen {
 
   /** A value for schema `s`: mostly valid, sometimes junk. */
   any(s: JS | undefined, depth = 0): fc.Arbitrary<unknown> {
-    return fc.oneof({ weight: 10, arbitrary: this.valid(s ?? {}, depth) }, { weight: 1, arbitrary: junk });
+    return fc.oneof(
+      { weight: 10, arbitrary: this.valid(s ?? {}, depth) },
+      { weight: 1, arbitrary: junk },
+    );
   }
 
   /** A property's value: a hint for its name when there is one, else from its schema. */
   prop(name: string, s: JS, depth: number): fc.Arbitrary<unknown> {
     const h = this.hints[name];
-    return h ? fc.oneof({ weight: 3, arbitrary: h }, { weight: 2, arbitrary: this.any(s, depth) }) : this.any(s, depth);
+    return h
+      ? fc.oneof({ weight: 3, arbitrary: h }, { weight: 2, arbitrary: this.any(s, depth) })
+      : this.any(s, depth);
   }
 
   private strings(s: JS): fc.Arbitrary<string> {
@@ -86,22 +127,46 @@ class Gen {
     const words = this.words.strings.filter(fits);
     const options: Array<fc.WeightedArbitrary<string>> = [
       { weight: 3, arbitrary: fc.string({ minLength: Math.min(min, max), maxLength: max }) },
-      { weight: 1, arbitrary: fc.string({ unit: "binary", minLength: Math.min(min, max), maxLength: max }) },
-      { weight: 1, arbitrary: fc.constantFrom(`${"x".repeat(Math.max(0, (s.maxLength ?? 300) + 1))}`) },
+      {
+        weight: 1,
+        arbitrary: fc.string({ unit: "binary", minLength: Math.min(min, max), maxLength: max }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(`${"x".repeat(Math.max(0, (s.maxLength ?? 300) + 1))}`),
+      },
     ];
     if (words.length) options.push({ weight: 4, arbitrary: fc.constantFrom(...words) });
-    if (s.format === "email" || /@/.test(s.pattern ?? "")) options.push({ weight: 4, arbitrary: fc.emailAddress() });
+    if (s.format === "email" || /@/.test(s.pattern ?? ""))
+      options.push({ weight: 4, arbitrary: fc.emailAddress() });
     if (s.format === "uri") options.push({ weight: 4, arbitrary: fc.webUrl() });
     return fc.oneof(...options);
   }
 
   private integers(s: JS, integer: boolean): fc.Arbitrary<number> {
-    const lo = typeof s.exclusiveMinimum === "number" ? s.exclusiveMinimum + (integer ? 1 : 1e-9) : (s.minimum ?? -1e6);
-    const hi = typeof s.exclusiveMaximum === "number" ? s.exclusiveMaximum - (integer ? 1 : 1e-9) : (s.maximum ?? 1e9);
-    const small = integer ? fc.integer({ min: Math.max(lo, -1000), max: Math.min(hi, Math.max(lo, -1000) + 2000) }) : fc.double({ min: lo, max: hi, noNaN: true });
+    const lo =
+      typeof s.exclusiveMinimum === "number"
+        ? s.exclusiveMinimum + (integer ? 1 : 1e-9)
+        : (s.minimum ?? -1e6);
+    const hi =
+      typeof s.exclusiveMaximum === "number"
+        ? s.exclusiveMaximum - (integer ? 1 : 1e-9)
+        : (s.maximum ?? 1e9);
+    const small = integer
+      ? fc.integer({ min: Math.max(lo, -1000), max: Math.min(hi, Math.max(lo, -1000) + 2000) })
+      : fc.double({ min: lo, max: hi, noNaN: true });
     const edges = fc.constantFrom(lo, hi, lo - 1, hi + 1, 0, ...this.words.numbers);
-    const wide = integer ? fc.integer({ min: Math.max(lo, Number.MIN_SAFE_INTEGER), max: Math.min(hi, Number.MAX_SAFE_INTEGER) }) : fc.double({ noNaN: true });
-    return fc.oneof({ weight: 4, arbitrary: small }, { weight: 2, arbitrary: edges }, { weight: 1, arbitrary: wide });
+    const wide = integer
+      ? fc.integer({
+          min: Math.max(lo, Number.MIN_SAFE_INTEGER),
+          max: Math.min(hi, Number.MAX_SAFE_INTEGER),
+        })
+      : fc.double({ noNaN: true });
+    return fc.oneof(
+      { weight: 4, arbitrary: small },
+      { weight: 2, arbitrary: edges },
+      { weight: 1, arbitrary: wide },
+    );
   }
 
   private valid(s: JS, depth: number): fc.Arbitrary<unknown> {
@@ -109,34 +174,58 @@ class Gen {
     if (s.const !== undefined) return fc.constant(s.const);
     if (Array.isArray(s.enum)) return fc.constantFrom(...s.enum);
     const branches = s.anyOf ?? s.oneOf;
-    if (Array.isArray(branches) && branches.length) return fc.oneof(...branches.map((b: JS) => this.any({ ...s, anyOf: undefined, oneOf: undefined, ...b }, depth + 1)));
+    if (Array.isArray(branches) && branches.length)
+      return fc.oneof(
+        ...branches.map((b: JS) =>
+          this.any({ ...s, anyOf: undefined, oneOf: undefined, ...b }, depth + 1),
+        ),
+      );
     if (Array.isArray(s.allOf) && s.allOf.length) {
       const merged: JS = { ...s, allOf: undefined };
       for (const p of s.allOf as JS[]) {
-        Object.assign(merged, p, { properties: { ...(merged.properties ?? {}), ...(p.properties ?? {}) }, required: [...(merged.required ?? []), ...(p.required ?? [])] });
+        Object.assign(merged, p, {
+          properties: { ...(merged.properties ?? {}), ...(p.properties ?? {}) },
+          required: [...(merged.required ?? []), ...(p.required ?? [])],
+        });
       }
       return this.valid(merged, depth + 1);
     }
     const type = Array.isArray(s.type) ? s.type : s.type ? [s.type] : undefined;
-    if (type && type.length > 1) return fc.oneof(...type.map((t: string) => this.valid({ ...s, type: t }, depth)));
+    if (type && type.length > 1)
+      return fc.oneof(...type.map((t: string) => this.valid({ ...s, type: t }, depth)));
     switch (type?.[0]) {
       case "object": {
         const props: JS = s.properties ?? {};
-        const model = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, this.prop(k, v as JS, depth + 1)]));
+        const model = Object.fromEntries(
+          Object.entries(props).map(([k, v]) => [k, this.prop(k, v as JS, depth + 1)]),
+        );
         const required = (s.required ?? []) as string[];
         const rec = fc.record(model, { requiredKeys: required.filter((k) => k in model) });
-        const extraValue = s.additionalProperties && typeof s.additionalProperties === "object" ? this.any(s.additionalProperties, depth + 1) : junk;
-        const extraKey = Array.isArray(s.propertyNames?.enum) ? fc.constantFrom(...(s.propertyNames.enum as string[])) : this.strings({ maxLength: 20 });
-        const extras = fc.dictionary(extraKey, extraValue, { maxKeys: s.additionalProperties === false ? 1 : 3 });
+        const extraValue =
+          s.additionalProperties && typeof s.additionalProperties === "object"
+            ? this.any(s.additionalProperties, depth + 1)
+            : junk;
+        const extraKey = Array.isArray(s.propertyNames?.enum)
+          ? fc.constantFrom(...(s.propertyNames.enum as string[]))
+          : this.strings({ maxLength: 20 });
+        const extras = fc.dictionary(extraKey, extraValue, {
+          maxKeys: s.additionalProperties === false ? 1 : 3,
+        });
         // Unknown keys on a closed object only now and then: it is a single, always-refused case.
-        const withExtras = s.additionalProperties === false ? fc.oneof({ weight: 8, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: extras }) : extras;
+        const withExtras =
+          s.additionalProperties === false
+            ? fc.oneof({ weight: 8, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: extras })
+            : extras;
         return fc.tuple(rec, withExtras).map(([r, e]) => ({ ...e, ...r }));
       }
       case "array": {
         const max = Math.min(s.maxItems ?? 4, 4);
         const min = Math.min(s.minItems ?? 0, max);
         return fc.oneof(
-          { weight: 8, arbitrary: fc.array(this.any(s.items, depth + 1), { minLength: min, maxLength: max }) },
+          {
+            weight: 8,
+            arbitrary: fc.array(this.any(s.items, depth + 1), { minLength: min, maxLength: max }),
+          },
           { weight: 1, arbitrary: fc.constant([]) },
         );
       }
@@ -158,7 +247,10 @@ class Gen {
 
 /** Fastify's router refusing a URL before our handlers see it (known bug `framework-errors`). */
 function frameworkError(status: number, body: JS): boolean {
-  return (status === 400 && body?.code === "FST_ERR_BAD_URL") || (status === 414 && body?.code === "FST_ERR_MAX_PARAM_LENGTH");
+  return (
+    (status === 400 && body?.code === "FST_ERR_BAD_URL") ||
+    (status === 414 && body?.code === "FST_ERR_MAX_PARAM_LENGTH")
+  );
 }
 
 interface Case {
@@ -179,17 +271,29 @@ describe("hostile input: fast-check properties over every route", function () {
   const accepted = new Map<string, number>();
 
   before(async () => {
-    t = await startHarness("fuzz", { dir: relDir("fuzz"), options: { rateLimit: NO_RATE_LIMIT, validateReplies: true, schedulerMs: 0 } });
+    t = await startHarness("fuzz", {
+      dir: relDir("fuzz"),
+      options: { rateLimit: NO_RATE_LIMIT, validateReplies: true, schedulerMs: 0 },
+    });
     admin = t.admin;
   });
 
   /** A call in process as the admin; the parsed body of a 2xx, or undefined. */
-  async function adminCall(method: string, url: string, requestData?: unknown): Promise<JS | undefined> {
+  async function adminCall(
+    method: string,
+    url: string,
+    requestData?: unknown,
+  ): Promise<JS | undefined> {
     const res = await t.running.app.inject({
       method: method as "GET",
       url,
-      headers: { "x-xdr-auth-id": String(admin.id), authorization: admin.key, ...(requestData !== undefined ? { "content-type": "application/json" } : {}) },
-      payload: requestData === undefined ? undefined : JSON.stringify({ request_data: requestData }),
+      headers: {
+        "x-xdr-auth-id": String(admin.id),
+        authorization: admin.key,
+        ...(requestData !== undefined ? { "content-type": "application/json" } : {}),
+      },
+      payload:
+        requestData === undefined ? undefined : JSON.stringify({ request_data: requestData }),
     });
     return res.statusCode < 300 ? JSON.parse(res.body) : undefined;
   }
@@ -200,34 +304,77 @@ describe("hostile input: fast-check properties over every route", function () {
    */
   beforeEach(async () => {
     await keepAdmin();
-    await adminCall("PUT", "/platform/iam/v1/settings", { sbac_enabled: false, max_key_lifetime_ms: null, default_key_lifetime_ms: null, replay_window_ms: 300_000, key_expiration_required: false, key_comment_required: false, key_advanced_roles: [] });
+    await adminCall("PUT", "/platform/iam/v1/settings", {
+      sbac_enabled: false,
+      max_key_lifetime_ms: null,
+      default_key_lifetime_ms: null,
+      replay_window_ms: 300_000,
+      key_expiration_required: false,
+      key_comment_required: false,
+      key_advanced_roles: [],
+    });
     const exists = async (url: string) => (await adminCall("GET", url)) !== undefined;
     if (!fixtures.key?.length || !(await exists(`/platform/iam/v1/api-key/${fixtures.key[0]}`))) {
-      const r = await adminCall("POST", GENERATE, { roles: ["Viewer"], security_level: "advanced", expiration: Date.now() + 12 * 3_600_000, comment: "fuzz fixture" });
+      const r = await adminCall("POST", GENERATE, {
+        roles: ["Viewer"],
+        security_level: "advanced",
+        expiration: Date.now() + 12 * 3_600_000,
+        comment: "fuzz fixture",
+      });
       registry.minted(r!.reply.id, r!.reply.key, "fuzz fixture key");
       fixtures.key = [String(r!.reply.id)];
     }
-    if (!fixtures.role_id?.length || !(await exists(`/platform/iam/v1/role/${fixtures.role_id[0]}`))) {
-      const r = await adminCall("POST", "/platform/iam/v1/role", { pretty_name: `Fuzz Role ${Date.now()}`, components: { cases_issues: "view" } });
+    if (
+      !fixtures.role_id?.length ||
+      !(await exists(`/platform/iam/v1/role/${fixtures.role_id[0]}`))
+    ) {
+      const r = await adminCall("POST", "/platform/iam/v1/role", {
+        pretty_name: `Fuzz Role ${Date.now()}`,
+        components: { cases_issues: "view" },
+      });
       fixtures.role_id = [r!.data.role_id, "viewer", "instance_administrator"];
     }
     if (!(await exists("/platform/iam/v1/user/fuzz@example.com"))) {
-      await adminCall("POST", "/platform/iam/v1/user", { user_email: "fuzz@example.com", user_first_name: "F", user_last_name: "Z" });
+      await adminCall("POST", "/platform/iam/v1/user", {
+        user_email: "fuzz@example.com",
+        user_first_name: "F",
+        user_last_name: "Z",
+      });
     }
     fixtures.email = ["fuzz@example.com"];
-    if (!fixtures.group_id?.length || !(await exists(`/platform/iam/v1/user-group/${fixtures.group_id[0]}`))) {
-      const r = await adminCall("POST", "/platform/iam/v1/user-group", { group_name: `fuzz group ${Date.now()}`, users: ["fuzz@example.com"] });
+    if (
+      !fixtures.group_id?.length ||
+      !(await exists(`/platform/iam/v1/user-group/${fixtures.group_id[0]}`))
+    ) {
+      const r = await adminCall("POST", "/platform/iam/v1/user-group", {
+        group_name: `fuzz group ${Date.now()}`,
+        users: ["fuzz@example.com"],
+      });
       fixtures.group_id = [r!.data.group_id];
     }
-    if (!fixtures.binding_id?.length || !(await exists(`/platform/iam/v1/role-binding/${fixtures.binding_id[0]}`))) {
-      const r = await adminCall("POST", "/platform/iam/v1/role-binding", { principal_type: "user", principal_id: "fuzz@example.com", role: "Viewer" });
+    if (
+      !fixtures.binding_id?.length ||
+      !(await exists(`/platform/iam/v1/role-binding/${fixtures.binding_id[0]}`))
+    ) {
+      const r = await adminCall("POST", "/platform/iam/v1/role-binding", {
+        principal_type: "user",
+        principal_id: "fuzz@example.com",
+        role: "Viewer",
+      });
       fixtures.binding_id = r ? [r.data.binding_id] : [];
     }
-    if (!fixtures.scope_id?.length || !(await exists(`/platform/iam/v1/scope-definition/${fixtures.scope_id[0]}`))) {
-      const r = await adminCall("POST", "/platform/iam/v1/scope-definition", { name: `fuzz scope ${Date.now()}`, areas: { assets: { mode: "see_all" } } });
+    if (
+      !fixtures.scope_id?.length ||
+      !(await exists(`/platform/iam/v1/scope-definition/${fixtures.scope_id[0]}`))
+    ) {
+      const r = await adminCall("POST", "/platform/iam/v1/scope-definition", {
+        name: `fuzz scope ${Date.now()}`,
+        areas: { assets: { mode: "see_all" } },
+      });
       fixtures.scope_id = [r!.data.scope_id];
     }
-    const notices = (await adminCall("GET", "/platform/notifications/v1/notifications?search_to=5"))?.data ?? [];
+    const notices =
+      (await adminCall("GET", "/platform/notifications/v1/notifications?search_to=5"))?.data ?? [];
     if (!notices.length) notices.push(...(await t.running.app.services.scheduler.tick()));
     fixtures.notification = notices.map((n: { id: number }) => String(n.id));
     fixtures.id = [...fixtures.key!, ...fixtures.notification!];
@@ -237,9 +384,13 @@ describe("hostile input: fast-check properties over every route", function () {
 
   after(async () => {
     if (checks) {
-      console.log(`      ${checks} requests; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
+      console.log(
+        `      ${checks} requests; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`,
+      );
       const never = routes.filter((r) => !accepted.has(r.id)).map((r) => r.id);
-      console.log(`      accepted (2xx) per route: ${JSON.stringify(Object.fromEntries(accepted))}${never.length ? `; never accepted: ${never.join(", ")}` : ""}`);
+      console.log(
+        `      accepted (2xx) per route: ${JSON.stringify(Object.fromEntries(accepted))}${never.length ? `; never accepted: ${never.join(", ")}` : ""}`,
+      );
     }
     await t?.close();
   });
@@ -247,18 +398,39 @@ describe("hostile input: fast-check properties over every route", function () {
   /** Re-makes the admin in the store when the fuzzer deleted, revoked or demoted it. */
   async function keepAdmin(): Promise<void> {
     const k = await t.running.store.getKey(admin.id);
-    const ok = k && k.status === "active" && (k.expiration === null || k.expiration > Date.now() + 60_000) && k.roleNames.includes("Instance Administrator");
+    const ok =
+      k &&
+      k.status === "active" &&
+      (k.expiration === null || k.expiration > Date.now() + 60_000) &&
+      k.roleNames.includes("Instance Administrator");
     if (!ok) admin = await storeAdmin(t, "fuzz replacement admin");
   }
 
   const routes = ROUTES as readonly RouteDef[];
-  const schemas = routes.filter((r) => r.request).map((r) => z.toJSONSchema(r.request!, { io: "input", unrepresentable: "any" }) as JS);
+  const schemas = routes
+    .filter((r) => r.request)
+    .map((r) => z.toJSONSchema(r.request!, { io: "input", unrepresentable: "any" }) as JS);
 
   for (const route of routes) {
     it(`${route.method} ${route.path} (${route.id})`, async () => {
       const words = vocabulary(schemas);
-      words.strings.push(...Object.values(fixtures).flat(), "Viewer", "Instance Administrator", "Security Admin", "Key Verifier", "standard", "advanced");
-      const roleNames = ["Viewer", "Investigator", "Security Admin", "Key Verifier", "Privileged Responder", ...(fixtures.role_id ?? [])];
+      words.strings.push(
+        ...Object.values(fixtures).flat(),
+        "Viewer",
+        "Instance Administrator",
+        "Security Admin",
+        "Key Verifier",
+        "standard",
+        "advanced",
+      );
+      const roleNames = [
+        "Viewer",
+        "Investigator",
+        "Security Admin",
+        "Key Verifier",
+        "Privileged Responder",
+        ...(fixtures.role_id ?? []),
+      ];
       const soon = Date.now() + 3_600_000;
       const gen = new Gen(words, {
         roles: fc.uniqueArray(fc.constantFrom(...roleNames), { minLength: 1, maxLength: 3 }),
@@ -267,12 +439,22 @@ describe("hostile input: fast-check properties over every route", function () {
         role_name: fc.constantFrom(...roleNames),
         role_names: fc.uniqueArray(fc.constantFrom(...roleNames), { minLength: 1, maxLength: 2 }),
         security_level: fc.constantFrom("standard", "advanced", "STANDARD"),
-        expiration: fc.oneof(fc.integer({ min: soon, max: soon + 400 * 86_400_000 }), fc.constant(null)),
+        expiration: fc.oneof(
+          fc.integer({ min: soon, max: soon + 400 * 86_400_000 }),
+          fc.constant(null),
+        ),
         principal_type: fc.constantFrom("user", "user-group", "api-key"),
-        principal_id: fc.constantFrom("fuzz@example.com", ...(fixtures.group_id ?? []), ...(fixtures.key ?? [])),
+        principal_id: fc.constantFrom(
+          "fuzz@example.com",
+          ...(fixtures.group_id ?? []),
+          ...(fixtures.key ?? []),
+        ),
         scope_definition_id: fc.constantFrom(...(fixtures.scope_id ?? ["scope-none"])),
         id: fc.constantFrom(...(fixtures.key ?? ["1"]).map(Number)),
-        value: fc.array(fc.constantFrom(...(fixtures.key ?? ["1"]).map(Number)), { minLength: 1, maxLength: 2 }),
+        value: fc.array(fc.constantFrom(...(fixtures.key ?? ["1"]).map(Number)), {
+          minLength: 1,
+          maxLength: 2,
+        }),
         users: fc.constant(["fuzz@example.com"]),
         user_emails: fc.constant(["fuzz@example.com"]),
         user_email: fc.oneof(fc.constant("fuzz@example.com"), fc.emailAddress()),
@@ -280,9 +462,26 @@ describe("hostile input: fast-check properties over every route", function () {
       });
       const paramArb = (name: string): fc.Arbitrary<string> =>
         fc.oneof(
-          { weight: 4, arbitrary: fc.constantFrom(...(fixtures[name]?.length ? fixtures[name]! : ["1"])) },
+          {
+            weight: 4,
+            arbitrary: fc.constantFrom(...(fixtures[name]?.length ? fixtures[name]! : ["1"])),
+          },
           { weight: 2, arbitrary: fc.string({ minLength: 1, maxLength: 30 }) },
-          { weight: 1, arbitrary: fc.constantFrom("0", "-1", "1e3", "9".repeat(20), "..", "%00", "%E0%A4%A", "null", "api-key", "a".repeat(300)) },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom(
+              "0",
+              "-1",
+              "1e3",
+              "9".repeat(20),
+              "..",
+              "%00",
+              "%E0%A4%A",
+              "null",
+              "api-key",
+              "a".repeat(300),
+            ),
+          },
           { weight: 1, arbitrary: fc.integer({ min: -5, max: 2 ** 31 }).map(String) },
         );
       const names = [...route.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]!);
@@ -291,40 +490,115 @@ describe("hostile input: fast-check properties over every route", function () {
         return route.path.replace(/:([A-Za-z_]+)/g, () => {
           const v = vals[i++]!;
           // Mostly encoded; sometimes raw, so the router sees odd characters too.
-          return /^[\x21-\x7e]*$/.test(v) && !v.includes("/") && !v.includes("?") && !v.includes("#") ? v : encodeURIComponent(v);
+          return /^[\x21-\x7e]*$/.test(v) &&
+            !v.includes("/") &&
+            !v.includes("?") &&
+            !v.includes("#")
+            ? v
+            : encodeURIComponent(v);
         });
       });
-      const queryArb = route.method === "GET"
-        ? fc.oneof(
-            { weight: 2, arbitrary: fc.constant("") },
-            { weight: 3, arbitrary: fc.dictionary(fc.constantFrom("search_from", "search_to", "unread", "key_id", "principal_type", "principal_id", "role_id", "x"), fc.oneof(fc.integer({ min: -10, max: 2000 }).map(String), fc.string({ maxLength: 10 }), fc.constantFrom("true", "false", "1e400", "api-key")), { maxKeys: 4 }).map((q) => (Object.keys(q).length ? `?${new URLSearchParams(q).toString()}` : "")) },
-          )
-        : fc.constant("");
-      const requestData = route.request ? gen.any(z.toJSONSchema(route.request, { io: "input", unrepresentable: "any" }) as JS) : fc.constant({});
+      const queryArb =
+        route.method === "GET"
+          ? fc.oneof(
+              { weight: 2, arbitrary: fc.constant("") },
+              {
+                weight: 3,
+                arbitrary: fc
+                  .dictionary(
+                    fc.constantFrom(
+                      "search_from",
+                      "search_to",
+                      "unread",
+                      "key_id",
+                      "principal_type",
+                      "principal_id",
+                      "role_id",
+                      "x",
+                    ),
+                    fc.oneof(
+                      fc.integer({ min: -10, max: 2000 }).map(String),
+                      fc.string({ maxLength: 10 }),
+                      fc.constantFrom("true", "false", "1e400", "api-key"),
+                    ),
+                    { maxKeys: 4 },
+                  )
+                  .map((q) =>
+                    Object.keys(q).length ? `?${new URLSearchParams(q).toString()}` : "",
+                  ),
+              },
+            )
+          : fc.constant("");
+      const requestData = route.request
+        ? gen.any(z.toJSONSchema(route.request, { io: "input", unrepresentable: "any" }) as JS)
+        : fc.constant({});
       const payloadArb: fc.Arbitrary<{ kind: string; payload: string | undefined }> = fc.oneof(
-        { weight: 8, arbitrary: requestData.map((rd) => ({ kind: "schema", payload: JSON.stringify({ request_data: rd }) })) },
-        { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((rd) => ({ kind: "json request_data", payload: JSON.stringify({ request_data: rd }) })) },
-        { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => ({ kind: "json body", payload: JSON.stringify(v) })) },
-        { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 40 }).map((s) => ({ kind: "text body", payload: s })) },
-        { weight: route.method === "GET" || route.method === "DELETE" ? 4 : 1, arbitrary: fc.constant({ kind: "no body", payload: undefined }) },
+        {
+          weight: 8,
+          arbitrary: requestData.map((rd) => ({
+            kind: "schema",
+            payload: JSON.stringify({ request_data: rd }),
+          })),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.jsonValue({ maxDepth: 3 }).map((rd) => ({
+            kind: "json request_data",
+            payload: JSON.stringify({ request_data: rd }),
+          })),
+        },
+        {
+          weight: 1,
+          arbitrary: fc
+            .jsonValue({ maxDepth: 3 })
+            .map((v) => ({ kind: "json body", payload: JSON.stringify(v) })),
+        },
+        {
+          weight: 1,
+          arbitrary: fc
+            .string({ unit: "binary", maxLength: 40 })
+            .map((s) => ({ kind: "text body", payload: s })),
+        },
+        {
+          weight: route.method === "GET" || route.method === "DELETE" ? 4 : 1,
+          arbitrary: fc.constant({ kind: "no body", payload: undefined }),
+        },
       );
-      const typeArb = fc.constantFrom("application/json", "application/json", "application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream", "");
-      const caseArb: fc.Arbitrary<Case> = fc.tuple(pathArb, queryArb, payloadArb, typeArb).map(
-        ([p, q, b, ct]): Case => ({
+      const typeArb = fc.constantFrom(
+        "application/json",
+        "application/json",
+        "application/json",
+        "application/json; charset=utf-8",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/octet-stream",
+        "",
+      );
+      const caseArb: fc.Arbitrary<Case> = fc
+        .tuple(pathArb, queryArb, payloadArb, typeArb)
+        .map(([p, q, b, ct]): Case => ({
           path: p,
           query: q,
           payload: b.payload,
           kind: b.kind,
           headers: b.payload === undefined || ct === "" ? {} : { "content-type": ct },
-        }),
-      );
+        }));
 
       const family = route.family;
       await fc.assert(
         fc
           .asyncProperty(caseArb, async (c) => {
-            const headers = { "x-xdr-auth-id": String(admin.id), authorization: admin.key, ...c.headers };
-            const res = await t.running.app.inject({ method: route.method, url: c.path + c.query, headers, payload: c.payload });
+            const headers = {
+              "x-xdr-auth-id": String(admin.id),
+              authorization: admin.key,
+              ...c.headers,
+            };
+            const res = await t.running.app.inject({
+              method: route.method,
+              url: c.path + c.query,
+              headers,
+              payload: c.payload,
+            });
             checks++;
             statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
             const what = `${route.method} ${c.path}${c.query} [${c.kind}, ${c.headers["content-type"] ?? "no type"}] ${String(c.payload).slice(0, 300)} → ${res.statusCode} ${res.body.slice(0, 300)}`;
@@ -342,18 +616,27 @@ describe("hostile input: fast-check properties over every route", function () {
               if (frameworkError(res.statusCode, body)) return tolerate("framework-errors", what);
               // The envelope follows the URL's family (the not-found handler decides by prefix too).
               if (family === "public") {
-                assert.ok(body.reply && typeof body.reply === "object", `public_api envelope expected: ${what}`);
+                assert.ok(
+                  body.reply && typeof body.reply === "object",
+                  `public_api envelope expected: ${what}`,
+                );
                 assert.equal(body.reply.err_code, res.statusCode, `err_code: ${what}`);
                 assert.equal(typeof body.reply.err_msg, "string", what);
                 assert.ok("err_extra" in body.reply, what);
               } else {
-                assert.ok(body.data && typeof body.data === "object" && body.data.metadata, `platform envelope expected: ${what}`);
+                assert.ok(
+                  body.data && typeof body.data === "object" && body.data.metadata,
+                  `platform envelope expected: ${what}`,
+                );
                 assert.equal(body.data.metadata.err_code, res.statusCode, `err_code: ${what}`);
                 assert.equal(typeof body.data.err_msg, "string", what);
                 assert.ok("err_extra" in body.data.metadata, what);
               }
             } else {
-              assert.ok(res.statusCode >= 200 && res.statusCode < 300, `unexpected status: ${what}`);
+              assert.ok(
+                res.statusCode >= 200 && res.statusCode < 300,
+                `unexpected status: ${what}`,
+              );
               accepted.set(route.id, (accepted.get(route.id) ?? 0) + 1);
               if (route.id === "apiKeys.generate") {
                 const r = JSON.parse(res.body).reply;
@@ -364,30 +647,53 @@ describe("hostile input: fast-check properties over every route", function () {
           .afterEach(keepAdmin),
         { numRuns: RUNS, seed: SEED, endOnFailure: true, interruptAfterTimeLimit: 60_000 },
       );
-      const health = await t.running.app.inject({ method: "GET", url: "/public_api/v1/healthcheck" });
+      const health = await t.running.app.inject({
+        method: "GET",
+        url: "/public_api/v1/healthcheck",
+      });
       assert.equal(health.statusCode, 200, "the server still serves");
     });
   }
 
   it("refuses a malformed %-escape and an over-long path parameter in the family's envelope", async function () {
     await expectFixed(this, "framework-errors", async () => {
-      for (const url of ["/platform/iam/v1/role/%E0%A4%A", `/platform/iam/v1/role/${"a".repeat(101)}`, "/platform/iam/v1/api-key/%zz"]) {
-        const res = await t.running.app.inject({ method: "GET", url, headers: { "x-xdr-auth-id": String(admin.id), authorization: admin.key } });
+      for (const url of [
+        "/platform/iam/v1/role/%E0%A4%A",
+        `/platform/iam/v1/role/${"a".repeat(101)}`,
+        "/platform/iam/v1/api-key/%zz",
+      ]) {
+        const res = await t.running.app.inject({
+          method: "GET",
+          url,
+          headers: { "x-xdr-auth-id": String(admin.id), authorization: admin.key },
+        });
         assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url}: ${res.statusCode}`);
         const body = JSON.parse(res.body);
-        assert.equal(body?.data?.metadata?.err_code, res.statusCode, `${url}: ${res.statusCode} ${res.body}`);
+        assert.equal(
+          body?.data?.metadata?.err_code,
+          res.statusCode,
+          `${url}: ${res.statusCode} ${res.body}`,
+        );
       }
     });
   });
 
   it("keeps serving after the whole run, over HTTP", async () => {
     const known = tolerated();
-    if (Object.keys(known).length) console.warn(`      tolerated known bugs: ${JSON.stringify(known)}`);
+    if (Object.keys(known).length)
+      console.warn(`      tolerated known bugs: ${JSON.stringify(known)}`);
     await keepAdmin();
     const api = new Api(t.url, 2);
     try {
       expectStatus(await api.call("GET", "/public_api/v1/healthcheck"), 200, "health");
-      expectStatus(await api.call("POST", "/public_api/v1/api_keys/validate", { body: { request_data: {} }, as: admin }), 200, "the admin authenticates");
+      expectStatus(
+        await api.call("POST", "/public_api/v1/api_keys/validate", {
+          body: { request_data: {} },
+          as: admin,
+        }),
+        200,
+        "the admin authenticates",
+      );
     } finally {
       await api.close();
     }

@@ -51,7 +51,8 @@ class Registry {
 
   /** Records a key minted during the run (any level, any server). */
   minted(id: number, key: string, where: string): void {
-    if (typeof key !== "string" || key.length < 32) throw new Error(`registry.minted: not a key (${where}, id ${id})`);
+    if (typeof key !== "string" || key.length < 32)
+      throw new Error(`registry.minted: not a key (${where}, id ${id})`);
     this.keys.push({ id, key, where });
   }
 
@@ -119,7 +120,8 @@ class Registry {
       if (keep) continue;
       fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
     }
-    if (keep && this.scratch.size) console.warn(`reliability scratch kept for inspection:\n  ${[...this.scratch].join("\n  ")}`);
+    if (keep && this.scratch.size)
+      console.warn(`reliability scratch kept for inspection:\n  ${[...this.scratch].join("\n  ")}`);
   }
 }
 

@@ -40,8 +40,16 @@ import { Api, NO_RATE_LIMIT, relDir, startHarness } from "./support";
 
 const EXAMPLES = Number(process.env.KEYPLANE_SCHEMATHESIS_EXAMPLES ?? 25);
 const SECONDS = Number(process.env.KEYPLANE_SCHEMATHESIS_SECONDS ?? 100);
-const SEED = process.env.KEYPLANE_SCHEMATHESIS_SEED ? Number(process.env.KEYPLANE_SCHEMATHESIS_SEED) : randomInt(1, 2 ** 31);
-const CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance", "response_headers_conformance"];
+const SEED = process.env.KEYPLANE_SCHEMATHESIS_SEED
+  ? Number(process.env.KEYPLANE_SCHEMATHESIS_SEED)
+  : randomInt(1, 2 ** 31);
+const CHECKS = [
+  "not_a_server_error",
+  "status_code_conformance",
+  "content_type_conformance",
+  "response_schema_conformance",
+  "response_headers_conformance",
+];
 
 /** Keeps the fuzzer away from the credential it authenticates with. */
 const HOOKS = `
@@ -86,7 +94,14 @@ interface Finding {
 
 /** The failures of a schemathesis JUnit report: one per check failure. */
 function findings(xml: string): { failures: Finding[]; errors: string[] } {
-  const unescape = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&#10;/g, "\n").replace(/&amp;/g, "&");
+  const unescape = (s: string) =>
+    s
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&#10;/g, "\n")
+      .replace(/&amp;/g, "&");
   const failures: Finding[] = [];
   const errors: string[] = [];
   for (const tc of xml.matchAll(/<testcase\b([^>]*?)(?:\/>|>([\s\S]*?)<\/testcase>)/g)) {
@@ -99,7 +114,12 @@ function findings(xml: string): { failures: Finding[]; errors: string[] } {
       }
       const parts = text.split(/^- (?=ST\d+ )/m).slice(1);
       if (!parts.length) failures.push({ operation: name, code: "?", text });
-      for (const p of parts) failures.push({ operation: name, code: /^(ST\d+)/.exec(p)![1]!, text: p.split(/^\d+\. Test Case ID/m)[0]! });
+      for (const p of parts)
+        failures.push({
+          operation: name,
+          code: /^(ST\d+)/.exec(p)![1]!,
+          text: p.split(/^\d+\. Test Case ID/m)[0]!,
+        });
     }
   }
   return { failures, errors };
@@ -109,10 +129,16 @@ function findings(xml: string): { failures: Finding[]; errors: string[] } {
 function knownBugOf(f: Finding): KnownBug | undefined {
   const received = /Received: (\d{3})/.exec(f.text)?.[1];
   if (f.code === "ST103" && (received === "413" || received === "415")) return "openapi-statuses";
-  if (f.code === "ST103" && received === "404" && /^POST \/public_api\/v1\//.test(f.operation)) return "openapi-statuses";
+  if (f.code === "ST103" && received === "404" && /^POST \/public_api\/v1\//.test(f.operation))
+    return "openapi-statuses";
   // Router refusals (a path parameter over 100 characters: 414) outside the envelope and the document.
   if (f.code === "ST103" && received === "414") return "framework-errors";
-  if (f.code === "ST108" && f.operation === "POST /public_api/v1/api_keys/get_api_keys" && /"data" is a required property/.test(f.text)) return "openapi-list-reply";
+  if (
+    f.code === "ST108" &&
+    f.operation === "POST /public_api/v1/api_keys/get_api_keys" &&
+    /"data" is a required property/.test(f.text)
+  )
+    return "openapi-list-reply";
   return undefined;
 }
 
@@ -124,7 +150,10 @@ describe("schemathesis against /public_api/v1/openapi.json", function () {
   let doc: any;
 
   before(async () => {
-    t = await startHarness("schemathesis", { dir, options: { rateLimit: NO_RATE_LIMIT, validateReplies: true, schedulerMs: 0 } });
+    t = await startHarness("schemathesis", {
+      dir,
+      options: { rateLimit: NO_RATE_LIMIT, validateReplies: true, schedulerMs: 0 },
+    });
     const api = new Api(t.url, 1);
     doc = (await api.call("GET", "/public_api/v1/openapi.json")).body;
     await api.close();
@@ -132,7 +161,10 @@ describe("schemathesis against /public_api/v1/openapi.json", function () {
   after(() => t?.close());
 
   it("finds no server error and no response that breaks the document", async function () {
-    const ensure = spawnSync("bash", [path.join(repoRoot, "scripts", "ensure-schemathesis")], { encoding: "utf8", timeout: 300_000 });
+    const ensure = spawnSync("bash", [path.join(repoRoot, "scripts", "ensure-schemathesis")], {
+      encoding: "utf8",
+      timeout: 300_000,
+    });
     if (ensure.status !== 0) {
       const why = `scripts/ensure-schemathesis exited ${ensure.status ?? ensure.signal}: ${(ensure.stderr || "").trim().split("\n").slice(-3).join(" | ")}`;
       if (process.env.KEYPLANE_REQUIRE_SCHEMATHESIS === "1") throw new Error(why);
@@ -174,10 +206,18 @@ describe("schemathesis against /public_api/v1/openapi.json", function () {
     ];
     const out: Buffer[] = [];
     const started = Date.now();
-    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    const { code, signal } = await new Promise<{
+      code: number | null;
+      signal: NodeJS.Signals | null;
+    }>((resolve) => {
       const child = spawn(path.join(bin, "st"), args, {
         cwd: dir,
-        env: { ...process.env, SCHEMATHESIS_HOOKS: hooks, KEYPLANE_ADMIN_ID: String(t.admin.id), PYTHONDONTWRITEBYTECODE: "1" },
+        env: {
+          ...process.env,
+          SCHEMATHESIS_HOOKS: hooks,
+          KEYPLANE_ADMIN_ID: String(t.admin.id),
+          PYTHONDONTWRITEBYTECODE: "1",
+        },
         stdio: ["ignore", "pipe", "pipe"],
       });
       registry.track(child);
@@ -195,7 +235,10 @@ describe("schemathesis against /public_api/v1/openapi.json", function () {
     const tail = output.split("\n").slice(-40).join("\n");
     const summary = `schemathesis (seed ${SEED}, ${Math.round((Date.now() - started) / 1000)} s) exited ${code ?? signal}`;
     if (signal) throw new Error(`${summary}: killed\n${tail}`);
-    if (code === 2) throw new Error(`${summary}: the run could not do its job (configuration, schema or nothing tested)\n${tail}`);
+    if (code === 2)
+      throw new Error(
+        `${summary}: the run could not do its job (configuration, schema or nothing tested)\n${tail}`,
+      );
     if (code === 130) throw new Error(`${summary}: interrupted\n${tail}`);
     if (code !== 0 && code !== 1) throw new Error(`${summary}: unexpected exit code\n${tail}`);
 
@@ -216,22 +259,37 @@ describe("schemathesis against /public_api/v1/openapi.json", function () {
     assert.equal(report.operations?.tested, report.operations?.total, "every operation was tested");
     assert.deepEqual(errors, [], `${summary}: errors`);
     assert.deepEqual(
-      unknown.map((f) => `${f.operation}: ${f.code} ${f.text.trim().split("\n").slice(0, 6).join(" ").replace(/\s+/g, " ").slice(0, 400)}`),
+      unknown.map(
+        (f) =>
+          `${f.operation}: ${f.code} ${f.text.trim().split("\n").slice(0, 6).join(" ").replace(/\s+/g, " ").slice(0, 400)}`,
+      ),
       [],
       `${summary}: findings`,
     );
-    if (code === 1 && failures.length === 0) throw new Error(`${summary}: exit 1 without a failure in the report (a warning that fails the run?)\n${tail}`);
+    if (code === 1 && failures.length === 0)
+      throw new Error(
+        `${summary}: exit 1 without a failure in the report (a warning that fails the run?)\n${tail}`,
+      );
     // The run was meaningful: the admin stayed valid, so operations were not answered 401 only.
     const lockedOut = (report.warnings?.missing_auth ?? []) as string[];
-    assert.ok(lockedOut.length <= 3, `${lockedOut.length} operations answered only 401/403: ${lockedOut.join(", ")}`);
+    assert.ok(
+      lockedOut.length <= 3,
+      `${lockedOut.length} operations answered only 401/403: ${lockedOut.join(", ")}`,
+    );
     if (STRICT) assert.equal(code, 0);
   });
 
   it("documents 413 for every operation that takes a body (known bug openapi-statuses)", async function () {
     await expectFixed(this, "openapi-statuses", () => {
       const missing: string[] = [];
-      for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>)) {
-        for (const [m, op] of Object.entries(ops)) if (op.requestBody && !op.responses["413"]) missing.push(`${m.toUpperCase()} ${p}`);
+      for (const [p, ops] of Object.entries(
+        doc.paths as Record<
+          string,
+          Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>
+        >,
+      )) {
+        for (const [m, op] of Object.entries(ops))
+          if (op.requestBody && !op.responses["413"]) missing.push(`${m.toUpperCase()} ${p}`);
       }
       assert.deepEqual(missing, [], "operations without a documented 413");
     });
@@ -239,7 +297,10 @@ describe("schemathesis against /public_api/v1/openapi.json", function () {
 
   it("documents the get_api_keys reply as sent (DATA, FILTER_COUNT, TOTAL_COUNT) (known bug openapi-list-reply)", async function () {
     await expectFixed(this, "openapi-list-reply", () => {
-      const schema = doc.paths["/public_api/v1/api_keys/get_api_keys"].post.responses["200"].content["application/json"].schema;
+      const schema =
+        doc.paths["/public_api/v1/api_keys/get_api_keys"].post.responses["200"].content[
+          "application/json"
+        ].schema;
       const reply = JSON.stringify(schema.properties.reply);
       assert.match(reply, /"DATA"/, "the reply schema names DATA");
     });

@@ -12,7 +12,13 @@ import { authHeaders } from "../../sdk/contract";
 import { generateKeyValue } from "../../server/crypto/keyFormat";
 import { repoRoot, scratchDir } from "../helpers/paths";
 import { freshPostgresDatabase } from "../helpers/postgres";
-import { callResult, startTestServer, type Credential, type TestServer, type TestServerOptions } from "../helpers/server";
+import {
+  callResult,
+  startTestServer,
+  type Credential,
+  type TestServer,
+  type TestServerOptions,
+} from "../helpers/server";
 import { registry, type Reopened } from "./registry";
 
 export const CLI = path.join(repoRoot, "dist", "cli", "main.js");
@@ -64,7 +70,20 @@ export async function startCli(o: CliOptions): Promise<CliServer> {
   const bootstrapFile = o.bootstrapFile ?? path.join(o.dir, "bootstrap.json");
   const proc = spawn(
     process.execPath,
-    [CLI, "server", "--port", "0", "--host", "127.0.0.1", "--db", o.db, "--bootstrap-file", bootstrapFile, "--master-key-file", keyFile],
+    [
+      CLI,
+      "server",
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+      "--db",
+      o.db,
+      "--bootstrap-file",
+      bootstrapFile,
+      "--master-key-file",
+      keyFile,
+    ],
     { cwd: o.dir, env: { ...process.env, ...(o.env ?? {}) }, stdio: ["ignore", "pipe", "pipe"] },
   );
   registry.track(proc);
@@ -74,7 +93,9 @@ export async function startCli(o: CliOptions): Promise<CliServer> {
   const output = () => Buffer.concat(chunks);
   registry.log(`server ${o.name} (pid ${proc.pid})`, output);
   let exited = false;
-  const exit = new Promise<void>((resolve) => proc.once("exit", () => ((exited = true), resolve())));
+  const exit = new Promise<void>((resolve) =>
+    proc.once("exit", () => ((exited = true), resolve())),
+  );
 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -92,10 +113,17 @@ export async function startCli(o: CliOptions): Promise<CliServer> {
     proc.stdout!.on("data", onData);
     void exit.then(() => {
       clearTimeout(timer);
-      reject(new Error(`${o.name} exited before listening (code ${proc.exitCode}, signal ${proc.signalCode}):\n${output().toString()}`));
+      reject(
+        new Error(
+          `${o.name} exited before listening (code ${proc.exitCode}, signal ${proc.signalCode}):\n${output().toString()}`,
+        ),
+      );
     });
   });
-  const boot = JSON.parse(fs.readFileSync(bootstrapFile, "utf8")) as { api_key_id: number; api_key: string };
+  const boot = JSON.parse(fs.readFileSync(bootstrapFile, "utf8")) as {
+    api_key_id: number;
+    api_key: string;
+  };
   const admin: Credential = { id: boot.api_key_id, key: boot.api_key, level: "standard" };
   registry.minted(admin.id, admin.key, `${o.name} bootstrap admin`);
   const s: CliServer = {
@@ -148,8 +176,12 @@ export const NO_RATE_LIMIT = { perAddress: 1e9, perKeyId: 1e9, windowMs: 60_000 
  * registered for the secrets scan. The database is kept to the end of the run: pass `dbUrl`
  * (a retained PostgreSQL database, or another replica's) or get a SQLite file in `dir`.
  */
-export async function startHarness(label: string, o: TestServerOptions & { dir: string }): Promise<TestServer> {
-  const dbUrl = o.dbUrl ?? `sqlite:${path.join(o.dir, `${label.replace(/[^A-Za-z0-9-]/g, "_")}.db`)}`;
+export async function startHarness(
+  label: string,
+  o: TestServerOptions & { dir: string },
+): Promise<TestServer> {
+  const dbUrl =
+    o.dbUrl ?? `sqlite:${path.join(o.dir, `${label.replace(/[^A-Za-z0-9-]/g, "_")}.db`)}`;
   const t = await startTestServer({ ...o, dbUrl });
   const logs = t.logs;
   registry.log(`in-process server ${label}`, () => logs.join("\n"));
@@ -165,8 +197,16 @@ export async function startHarness(label: string, o: TestServerOptions & { dir: 
         const r = await startTestServer({ dbUrl, keyring, options: { rateLimit: NO_RATE_LIMIT } });
         const rlogs = r.logs;
         // The bootstrap admin may be gone (the fuzzers delete keys): the scan gets its own.
-        const scanAdmin = (await r.running.store.getKey(admin.id))?.status === "active" ? admin : await storeAdmin(r, `${label} scan admin`);
-        return { url: r.url, admin: scanAdmin, logs: () => Buffer.from(rlogs.join("\n")), close: () => r.close() };
+        const scanAdmin =
+          (await r.running.store.getKey(admin.id))?.status === "active"
+            ? admin
+            : await storeAdmin(r, `${label} scan admin`);
+        return {
+          url: r.url,
+          admin: scanAdmin,
+          logs: () => Buffer.from(rlogs.join("\n")),
+          close: () => r.close(),
+        };
       },
     });
   }
@@ -223,13 +263,23 @@ export class Api {
     readonly url: string,
     connections = 16,
   ) {
-    this.dispatcher = new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 10_000, connect: { timeout: 5_000 } });
+    this.dispatcher = new Pool(url, {
+      connections,
+      pipelining: 1,
+      keepAliveTimeout: 10_000,
+      connect: { timeout: 5_000 },
+    });
   }
 
   async call(
     method: string,
     pathname: string,
-    o: { body?: unknown; as?: Credential | null; headers?: Record<string, string>; timeoutMs?: number } = {},
+    o: {
+      body?: unknown;
+      as?: Credential | null;
+      headers?: Record<string, string>;
+      timeoutMs?: number;
+    } = {},
   ): Promise<Reply> {
     const headers: Record<string, string> = {
       ...(o.body !== undefined ? { "content-type": "application/json" } : {}),
@@ -241,7 +291,12 @@ export class Api {
       path: pathname,
       method: method as Dispatcher.HttpMethod,
       headers,
-      body: o.body === undefined ? undefined : typeof o.body === "string" ? o.body : JSON.stringify(o.body),
+      body:
+        o.body === undefined
+          ? undefined
+          : typeof o.body === "string"
+            ? o.body
+            : JSON.stringify(o.body),
       headersTimeout: o.timeoutMs ?? 30_000,
       bodyTimeout: o.timeoutMs ?? 30_000,
     });
@@ -249,7 +304,12 @@ export class Api {
   }
 
   /** POST with `{request_data}` as `as`. */
-  post(pathname: string, requestData: unknown, as: Credential | null, headers?: Record<string, string>): Promise<Reply> {
+  post(
+    pathname: string,
+    requestData: unknown,
+    as: Credential | null,
+    headers?: Record<string, string>,
+  ): Promise<Reply> {
     return this.call("POST", pathname, { body: { request_data: requestData }, as, headers });
   }
 
@@ -260,7 +320,8 @@ export class Api {
 
 /** Throws with the reply when the status is not the one expected. */
 export function expectStatus(r: Reply, status: number, what: string): Reply {
-  if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status} ${r.text.slice(0, 500)}`);
+  if (r.status !== status)
+    throw new Error(`${what}: expected ${status}, got ${r.status} ${r.text.slice(0, 500)}`);
   return r;
 }
 
@@ -268,11 +329,26 @@ export function expectStatus(r: Reply, status: number, what: string): Reply {
 export async function mint(
   api: Api,
   as: Credential,
-  o: { roles?: string[]; level?: "standard" | "advanced"; expiration?: number; comment?: string; where: string },
+  o: {
+    roles?: string[];
+    level?: "standard" | "advanced";
+    expiration?: number;
+    comment?: string;
+    where: string;
+  },
 ): Promise<Credential> {
   const level = o.level ?? "standard";
   const r = expectStatus(
-    await api.post(GENERATE, { roles: o.roles ?? ["Viewer"], security_level: level, ...(o.expiration !== undefined ? { expiration: o.expiration } : {}), ...(o.comment ? { comment: o.comment } : {}) }, as),
+    await api.post(
+      GENERATE,
+      {
+        roles: o.roles ?? ["Viewer"],
+        security_level: level,
+        ...(o.expiration !== undefined ? { expiration: o.expiration } : {}),
+        ...(o.comment ? { comment: o.comment } : {}),
+      },
+      as,
+    ),
     200,
     `generate (${o.where})`,
   );
@@ -281,10 +357,35 @@ export async function mint(
 }
 
 /** Every key on the server, through get_api_keys pages of 1000. */
-export async function listAllKeys(api: Api, admin: Credential): Promise<Array<{ id: number; roles: string[]; comment: string | null; status: string; security_level: string }>> {
-  const out: Array<{ id: number; roles: string[]; comment: string | null; status: string; security_level: string }> = [];
+export async function listAllKeys(
+  api: Api,
+  admin: Credential,
+): Promise<
+  Array<{
+    id: number;
+    roles: string[];
+    comment: string | null;
+    status: string;
+    security_level: string;
+  }>
+> {
+  const out: Array<{
+    id: number;
+    roles: string[];
+    comment: string | null;
+    status: string;
+    security_level: string;
+  }> = [];
   for (let from = 0; from < 1_000_000; from += 1000) {
-    const r = expectStatus(await api.post("/public_api/v1/api_keys/get_api_keys", { search_from: from, search_to: from + 1000, sort: { field: "id", keyword: "asc" } }, admin), 200, "get_api_keys");
+    const r = expectStatus(
+      await api.post(
+        "/public_api/v1/api_keys/get_api_keys",
+        { search_from: from, search_to: from + 1000, sort: { field: "id", keyword: "asc" } },
+        admin,
+      ),
+      200,
+      "get_api_keys",
+    );
     const rows = (r.body.reply.DATA ?? r.body.reply.data) as typeof out;
     out.push(...rows);
     if (rows.length < 1000) break;
@@ -293,11 +394,22 @@ export async function listAllKeys(api: Api, admin: Credential): Promise<Array<{ 
 }
 
 /** The whole management audit log, over the API, as JSON text. */
-export async function auditDump(api: Api, admin: Credential): Promise<{ text: string; count: number }> {
+export async function auditDump(
+  api: Api,
+  admin: Credential,
+): Promise<{ text: string; count: number }> {
   const parts: string[] = [];
   let count = 0;
   for (let from = 0; from < 2_000_000; from += 1000) {
-    const r = expectStatus(await api.post("/public_api/v1/audits/management_logs", { search_from: from, search_to: from + 1000 }, admin), 200, "management_logs");
+    const r = expectStatus(
+      await api.post(
+        "/public_api/v1/audits/management_logs",
+        { search_from: from, search_to: from + 1000 },
+        admin,
+      ),
+      200,
+      "management_logs",
+    );
     const rows = r.body.reply.data as unknown[];
     count += rows.length;
     parts.push(JSON.stringify(rows));
@@ -310,7 +422,12 @@ export async function auditDump(api: Api, admin: Credential): Promise<{ text: st
  * Runs `fn(i)` for i in [0, count) with at most `concurrency` in flight. `stop()` (checked
  * before each start) ends the run early; every started call is awaited.
  */
-export async function bounded<T>(count: number, concurrency: number, fn: (i: number) => Promise<T>, stop: () => boolean = () => false): Promise<Array<T | undefined>> {
+export async function bounded<T>(
+  count: number,
+  concurrency: number,
+  fn: (i: number) => Promise<T>,
+  stop: () => boolean = () => false,
+): Promise<Array<T | undefined>> {
   const out: Array<T | undefined> = new Array(count);
   let next = 0;
   const worker = async () => {
@@ -329,7 +446,11 @@ export async function bounded<T>(count: number, concurrency: number, fn: (i: num
 // Databases, directly
 
 /** Rows of a query on a `sqlite:` (read-only) or `postgres://` database. `?` placeholders. */
-export async function dbQuery<T = Record<string, unknown>>(dbUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function dbQuery<T = Record<string, unknown>>(
+  dbUrl: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   if (dbUrl.startsWith("sqlite:")) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver is loaded only when SQLite is queried
     const Database = require("better-sqlite3") as typeof import("better-sqlite3");
@@ -346,7 +467,12 @@ export async function dbQuery<T = Record<string, unknown>>(dbUrl: string, sql: s
   await c.connect();
   try {
     let n = 0;
-    return (await c.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows as T[];
+    return (
+      await c.query(
+        sql.replace(/\?/g, () => `$${++n}`),
+        params,
+      )
+    ).rows as T[];
   } finally {
     await c.end();
   }
@@ -359,7 +485,12 @@ const PROBE = 24;
 
 /** The strings to look for: the key, its base64 and hex forms, in overlapping probes of 24 characters. */
 function probesOf(key: string): string[] {
-  const forms = [key, Buffer.from(key).toString("base64"), Buffer.from(key).toString("base64url"), Buffer.from(key).toString("hex")];
+  const forms = [
+    key,
+    Buffer.from(key).toString("base64"),
+    Buffer.from(key).toString("base64url"),
+    Buffer.from(key).toString("hex"),
+  ];
   const out: string[] = [];
   for (const f of forms) {
     // Any leaked piece of 2*PROBE-1 characters or more holds one whole probe.

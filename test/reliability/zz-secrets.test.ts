@@ -21,7 +21,14 @@ import { Api, auditDump, dbQuery, filesUnder, KeyScanner } from "./support";
 describe("secrets: after the whole reliability suite, no minted key anywhere it does not belong", function () {
   this.timeout(300_000);
   let scanner: KeyScanner;
-  const scanned = { logs: 0, sqliteBytes: 0, pgRows: 0, auditEntries: 0, stateFiles: 0, stateBytes: 0 };
+  const scanned = {
+    logs: 0,
+    sqliteBytes: 0,
+    pgRows: 0,
+    auditEntries: 0,
+    stateFiles: 0,
+    stateBytes: 0,
+  };
 
   before(function () {
     if (registry.keys.length === 0) {
@@ -32,7 +39,8 @@ describe("secrets: after the whole reliability suite, no minted key anywhere it 
     scanner = new KeyScanner(registry.keys);
   });
   after(() => {
-    if (scanner) console.log(`      searched for ${registry.keys.length} keys: ${JSON.stringify(scanned)}`);
+    if (scanner)
+      console.log(`      searched for ${registry.keys.length} keys: ${JSON.stringify(scanned)}`);
   });
 
   it("finds a planted key in every form it searches for (positive control)", () => {
@@ -46,8 +54,13 @@ describe("secrets: after the whole reliability suite, no minted key anywhere it 
       piece: `…${k.key.slice(30, 77)}…`,
       bytes: Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(k.key), Buffer.from([255])]),
     };
-    for (const [name, hay] of Object.entries(forms)) assert.equal(probe.scan(hay).length, 1, `the ${name} form is found`);
-    assert.deepEqual(probe.scan(k.key.slice(30, 52)), [], "a piece shorter than a probe window is not claimed");
+    for (const [name, hay] of Object.entries(forms))
+      assert.equal(probe.scan(hay).length, 1, `the ${name} form is found`);
+    assert.deepEqual(
+      probe.scan(k.key.slice(30, 52)),
+      [],
+      "a piece shorter than a probe window is not claimed",
+    );
   });
 
   it("finds no key in the server logs or the captured output", () => {
@@ -82,12 +95,22 @@ describe("secrets: after the whole reliability suite, no minted key anywhere it 
     const pgs = registry.dbs.filter((d) => d.kind === "postgres");
     if (!pgs.length) this.skip();
     for (const db of pgs) {
-      const tables = await dbQuery<{ table_name: string }>(db.dbUrl, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
-      assert.ok(tables.some((t) => t.table_name === "api_keys"), `${db.label} has the schema`);
+      const tables = await dbQuery<{ table_name: string }>(
+        db.dbUrl,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+      );
+      assert.ok(
+        tables.some((t) => t.table_name === "api_keys"),
+        `${db.label} has the schema`,
+      );
       for (const { table_name } of tables) {
-        const rows = await dbQuery<{ j: string }>(db.dbUrl, `SELECT row_to_json(x)::text AS j FROM "${table_name}" x`);
+        const rows = await dbQuery<{ j: string }>(
+          db.dbUrl,
+          `SELECT row_to_json(x)::text AS j FROM "${table_name}" x`,
+        );
         scanned.pgRows += rows.length;
-        for (const h of scanner.scan(rows.map((r) => r.j).join("\n"))) hits.push(`${db.label} ${table_name}: ${h}`);
+        for (const h of scanner.scan(rows.map((r) => r.j).join("\n")))
+          hits.push(`${db.label} ${table_name}: ${h}`);
       }
     }
     assert.ok(pgs.length > 0 && scanned.pgRows > 0, "PostgreSQL databases were read");

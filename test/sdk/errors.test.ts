@@ -47,13 +47,21 @@ describe("sdk errors", function () {
   }
 
   /** Runs `call` on a client for `cred` whose requests are recorded, and returns what it threw. */
-  async function failing(cred: { id: number; key: string; level: "standard" | "advanced" }, call: (c: KeyplaneClient) => Promise<unknown>, o: { retries?: number } = {}) {
+  async function failing(
+    cred: { id: number; key: string; level: "standard" | "advanced" },
+    call: (c: KeyplaneClient) => Promise<unknown>,
+    o: { retries?: number } = {},
+  ) {
     const f = faultyAgent();
     const c = clientFor(srv, cred, { dispatcher: f.dispatcher, retries: o.retries ?? 3 });
     try {
       const err = await rejection(() => call(c));
       const auths = f.seen.map((r) => r.headers.authorization!).filter(Boolean);
-      return { err, secrets: [cred.key, ...auths], requestIds: f.seen.map((r) => r.headers["x-request-id"]!) };
+      return {
+        err,
+        secrets: [cred.key, ...auths],
+        requestIds: f.seen.map((r) => r.headers["x-request-id"]!),
+      };
     } finally {
       await c.close();
       await f.close();
@@ -63,19 +71,28 @@ describe("sdk errors", function () {
   const rows: Row[] = [
     {
       name: "400 in the public_api envelope names the field",
-      run: () => failing(srv.admin, (c) => c.apiKeys.generate({ roles: [], securityLevel: "standard" })),
+      run: () =>
+        failing(srv.admin, (c) => c.apiKeys.generate({ roles: [], securityLevel: "standard" })),
       cls: BadRequestError,
       status: 400,
       code: "INVALID_INPUT",
       check: (e) => {
-        assert.deepEqual(e.fields, [{ path: "request_data.roles", reason: "must name at least one role" }]);
+        assert.deepEqual(e.fields, [
+          { path: "request_data.roles", reason: "must name at least one role" },
+        ]);
         assert.equal(e.errCode, 400);
         assert.match(e.message, /request_data\.roles: must name at least one role/);
       },
     },
     {
       name: "400 in the platform envelope (a past expiration) keeps its own code",
-      run: () => failing(srv.admin, async (c) => c.apiKeys.edit((await c.apiKeys.generate({ roles: ["Viewer"], securityLevel: "standard" })).id, { expiration: new Date(Date.now() - 60_000) })),
+      run: () =>
+        failing(srv.admin, async (c) =>
+          c.apiKeys.edit(
+            (await c.apiKeys.generate({ roles: ["Viewer"], securityLevel: "standard" })).id,
+            { expiration: new Date(Date.now() - 60_000) },
+          ),
+        ),
       cls: BadRequestError,
       status: 400,
       code: "PAST_EXPIRATION",
@@ -83,7 +100,10 @@ describe("sdk errors", function () {
     },
     {
       name: "401 for a wrong key (err_extra null)",
-      run: () => failing({ id: srv.admin.id, key: "W".repeat(64), level: "standard" }, (c) => c.apiKeys.list()),
+      run: () =>
+        failing({ id: srv.admin.id, key: "W".repeat(64), level: "standard" }, (c) =>
+          c.apiKeys.list(),
+        ),
       cls: UnauthorizedError,
       status: 401,
       code: "UNAUTHORIZED",
@@ -116,7 +136,10 @@ describe("sdk errors", function () {
     },
     {
       name: "403 for granting more than the caller holds",
-      run: async () => failing(await srv.createKey({ roles: ["Security Admin"] }), (c) => c.apiKeys.generate({ roles: ["Instance Administrator"], securityLevel: "standard" })),
+      run: async () =>
+        failing(await srv.createKey({ roles: ["Security Admin"] }), (c) =>
+          c.apiKeys.generate({ roles: ["Instance Administrator"], securityLevel: "standard" }),
+        ),
       cls: ForbiddenError,
       status: 403,
       code: "PRIVILEGE_ESCALATION",
@@ -144,13 +167,21 @@ describe("sdk errors", function () {
   for (const row of rows) {
     it(`${row.name}: ${row.cls.name}, code ${row.code}, no credential in any rendering`, async () => {
       const { err, secrets, requestIds } = await row.run();
-      assert.ok(err instanceof row.cls, `expected ${row.cls.name}, got ${err.name}: ${err.message}`);
-      assert.ok(err instanceof KeyplaneApiError && err instanceof KeyplaneError && err instanceof Error);
+      assert.ok(
+        err instanceof row.cls,
+        `expected ${row.cls.name}, got ${err.name}: ${err.message}`,
+      );
+      assert.ok(
+        err instanceof KeyplaneApiError && err instanceof KeyplaneError && err instanceof Error,
+      );
       assert.equal(err.name, row.cls.name);
       assert.equal(err.status, row.status);
       assert.equal(err.code, row.code);
       assert.equal(typeof err.errMsg, "string");
-      assert.ok(err.requestId && requestIds.includes(err.requestId), "the request id is the one the client sent and the server echoed");
+      assert.ok(
+        err.requestId && requestIds.includes(err.requestId),
+        "the request id is the one the client sent and the server echoed",
+      );
       assert.ok(err.operation && err.method && err.requestPath);
       row.check?.(err);
       assertNoSecrets(err, secrets);
@@ -158,17 +189,29 @@ describe("sdk errors", function () {
   }
 
   it("429 from the server's failure limiter: RateLimitError with retryAfterMs, not waited for beyond maxRetryAfterMs", async () => {
-    const limited = await startTestServer({ options: { rateLimit: { perAddress: 1000, perKeyId: 2, windowMs: 60_000 } } });
-    const bad = new KeyplaneClient({ endpoint: limited.url, apiKeyId: limited.admin.id, apiKey: "B".repeat(64), maxRetryAfterMs: 5_000 });
+    const limited = await startTestServer({
+      options: { rateLimit: { perAddress: 1000, perKeyId: 2, windowMs: 60_000 } },
+    });
+    const bad = new KeyplaneClient({
+      endpoint: limited.url,
+      apiKeyId: limited.admin.id,
+      apiKey: "B".repeat(64),
+      maxRetryAfterMs: 5_000,
+    });
     try {
-      for (let i = 0; i < 2; i++) assert.ok((await rejection(() => bad.apiKeys.list())) instanceof UnauthorizedError);
+      for (let i = 0; i < 2; i++)
+        assert.ok((await rejection(() => bad.apiKeys.list())) instanceof UnauthorizedError);
       const t0 = Date.now();
       const e = await rejection(() => bad.apiKeys.list());
       assert.ok(e instanceof RateLimitError, `${e.name}: ${e.message}`);
       assert.equal(e.status, 429);
       assert.equal(e.code, "RATE_LIMITED");
       assert.ok(e.retryAfterMs! > 5_000 && e.retryAfterMs! <= 60_000, String(e.retryAfterMs));
-      assert.equal(e.attempts, 1, "a Retry-After beyond maxRetryAfterMs is handed to the caller at once");
+      assert.equal(
+        e.attempts,
+        1,
+        "a Retry-After beyond maxRetryAfterMs is handed to the caller at once",
+      );
       assert.ok(Date.now() - t0 < 2_000);
       assertNoSecrets(e, ["B".repeat(64)]);
     } finally {
@@ -179,7 +222,10 @@ describe("sdk errors", function () {
 
   it("a status without a subclass is a KeyplaneApiError with a derived code, even with a non-JSON body", async () => {
     const mock = passThroughMock();
-    mock.get(srv.url).intercept({ path: "/platform/iam/v1/settings", method: "GET" }).reply(502, "<html>Bad gateway</html>", { headers: { "content-type": "text/html" } });
+    mock
+      .get(srv.url)
+      .intercept({ path: "/platform/iam/v1/settings", method: "GET" })
+      .reply(502, "<html>Bad gateway</html>", { headers: { "content-type": "text/html" } });
     const c = clientFor(srv, srv.admin, { dispatcher: mock, retries: 0 });
     try {
       const e = await rejection(() => c.settings.get());
@@ -199,7 +245,15 @@ describe("sdk errors", function () {
     mock
       .get(srv.url)
       .intercept({ path: "/platform/iam/v1/settings", method: "GET" })
-      .reply(500, { data: { err_msg: `boom ${k}`, metadata: { err_code: 500, err_extra: { code: "INTERNAL", detail: `key=${k}`, list: [k] } } } });
+      .reply(500, {
+        data: {
+          err_msg: `boom ${k}`,
+          metadata: {
+            err_code: 500,
+            err_extra: { code: "INTERNAL", detail: `key=${k}`, list: [k] },
+          },
+        },
+      });
     const c = clientFor(srv, srv.admin, { dispatcher: mock });
     try {
       const e = await rejection(() => c.settings.get());
@@ -225,15 +279,34 @@ describe("sdk errors", function () {
       expiration: 1_710_149_747_184,
     };
     const shapes: Array<{ name: string; reply: Record<string, unknown> }> = [
-      { name: "upper case, numeric counts (XSIAM)", reply: { DATA: [key], FILTER_COUNT: 3, TOTAL_COUNT: 70 } },
-      { name: "lower case, numeric counts (AgentiX)", reply: { data: [key], filter_count: 3, total_count: 70 } },
-      { name: "upper case, counts as strings", reply: { DATA: [key], FILTER_COUNT: "3", TOTAL_COUNT: "70" } },
-      { name: "lower case, counts as strings", reply: { data: [{ ...key, id: "41", expiration: "1710149747184" }], filter_count: "3", total_count: "70" } },
+      {
+        name: "upper case, numeric counts (XSIAM)",
+        reply: { DATA: [key], FILTER_COUNT: 3, TOTAL_COUNT: 70 },
+      },
+      {
+        name: "lower case, numeric counts (AgentiX)",
+        reply: { data: [key], filter_count: 3, total_count: 70 },
+      },
+      {
+        name: "upper case, counts as strings",
+        reply: { DATA: [key], FILTER_COUNT: "3", TOTAL_COUNT: "70" },
+      },
+      {
+        name: "lower case, counts as strings",
+        reply: {
+          data: [{ ...key, id: "41", expiration: "1710149747184" }],
+          filter_count: "3",
+          total_count: "70",
+        },
+      },
     ];
     for (const s of shapes) {
       it(`reads a get_api_keys reply in ${s.name}`, async () => {
         const mock = passThroughMock();
-        mock.get(srv.url).intercept({ path: LIST_PATH, method: "POST" }).reply(200, { reply: s.reply });
+        mock
+          .get(srv.url)
+          .intercept({ path: LIST_PATH, method: "POST" })
+          .reply(200, { reply: s.reply });
         const c = clientFor(srv, srv.admin, { dispatcher: mock });
         try {
           const page = await c.apiKeys.list();
@@ -249,7 +322,14 @@ describe("sdk errors", function () {
       });
     }
 
-    const broken: Array<{ name: string; path: string; method: "GET" | "POST"; body: string | object; call: (c: KeyplaneClient) => Promise<unknown>; expectPath: string }> = [
+    const broken: Array<{
+      name: string;
+      path: string;
+      method: "GET" | "POST";
+      body: string | object;
+      call: (c: KeyplaneClient) => Promise<unknown>;
+      expectPath: string;
+    }> = [
       {
         name: "a key id that is not a number",
         path: LIST_PATH,

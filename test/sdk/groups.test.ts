@@ -39,19 +39,28 @@ describe("sdk call groups", function () {
       assert.equal(small.items.length, 2);
       assert.equal(small.totalCount, page.totalCount);
       const cfg = await client.roles.permissionConfig();
-      const names = cfg.rbac_permissions.flatMap((c) => c.sub_categories.flatMap((s) => s.permissions.map((p) => p.view_name)));
+      const names = cfg.rbac_permissions.flatMap((c) =>
+        c.sub_categories.flatMap((s) => s.permissions.map((p) => p.view_name)),
+      );
       assert.ok(names.includes("public_api_view"));
     });
 
     it("creates, gets, updates, looks up by name and deletes a custom role", async () => {
-      const created = await client.roles.create({ name: "SDK Auditor", description: "reads audit", components: { audit: "view" } });
+      const created = await client.roles.create({
+        name: "SDK Auditor",
+        description: "reads audit",
+        components: { audit: "view" },
+      });
       assert.ok(created.role_id);
       const r = await client.roles.get(created.role_id!);
       assert.equal(r.pretty_name, "SDK Auditor");
       assert.equal(r.is_custom, true);
       assert.deepEqual(r.components, { audit: "view" });
 
-      await client.roles.update(created.role_id!, { name: "SDK Auditor 2", componentPermissions: ["audit_view", "notifications_action"] });
+      await client.roles.update(created.role_id!, {
+        name: "SDK Auditor 2",
+        componentPermissions: ["audit_view", "notifications_action"],
+      });
       const u = await client.roles.get(created.role_id!);
       assert.equal(u.pretty_name, "SDK Auditor 2");
       assert.deepEqual(u.components, { audit: "view", notifications: "view_edit" });
@@ -60,10 +69,16 @@ describe("sdk call groups", function () {
       assert.equal(legacy.length, 1);
       assert.equal(legacy[0]![0]!.pretty_name, "SDK Auditor 2");
       // An unknown name fails the call, as in the reference.
-      await assert.rejects(client.roles.getByNames(["SDK Auditor 2", "no such role"]), (e: Error & { status?: number }) => e.status === 400 && /Role 'no such role' was not found/.test(e.message));
+      await assert.rejects(
+        client.roles.getByNames(["SDK Auditor 2", "no such role"]),
+        (e: Error & { status?: number }) =>
+          e.status === 400 && /Role 'no such role' was not found/.test(e.message),
+      );
 
       assert.match((await client.roles.delete(created.role_id!)).message, /deleted/);
-      assert.ok((await rejection(() => client.roles.get(created.role_id!))) instanceof NotFoundError);
+      assert.ok(
+        (await rejection(() => client.roles.get(created.role_id!))) instanceof NotFoundError,
+      );
     });
 
     it("refuses to change a predefined role", async () => {
@@ -75,14 +90,23 @@ describe("sdk call groups", function () {
 
   describe("users and groups", () => {
     it("creates, gets, lists, patches and deletes users, and the legacy user calls", async () => {
-      await client.users.create({ email: "Ada@Example.com", firstName: "Ada", lastName: "Lovelace", roleId: "Viewer" });
+      await client.users.create({
+        email: "Ada@Example.com",
+        firstName: "Ada",
+        lastName: "Lovelace",
+        roleId: "Viewer",
+      });
       const u = await client.users.get("ada@example.com");
       assert.equal(u.user_first_name, "Ada");
       assert.equal(u.role_name, "Viewer");
       assert.ok(u.effective_roles?.includes("Viewer"));
       assert.ok((await client.users.list()).items.some((x) => x.user_email === "ada@example.com"));
 
-      await client.users.patch("ada@example.com", { lastName: "King", status: "Inactive", isHidden: true });
+      await client.users.patch("ada@example.com", {
+        lastName: "King",
+        status: "Inactive",
+        isHidden: true,
+      });
       const p = await client.users.get("ada@example.com");
       assert.equal(p.user_last_name, "King");
       assert.equal(p.status, "Inactive");
@@ -90,15 +114,26 @@ describe("sdk call groups", function () {
 
       assert.equal(await client.users.setRole(["ada@example.com"], "Investigator"), 1);
       assert.equal((await client.users.get("ada@example.com")).role_name, "Investigator");
-      assert.ok((await client.users.listLegacy()).some((x) => x.user_email === "ada@example.com" && x.role_name === "Investigator"));
+      assert.ok(
+        (await client.users.listLegacy()).some(
+          (x) => x.user_email === "ada@example.com" && x.role_name === "Investigator",
+        ),
+      );
 
       await client.users.delete("ada@example.com");
-      assert.ok((await rejection(() => client.users.get("ada@example.com"))) instanceof NotFoundError);
+      assert.ok(
+        (await rejection(() => client.users.get("ada@example.com"))) instanceof NotFoundError,
+      );
     });
 
     it("creates, gets, lists, patches, looks up by name and deletes user groups", async () => {
       await client.users.create({ email: "grace@example.com" });
-      const created = await client.groups.create({ name: "SDK Team", description: "d", roleId: "Viewer", users: ["grace@example.com"] });
+      const created = await client.groups.create({
+        name: "SDK Team",
+        description: "d",
+        roleId: "Viewer",
+        users: ["grace@example.com"],
+      });
       const id = created.group_id!;
       const g = await client.groups.get(id);
       assert.equal(g.group_name, "SDK Team");
@@ -107,12 +142,22 @@ describe("sdk call groups", function () {
       assert.ok((await client.groups.list()).items.some((x) => x.group_id === id));
 
       const nested = await client.groups.create({ name: "SDK Inner" });
-      await client.groups.patch(id, { name: "SDK Team 2", nestedGroupIds: [nested.group_id!], idpGroups: ["okta-team"] });
+      await client.groups.patch(id, {
+        name: "SDK Team 2",
+        nestedGroupIds: [nested.group_id!],
+        idpGroups: ["okta-team"],
+      });
       const p = await client.groups.get(id);
       assert.equal(p.group_name, "SDK Team 2");
-      assert.deepEqual(p.nested_groups.map((n) => n.group_id), [nested.group_id]);
+      assert.deepEqual(
+        p.nested_groups.map((n) => n.group_id),
+        [nested.group_id],
+      );
       assert.deepEqual(p.idp_groups, ["okta-team"]);
-      assert.deepEqual((await client.groups.getByNames(["SDK Team 2"])).map((x) => x.user_email), [["grace@example.com"]]);
+      assert.deepEqual(
+        (await client.groups.getByNames(["SDK Team 2"])).map((x) => x.user_email),
+        [["grace@example.com"]],
+      );
 
       const conflict = await rejection(() => client.groups.create({ name: "SDK Team 2" }));
       assert.ok(conflict instanceof ConflictError);
@@ -126,7 +171,11 @@ describe("sdk call groups", function () {
   describe("bindings", () => {
     it("binds a role to a key, lists by principal, and deletes the binding", async () => {
       const k = await client.apiKeys.generate({ roles: ["Viewer"], securityLevel: "standard" });
-      const b = await client.bindings.create({ principalType: "api-key", principalId: k.id, role: "Investigator" });
+      const b = await client.bindings.create({
+        principalType: "api-key",
+        principalId: k.id,
+        role: "Investigator",
+      });
       assert.equal(b.principal_id, String(k.id));
       assert.equal(b.role_name, "Investigator");
       assert.equal(b.owner, "binding");
@@ -136,7 +185,13 @@ describe("sdk call groups", function () {
       assert.deepEqual(list.items.map((x) => x.role_name).sort(), ["Investigator", "Viewer"]);
       assert.equal(list.totalCount, 2);
 
-      const dup = await rejection(() => client.bindings.create({ principalType: "api-key", principalId: k.id, role: "Investigator" }));
+      const dup = await rejection(() =>
+        client.bindings.create({
+          principalType: "api-key",
+          principalId: k.id,
+          role: "Investigator",
+        }),
+      );
       assert.ok(dup instanceof ConflictError);
 
       const keyOwned = list.items.find((x) => x.owner === "api-key")!;
@@ -145,7 +200,9 @@ describe("sdk call groups", function () {
       assert.equal(ro.code, "READ_ONLY");
 
       await client.bindings.delete(b.binding_id);
-      assert.ok((await rejection(() => client.bindings.get(b.binding_id))) instanceof NotFoundError);
+      assert.ok(
+        (await rejection(() => client.bindings.get(b.binding_id))) instanceof NotFoundError,
+      );
     });
   });
 
@@ -155,22 +212,43 @@ describe("sdk call groups", function () {
         name: "SDK EU",
         description: "EU endpoints",
         areas: {
-          endpoints: { endpointGroups: { mode: "scope", names: ["eu-2", "eu-1"] }, endpointTags: { mode: "any" } },
-          datasetsRows: { defaultFilterMode: "see_all", filters: [{ dataset: "xdr_data", filter: "region = 'eu'" }] },
+          endpoints: {
+            endpointGroups: { mode: "scope", names: ["eu-2", "eu-1"] },
+            endpointTags: { mode: "any" },
+          },
+          datasetsRows: {
+            defaultFilterMode: "see_all",
+            filters: [{ dataset: "xdr_data", filter: "region = 'eu'" }],
+          },
         },
       });
       const def = await client.scopes.getDefinition(created.scope_id);
       assert.equal(def.name, "SDK EU");
-      assert.deepEqual(def.areas.endpoints.endpoint_groups.tags.map((t) => t.tag_name), ["eu-1", "eu-2"]);
+      assert.deepEqual(
+        def.areas.endpoints.endpoint_groups.tags.map((t) => t.tag_name),
+        ["eu-1", "eu-2"],
+      );
       assert.equal(def.areas.endpoints.endpoint_tags.mode, "any");
       assert.equal(def.areas.datasets_rows.default_filter_mode, "see_all");
-      assert.deepEqual(contract.scopeFromRead(def.areas).assets, { mode: "no_scope", asset_group_ids: [] });
-      assert.ok((await client.scopes.listDefinitions()).items.some((d) => d.scope_id === created.scope_id));
+      assert.deepEqual(contract.scopeFromRead(def.areas).assets, {
+        mode: "no_scope",
+        asset_group_ids: [],
+      });
+      assert.ok(
+        (await client.scopes.listDefinitions()).items.some((d) => d.scope_id === created.scope_id),
+      );
 
-      const upd = await client.scopes.updateDefinition(created.scope_id, { description: "EU only", areas: { assets: { mode: "see_all" } } });
+      const upd = await client.scopes.updateDefinition(created.scope_id, {
+        description: "EU only",
+        areas: { assets: { mode: "see_all" } },
+      });
       assert.equal(upd.description, "EU only");
       assert.equal(upd.areas.assets.mode, "see_all");
-      assert.equal(upd.areas.endpoints.endpoint_groups.mode, "no_scope", "areas replace the whole scope");
+      assert.equal(
+        upd.areas.endpoints.endpoint_groups.mode,
+        "no_scope",
+        "areas replace the whole scope",
+      );
 
       await client.users.create({ email: "linus@example.com" });
       await client.scopes.set("user", "linus@example.com", { scopeDefinitionId: created.scope_id });
@@ -182,20 +260,38 @@ describe("sdk call groups", function () {
       assert.ok(inUse instanceof ConflictError);
       assert.equal(inUse.code, "IN_USE");
 
-      await client.scopes.set("user", "linus@example.com", { casesIssues: { mode: "scope", names: ["IT"] } });
+      await client.scopes.set("user", "linus@example.com", {
+        casesIssues: { mode: "scope", names: ["IT"] },
+      });
       const s2 = await client.scopes.get("user", "linus@example.com");
       assert.equal(s2.scope_definition_id, null);
-      assert.deepEqual(s2.cases_issues.tags.map((t) => t.tag_name), ["IT"]);
+      assert.deepEqual(
+        s2.cases_issues.tags.map((t) => t.tag_name),
+        ["IT"],
+      );
 
       // The wire spelling is accepted as well.
-      await client.scopes.set("user", "linus@example.com", { assets: { mode: "scope", asset_group_ids: [7] } });
-      assert.deepEqual((await client.scopes.get("user", "linus@example.com")).assets.asset_groups.map((g) => g.asset_group_id), [7]);
+      await client.scopes.set("user", "linus@example.com", {
+        assets: { mode: "scope", asset_group_ids: [7] },
+      });
+      assert.deepEqual(
+        (await client.scopes.get("user", "linus@example.com")).assets.asset_groups.map(
+          (g) => g.asset_group_id,
+        ),
+        [7],
+      );
 
       await client.scopes.clear("user", "linus@example.com");
       assert.equal((await client.scopes.get("user", "linus@example.com")).has_scope, false);
       await client.scopes.deleteDefinition(created.scope_id);
-      assert.ok((await rejection(() => client.scopes.getDefinition(created.scope_id))) instanceof NotFoundError);
-      assert.ok((await rejection(() => client.scopes.get("user", "nobody@example.com"))) instanceof NotFoundError);
+      assert.ok(
+        (await rejection(() => client.scopes.getDefinition(created.scope_id))) instanceof
+          NotFoundError,
+      );
+      assert.ok(
+        (await rejection(() => client.scopes.get("user", "nobody@example.com"))) instanceof
+          NotFoundError,
+      );
     });
   });
 
@@ -203,7 +299,10 @@ describe("sdk call groups", function () {
     it("reads and changes tenant settings in camelCase", async () => {
       const before = await client.settings.get();
       assert.equal(before.sbac_enabled, false);
-      const after = await client.settings.update({ tenantFqdn: "tenant.example.com", replayWindowMs: 120_000 });
+      const after = await client.settings.update({
+        tenantFqdn: "tenant.example.com",
+        replayWindowMs: 120_000,
+      });
       assert.equal(after.tenant_fqdn, "tenant.example.com");
       assert.equal(after.replay_window_ms, 120_000);
       const k = await client.apiKeys.generate({ roles: ["Viewer"], securityLevel: "standard" });
@@ -215,7 +314,11 @@ describe("sdk call groups", function () {
 
   describe("notifications", () => {
     it("lists expiration notices, filters them and marks them read", async () => {
-      const k = await client.apiKeys.generate({ roles: ["Viewer"], securityLevel: "standard", expiration: new Date(Date.now() + 3 * DAY) });
+      const k = await client.apiKeys.generate({
+        roles: ["Viewer"],
+        securityLevel: "standard",
+        expiration: new Date(Date.now() + 3 * DAY),
+      });
       await srv.running.app.services.scheduler.tick();
       const page = await client.notifications.list({ keyId: k.id });
       assert.equal(page.items.length, 1);
@@ -225,16 +328,27 @@ describe("sdk call groups", function () {
       assert.equal(n.read, false);
       const read = await client.notifications.markRead(n.id);
       assert.equal(read.read, true);
-      assert.equal((await client.notifications.list({ keyId: k.id, unread: true })).items.length, 0);
+      assert.equal(
+        (await client.notifications.list({ keyId: k.id, unread: true })).items.length,
+        0,
+      );
       assert.equal((await client.notifications.markRead(n.id, false)).read, false);
-      assert.equal((await client.notifications.list({ keyId: k.id, unread: true })).items.length, 1);
+      assert.equal(
+        (await client.notifications.list({ keyId: k.id, unread: true })).items.length,
+        1,
+      );
     });
   });
 
   describe("audit", () => {
     it("reads the management log with camelCase filters and sort, and iterates it", async () => {
       const tag = `audit-${Date.now()}`;
-      for (let i = 0; i < 3; i++) await client.apiKeys.generate({ roles: ["Viewer"], securityLevel: "standard", comment: tag });
+      for (let i = 0; i < 3; i++)
+        await client.apiKeys.generate({
+          roles: ["Viewer"],
+          securityLevel: "standard",
+          comment: tag,
+        });
       const page = await client.audit.managementLogs({
         filters: [
           { field: "type", value: "API_KEY" },
@@ -247,11 +361,21 @@ describe("sdk call groups", function () {
       assert.equal(page.items.length, 2);
       assert.equal(page.resultCount, 2);
       assert.ok(page.totalCount >= 3);
-      assert.ok(page.items.every((a) => a.AUDIT_ENTITY === "API_KEY" && a.AUDIT_ENTITY_SUBTYPE === "create"));
+      assert.ok(
+        page.items.every(
+          (a) => a.AUDIT_ENTITY === "API_KEY" && a.AUDIT_ENTITY_SUBTYPE === "create",
+        ),
+      );
       assert.ok(page.items[0]!.AUDIT_INSERT_TIME >= page.items[1]!.AUDIT_INSERT_TIME);
 
       const all: number[] = [];
-      for await (const a of client.audit.iterate({ filters: [{ field: "type", value: "API_KEY" }, { field: "subType", value: "create" }], pageSize: 2 })) {
+      for await (const a of client.audit.iterate({
+        filters: [
+          { field: "type", value: "API_KEY" },
+          { field: "subType", value: "create" },
+        ],
+        pageSize: 2,
+      })) {
         all.push(a.AUDIT_ID);
       }
       assert.equal(all.length, page.totalCount);
@@ -276,19 +400,31 @@ describe("sdk call groups", function () {
         assert.deepEqual(ok.roles, ["Investigator"]);
 
         const adv = await srv.createKey({ roles: ["Viewer"], level: "advanced" });
-        const signed = contract.authHeaders({ apiKeyId: adv.id, apiKey: adv.key, securityLevel: "advanced" });
-        const a = await svc.auth.verify({ headers: signed, permission: { component: "endpoints" } });
+        const signed = contract.authHeaders({
+          apiKeyId: adv.id,
+          apiKey: adv.key,
+          securityLevel: "advanced",
+        });
+        const a = await svc.auth.verify({
+          headers: signed,
+          permission: { component: "endpoints" },
+        });
         assert.equal(a.valid, true);
         assert.equal(a.security_level, "advanced");
         const replay = await svc.auth.verify({ headers: signed });
         assert.equal(replay.valid, false);
         assert.equal(replay.reason, "REPLAYED");
 
-        const denied = await svc.auth.verify({ headers: contract.authHeaders({ apiKeyId: std.id, apiKey: std.key }), permission: { component: "response", level: "view_edit" } });
+        const denied = await svc.auth.verify({
+          headers: contract.authHeaders({ apiKeyId: std.id, apiKey: std.key }),
+          permission: { component: "response", level: "view_edit" },
+        });
         assert.equal(denied.valid, false);
         assert.equal(denied.reason, "INSUFFICIENT_PERMISSION");
 
-        const wrong = await svc.auth.verify({ headers: { "x-xdr-auth-id": String(std.id), authorization: "x".repeat(64) } });
+        const wrong = await svc.auth.verify({
+          headers: { "x-xdr-auth-id": String(std.id), authorization: "x".repeat(64) },
+        });
         assert.equal(wrong.valid, false);
         assert.equal(wrong.reason, "NOT_FOUND");
       } finally {

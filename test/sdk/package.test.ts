@@ -80,12 +80,35 @@ describe("sdk package", function () {
     app = path.join(dir, "app");
     fs.mkdirSync(packDir);
     fs.mkdirSync(app);
-    assert.ok(fs.existsSync(path.join(repoRoot, "dist", "sdk", "index.js")), "dist/ is built (npx tsc -p .)");
-    const packed = JSON.parse(execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", packDir, "--json"], { cwd: repoRoot, encoding: "utf8" })) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    assert.ok(
+      fs.existsSync(path.join(repoRoot, "dist", "sdk", "index.js")),
+      "dist/ is built (npx tsc -p .)",
+    );
+    const packed = JSON.parse(
+      execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", packDir, "--json"], {
+        cwd: repoRoot,
+        encoding: "utf8",
+      }),
+    ) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const tgz = path.join(packDir, path.basename(packed[0]!.filename));
     assert.ok(packed[0]!.files.some((f) => f.path === "dist/sdk/index.d.ts"));
-    fs.writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "sdk-consumer", version: "1.0.0", private: true }));
-    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--prefer-offline", "--loglevel=error", tgz], { cwd: app, stdio: "pipe" });
+    fs.writeFileSync(
+      path.join(app, "package.json"),
+      JSON.stringify({ name: "sdk-consumer", version: "1.0.0", private: true }),
+    );
+    execFileSync(
+      "npm",
+      [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        "--prefer-offline",
+        "--loglevel=error",
+        tgz,
+      ],
+      { cwd: app, stdio: "pipe" },
+    );
     srv = await startTestServer();
   });
   let failed = false;

@@ -30,7 +30,11 @@ describe("sdk security levels and credential hygiene", function () {
       assert.equal(await c.apiKeys.validate(), true);
       await c.settings.get();
       await c.roles.list();
-      const mine = await c.apiKeys.generate({ roles: ["Viewer"], securityLevel: "advanced", comment: "made by an advanced key" });
+      const mine = await c.apiKeys.generate({
+        roles: ["Viewer"],
+        securityLevel: "advanced",
+        comment: "made by an advanced key",
+      });
       assert.equal((await c.apiKeys.get(mine.id)).created_by, `Public API - ${adv.id}`);
       await c.scopes.listDefinitions();
       await c.audit.list({ searchTo: 1 });
@@ -43,7 +47,10 @@ describe("sdk security levels and credential hygiene", function () {
         assert.match(h["x-xdr-timestamp"]!, /^\d{13}$/);
         const ts = Number(h["x-xdr-timestamp"]);
         assert.ok(ts >= t0 - 5 && ts <= Date.now() + 5, "the timestamp is now, in ms");
-        assert.equal(h.authorization, contract.advancedSignature(adv.key, h["x-xdr-nonce"]!, h["x-xdr-timestamp"]!));
+        assert.equal(
+          h.authorization,
+          contract.advancedSignature(adv.key, h["x-xdr-nonce"]!, h["x-xdr-timestamp"]!),
+        );
         assert.notEqual(h.authorization, adv.key, "the key itself never travels");
         nonces.add(h["x-xdr-nonce"]!);
       }
@@ -69,7 +76,10 @@ describe("sdk security levels and credential hygiene", function () {
     }
 
     const mock = passThroughMock();
-    mock.get(srv.url).intercept({ path: "/platform/iam/v1/settings", method: "GET" }).reply(503, "busy");
+    mock
+      .get(srv.url)
+      .intercept({ path: "/platform/iam/v1/settings", method: "GET" })
+      .reply(503, "busy");
     const m = clientFor(srv, adv, { dispatcher: mock });
     try {
       assert.equal(typeof (await m.settings.get()).replay_window_ms, "number");
@@ -96,7 +106,12 @@ describe("sdk security levels and credential hygiene", function () {
   });
 
   it("securityLevel defaults to standard: an Advanced key used that way is refused", async () => {
-    const c = new KeyplaneClient({ endpoint: srv.url, apiKeyId: adv.id, apiKey: adv.key, retries: 0 });
+    const c = new KeyplaneClient({
+      endpoint: srv.url,
+      apiKeyId: adv.id,
+      apiKey: adv.key,
+      retries: 0,
+    });
     try {
       assert.equal(c.securityLevel, "standard");
       const e = await rejection(() => c.apiKeys.validate());
@@ -123,10 +138,21 @@ describe("sdk security levels and credential hygiene", function () {
           `${JSON.stringify({ ...c })}`,
         ];
         const forIn: string[] = [];
-        for (const k in c) forIn.push(util.inspect((c as unknown as Record<string, unknown>)[k], { depth: 20, showHidden: true }));
+        for (const k in c)
+          forIn.push(
+            util.inspect((c as unknown as Record<string, unknown>)[k], {
+              depth: 20,
+              showHidden: true,
+            }),
+          );
         renderings.push(...forIn);
-        for (const r of renderings) assert.ok(!r.includes(cred.key), `the key shows in: ${r.slice(0, 120)}`);
-        assert.deepEqual(JSON.parse(JSON.stringify(c)), { endpoint: srv.url, apiKeyId: cred.id, securityLevel: level });
+        for (const r of renderings)
+          assert.ok(!r.includes(cred.key), `the key shows in: ${r.slice(0, 120)}`);
+        assert.deepEqual(JSON.parse(JSON.stringify(c)), {
+          endpoint: srv.url,
+          apiKeyId: cred.id,
+          securityLevel: level,
+        });
         assert.ok(!Object.values(c).some((v) => v === cred.key));
       } finally {
         await c.close();

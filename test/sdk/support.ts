@@ -11,7 +11,11 @@ import { KeyplaneClient, type KeyplaneClientOptions } from "../../sdk";
 import type { Credential, TestServer } from "../helpers/server";
 
 /** A client for a harness credential, with short backoffs so retry tests stay fast. */
-export function clientFor(srv: TestServer, cred: Credential = srv.admin, o: Partial<KeyplaneClientOptions> = {}): KeyplaneClient {
+export function clientFor(
+  srv: TestServer,
+  cred: Credential = srv.admin,
+  o: Partial<KeyplaneClientOptions> = {},
+): KeyplaneClient {
   return new KeyplaneClient({
     endpoint: srv.url,
     apiKeyId: cred.id,
@@ -38,7 +42,8 @@ function headersOf(h: Dispatcher.DispatchOptions["headers"]): Record<string, str
   } else if (Symbol.iterator in (h as object)) {
     for (const [k, v] of h as Iterable<[string, string]>) out[k.toLowerCase()] = String(v);
   } else {
-    for (const [k, v] of Object.entries(h as Record<string, unknown>)) if (v !== undefined) out[k.toLowerCase()] = String(v);
+    for (const [k, v] of Object.entries(h as Record<string, unknown>))
+      if (v !== undefined) out[k.toLowerCase()] = String(v);
   }
   return out;
 }
@@ -48,11 +53,19 @@ function headersOf(h: Dispatcher.DispatchOptions["headers"]): Record<string, str
  * selects, forwards them to the server, lets the whole reply arrive, and then hands the client a
  * socket error instead: the server acted, the client never heard.
  */
-export function faultyAgent(lose: (r: SeenRequest, n: number) => boolean = () => false): { dispatcher: Dispatcher; seen: SeenRequest[]; close(): Promise<void> } {
+export function faultyAgent(lose: (r: SeenRequest, n: number) => boolean = () => false): {
+  dispatcher: Dispatcher;
+  seen: SeenRequest[];
+  close(): Promise<void>;
+} {
   const agent = new Agent();
   const seen: SeenRequest[] = [];
   const dispatcher = agent.compose((dispatch) => (opts, handler) => {
-    const r: SeenRequest = { method: String(opts.method), path: String(opts.path), headers: headersOf(opts.headers) };
+    const r: SeenRequest = {
+      method: String(opts.method),
+      path: String(opts.path),
+      headers: headersOf(opts.headers),
+    };
     seen.push(r);
     if (!lose(r, seen.length)) return dispatch(opts, handler);
     let ctl: Dispatcher.DispatchController | undefined;
@@ -119,11 +132,19 @@ export function assertNoSecrets(err: unknown, secrets: string[]): void {
     ["err.stack", String(e.stack)],
     ["JSON.stringify(err)", JSON.stringify(e)],
     ["util.inspect(err)", util.inspect(e, { depth: 10, showHidden: true })],
-    ["Object.keys(err) values", JSON.stringify(Object.keys(e).map((k) => util.inspect((e as unknown as Record<string, unknown>)[k], { depth: 10 })))],
+    [
+      "Object.keys(err) values",
+      JSON.stringify(
+        Object.keys(e).map((k) =>
+          util.inspect((e as unknown as Record<string, unknown>)[k], { depth: 10 }),
+        ),
+      ),
+    ],
   ];
   for (const s of secrets) {
     assert.ok(s.length >= 8, "a secret to look for must be long enough to be meaningful");
-    for (const [where, text] of renderings) assert.ok(!text.includes(s), `${where} shows a credential`);
+    for (const [where, text] of renderings)
+      assert.ok(!text.includes(s), `${where} shows a credential`);
   }
 }
 

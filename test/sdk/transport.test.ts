@@ -19,7 +19,16 @@ import {
   RETRY_POLICY,
 } from "../../sdk";
 import { DB_KINDS, startTestServer, type TestServer } from "../helpers/server";
-import { assertNoSecrets, clientFor, closedPort, faultyAgent, keyCount, passThroughMock, rejection, silentServer } from "./support";
+import {
+  assertNoSecrets,
+  clientFor,
+  closedPort,
+  faultyAgent,
+  keyCount,
+  passThroughMock,
+  rejection,
+  silentServer,
+} from "./support";
 
 const GENERATE = "/public_api/v1/api_keys/generate";
 const LIST = "/public_api/v1/api_keys/get_api_keys";
@@ -41,7 +50,19 @@ describe("sdk transport", function () {
   describe("retries", () => {
     it("honours Retry-After on a 429, then succeeds", async () => {
       const mock = passThroughMock();
-      mock.get(srv.url).intercept({ path: "/platform/iam/v1/settings", method: "GET" }).reply(429, { data: { err_msg: "slow down", metadata: { err_code: 429, err_extra: { code: "RATE_LIMITED" } } } }, { headers: { "retry-after": "1" } });
+      mock
+        .get(srv.url)
+        .intercept({ path: "/platform/iam/v1/settings", method: "GET" })
+        .reply(
+          429,
+          {
+            data: {
+              err_msg: "slow down",
+              metadata: { err_code: 429, err_extra: { code: "RATE_LIMITED" } },
+            },
+          },
+          { headers: { "retry-after": "1" } },
+        );
       const c = clientFor(srv, srv.admin, { dispatcher: mock });
       try {
         const t0 = Date.now();
@@ -57,7 +78,11 @@ describe("sdk transport", function () {
     for (const status of [502, 503, 504]) {
       it(`retries a ${status} on a read, then succeeds`, async () => {
         const mock = passThroughMock();
-        mock.get(srv.url).intercept({ path: LIST, method: "POST" }).reply(status, "upstream trouble").times(2);
+        mock
+          .get(srv.url)
+          .intercept({ path: LIST, method: "POST" })
+          .reply(status, "upstream trouble")
+          .times(2);
         const c = clientFor(srv, srv.admin, { dispatcher: mock });
         try {
           const page = await c.apiKeys.list();
@@ -71,7 +96,10 @@ describe("sdk transport", function () {
 
     it("retries a transport error on a read, then succeeds", async () => {
       const mock = passThroughMock();
-      mock.get(srv.url).intercept({ path: `/platform/iam/v1/api-key/${srv.admin.id}`, method: "GET" }).replyWithError(new errors.SocketError("other side closed"));
+      mock
+        .get(srv.url)
+        .intercept({ path: `/platform/iam/v1/api-key/${srv.admin.id}`, method: "GET" })
+        .replyWithError(new errors.SocketError("other side closed"));
       const c = clientFor(srv, srv.admin, { dispatcher: mock });
       try {
         assert.equal((await c.apiKeys.get(srv.admin.id)).id, srv.admin.id);
@@ -82,9 +110,19 @@ describe("sdk transport", function () {
     });
 
     it("gives up after `retries` retries, and `retries: 0` makes one attempt", async () => {
-      for (const [retries, attempts] of [[3, 4], [0, 1], [1, 2]] as const) {
+      for (const [retries, attempts] of [
+        [3, 4],
+        [0, 1],
+        [1, 2],
+      ] as const) {
         const mock = passThroughMock();
-        mock.get(srv.url).intercept({ path: LIST, method: "POST" }).reply(503, { reply: { err_code: 503, err_msg: "busy", err_extra: { code: "UNAVAILABLE" } } }).times(attempts);
+        mock
+          .get(srv.url)
+          .intercept({ path: LIST, method: "POST" })
+          .reply(503, {
+            reply: { err_code: 503, err_msg: "busy", err_extra: { code: "UNAVAILABLE" } },
+          })
+          .times(attempts);
         const c = clientFor(srv, srv.admin, { dispatcher: mock, retries });
         try {
           const e = await rejection(() => c.apiKeys.list());
@@ -116,7 +154,10 @@ describe("sdk transport", function () {
 
     it("does not wait for a Retry-After beyond maxRetryAfterMs", async () => {
       const mock = passThroughMock();
-      mock.get(srv.url).intercept({ path: LIST, method: "POST" }).reply(429, "later", { headers: { "retry-after": "120" } });
+      mock
+        .get(srv.url)
+        .intercept({ path: LIST, method: "POST" })
+        .reply(429, "later", { headers: { "retry-after": "120" } });
       const c = clientFor(srv, srv.admin, { dispatcher: mock });
       try {
         const e = await rejection(() => c.apiKeys.list());
@@ -129,9 +170,29 @@ describe("sdk transport", function () {
       }
     });
 
-    const neverRetried: Array<{ name: string; path: string; method: "POST"; call: (c: KeyplaneClient) => Promise<unknown> }> = [
-      { name: "auth.verify", path: "/public_api/v1/auth/verify", method: "POST", call: (c) => c.auth.verify({ headers: {} }) },
-      { name: "generate with idempotencyKey: null", path: GENERATE, method: "POST", call: (c) => c.apiKeys.generate({ roles: ["Viewer"], securityLevel: "standard", idempotencyKey: null }) },
+    const neverRetried: Array<{
+      name: string;
+      path: string;
+      method: "POST";
+      call: (c: KeyplaneClient) => Promise<unknown>;
+    }> = [
+      {
+        name: "auth.verify",
+        path: "/public_api/v1/auth/verify",
+        method: "POST",
+        call: (c) => c.auth.verify({ headers: {} }),
+      },
+      {
+        name: "generate with idempotencyKey: null",
+        path: GENERATE,
+        method: "POST",
+        call: (c) =>
+          c.apiKeys.generate({
+            roles: ["Viewer"],
+            securityLevel: "standard",
+            idempotencyKey: null,
+          }),
+      },
     ];
     for (const n of neverRetried) {
       it(`never retries ${n.name} (a 503 surfaces at once)`, async () => {
@@ -151,7 +212,8 @@ describe("sdk transport", function () {
     }
 
     it("classifies every route of the contract", () => {
-      for (const r of contract.ROUTES) assert.ok(["repeatable", "never", "idempotencyKey"].includes(RETRY_POLICY[r.id]), r.id);
+      for (const r of contract.ROUTES)
+        assert.ok(["repeatable", "never", "idempotencyKey"].includes(RETRY_POLICY[r.id]), r.id);
       assert.equal(RETRY_POLICY["apiKeys.generate"], "idempotencyKey");
       assert.equal(RETRY_POLICY["auth.verify"], "never");
     });
@@ -163,7 +225,10 @@ describe("sdk transport", function () {
       try {
         assert.equal(await c.apiKeys.delete(k.id), 0);
         assert.equal(f.seen.length, 2);
-        assert.equal((await admin.apiKeys.list({ filters: [{ field: "id", value: [k.id] }] })).filterCount, 0);
+        assert.equal(
+          (await admin.apiKeys.list({ filters: [{ field: "id", value: [k.id] }] })).filterCount,
+          0,
+        );
       } finally {
         await c.close();
         await f.close();
@@ -186,12 +251,21 @@ describe("sdk transport", function () {
 
       for (const level of ["standard", "advanced"] as const) {
         it(`is retried under the automatic idempotency key and yields exactly one key (${level} caller)`, async () => {
-          const cred = level === "standard" ? s.admin : await s.createKey({ roles: ["Security Admin"], level: "advanced" });
+          const cred =
+            level === "standard"
+              ? s.admin
+              : await s.createKey({ roles: ["Security Admin"], level: "advanced" });
           const before = await keyCount(a);
-          const f = faultyAgent((r) => r.path === GENERATE && f.seen.filter((x) => x.path === GENERATE).length === 1);
+          const f = faultyAgent(
+            (r) => r.path === GENERATE && f.seen.filter((x) => x.path === GENERATE).length === 1,
+          );
           const c = clientFor(s, cred, { dispatcher: f.dispatcher });
           try {
-            const g = await c.apiKeys.generate({ roles: ["Viewer"], securityLevel: "standard", comment: `lost reply ${level}` });
+            const g = await c.apiKeys.generate({
+              roles: ["Viewer"],
+              securityLevel: "standard",
+              comment: `lost reply ${level}`,
+            });
             assert.equal(g.replayed, true, "the server answered the retry from the first request");
             assert.equal(await keyCount(a), before + 1, "exactly one key was minted");
             const sent = f.seen.filter((r) => r.path === GENERATE);
@@ -199,7 +273,11 @@ describe("sdk transport", function () {
             assert.equal(sent[0]!.headers["idempotency-key"], g.idempotencyKey);
             assert.equal(sent[1]!.headers["idempotency-key"], g.idempotencyKey);
             if (level === "advanced") {
-              assert.notEqual(sent[0]!.headers["x-xdr-nonce"], sent[1]!.headers["x-xdr-nonce"], "each attempt is signed afresh");
+              assert.notEqual(
+                sent[0]!.headers["x-xdr-nonce"],
+                sent[1]!.headers["x-xdr-nonce"],
+                "each attempt is signed afresh",
+              );
               assert.notEqual(sent[0]!.headers.authorization, sent[1]!.headers.authorization);
             }
             const own = new KeyplaneClient({ endpoint: s.url, apiKeyId: g.id, apiKey: g.key });
@@ -212,42 +290,63 @@ describe("sdk transport", function () {
         });
       }
 
-      const creates: Array<{ name: string; path: string; make: (c: KeyplaneClient, n: string) => Promise<unknown>; count: (c: KeyplaneClient, n: string) => Promise<number> }> = [
+      const creates: Array<{
+        name: string;
+        path: string;
+        make: (c: KeyplaneClient, n: string) => Promise<unknown>;
+        count: (c: KeyplaneClient, n: string) => Promise<number>;
+      }> = [
         {
           name: "roles.create",
           path: "/platform/iam/v1/role",
           make: (c, n) => c.roles.create({ name: n, components: { audit: "view" } }),
-          count: async (c, n) => (await c.roles.list()).items.filter((r) => r.pretty_name === n).length,
+          count: async (c, n) =>
+            (await c.roles.list()).items.filter((r) => r.pretty_name === n).length,
         },
         {
           name: "scopeDefinitions.create",
           path: "/platform/iam/v1/scope-definition",
-          make: (c, n) => c.scopes.createDefinition({ name: n, areas: { assets: { mode: "see_all" } } }),
-          count: async (c, n) => (await c.scopes.listDefinitions()).items.filter((d) => d.name === n).length,
+          make: (c, n) =>
+            c.scopes.createDefinition({ name: n, areas: { assets: { mode: "see_all" } } }),
+          count: async (c, n) =>
+            (await c.scopes.listDefinitions()).items.filter((d) => d.name === n).length,
         },
         {
           name: "groups.create",
           path: "/platform/iam/v1/user-group",
           make: (c, n) => c.groups.create({ name: n }),
-          count: async (c, n) => (await c.groups.list()).items.filter((g) => g.group_name === n).length,
+          count: async (c, n) =>
+            (await c.groups.list()).items.filter((g) => g.group_name === n).length,
         },
         {
           name: "users.create",
           path: "/platform/iam/v1/user",
-          make: (c, n) => c.users.create({ email: `${n.toLowerCase().replace(/\W/g, "")}@example.com` }),
-          count: async (c, n) => (await c.users.list()).items.filter((u) => u.user_email === `${n.toLowerCase().replace(/\W/g, "")}@example.com`).length,
+          make: (c, n) =>
+            c.users.create({ email: `${n.toLowerCase().replace(/\W/g, "")}@example.com` }),
+          count: async (c, n) =>
+            (await c.users.list()).items.filter(
+              (u) => u.user_email === `${n.toLowerCase().replace(/\W/g, "")}@example.com`,
+            ).length,
         },
       ];
       for (const cr of creates) {
         it(`retries ${cr.name} whose reply was lost under its automatic idempotency key: one object, the first reply`, async () => {
           const name = `lost ${cr.name} ${db}`;
-          const f = faultyAgent((r) => r.path === cr.path && r.method === "POST" && f.seen.filter((x) => x.path === cr.path && x.method === "POST").length === 1);
+          const f = faultyAgent(
+            (r) =>
+              r.path === cr.path &&
+              r.method === "POST" &&
+              f.seen.filter((x) => x.path === cr.path && x.method === "POST").length === 1,
+          );
           const c = clientFor(s, s.admin, { dispatcher: f.dispatcher });
           try {
             await cr.make(c, name);
             const sent = f.seen.filter((r) => r.path === cr.path && r.method === "POST");
             assert.equal(sent.length, 2, "retried once");
-            assert.ok(sent[0]!.headers["idempotency-key"] && sent[0]!.headers["idempotency-key"] === sent[1]!.headers["idempotency-key"]);
+            assert.ok(
+              sent[0]!.headers["idempotency-key"] &&
+                sent[0]!.headers["idempotency-key"] === sent[1]!.headers["idempotency-key"],
+            );
             assert.equal(await cr.count(a, name), 1, "exactly one was made");
           } finally {
             await c.close();
@@ -258,14 +357,29 @@ describe("sdk transport", function () {
 
       it("keeps a caller's idempotency key across the retry", async () => {
         const before = await keyCount(a);
-        const f = faultyAgent((r) => r.path === GENERATE && f.seen.filter((x) => x.path === GENERATE).length === 1);
+        const f = faultyAgent(
+          (r) => r.path === GENERATE && f.seen.filter((x) => x.path === GENERATE).length === 1,
+        );
         const c = clientFor(s, s.admin, { dispatcher: f.dispatcher });
         try {
-          const g = await c.apiKeys.generate({ roles: ["Viewer"], securityLevel: "standard", idempotencyKey: `mine-${db}` });
+          const g = await c.apiKeys.generate({
+            roles: ["Viewer"],
+            securityLevel: "standard",
+            idempotencyKey: `mine-${db}`,
+          });
           assert.equal(g.idempotencyKey, `mine-${db}`);
-          assert.deepEqual(f.seen.filter((r) => r.path === GENERATE).map((r) => r.headers["idempotency-key"]), [`mine-${db}`, `mine-${db}`]);
+          assert.deepEqual(
+            f.seen.filter((r) => r.path === GENERATE).map((r) => r.headers["idempotency-key"]),
+            [`mine-${db}`, `mine-${db}`],
+          );
           assert.equal(await keyCount(a), before + 1);
-          const e = await rejection(() => c.apiKeys.generate({ roles: ["Investigator"], securityLevel: "standard", idempotencyKey: `mine-${db}` }));
+          const e = await rejection(() =>
+            c.apiKeys.generate({
+              roles: ["Investigator"],
+              securityLevel: "standard",
+              idempotencyKey: `mine-${db}`,
+            }),
+          );
           assert.ok(e instanceof ConflictError);
         } finally {
           await c.close();
@@ -278,7 +392,13 @@ describe("sdk transport", function () {
         const f = faultyAgent((r) => r.path === GENERATE);
         const c = clientFor(s, s.admin, { dispatcher: f.dispatcher });
         try {
-          const e = await rejection(() => c.apiKeys.generate({ roles: ["Viewer"], securityLevel: "standard", idempotencyKey: null }));
+          const e = await rejection(() =>
+            c.apiKeys.generate({
+              roles: ["Viewer"],
+              securityLevel: "standard",
+              idempotencyKey: null,
+            }),
+          );
           assert.ok(e instanceof KeyplaneConnectError, `${e.name}: ${e.message}`);
           assert.equal(e.code, "CONNECT");
           assert.equal(e.attempts, 1);
@@ -303,7 +423,14 @@ describe("sdk transport", function () {
     });
 
     const silentClient = (o: { timeoutMs?: number; retries?: number } = {}) =>
-      new KeyplaneClient({ endpoint: silent.url, apiKeyId: 7, apiKey: "S".repeat(64), retryBaseDelayMs: 5, retryMaxDelayMs: 10, ...o });
+      new KeyplaneClient({
+        endpoint: silent.url,
+        apiKeyId: 7,
+        apiKey: "S".repeat(64),
+        retryBaseDelayMs: 5,
+        retryMaxDelayMs: 10,
+        ...o,
+      });
 
     it("times out an attempt after timeoutMs with KeyplaneTimeoutError", async () => {
       const c = silentClient({ timeoutMs: 150, retries: 0 });
@@ -365,7 +492,10 @@ describe("sdk transport", function () {
 
     it("aborts the wait between attempts", async () => {
       const mock = passThroughMock();
-      mock.get(srv.url).intercept({ path: LIST, method: "POST" }).reply(429, "later", { headers: { "retry-after": "30" } });
+      mock
+        .get(srv.url)
+        .intercept({ path: LIST, method: "POST" })
+        .reply(429, "later", { headers: { "retry-after": "30" } });
       const c = clientFor(srv, srv.admin, { dispatcher: mock });
       try {
         const t0 = Date.now();
@@ -380,7 +510,13 @@ describe("sdk transport", function () {
 
     it("reports a refused connection as KeyplaneConnectError, after retrying a read", async () => {
       const port = await closedPort();
-      const c = new KeyplaneClient({ endpoint: `http://127.0.0.1:${port}`, apiKeyId: 3, apiKey: "C".repeat(64), retries: 2, retryBaseDelayMs: 5 });
+      const c = new KeyplaneClient({
+        endpoint: `http://127.0.0.1:${port}`,
+        apiKeyId: 3,
+        apiKey: "C".repeat(64),
+        retries: 2,
+        retryBaseDelayMs: 5,
+      });
       try {
         const e = await rejection(() => c.settings.get());
         assert.ok(e instanceof KeyplaneConnectError, `${e.name}: ${e.message}`);
@@ -444,7 +580,10 @@ describe("sdk transport", function () {
       await borrowed.close();
       const again = clientFor(srv, srv.admin, { dispatcher: mock });
       try {
-        assert.ok((await again.apiKeys.list()).totalCount >= 1, "the MockAgent still works after the first client closed");
+        assert.ok(
+          (await again.apiKeys.list()).totalCount >= 1,
+          "the MockAgent still works after the first client closed",
+        );
       } finally {
         await again.close();
         await mock.close();
@@ -466,11 +605,18 @@ describe("sdk transport", function () {
       for (const [arg, o] of bad) {
         assert.throws(
           () => new KeyplaneClient({ ...base, ...o } as never),
-          (e: unknown) => e instanceof InvalidArgumentError && e.argument === arg && !String(e).includes("K".repeat(64)),
+          (e: unknown) =>
+            e instanceof InvalidArgumentError &&
+            e.argument === arg &&
+            !String(e).includes("K".repeat(64)),
           arg,
         );
       }
-      const ok = new KeyplaneClient({ ...base, apiKeyId: "12", securityLevel: "ADVANCED" as never });
+      const ok = new KeyplaneClient({
+        ...base,
+        apiKeyId: "12",
+        securityLevel: "ADVANCED" as never,
+      });
       assert.equal(ok.apiKeyId, 12);
       assert.equal(ok.securityLevel, "advanced");
       void ok.close();

@@ -16,7 +16,10 @@ const REVOKE = "/public_api/v1/api_keys/revoke";
 const EXAMPLES = "/public_api/v1/api_keys/examples";
 const VALIDATE = "/public_api/v1/api_keys/validate";
 /** Runs a script with python3 or bash (asynchronously: the server under test lives in this process). */
-function runScript(cmd: "python3" | "bash", script: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runScript(
+  cmd: "python3" | "bash",
+  script: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, cmd === "bash" ? ["-s"] : ["-"], { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
@@ -46,12 +49,22 @@ describe("api keys: generate", () => {
 
   for (const c of [
     { name: "by display name", roles: ["Viewer"], expect: ["Viewer"] },
-    { name: "by display name in another case", roles: ["security admin"], expect: ["Security Admin"] },
+    {
+      name: "by display name in another case",
+      roles: ["security admin"],
+      expect: ["Security Admin"],
+    },
     { name: "by role id", roles: ["privileged_responder"], expect: ["Privileged Responder"] },
-    { name: "mixing names and ids, deduplicated", roles: ["investigator", "Viewer", "Investigator"], expect: ["Investigator", "Viewer"] },
+    {
+      name: "mixing names and ids, deduplicated",
+      roles: ["investigator", "Viewer", "Investigator"],
+      expect: ["Investigator", "Viewer"],
+    },
   ]) {
     it(`takes roles ${c.name}`, async () => {
-      const res = ok(await call("POST", GENERATE, rd({ roles: c.roles, security_level: "standard" }))).reply;
+      const res = ok(
+        await call("POST", GENERATE, rd({ roles: c.roles, security_level: "standard" })),
+      ).reply;
       const k = ok(await call("GET", `/platform/iam/v1/api-key/${res.id}`)).data;
       assert.deepEqual([...k.roles].sort(), c.expect);
     });
@@ -59,13 +72,22 @@ describe("api keys: generate", () => {
 
   for (const level of ["standard", "advanced", "ADVANCED"]) {
     it(`mints a ${level} key of at least 64 alphanumeric characters, returned once`, async () => {
-      const r = ok(await call("POST", GENERATE, rd({ roles: ["Viewer"], security_level: level, comment: "ci" }))).reply;
+      const r = ok(
+        await call(
+          "POST",
+          GENERATE,
+          rd({ roles: ["Viewer"], security_level: level, comment: "ci" }),
+        ),
+      ).reply;
       assert.equal(typeof r.id, "number");
       assert.match(r.key, /^[A-Za-z0-9]{64,}$/);
       const listed = ok(await call("POST", LIST, rd(idIn(r.id)))).reply.DATA[0];
       assert.equal(listed.security_level, level.toLowerCase());
       assert.ok(!JSON.stringify(listed).includes(r.key), "list never shows the key");
-      assert.ok(!JSON.stringify(ok(await call("GET", `/platform/iam/v1/api-key/${r.id}`))).includes(r.key), "get never shows the key");
+      assert.ok(
+        !JSON.stringify(ok(await call("GET", `/platform/iam/v1/api-key/${r.id}`))).includes(r.key),
+        "get never shows the key",
+      );
     });
   }
 
@@ -77,7 +99,9 @@ describe("api keys: generate", () => {
   });
 
   it("records created_by, creation_time and a null expiration by default", async () => {
-    const r = ok(await call("POST", GENERATE, rd({ roles: ["Viewer"], security_level: "standard" }))).reply;
+    const r = ok(
+      await call("POST", GENERATE, rd({ roles: ["Viewer"], security_level: "standard" })),
+    ).reply;
     const k = ok(await call("GET", `/platform/iam/v1/api-key/${r.id}`)).data;
     assert.equal(k.created_by, `Public API - ${t.admin.id}`);
     assert.equal(k.creation_time, t.clock.now());
@@ -86,9 +110,24 @@ describe("api keys: generate", () => {
   });
 
   it("refuses a past expiration with a 400 naming the field", async () => {
-    const res = await call("POST", GENERATE, rd({ roles: ["Viewer"], security_level: "standard", expiration: t.clock.now() - 1 }));
-    assertError(GENERATE, res, 400, "PAST_EXPIRATION", "request_data.expiration", "not in the future");
-    const now = await call("POST", GENERATE, rd({ roles: ["Viewer"], security_level: "standard", expiration: t.clock.now() }));
+    const res = await call(
+      "POST",
+      GENERATE,
+      rd({ roles: ["Viewer"], security_level: "standard", expiration: t.clock.now() - 1 }),
+    );
+    assertError(
+      GENERATE,
+      res,
+      400,
+      "PAST_EXPIRATION",
+      "request_data.expiration",
+      "not in the future",
+    );
+    const now = await call(
+      "POST",
+      GENERATE,
+      rd({ roles: ["Viewer"], security_level: "standard", expiration: t.clock.now() }),
+    );
     assertError(GENERATE, now, 400, "PAST_EXPIRATION");
   });
 
@@ -103,21 +142,46 @@ describe("api keys: generate", () => {
       const again = await call("POST", GENERATE, body, { headers: h });
       assert.deepEqual(ok(again).reply, firstReply);
       assert.equal(again.headers["idempotent-replayed"], "true");
-      const count = ok(await call("POST", LIST, rd({ filters: [{ field: "comment", operator: "contains", value: "idem" }] }))).reply.FILTER_COUNT;
+      const count = ok(
+        await call(
+          "POST",
+          LIST,
+          rd({ filters: [{ field: "comment", operator: "contains", value: "idem" }] }),
+        ),
+      ).reply.FILTER_COUNT;
       assert.equal(count, 1, "no second key was minted");
     });
 
     it("treats the same body spelled in another key order as the same request", async () => {
       const h = { "idempotency-key": "order-1" };
-      const a = ok(await call("POST", GENERATE, rd({ security_level: "standard", roles: ["Viewer"], comment: "order" }), { headers: h })).reply;
-      const b = ok(await call("POST", GENERATE, rd({ comment: "order", roles: ["Viewer"], security_level: "standard" }), { headers: h })).reply;
+      const a = ok(
+        await call(
+          "POST",
+          GENERATE,
+          rd({ security_level: "standard", roles: ["Viewer"], comment: "order" }),
+          { headers: h },
+        ),
+      ).reply;
+      const b = ok(
+        await call(
+          "POST",
+          GENERATE,
+          rd({ comment: "order", roles: ["Viewer"], security_level: "standard" }),
+          { headers: h },
+        ),
+      ).reply;
       assert.deepEqual(a, b);
     });
 
     it("refuses the same header with a different body: 409", async () => {
       const h = { "idempotency-key": "deploy-43" };
       ok(await call("POST", GENERATE, body, { headers: h }));
-      const res = await call("POST", GENERATE, rd({ roles: ["Viewer"], security_level: "advanced", comment: "idem" }), { headers: h });
+      const res = await call(
+        "POST",
+        GENERATE,
+        rd({ roles: ["Viewer"], security_level: "advanced", comment: "idem" }),
+        { headers: h },
+      );
       assertError(GENERATE, res, 409, "IDEMPOTENCY_CONFLICT", "Idempotency-Key");
     });
 
@@ -129,7 +193,10 @@ describe("api keys: generate", () => {
       assert.notEqual(ok(second).reply.id, first.id);
       assert.equal(second.headers["idempotent-replayed"], undefined);
       // And the new one is what the header now answers.
-      assert.deepEqual(ok(await call("POST", GENERATE, body, { headers: h })).reply, ok(second).reply);
+      assert.deepEqual(
+        ok(await call("POST", GENERATE, body, { headers: h })).reply,
+        ok(second).reply,
+      );
     });
 
     it("keeps each caller's Idempotency-Keys apart", async () => {
@@ -142,12 +209,17 @@ describe("api keys: generate", () => {
 
     it("answers concurrent twins with one key", async () => {
       const h = { "idempotency-key": "twins" };
-      const [a, b] = await Promise.all([call("POST", GENERATE, body, { headers: h }), call("POST", GENERATE, body, { headers: h })]);
+      const [a, b] = await Promise.all([
+        call("POST", GENERATE, body, { headers: h }),
+        call("POST", GENERATE, body, { headers: h }),
+      ]);
       assert.deepEqual(ok(a).reply, ok(b).reply);
     });
 
     it("refuses a malformed Idempotency-Key", async () => {
-      const res = await call("POST", GENERATE, body, { headers: { "idempotency-key": "x".repeat(300) } });
+      const res = await call("POST", GENERATE, body, {
+        headers: { "idempotency-key": "x".repeat(300) },
+      });
       assertError(GENERATE, res, 400, "INVALID_INPUT", "Idempotency-Key");
     });
   });
@@ -162,30 +234,68 @@ describe("api keys: get_api_keys", () => {
     t = await startTestServer({ fakeClock: Date.UTC(2026, 2, 1) });
     call = inProcess(t);
     t0 = t.clock.now();
-    await call("POST", "/platform/iam/v1/role", rd({ pretty_name: "Zeta Role", components: { dashboards: "view" } }));
-    k.a = await t.createKey({ roles: ["Viewer"], comment: "alpha build", expiration: t0 + 10 * DAY });
+    await call(
+      "POST",
+      "/platform/iam/v1/role",
+      rd({ pretty_name: "Zeta Role", components: { dashboards: "view" } }),
+    );
+    k.a = await t.createKey({
+      roles: ["Viewer"],
+      comment: "alpha build",
+      expiration: t0 + 10 * DAY,
+    });
     t.fake!.advance(1000);
-    k.b = await t.createKey({ roles: ["Investigator"], level: "advanced", comment: "Beta deploy", expiration: t0 + 20 * DAY });
+    k.b = await t.createKey({
+      roles: ["Investigator"],
+      level: "advanced",
+      comment: "Beta deploy",
+      expiration: t0 + 20 * DAY,
+    });
     t.fake!.advance(1000);
     k.c = await t.createKey({ roles: ["Viewer", "Investigator"], comment: "gamma 100%_done" });
     t.fake!.advance(1000);
-    k.d = await t.createKey({ roles: ["Zeta Role"], level: "advanced", comment: null as unknown as string, expiration: t0 + 5 * DAY });
+    k.d = await t.createKey({
+      roles: ["Zeta Role"],
+      level: "advanced",
+      comment: null as unknown as string,
+      expiration: t0 + 5 * DAY,
+    });
     t.fake!.advance(1000);
     k.e = await t.createKey({ roles: ["Viewer"], comment: "to revoke" });
     ok(await call("POST", REVOKE, rd(idIn(k.e.id))));
     const sec = await t.createKey({ roles: ["Security Admin"] });
-    k.f = await t.createKey({ roles: ["Viewer"], comment: "made by another key", as: sec, expiration: t0 + 6 * DAY });
+    k.f = await t.createKey({
+      roles: ["Viewer"],
+      comment: "made by another key",
+      as: sec,
+      expiration: t0 + 6 * DAY,
+    });
     k.sec = sec;
   });
   after(() => t.close());
 
-  const ids = async (request_data: unknown) => (ok(await call("POST", LIST, rd(request_data))).reply.DATA as Array<{ id: number }>).map((x) => x.id);
+  const ids = async (request_data: unknown) =>
+    (ok(await call("POST", LIST, rd(request_data))).reply.DATA as Array<{ id: number }>).map(
+      (x) => x.id,
+    );
   const mine = (...names: string[]) => names.map((n) => k[n]!.id);
 
-  const filterCases: Array<{ name: string; filters: (c: { t0: number }) => unknown[]; expect: string[] }> = [
+  const filterCases: Array<{
+    name: string;
+    filters: (c: { t0: number }) => unknown[];
+    expect: string[];
+  }> = [
     { name: "id in", filters: () => [{ field: "id", operator: "in", value: [] }], expect: [] },
-    { name: "expiration gte", filters: ({ t0 }) => [{ field: "expiration", operator: "gte", value: t0 + 10 * DAY }], expect: ["a", "b", "c", "e", "sec"] },
-    { name: "expiration lte", filters: ({ t0 }) => [{ field: "expiration", operator: "lte", value: t0 + 6 * DAY }], expect: ["d", "f"] },
+    {
+      name: "expiration gte",
+      filters: ({ t0 }) => [{ field: "expiration", operator: "gte", value: t0 + 10 * DAY }],
+      expect: ["a", "b", "c", "e", "sec"],
+    },
+    {
+      name: "expiration lte",
+      filters: ({ t0 }) => [{ field: "expiration", operator: "lte", value: t0 + 6 * DAY }],
+      expect: ["d", "f"],
+    },
     {
       name: "expiration between",
       filters: ({ t0 }) => [
@@ -194,37 +304,82 @@ describe("api keys: get_api_keys", () => {
       ],
       expect: ["a", "f"],
     },
-    { name: "roles contains (display name)", filters: () => [{ field: "roles", operator: "contains", value: ["Investigator"] }], expect: ["b", "c"] },
-    { name: "roles contains (role id, a single string)", filters: () => [{ field: "roles", operator: "contains", value: "zeta_role" }], expect: ["d"] },
-    { name: "security_level", filters: () => [{ field: "security_level", operator: "in", value: ["advanced"] }], expect: ["b", "d"] },
-    { name: "comment contains (case-insensitive)", filters: () => [{ field: "comment", operator: "contains", value: "BETA" }], expect: ["b"] },
-    { name: "comment contains with LIKE wildcards taken literally", filters: () => [{ field: "comment", operator: "contains", value: "100%_" }], expect: ["c"] },
-    { name: "comment contains '%' matches only a literal percent", filters: () => [{ field: "comment", operator: "contains", value: "%" }], expect: ["c"] },
-    { name: "status revoked", filters: () => [{ field: "status", operator: "in", value: ["revoked"] }], expect: ["e"] },
+    {
+      name: "roles contains (display name)",
+      filters: () => [{ field: "roles", operator: "contains", value: ["Investigator"] }],
+      expect: ["b", "c"],
+    },
+    {
+      name: "roles contains (role id, a single string)",
+      filters: () => [{ field: "roles", operator: "contains", value: "zeta_role" }],
+      expect: ["d"],
+    },
+    {
+      name: "security_level",
+      filters: () => [{ field: "security_level", operator: "in", value: ["advanced"] }],
+      expect: ["b", "d"],
+    },
+    {
+      name: "comment contains (case-insensitive)",
+      filters: () => [{ field: "comment", operator: "contains", value: "BETA" }],
+      expect: ["b"],
+    },
+    {
+      name: "comment contains with LIKE wildcards taken literally",
+      filters: () => [{ field: "comment", operator: "contains", value: "100%_" }],
+      expect: ["c"],
+    },
+    {
+      name: "comment contains '%' matches only a literal percent",
+      filters: () => [{ field: "comment", operator: "contains", value: "%" }],
+      expect: ["c"],
+    },
+    {
+      name: "status revoked",
+      filters: () => [{ field: "status", operator: "in", value: ["revoked"] }],
+      expect: ["e"],
+    },
   ];
   for (const c of filterCases) {
     it(`filters by ${c.name}`, async () => {
       const got = await ids({ filters: c.filters({ t0 }) });
       const want = c.expect.map((n) => k[n]!.id);
       // The bootstrap key (no expiration, Instance Administrator) shows up under some filters.
-      assert.deepEqual(got.filter((i) => i !== t.admin.id), want.sort((x, y) => x - y), c.name);
+      assert.deepEqual(
+        got.filter((i) => i !== t.admin.id),
+        want.sort((x, y) => x - y),
+        c.name,
+      );
     });
   }
 
   it("filters by id in", async () => {
-    assert.deepEqual(await ids({ filters: [{ field: "id", operator: "in", value: [k.c!.id, k.a!.id, 999] }] }), mine("a", "c"));
+    assert.deepEqual(
+      await ids({ filters: [{ field: "id", operator: "in", value: [k.c!.id, k.a!.id, 999] }] }),
+      mine("a", "c"),
+    );
   });
 
   it("filters by created_by", async () => {
-    assert.deepEqual(await ids({ filters: [{ field: "created_by", operator: "in", value: [`Public API - ${k.sec!.id}`] }] }), mine("f"));
+    assert.deepEqual(
+      await ids({
+        filters: [{ field: "created_by", operator: "in", value: [`Public API - ${k.sec!.id}`] }],
+      }),
+      mine("f"),
+    );
   });
 
   it("filters by status active and expired (derived from the clock)", async () => {
     const saved = t.clock.now();
     t.fake!.set(t0 + 7 * DAY);
     try {
-      assert.deepEqual(await ids({ filters: [{ field: "status", operator: "eq", value: "expired" }] }), mine("d", "f"));
-      const active = await ids({ filters: [{ field: "status", operator: "in", value: ["active"] }] });
+      assert.deepEqual(
+        await ids({ filters: [{ field: "status", operator: "eq", value: "expired" }] }),
+        mine("d", "f"),
+      );
+      const active = await ids({
+        filters: [{ field: "status", operator: "in", value: ["active"] }],
+      });
       assert.deepEqual(active, [t.admin.id, ...mine("a", "b", "c", "sec")]);
       const listed = ok(await call("POST", LIST, rd(idIn(k.d!.id)))).reply.DATA[0];
       assert.equal(listed.status, "expired");
@@ -251,9 +406,22 @@ describe("api keys: get_api_keys", () => {
     assert.equal(all.FILTER_COUNT, 8);
     const page = ok(await call("POST", LIST, rd({ search_from: 2, search_to: 5 }))).reply;
     assert.equal(page.DATA.length, 3);
-    assert.deepEqual(page.DATA.map((x: { id: number }) => x.id), all.DATA.slice(2, 5).map((x: { id: number }) => x.id));
+    assert.deepEqual(
+      page.DATA.map((x: { id: number }) => x.id),
+      all.DATA.slice(2, 5).map((x: { id: number }) => x.id),
+    );
     assert.equal(page.FILTER_COUNT, 8);
-    const filtered = ok(await call("POST", LIST, rd({ search_from: 0, search_to: 1, filters: [{ field: "security_level", operator: "in", value: ["advanced"] }] }))).reply;
+    const filtered = ok(
+      await call(
+        "POST",
+        LIST,
+        rd({
+          search_from: 0,
+          search_to: 1,
+          filters: [{ field: "security_level", operator: "in", value: ["advanced"] }],
+        }),
+      ),
+    ).reply;
     assert.equal(filtered.DATA.length, 1);
     assert.equal(filtered.FILTER_COUNT, 2);
     assert.equal(filtered.TOTAL_COUNT, 8);
@@ -272,7 +440,9 @@ describe("api keys: get_api_keys", () => {
   ];
   for (const s of sortCases) {
     it(`sorts by ${s.field} ${s.keyword}`, async () => {
-      const data = ok(await call("POST", LIST, rd({ sort: { field: s.field, keyword: s.keyword } }))).reply.DATA as any[];
+      const data = ok(
+        await call("POST", LIST, rd({ sort: { field: s.field, keyword: s.keyword } })),
+      ).reply.DATA as any[];
       const desc = s.keyword.toLowerCase() === "desc";
       const vals = data.map(s.key);
       // Keys without a value (null expiration) sort last ascending and first descending.
@@ -280,27 +450,53 @@ describe("api keys: get_api_keys", () => {
         const a = vals[i - 1];
         const b = vals[i];
         if (a === null || b === null) {
-          assert.ok(desc ? a === null : b === null, `nulls out of place at ${i}: ${JSON.stringify(vals)}`);
+          assert.ok(
+            desc ? a === null : b === null,
+            `nulls out of place at ${i}: ${JSON.stringify(vals)}`,
+          );
           continue;
         }
-        assert.ok(desc ? (a as number) >= (b as number) : (a as number) <= (b as number), `${s.field} ${s.keyword} out of order at ${i}: ${JSON.stringify(vals)}`);
+        assert.ok(
+          desc ? (a as number) >= (b as number) : (a as number) <= (b as number),
+          `${s.field} ${s.keyword} out of order at ${i}: ${JSON.stringify(vals)}`,
+        );
       }
     });
   }
 
   it("sorts and pages together in the database (page 2 of a descending sort)", async () => {
-    const all = ok(await call("POST", LIST, rd({ sort: { field: "id", keyword: "desc" } }))).reply.DATA.map((x: any) => x.id);
-    const page = ok(await call("POST", LIST, rd({ sort: { field: "id", keyword: "desc" }, search_from: 3, search_to: 6 }))).reply.DATA.map((x: any) => x.id);
+    const all = ok(
+      await call("POST", LIST, rd({ sort: { field: "id", keyword: "desc" } })),
+    ).reply.DATA.map((x: any) => x.id);
+    const page = ok(
+      await call(
+        "POST",
+        LIST,
+        rd({ sort: { field: "id", keyword: "desc" }, search_from: 3, search_to: 6 }),
+      ),
+    ).reply.DATA.map((x: any) => x.id);
     assert.deepEqual(page, all.slice(3, 6));
   });
 
   it("lists the reference's fields plus last_used and status, never a secret", async () => {
     const d = ok(await call("POST", LIST, rd(idIn(k.b!.id)))).reply.DATA[0];
-    for (const f of ["id", "creation_time", "created_by", "user_name", "roles", "security_level", "comment", "expiration", "last_used", "status"]) {
+    for (const f of [
+      "id",
+      "creation_time",
+      "created_by",
+      "user_name",
+      "roles",
+      "security_level",
+      "comment",
+      "expiration",
+      "last_used",
+      "status",
+    ]) {
       assert.ok(f in d, `missing ${f}`);
     }
     const text = JSON.stringify(ok(await call("POST", LIST, rd({}))));
-    for (const c of Object.values(k)) assert.ok(!text.includes(c.key), "a key value appeared in a list reply");
+    for (const c of Object.values(k))
+      assert.ok(!text.includes(c.key), "a key value appeared in a list reply");
     assert.ok(!/secret|hash|pepper|_enc/i.test(Object.keys(d).join(",")));
   });
 });
@@ -320,9 +516,20 @@ describe("api keys: delete, revoke, get, edit", () => {
     const res = ok(await call("POST", DELETE, rd(idIn(a.id, b.id, 999_999, a.id)))).reply;
     assert.deepEqual(res, { update_count: 2 });
     assert.deepEqual(ok(await call("POST", DELETE, rd(idIn(a.id)))).reply, { update_count: 0 });
-    assertError("/platform/iam", await call("GET", `/platform/iam/v1/api-key/${a.id}`), 404, "NOT_FOUND", `id=${a.id}`);
+    assertError(
+      "/platform/iam",
+      await call("GET", `/platform/iam/v1/api-key/${a.id}`),
+      404,
+      "NOT_FOUND",
+      `id=${a.id}`,
+    );
     // Its role bindings went with it.
-    const bindings = ok(await call("GET", `/platform/iam/v1/role-binding?principal_type=api-key&principal_id=${a.id}`)).data;
+    const bindings = ok(
+      await call(
+        "GET",
+        `/platform/iam/v1/role-binding?principal_type=api-key&principal_id=${a.id}`,
+      ),
+    ).data;
     assert.deepEqual(bindings, []);
   });
 
@@ -335,7 +542,11 @@ describe("api keys: delete, revoke, get, edit", () => {
   });
 
   it("gets one key in the platform envelope with role display names", async () => {
-    const a = await t.createKey({ roles: ["investigator"], comment: "one", expiration: t.clock.now() + DAY });
+    const a = await t.createKey({
+      roles: ["investigator"],
+      comment: "one",
+      expiration: t.clock.now() + DAY,
+    });
     const d = ok(await call("GET", `/platform/iam/v1/api-key/${a.id}`)).data;
     assert.equal(d.id, a.id);
     assert.deepEqual(d.roles, ["Investigator"]);
@@ -345,27 +556,68 @@ describe("api keys: delete, revoke, get, edit", () => {
   });
 
   it("answers 404 in the platform envelope for a missing key and 400 for a bad id", async () => {
-    assertError("/platform/iam", await call("GET", "/platform/iam/v1/api-key/424242"), 404, "NOT_FOUND", "api_key_id does not exist");
-    assertError("/platform/iam", await call("GET", "/platform/iam/v1/api-key/abc"), 400, "INVALID_INPUT", "api_key_id");
-    assertError("/platform/iam", await call("PUT", "/platform/iam/v1/api-key/424242", rd({ comment: "x" })), 404, "NOT_FOUND");
+    assertError(
+      "/platform/iam",
+      await call("GET", "/platform/iam/v1/api-key/424242"),
+      404,
+      "NOT_FOUND",
+      "api_key_id does not exist",
+    );
+    assertError(
+      "/platform/iam",
+      await call("GET", "/platform/iam/v1/api-key/abc"),
+      400,
+      "INVALID_INPUT",
+      "api_key_id",
+    );
+    assertError(
+      "/platform/iam",
+      await call("PUT", "/platform/iam/v1/api-key/424242", rd({ comment: "x" })),
+      404,
+      "NOT_FOUND",
+    );
   });
 
   it("edits roles, comment and expiration with PUT", async () => {
     const a = await t.createKey({ roles: ["Viewer"], comment: "before" });
     const exp = t.clock.now() + 3 * DAY;
-    const res = ok(await call("PUT", `/platform/iam/v1/api-key/${a.id}`, rd({ roles: ["investigator", "Privileged Responder"], comment: "after", expiration: exp, security_level: "standard" })));
+    const res = ok(
+      await call(
+        "PUT",
+        `/platform/iam/v1/api-key/${a.id}`,
+        rd({
+          roles: ["investigator", "Privileged Responder"],
+          comment: "after",
+          expiration: exp,
+          security_level: "standard",
+        }),
+      ),
+    );
     assert.deepEqual(res, { data: { message: "API key updated successfully" } });
     const d = ok(await call("GET", `/platform/iam/v1/api-key/${a.id}`)).data;
     assert.deepEqual(d.roles, ["Investigator", "Privileged Responder"]);
     assert.equal(d.comment, "after");
     assert.equal(d.expiration, exp);
     // The new roles are effective at once.
-    const v = ok(await call("POST", "/public_api/v1/auth/verify", rd({ headers: { "x-xdr-auth-id": String(a.id), authorization: a.key }, permission: { component: "response", level: "view_edit" } })));
+    const v = ok(
+      await call(
+        "POST",
+        "/public_api/v1/auth/verify",
+        rd({
+          headers: { "x-xdr-auth-id": String(a.id), authorization: a.key },
+          permission: { component: "response", level: "view_edit" },
+        }),
+      ),
+    );
     assert.equal(v.reply.valid, true);
   });
 
   it("clears a comment and an expiration with null, and leaves what is not sent", async () => {
-    const a = await t.createKey({ roles: ["Viewer"], comment: "c", expiration: t.clock.now() + DAY });
+    const a = await t.createKey({
+      roles: ["Viewer"],
+      comment: "c",
+      expiration: t.clock.now() + DAY,
+    });
     ok(await call("PUT", `/platform/iam/v1/api-key/${a.id}`, rd({ comment: null })));
     let d = ok(await call("GET", `/platform/iam/v1/api-key/${a.id}`)).data;
     assert.equal(d.comment, null);
@@ -378,36 +630,76 @@ describe("api keys: delete, revoke, get, edit", () => {
 
   it("cannot change security_level", async () => {
     const a = await t.createKey({ level: "standard" });
-    const res = await call("PUT", `/platform/iam/v1/api-key/${a.id}`, rd({ roles: ["Viewer"], security_level: "advanced" }));
-    assertError("/platform/iam", res, 400, "INVALID_INPUT", "request_data.security_level", "cannot change");
-    assert.equal(ok(await call("GET", `/platform/iam/v1/api-key/${a.id}`)).data.security_level, "standard");
+    const res = await call(
+      "PUT",
+      `/platform/iam/v1/api-key/${a.id}`,
+      rd({ roles: ["Viewer"], security_level: "advanced" }),
+    );
+    assertError(
+      "/platform/iam",
+      res,
+      400,
+      "INVALID_INPUT",
+      "request_data.security_level",
+      "cannot change",
+    );
+    assert.equal(
+      ok(await call("GET", `/platform/iam/v1/api-key/${a.id}`)).data.security_level,
+      "standard",
+    );
   });
 
   it("refuses a past expiration on edit", async () => {
     const a = await t.createKey();
-    assertError("/platform/iam", await call("PUT", `/platform/iam/v1/api-key/${a.id}`, rd({ expiration: t.clock.now() - 1000 })), 400, "PAST_EXPIRATION", "request_data.expiration");
+    assertError(
+      "/platform/iam",
+      await call(
+        "PUT",
+        `/platform/iam/v1/api-key/${a.id}`,
+        rd({ expiration: t.clock.now() - 1000 }),
+      ),
+      400,
+      "PAST_EXPIRATION",
+      "request_data.expiration",
+    );
   });
 
   it("extends an expired key's life by editing its expiration", async () => {
     const a = await t.createKey({ expiration: t.clock.now() + HOUR });
     t.fake!.advance(HOUR);
     assert.equal((await call("POST", VALIDATE, rd(), { as: a })).status, 401);
-    ok(await call("PUT", `/platform/iam/v1/api-key/${a.id}`, rd({ expiration: t.clock.now() + DAY })));
+    ok(
+      await call(
+        "PUT",
+        `/platform/iam/v1/api-key/${a.id}`,
+        rd({ expiration: t.clock.now() + DAY }),
+      ),
+    );
     assert.equal((await call("POST", VALIDATE, rd(), { as: a })).status, 200);
   });
 
   it("refuses to edit a revoked key (409)", async () => {
     const a = await t.createKey();
     ok(await call("POST", REVOKE, rd(idIn(a.id))));
-    assertError("/platform/iam", await call("PUT", `/platform/iam/v1/api-key/${a.id}`, rd({ comment: "x" })), 409, "CONFLICT", "revoked");
+    assertError(
+      "/platform/iam",
+      await call("PUT", `/platform/iam/v1/api-key/${a.id}`, rd({ comment: "x" })),
+      409,
+      "CONFLICT",
+      "revoked",
+    );
   });
 
   it("validate answers true for a working key of either level", async () => {
     for (const level of ["standard", "advanced"] as const) {
       const a = await t.createKey({ level });
       const res = await call("POST", VALIDATE, rd(), { as: a });
-      assert.equal(res.text, "\"true\"");
-      assert.equal((await call("POST", `${VALIDATE}/`, undefined, { as: a })).text, "\"true\"", "trailing slash, no body (the Go SDK's form)");
+      assert.equal(res.text, '"true"');
+      assert.equal(
+        (await call("POST", `${VALIDATE}/`, undefined, { as: a })).text,
+        '"true"',
+        "trailing slash, no body (the Go SDK's form)",
+      );
     }
   });
 });
@@ -428,7 +720,11 @@ describe("api keys: examples", () => {
       assert.equal(r.security_level, level);
       assert.equal(r.url, t.url);
       for (const s of [r.python, r.curl]) {
-        assert.equal(s.split("YOUR_API_KEY").length, 2, "the placeholder appears once: where the key goes");
+        assert.equal(
+          s.split("YOUR_API_KEY").length,
+          2,
+          "the placeholder appears once: where the key goes",
+        );
         assert.ok(s.includes(String(k.id)));
         assert.ok(s.includes(t.url));
         assert.ok(!s.includes(k.key));
@@ -442,7 +738,7 @@ describe("api keys: examples", () => {
       const script = (r.python as string).replace("YOUR_API_KEY", k.key);
       const p = await runScript("python3", script);
       assert.equal(p.status, 0, `python3 failed: ${p.stdout} ${p.stderr}`);
-      assert.equal(p.stdout.trim(), "200 \"true\"");
+      assert.equal(p.stdout.trim(), '200 "true"');
       // The same script with the placeholder left in is refused.
       const q = await runScript("python3", r.python);
       assert.equal(q.status, 1);
@@ -456,13 +752,15 @@ describe("api keys: examples", () => {
       const r = ok(await t.call("POST", EXAMPLES, rd({ id: k.id }))).reply;
       const p = await runScript("bash", (r.curl as string).replace("YOUR_API_KEY", k.key));
       assert.equal(p.status, 0, p.stderr);
-      assert.equal(p.stdout.trim(), "\"true\"", `${level}: ${p.stdout} ${p.stderr}`);
+      assert.equal(p.stdout.trim(), '"true"', `${level}: ${p.stdout} ${p.stderr}`);
     }
   });
 
   it("uses the tenant FQDN from settings when set", async () => {
     const k = await t.createKey();
-    ok(await t.call("PUT", "/platform/iam/v1/settings", rd({ tenant_fqdn: "api-acme.example.com" })));
+    ok(
+      await t.call("PUT", "/platform/iam/v1/settings", rd({ tenant_fqdn: "api-acme.example.com" })),
+    );
     try {
       const r = ok(await t.call("POST", EXAMPLES, rd({ id: k.id }))).reply;
       assert.equal(r.url, "https://api-acme.example.com");

@@ -23,7 +23,11 @@ interface Proc {
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: repoRoot, env: { ...process.env, KEYPLANE_KEYRING: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, KEYPLANE_KEYRING: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   child.stdout!.on("data", (d) => (out += d));
@@ -38,8 +42,10 @@ async function listening(p: Proc, withinMs = 20_000): Promise<string> {
   for (;;) {
     const m = /keyplane listening on (http:\/\/\S+)/.exec(p.stdout());
     if (m) return m[1]!;
-    if (p.child.exitCode !== null) throw new Error(`server exited with ${p.child.exitCode}: ${p.stderr()}`);
-    if (Date.now() - start > withinMs) throw new Error(`server did not start: ${p.stdout()} ${p.stderr()}`);
+    if (p.child.exitCode !== null)
+      throw new Error(`server exited with ${p.child.exitCode}: ${p.stderr()}`);
+    if (Date.now() - start > withinMs)
+      throw new Error(`server did not start: ${p.stdout()} ${p.stderr()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -58,7 +64,19 @@ describe("keyplane server (CLI)", function () {
   before(() => {
     dir = scratchDir("cli");
     boot = path.join(dir, "secrets", "bootstrap.json");
-    args = ["server", "--port", "0", "--db", `sqlite:${path.join(dir, "kp.db")}`, "--bootstrap-file", boot, "--master-key-file", path.join(dir, "secrets", "master.key"), "--log-level", "info"];
+    args = [
+      "server",
+      "--port",
+      "0",
+      "--db",
+      `sqlite:${path.join(dir, "kp.db")}`,
+      "--bootstrap-file",
+      boot,
+      "--master-key-file",
+      path.join(dir, "secrets", "master.key"),
+      "--log-level",
+      "info",
+    ];
   });
   after(() => {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGKILL");
@@ -78,12 +96,20 @@ describe("keyplane server (CLI)", function () {
     assert.deepEqual(Object.keys(b).sort(), ["api_key", "api_key_id", "security_level"]);
     assert.equal(b.security_level, "standard");
     first = { id: b.api_key_id, key: b.api_key };
-    assert.equal(fs.statSync(path.join(dir, "secrets", "master.key")).mode & 0o777, 0o600, "the generated keyring is private");
+    assert.equal(
+      fs.statSync(path.join(dir, "secrets", "master.key")).mode & 0o777,
+      0o600,
+      "the generated keyring is private",
+    );
 
     // The key works, and holds Instance Administrator.
     const res = await fetch(`${url}/public_api/v1/api_keys/get_api_keys`, {
       method: "POST",
-      headers: { "x-xdr-auth-id": String(b.api_key_id), authorization: b.api_key, "content-type": "application/json" },
+      headers: {
+        "x-xdr-auth-id": String(b.api_key_id),
+        authorization: b.api_key,
+        "content-type": "application/json",
+      },
       body: JSON.stringify({ request_data: {} }),
     });
     assert.equal(res.status, 200);
@@ -98,7 +124,8 @@ describe("keyplane server (CLI)", function () {
     assert.deepEqual(await health.json(), { status: "available" });
 
     assert.equal(await stop(p), 0, `exit code on SIGTERM; stderr: ${p.stderr()}`);
-    for (const s of [p.stdout(), p.stderr()]) assert.ok(!s.includes(b.api_key), "the key never reaches stdout or stderr");
+    for (const s of [p.stdout(), p.stderr()])
+      assert.ok(!s.includes(b.api_key), "the key never reaches stdout or stderr");
     assert.match(p.stderr(), /bootstrap key \d+ written to/);
     assert.match(p.stderr(), /"msg":"request"/, "it logged the requests (and still not the key)");
   });
@@ -112,8 +139,11 @@ describe("keyplane server (CLI)", function () {
     assert.equal(fs.readFileSync(boot, "utf8"), before);
     assert.equal(fs.statSync(boot).mtimeMs, mtime);
     assert.ok(!/bootstrap key/.test(p.stderr()));
-    const res = await fetch(`${url}/public_api/v1/api_keys/validate`, { method: "POST", headers: { "x-xdr-auth-id": String(first.id), authorization: first.key } });
-    assert.equal(await res.text(), "\"true\"");
+    const res = await fetch(`${url}/public_api/v1/api_keys/validate`, {
+      method: "POST",
+      headers: { "x-xdr-auth-id": String(first.id), authorization: first.key },
+    });
+    assert.equal(await res.text(), '"true"');
     assert.equal(await stop(p), 0);
   });
 
@@ -131,11 +161,20 @@ describe("keyplane server (CLI)", function () {
     const url = await listening(p);
     const n = 300;
     const tag = `flush-${Date.now()}`;
-    const replies = await Promise.all(Array.from({ length: n }, () => fetch(`${url}/public_api/v1/healthcheck`, { headers: { "x-request-id": tag } }).then((r) => r.status)));
+    const replies = await Promise.all(
+      Array.from({ length: n }, () =>
+        fetch(`${url}/public_api/v1/healthcheck`, { headers: { "x-request-id": tag } }).then(
+          (r) => r.status,
+        ),
+      ),
+    );
     assert.deepEqual([...new Set(replies)], [200]);
     // Signalled the moment the last reply is in: whatever is still queued must be flushed on the way out.
     assert.equal(await stop(p), 0, p.stderr());
-    const lines = p.stderr().split("\n").filter((l) => l.includes('"msg":"request"') && l.includes(`"reqId":"${tag}"`));
+    const lines = p
+      .stderr()
+      .split("\n")
+      .filter((l) => l.includes('"msg":"request"') && l.includes(`"reqId":"${tag}"`));
     assert.equal(lines.length, n, "one request line per request");
     for (const l of lines) JSON.parse(l);
   });
@@ -151,13 +190,48 @@ describe("keyplane server (CLI)", function () {
   });
 
   const usage: Array<{ name: string; args: string[]; expectCode: number; expectErr: RegExp }> = [
-    { name: "--port abc", args: ["server", "--port", "abc"], expectCode: 2, expectErr: /--port: 'abc' is not a port number/ },
-    { name: "--port 70000", args: ["server", "--port", "70000"], expectCode: 2, expectErr: /--port/ },
-    { name: "an unknown flag", args: ["server", "--colour", "blue"], expectCode: 2, expectErr: /colour/ },
-    { name: "--log-level loud", args: ["server", "--log-level", "loud"], expectCode: 2, expectErr: /--log-level/ },
-    { name: "--max-failures-per-address 0", args: ["server", "--max-failures-per-address", "0"], expectCode: 2, expectErr: /--max-failures-per-address: '0' is not a whole number/ },
-    { name: "--max-failures-per-key many", args: ["server", "--max-failures-per-key", "many"], expectCode: 2, expectErr: /--max-failures-per-key: 'many'/ },
-    { name: "an unknown command", args: ["serve"], expectCode: 2, expectErr: /unknown command 'serve'/ },
+    {
+      name: "--port abc",
+      args: ["server", "--port", "abc"],
+      expectCode: 2,
+      expectErr: /--port: 'abc' is not a port number/,
+    },
+    {
+      name: "--port 70000",
+      args: ["server", "--port", "70000"],
+      expectCode: 2,
+      expectErr: /--port/,
+    },
+    {
+      name: "an unknown flag",
+      args: ["server", "--colour", "blue"],
+      expectCode: 2,
+      expectErr: /colour/,
+    },
+    {
+      name: "--log-level loud",
+      args: ["server", "--log-level", "loud"],
+      expectCode: 2,
+      expectErr: /--log-level/,
+    },
+    {
+      name: "--max-failures-per-address 0",
+      args: ["server", "--max-failures-per-address", "0"],
+      expectCode: 2,
+      expectErr: /--max-failures-per-address: '0' is not a whole number/,
+    },
+    {
+      name: "--max-failures-per-key many",
+      args: ["server", "--max-failures-per-key", "many"],
+      expectCode: 2,
+      expectErr: /--max-failures-per-key: 'many'/,
+    },
+    {
+      name: "an unknown command",
+      args: ["serve"],
+      expectCode: 2,
+      expectErr: /unknown command 'serve'/,
+    },
   ];
   for (const u of usage) {
     it(`treats ${u.name} as a usage error (exit ${u.expectCode})`, async () => {
@@ -190,31 +264,83 @@ describe("two keyplane server processes on one PostgreSQL database", function ()
     const dir = scratchDir("cli-pg");
     // Replicas share the keyring (here through the environment, as a deployment would).
     const env = { KEYPLANE_KEYRING: Keyring.generate().serialize() };
-    const start = (n: number) => run(["server", "--port", "0", "--db", pg.url, "--bootstrap-file", path.join(dir, `boot-${n}.json`), "--log-level", "warn"], env);
+    const start = (n: number) =>
+      run(
+        [
+          "server",
+          "--port",
+          "0",
+          "--db",
+          pg.url,
+          "--bootstrap-file",
+          path.join(dir, `boot-${n}.json`),
+          "--log-level",
+          "warn",
+        ],
+        env,
+      );
     const p1 = start(1);
     procs.push(p1);
     const url1 = await listening(p1);
     const p2 = start(2);
     procs.push(p2);
     const url2 = await listening(p2);
-    assert.ok(!fs.existsSync(path.join(dir, "boot-2.json")), "the second replica does not bootstrap");
+    assert.ok(
+      !fs.existsSync(path.join(dir, "boot-2.json")),
+      "the second replica does not bootstrap",
+    );
     const b = JSON.parse(fs.readFileSync(path.join(dir, "boot-1.json"), "utf8"));
     const admin = { apiKeyId: b.api_key_id, apiKey: b.api_key };
     const post = async (url: string, p: string, body: unknown, headers: Record<string, string>) => {
-      const res = await fetch(url + p, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+      const res = await fetch(url + p, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as any };
     };
 
-    const gen = await post(url1, "/public_api/v1/api_keys/generate", { request_data: { roles: ["Viewer"], security_level: "advanced" } }, authHeaders(admin));
+    const gen = await post(
+      url1,
+      "/public_api/v1/api_keys/generate",
+      { request_data: { roles: ["Viewer"], security_level: "advanced" } },
+      authHeaders(admin),
+    );
     assert.equal(gen.status, 200);
-    const key = { apiKeyId: gen.body.reply.id, apiKey: gen.body.reply.key, securityLevel: "advanced" as const };
+    const key = {
+      apiKeyId: gen.body.reply.id,
+      apiKey: gen.body.reply.key,
+      securityLevel: "advanced" as const,
+    };
     const h = authHeaders(key);
     assert.equal((await post(url1, "/public_api/v1/api_keys/validate", {}, h)).status, 200);
-    assert.equal((await post(url2, "/public_api/v1/api_keys/validate", {}, h)).status, 401, "the nonce was used on the other process");
-    assert.equal((await post(url2, "/public_api/v1/api_keys/validate", {}, authHeaders(key))).status, 200);
+    assert.equal(
+      (await post(url2, "/public_api/v1/api_keys/validate", {}, h)).status,
+      401,
+      "the nonce was used on the other process",
+    );
+    assert.equal(
+      (await post(url2, "/public_api/v1/api_keys/validate", {}, authHeaders(key))).status,
+      200,
+    );
 
-    assert.equal((await post(url1, "/public_api/v1/api_keys/revoke", { request_data: { filters: [{ field: "id", operator: "in", value: [key.apiKeyId] }] } }, authHeaders(admin))).status, 200);
-    const ms = await pollUntil(async () => (await post(url2, "/public_api/v1/api_keys/validate", {}, authHeaders(key))).status === 401, 1000, 20);
+    assert.equal(
+      (
+        await post(
+          url1,
+          "/public_api/v1/api_keys/revoke",
+          { request_data: { filters: [{ field: "id", operator: "in", value: [key.apiKeyId] }] } },
+          authHeaders(admin),
+        )
+      ).status,
+      200,
+    );
+    const ms = await pollUntil(
+      async () =>
+        (await post(url2, "/public_api/v1/api_keys/validate", {}, authHeaders(key))).status === 401,
+      1000,
+      20,
+    );
     assert.ok(ms < 1000);
 
     assert.equal(await stop(p1), 0);

@@ -33,27 +33,92 @@ describe("auth cache invalidation after writes", () => {
   it("makes a revocation bite at once, without waiting for the revision poll", async () => {
     const k = await t.createKey({ roles: ["Viewer"] });
     ok(await t.call("POST", "/public_api/v1/api_keys/validate", undefined, { as: k }));
-    ok(await t.call("POST", "/public_api/v1/api_keys/revoke", rd({ filters: [{ field: "id", operator: "in", value: [k.id] }] })));
-    assertError("/public_api", await t.call("POST", "/public_api/v1/api_keys/validate", undefined, { as: k }), 401, "UNAUTHORIZED");
+    ok(
+      await t.call(
+        "POST",
+        "/public_api/v1/api_keys/revoke",
+        rd({ filters: [{ field: "id", operator: "in", value: [k.id] }] }),
+      ),
+    );
+    assertError(
+      "/public_api",
+      await t.call("POST", "/public_api/v1/api_keys/validate", undefined, { as: k }),
+      401,
+      "UNAUTHORIZED",
+    );
   });
 
   it("drops the cache after a write whose handler failed (a 404 from the handler)", async () => {
-    const n = await counted(async () => assertError("/platform/iam", await t.call("DELETE", "/platform/iam/v1/role/no-such-role"), 404));
+    const n = await counted(async () =>
+      assertError(
+        "/platform/iam",
+        await t.call("DELETE", "/platform/iam/v1/role/no-such-role"),
+        404,
+      ),
+    );
     assert.equal(n, 1);
   });
 
   it("drops nothing for reads, nor for writes refused before their handler", async () => {
     const viewer = await t.createKey({ roles: ["Viewer"] });
-    assert.equal(await counted(async () => ok(await t.call("GET", "/platform/iam/v1/role"))), 0, "a read");
-    assert.equal(await counted(async () => ok(await t.call("POST", "/public_api/v1/api_keys/get_api_keys", rd()))), 0, "a read sent as POST");
-    assert.equal(await counted(async () => assertError("/platform/iam", await t.call("DELETE", "/platform/iam/v1/role/x", undefined, { as: viewer }), 403)), 0, "a 403");
-    assert.equal(await counted(async () => assertError("/platform/iam", await t.call("DELETE", "/platform/iam/v1/role/x", undefined, { as: null }), 401)), 0, "a 401");
-    assert.equal(await counted(async () => assertError("/platform/iam", await t.call("POST", "/platform/iam/v1/role", rd({})), 400)), 0, "a body the contract refuses");
+    assert.equal(
+      await counted(async () => ok(await t.call("GET", "/platform/iam/v1/role"))),
+      0,
+      "a read",
+    );
+    assert.equal(
+      await counted(async () =>
+        ok(await t.call("POST", "/public_api/v1/api_keys/get_api_keys", rd())),
+      ),
+      0,
+      "a read sent as POST",
+    );
+    assert.equal(
+      await counted(async () =>
+        assertError(
+          "/platform/iam",
+          await t.call("DELETE", "/platform/iam/v1/role/x", undefined, { as: viewer }),
+          403,
+        ),
+      ),
+      0,
+      "a 403",
+    );
+    assert.equal(
+      await counted(async () =>
+        assertError(
+          "/platform/iam",
+          await t.call("DELETE", "/platform/iam/v1/role/x", undefined, { as: null }),
+          401,
+        ),
+      ),
+      0,
+      "a 401",
+    );
+    assert.equal(
+      await counted(async () =>
+        assertError("/platform/iam", await t.call("POST", "/platform/iam/v1/role", rd({})), 400),
+      ),
+      0,
+      "a body the contract refuses",
+    );
   });
 
   it("classifies every route of the table: the writes are exactly those needing view_edit", () => {
-    const writes = (ROUTES as readonly RouteDef[]).filter((r) => r.permission?.level === "view_edit").map((r) => r.id);
-    for (const id of ["apiKeys.generate", "apiKeys.edit", "apiKeys.revoke", "roles.update", "bindings.delete", "settings.update", "scopes.put"]) assert.ok(writes.includes(id), id);
-    for (const r of ROUTES as readonly RouteDef[]) if (r.method === "GET") assert.ok(!writes.includes(r.id), `${r.id} is a read`);
+    const writes = (ROUTES as readonly RouteDef[])
+      .filter((r) => r.permission?.level === "view_edit")
+      .map((r) => r.id);
+    for (const id of [
+      "apiKeys.generate",
+      "apiKeys.edit",
+      "apiKeys.revoke",
+      "roles.update",
+      "bindings.delete",
+      "settings.update",
+      "scopes.put",
+    ])
+      assert.ok(writes.includes(id), id);
+    for (const r of ROUTES as readonly RouteDef[])
+      if (r.method === "GET") assert.ok(!writes.includes(r.id), `${r.id} is a read`);
   });
 });

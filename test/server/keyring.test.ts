@@ -23,14 +23,26 @@ describe("keyplane keyring rotate", function () {
   const db = `sqlite:${path.join(dir, "keyplane.db")}`;
   const keyringFile = path.join(dir, "master.key");
   const start = () =>
-    startServer({ db, port: 0, bootstrapFile: path.join(dir, "bootstrap.json"), masterKeyFile: keyringFile, options: { schedulerMs: 0 } });
+    startServer({
+      db,
+      port: 0,
+      bootstrapFile: path.join(dir, "bootstrap.json"),
+      masterKeyFile: keyringFile,
+      options: { schedulerMs: 0 },
+    });
   let server: RunningServer;
   let admin: { id: number; key: string };
   const minted: Array<{ id: number; key: string; level: "standard" | "advanced" }> = [];
   let idem: { id: number; key: string };
 
   const client = (url: string, k: { id: number; key: string; level?: "standard" | "advanced" }) =>
-    new KeyplaneClient({ endpoint: url, apiKeyId: k.id, apiKey: k.key, securityLevel: k.level ?? "standard", retries: 0 });
+    new KeyplaneClient({
+      endpoint: url,
+      apiKeyId: k.id,
+      apiKey: k.key,
+      securityLevel: k.level ?? "standard",
+      retries: 0,
+    });
   const works = keyWorks;
 
   before(async () => {
@@ -42,7 +54,11 @@ describe("keyplane keyring rotate", function () {
       const g = await a.apiKeys.generate({ roles: ["Viewer"], securityLevel: level });
       minted.push({ id: g.id, key: g.key, level });
     }
-    const g = await a.apiKeys.generate({ roles: ["Viewer"], securityLevel: "standard", idempotencyKey: "rotation-test" });
+    const g = await a.apiKeys.generate({
+      roles: ["Viewer"],
+      securityLevel: "standard",
+      idempotencyKey: "rotation-test",
+    });
     idem = { id: g.id, key: g.key };
     await a.close();
   });
@@ -52,14 +68,34 @@ describe("keyplane keyring rotate", function () {
 
   it("rotates both, rewraps every secret, prunes the old master key, and loses no key", async () => {
     const before = JSON.parse(fs.readFileSync(keyringFile, "utf8"));
-    const r = await run(process.execPath, [path.join(repoRoot, "dist", "cli", "main.js"), "keyring", "rotate", "--db", db, "--master-key-file", keyringFile, "--master-key", "--pepper", "--prune", "--settle-ms", "1500"]);
+    const r = await run(process.execPath, [
+      path.join(repoRoot, "dist", "cli", "main.js"),
+      "keyring",
+      "rotate",
+      "--db",
+      db,
+      "--master-key-file",
+      keyringFile,
+      "--master-key",
+      "--pepper",
+      "--prune",
+      "--settle-ms",
+      "1500",
+    ]);
     const res = JSON.parse(r.stdout);
     // Three generates, each with an idempotency key (the SDK adds one so it can retry safely).
-    assert.match(r.stderr, /rewrapped 3 Standard hash\(es\), 1 Advanced key\(s\), 3 idempotent repl/);
+    assert.match(
+      r.stderr,
+      /rewrapped 3 Standard hash\(es\), 1 Advanced key\(s\), 3 idempotent repl/,
+    );
     const after = JSON.parse(fs.readFileSync(keyringFile, "utf8"));
     assert.notEqual(after.active_master_key, before.active_master_key);
     assert.notEqual(after.active_pepper, before.active_pepper);
-    assert.deepEqual(Object.keys(after.master_keys), [after.active_master_key], "the old master key is gone");
+    assert.deepEqual(
+      Object.keys(after.master_keys),
+      [after.active_master_key],
+      "the old master key is gone",
+    );
     assert.deepEqual(res.masterKey.removed, [before.active_master_key]);
     // The old pepper stays: existing hashes are chained through it (HMAC(new, HMAC(old, key))).
     assert.ok(after.peppers[before.active_pepper]);
@@ -72,10 +108,19 @@ describe("keyplane keyring rotate", function () {
     }
 
     // The running server reloaded the keyring: every key still works, and so does a new one.
-    for (const k of [admin, ...minted, idem]) assert.ok(await works(server.url, k), `key ${k.id} works after the rotation`);
+    for (const k of [admin, ...minted, idem])
+      assert.ok(await works(server.url, k), `key ${k.id} works after the rotation`);
     const a = client(server.url, admin);
-    const replay = await a.apiKeys.generate({ roles: ["Viewer"], securityLevel: "standard", idempotencyKey: "rotation-test" });
-    assert.deepEqual([replay.id, replay.key, replay.replayed], [idem.id, idem.key, true], "the idempotent reply decrypts under the new master key");
+    const replay = await a.apiKeys.generate({
+      roles: ["Viewer"],
+      securityLevel: "standard",
+      idempotencyKey: "rotation-test",
+    });
+    assert.deepEqual(
+      [replay.id, replay.key, replay.replayed],
+      [idem.id, idem.key, true],
+      "the idempotent reply decrypts under the new master key",
+    );
     const fresh = await a.apiKeys.generate({ roles: ["Viewer"], securityLevel: "advanced" });
     await a.close();
     assert.ok(await works(server.url, { id: fresh.id, key: fresh.key, level: "advanced" }));
@@ -83,14 +128,23 @@ describe("keyplane keyring rotate", function () {
     // And after a restart.
     await server.close();
     server = await start();
-    for (const k of [admin, ...minted, idem]) assert.ok(await works(server.url, k), `key ${k.id} works after a restart`);
+    for (const k of [admin, ...minted, idem])
+      assert.ok(await works(server.url, k), `key ${k.id} works after a restart`);
   });
 
   it("refuses to start a server on a keyring file others can read", async () => {
     const f = path.join(dir, "loose.key");
     fs.copyFileSync(keyringFile, f);
     fs.chmodSync(f, 0o644);
-    await assert.rejects(startServer({ db: `sqlite:${path.join(dir, "other.db")}`, port: 0, bootstrapFile: path.join(dir, "b2.json"), masterKeyFile: f }), /readable by group or others/);
+    await assert.rejects(
+      startServer({
+        db: `sqlite:${path.join(dir, "other.db")}`,
+        port: 0,
+        bootstrapFile: path.join(dir, "b2.json"),
+        masterKeyFile: f,
+      }),
+      /readable by group or others/,
+    );
   });
 });
 
@@ -116,7 +170,12 @@ describe("a keyring that does not match the stored keys", function () {
     server = await start();
     const b = JSON.parse(fs.readFileSync(path.join(dir, "bootstrap.json"), "utf8"));
     keys.push({ id: b.api_key_id, key: b.api_key, level: "standard" });
-    const a = new KeyplaneClient({ endpoint: server.url, apiKeyId: b.api_key_id, apiKey: b.api_key, retries: 0 });
+    const a = new KeyplaneClient({
+      endpoint: server.url,
+      apiKeyId: b.api_key_id,
+      apiKey: b.api_key,
+      retries: 0,
+    });
     const g = await a.apiKeys.generate({ roles: ["Viewer"], securityLevel: "advanced" });
     keys.push({ id: g.id, key: g.key, level: "advanced" });
     await a.close();
@@ -129,8 +188,12 @@ describe("a keyring that does not match the stored keys", function () {
     for (const k of keys) assert.ok(await keyWorks(url, k), `${k.level} key ${k.id} works`);
   };
   const waitForLog = async (re: RegExp) => {
-    for (let i = 0; i < 60 && !logs.some((l) => re.test(l)); i++) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(logs.some((l) => re.test(l)), `a log line matching ${re}`);
+    for (let i = 0; i < 60 && !logs.some((l) => re.test(l)); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.ok(
+      logs.some((l) => re.test(l)),
+      `a log line matching ${re}`,
+    );
   };
 
   it("keeps the old keyring when the file is deleted while the server runs (no new one is made)", async () => {

@@ -17,26 +17,50 @@ for (const db of DB_KINDS) {
     });
     after(async () => t?.close());
 
-    const ids = async (filters: unknown[]) => ((await t.call("POST", LIST, { request_data: { filters } })).body.reply.DATA as Array<{ id: number }>).map((k) => k.id).sort((a, b) => a - b);
+    const ids = async (filters: unknown[]) =>
+      (
+        (await t.call("POST", LIST, { request_data: { filters } })).body.reply.DATA as Array<{
+          id: number;
+        }>
+      )
+        .map((k) => k.id)
+        .sort((a, b) => a - b);
 
     it("tells keys unused since a time (never used included) from keys used since", async () => {
       const old = await t.createKey({ comment: "used long ago" });
       const never = await t.createKey({ comment: "never used" });
       const fresh = await t.createKey({ comment: "used just now" });
-      assert.equal((await t.call("POST", "/public_api/v1/api_keys/validate", undefined, { as: old })).status, 200);
+      assert.equal(
+        (await t.call("POST", "/public_api/v1/api_keys/validate", undefined, { as: old })).status,
+        200,
+      );
       t.fake!.advance(48 * HOUR);
-      assert.equal((await t.call("POST", "/public_api/v1/api_keys/validate", undefined, { as: fresh })).status, 200);
+      assert.equal(
+        (await t.call("POST", "/public_api/v1/api_keys/validate", undefined, { as: fresh })).status,
+        200,
+      );
       const cut = t.clock.now() - 24 * HOUR;
-      const unused = await ids([{ field: "last_used", operator: "lte", value: cut }, { field: "id", operator: "in", value: [old.id, never.id, fresh.id] }]);
+      const unused = await ids([
+        { field: "last_used", operator: "lte", value: cut },
+        { field: "id", operator: "in", value: [old.id, never.id, fresh.id] },
+      ]);
       assert.deepEqual(unused, [old.id, never.id]);
-      const used = await ids([{ field: "last_used", operator: "gte", value: cut }, { field: "id", operator: "in", value: [old.id, never.id, fresh.id] }]);
+      const used = await ids([
+        { field: "last_used", operator: "gte", value: cut },
+        { field: "id", operator: "in", value: [old.id, never.id, fresh.id] },
+      ]);
       assert.deepEqual(used, [fresh.id]);
     });
 
     it("names the operator when it is wrong", async () => {
-      const r = await t.call("POST", LIST, { request_data: { filters: [{ field: "last_used", operator: "eq", value: 1 }] } });
+      const r = await t.call("POST", LIST, {
+        request_data: { filters: [{ field: "last_used", operator: "eq", value: 1 }] },
+      });
       assert.equal(r.status, 400);
-      assert.match(r.body.reply.err_msg, /request_data\.filters\.0\.operator: operator for `last_used` must be `gte` or `lte`/);
+      assert.match(
+        r.body.reply.err_msg,
+        /request_data\.filters\.0\.operator: operator for `last_used` must be `gte` or `lte`/,
+      );
     });
   });
 }

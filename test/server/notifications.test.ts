@@ -16,7 +16,8 @@ const NOTICES = "/platform/notifications/v1/notifications";
 const T0 = Date.UTC(2026, 6, 1, 9, 0, 0);
 
 async function notices(call: Caller, query = "", as?: Credential): Promise<any[]> {
-  return ok(await call("GET", `${NOTICES}?search_to=1000${query}`, undefined, as ? { as } : {})).data;
+  return ok(await call("GET", `${NOTICES}?search_to=1000${query}`, undefined, as ? { as } : {}))
+    .data;
 }
 
 const tick = (t: TestServer) => t.running.app.services.scheduler.tick();
@@ -30,7 +31,12 @@ describe("key lifetimes", () => {
   });
   after(() => t.close());
 
-  const generate = (x: Record<string, unknown>) => call("POST", "/public_api/v1/api_keys/generate", rd({ roles: ["Viewer"], security_level: "standard", ...x }));
+  const generate = (x: Record<string, unknown>) =>
+    call(
+      "POST",
+      "/public_api/v1/api_keys/generate",
+      rd({ roles: ["Viewer"], security_level: "standard", ...x }),
+    );
 
   it("starts with the documented defaults", async () => {
     assert.deepEqual(ok(await call("GET", "/platform/iam/v1/settings")).data, {
@@ -52,28 +58,80 @@ describe("key lifetimes", () => {
   it("gives a key generated without expiration the default lifetime", async () => {
     ok(await call("PUT", "/platform/iam/v1/settings", rd({ default_key_lifetime_ms: 30 * DAY })));
     const id = ok(await generate({})).reply.id;
-    assert.equal(ok(await call("GET", `/platform/iam/v1/api-key/${id}`)).data.expiration, T0 + 30 * DAY);
+    assert.equal(
+      ok(await call("GET", `/platform/iam/v1/api-key/${id}`)).data.expiration,
+      T0 + 30 * DAY,
+    );
     // An explicit null still means never, while no maximum is set.
     const forever = ok(await generate({ expiration: null })).reply.id;
-    assert.equal(ok(await call("GET", `/platform/iam/v1/api-key/${forever}`)).data.expiration, null);
+    assert.equal(
+      ok(await call("GET", `/platform/iam/v1/api-key/${forever}`)).data.expiration,
+      null,
+    );
   });
 
   it("refuses an expiration beyond the maximum lifetime, and a key that never expires", async () => {
-    ok(await call("PUT", "/platform/iam/v1/settings", rd({ default_key_lifetime_ms: null, max_key_lifetime_ms: 90 * DAY })));
-    assertError("/public_api", await generate({ expiration: T0 + 91 * DAY }), 400, "EXPIRATION_TOO_FAR", "request_data.expiration", "90 days");
-    assertError("/public_api", await generate({ expiration: null }), 400, "INVALID_INPUT", "request_data.expiration", "90 days");
+    ok(
+      await call(
+        "PUT",
+        "/platform/iam/v1/settings",
+        rd({ default_key_lifetime_ms: null, max_key_lifetime_ms: 90 * DAY }),
+      ),
+    );
+    assertError(
+      "/public_api",
+      await generate({ expiration: T0 + 91 * DAY }),
+      400,
+      "EXPIRATION_TOO_FAR",
+      "request_data.expiration",
+      "90 days",
+    );
+    assertError(
+      "/public_api",
+      await generate({ expiration: null }),
+      400,
+      "INVALID_INPUT",
+      "request_data.expiration",
+      "90 days",
+    );
     ok(await generate({ expiration: T0 + 90 * DAY }));
     // Without expiration and without a default, the key gets the maximum.
     const id = ok(await generate({})).reply.id;
-    assert.equal(ok(await call("GET", `/platform/iam/v1/api-key/${id}`)).data.expiration, T0 + 90 * DAY);
-    assertError("/platform/iam", await call("PUT", `/platform/iam/v1/api-key/${id}`, rd({ expiration: T0 + 100 * DAY })), 400, "EXPIRATION_TOO_FAR");
-    assertError("/platform/iam", await call("PUT", `/platform/iam/v1/api-key/${id}`, rd({ expiration: null })), 400, "INVALID_INPUT", "request_data.expiration");
+    assert.equal(
+      ok(await call("GET", `/platform/iam/v1/api-key/${id}`)).data.expiration,
+      T0 + 90 * DAY,
+    );
+    assertError(
+      "/platform/iam",
+      await call("PUT", `/platform/iam/v1/api-key/${id}`, rd({ expiration: T0 + 100 * DAY })),
+      400,
+      "EXPIRATION_TOO_FAR",
+    );
+    assertError(
+      "/platform/iam",
+      await call("PUT", `/platform/iam/v1/api-key/${id}`, rd({ expiration: null })),
+      400,
+      "INVALID_INPUT",
+      "request_data.expiration",
+    );
   });
 
   it("refuses a default lifetime above the maximum", async () => {
-    assertError("/platform/iam", await call("PUT", "/platform/iam/v1/settings", rd({ default_key_lifetime_ms: 100 * DAY })), 400, "INVALID_INPUT", "must not exceed max_key_lifetime_ms");
+    assertError(
+      "/platform/iam",
+      await call("PUT", "/platform/iam/v1/settings", rd({ default_key_lifetime_ms: 100 * DAY })),
+      400,
+      "INVALID_INPUT",
+      "must not exceed max_key_lifetime_ms",
+    );
     ok(await call("PUT", "/platform/iam/v1/settings", rd({ default_key_lifetime_ms: 60 * DAY })));
-    ok(await call("PUT", "/platform/iam/v1/settings", rd({ default_key_lifetime_ms: null, max_key_lifetime_ms: null })));
+    ok(
+      await call(
+        "PUT",
+        "/platform/iam/v1/settings",
+        rd({ default_key_lifetime_ms: null, max_key_lifetime_ms: null }),
+      ),
+    );
   });
 });
 
@@ -101,25 +159,46 @@ describe("API Key Expiration notices", () => {
 
   it("creates the most urgent notice due for each key, once, however often it ticks", async () => {
     const created = await tickMany(5);
-    assert.deepEqual(created.map((n) => `${n.keyId}/${n.lead}`).sort(), [`${k.halfDay!.id}/1d`, `${k.threeDays!.id}/7d`].sort());
+    assert.deepEqual(
+      created.map((n) => `${n.keyId}/${n.lead}`).sort(),
+      [`${k.halfDay!.id}/1d`, `${k.threeDays!.id}/7d`].sort(),
+    );
     assert.deepEqual(await leads(), [`${k.halfDay!.id}/1d`, `${k.threeDays!.id}/7d`].sort());
   });
 
   it("creates the one-week notice when a key comes within 7 days (not a millisecond before)", async () => {
     t.fake!.set(T0 + 3 * DAY - 1);
     // The three-day key is now a millisecond from expiry: its one-day notice comes, nothing else.
-    assert.deepEqual((await tickMany()).map((n) => `${n.keyId}/${n.lead}`), [`${k.threeDays!.id}/1d`]);
+    assert.deepEqual(
+      (await tickMany()).map((n) => `${n.keyId}/${n.lead}`),
+      [`${k.threeDays!.id}/1d`],
+    );
     assert.ok(!(await leads()).includes(`${k.tenDays!.id}/7d`));
     t.fake!.set(T0 + 3 * DAY);
-    assert.deepEqual((await tickMany()).map((n) => `${n.keyId}/${n.lead}`), [`${k.tenDays!.id}/7d`]);
+    assert.deepEqual(
+      (await tickMany()).map((n) => `${n.keyId}/${n.lead}`),
+      [`${k.tenDays!.id}/7d`],
+    );
   });
 
   it("creates the one-day notice when a key comes within a day, once", async () => {
     t.fake!.set(T0 + 9 * DAY);
-    assert.deepEqual((await tickMany()).map((n) => `${n.keyId}/${n.lead}`), [`${k.tenDays!.id}/1d`]);
+    assert.deepEqual(
+      (await tickMany()).map((n) => `${n.keyId}/${n.lead}`),
+      [`${k.tenDays!.id}/1d`],
+    );
     t.fake!.advance(DAY / 2);
     assert.deepEqual(await tickMany(), []);
-    assert.deepEqual(await leads(), [`${k.halfDay!.id}/1d`, `${k.threeDays!.id}/7d`, `${k.threeDays!.id}/1d`, `${k.tenDays!.id}/7d`, `${k.tenDays!.id}/1d`].sort());
+    assert.deepEqual(
+      await leads(),
+      [
+        `${k.halfDay!.id}/1d`,
+        `${k.threeDays!.id}/7d`,
+        `${k.threeDays!.id}/1d`,
+        `${k.tenDays!.id}/7d`,
+        `${k.tenDays!.id}/1d`,
+      ].sort(),
+    );
   });
 
   it("lists notices in the Notification Center with their details", async () => {
@@ -127,7 +206,12 @@ describe("API Key Expiration notices", () => {
     const n = list.find((x) => x.key_id === k.tenDays!.id && x.lead === "1d");
     assert.equal(n.type, "API Key Expiration");
     assert.equal(n.title, "API Key Expiration");
-    assert.match(n.message, new RegExp(`API key ${k.tenDays!.id} expires in 1 day, at ${new Date(T0 + 10 * DAY).toISOString()}`));
+    assert.match(
+      n.message,
+      new RegExp(
+        `API key ${k.tenDays!.id} expires in 1 day, at ${new Date(T0 + 10 * DAY).toISOString()}`,
+      ),
+    );
     // The real time left, not the lead's name: the three-day key's one-week notice.
     const early = list.find((x) => x.key_id === k.threeDays!.id && x.lead === "7d");
     assert.match(early.message, new RegExp(`API key ${k.threeDays!.id} expires in 3 days, at `));
@@ -137,7 +221,11 @@ describe("API Key Expiration notices", () => {
     assert.equal(n.webhook_status, "none");
     const res = ok(await call("GET", `${NOTICES}?key_id=${k.tenDays!.id}`));
     assert.equal(res.metadata.total_count, 2);
-    assert.deepEqual(res.data.map((x: { lead: string }) => x.lead), ["1d", "7d"], "newest first");
+    assert.deepEqual(
+      res.data.map((x: { lead: string }) => x.lead),
+      ["1d", "7d"],
+      "newest first",
+    );
   });
 
   it("marks notices read and unread, and filters on it", async () => {
@@ -147,17 +235,30 @@ describe("API Key Expiration notices", () => {
     const unread = await notices(call, "&unread=true");
     const read = await notices(call, "&unread=false");
     assert.equal(unread.length, 4);
-    assert.deepEqual(read.map((n) => n.id), [first.id]);
+    assert.deepEqual(
+      read.map((n) => n.id),
+      [first.id],
+    );
     ok(await call("PATCH", `${NOTICES}/${first.id}`, rd({ read: false })));
     assert.equal((await notices(call, "&unread=true")).length, 5);
-    assertError(NOTICES, await call("PATCH", `${NOTICES}/99999`, rd({ read: true })), 404, "NOT_FOUND");
+    assertError(
+      NOTICES,
+      await call("PATCH", `${NOTICES}/99999`, rd({ read: true })),
+      404,
+      "NOT_FOUND",
+    );
   });
 
   it("needs notifications:view to list and notifications:view_edit to mark", async () => {
     const inv = await t.createKey({ roles: ["Investigator"] });
     assert.equal((await notices(call, "", inv)).length, 5);
     const [first] = await notices(call);
-    assertError(NOTICES, await call("PATCH", `${NOTICES}/${first.id}`, rd({ read: true }), { as: inv }), 403, "FORBIDDEN");
+    assertError(
+      NOTICES,
+      await call("PATCH", `${NOTICES}/${first.id}`, rd({ read: true }), { as: inv }),
+      403,
+      "FORBIDDEN",
+    );
   });
 
   it("does not create a notice twice after a restart on the same database", async () => {
@@ -171,11 +272,23 @@ describe("API Key Expiration notices", () => {
     call = inProcess(t);
     // A new key proves the restarted scheduler runs (the old one gave its lease up on shutdown).
     const fresh = await t.createKey({ expiration: now + 2 * DAY, as: admin });
-    assert.deepEqual((await tickMany()).map((n) => `${n.keyId}/${n.lead}`), [`${fresh.id}/7d`]);
+    assert.deepEqual(
+      (await tickMany()).map((n) => `${n.keyId}/${n.lead}`),
+      [`${fresh.id}/7d`],
+    );
     assert.equal((await notices(call)).length, 6);
     // A key edited to expire sooner gets the notice for its new expiration.
-    ok(await call("PUT", `/platform/iam/v1/api-key/${k.farAway!.id}`, rd({ expiration: now + 2 * DAY })));
-    assert.deepEqual((await tickMany()).map((n) => `${n.keyId}/${n.lead}`), [`${k.farAway!.id}/7d`]);
+    ok(
+      await call(
+        "PUT",
+        `/platform/iam/v1/api-key/${k.farAway!.id}`,
+        rd({ expiration: now + 2 * DAY }),
+      ),
+    );
+    assert.deepEqual(
+      (await tickMany()).map((n) => `${n.keyId}/${n.lead}`),
+      [`${k.farAway!.id}/7d`],
+    );
   });
 });
 
@@ -203,8 +316,14 @@ describe("notices with two servers on one PostgreSQL database", () => {
       const rounds = await Promise.all([tick(a), tick(b), tick(a), tick(b)]);
       for (const r of rounds) seen.push(...r.map((n) => `${n.keyId}/${n.lead}`));
     }
-    const expected = keys.flatMap((k, i) => (i === 0 ? [`${k.id}/1d`, `${k.id}/7d`] : [`${k.id}/7d`, `${k.id}/1d`]));
-    assert.deepEqual([...seen].sort(), [...new Set(expected)].sort(), "each (key, lead) created exactly once");
+    const expected = keys.flatMap((k, i) =>
+      i === 0 ? [`${k.id}/1d`, `${k.id}/7d`] : [`${k.id}/7d`, `${k.id}/1d`],
+    );
+    assert.deepEqual(
+      [...seen].sort(),
+      [...new Set(expected)].sort(),
+      "each (key, lead) created exactly once",
+    );
     const listed = (await notices(inProcess(b))).map((n) => `${n.key_id}/${n.lead}`);
     assert.deepEqual(listed.sort(), [...new Set(expected)].sort());
   });
@@ -222,7 +341,12 @@ describe("webhook delivery", () => {
       let body = "";
       req.on("data", (d) => (body += d));
       req.on("end", () => {
-        received.push({ method: req.method, url: req.url, headers: req.headers, body: JSON.parse(body) });
+        received.push({
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: JSON.parse(body),
+        });
         if (failFirst > 0) {
           failFirst--;
           res.writeHead(503).end("busy");
@@ -289,7 +413,13 @@ describe("webhook delivery", () => {
       },
     });
     try {
-      ok(await s.call("PUT", "/platform/iam/v1/settings", rd({ notification_webhook: "https://hooks.example.com/x" })));
+      ok(
+        await s.call(
+          "PUT",
+          "/platform/iam/v1/settings",
+          rd({ notification_webhook: "https://hooks.example.com/x" }),
+        ),
+      );
       await s.createKey({ expiration: T0 + DAY / 2 });
       await tick(s);
       for (let i = 0; i < 20; i++) {

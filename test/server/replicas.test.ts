@@ -39,14 +39,18 @@ describe("two servers on one PostgreSQL database", () => {
     const replay = await b.call("POST", VALIDATE, rd(), { as: null, headers: h });
     assert.equal(replay.status, 401);
     // Through verify as well: the nonce table is the database's.
-    const v = ok(await b.call("POST", "/public_api/v1/auth/verify", rd({ headers: h }), { as: a.admin })).reply;
+    const v = ok(
+      await b.call("POST", "/public_api/v1/auth/verify", rd({ headers: h }), { as: a.admin }),
+    ).reply;
     assert.equal(v.reason, "REPLAYED");
   });
 
   it("accepts the same Advanced request on only one replica when both get it at once", async () => {
     const k = await a.createKey({ level: "advanced" });
     const h = signed(k, Date.now());
-    const results = await Promise.all([a, b, a, b].map((s) => s.call("POST", VALIDATE, rd(), { as: null, headers: h })));
+    const results = await Promise.all(
+      [a, b, a, b].map((s) => s.call("POST", VALIDATE, rd(), { as: null, headers: h })),
+    );
     assert.deepEqual(results.map((r) => r.status).sort(), [200, 401, 401, 401]);
   });
 
@@ -56,30 +60,82 @@ describe("two servers on one PostgreSQL database", () => {
       // Warm the other replica's cache with the key.
       assert.equal((await b.call("POST", VALIDATE, rd(), { as: k })).status, 200);
       assert.equal((await b.call("POST", VALIDATE, rd(), { as: k })).status, 200);
-      const path = how === "revoked" ? "/public_api/v1/api_keys/revoke" : "/public_api/v1/api_keys/delete";
-      ok(await a.call("POST", path, rd({ filters: [{ field: "id", operator: "in", value: [k.id] }] })));
-      assert.equal((await a.call("POST", VALIDATE, rd(), { as: k })).status, 401, "at once on the replica that wrote");
-      const ms = await pollUntil(async () => (await b.call("POST", VALIDATE, rd(), { as: null, headers: raw(k) })).status === 401, 1000, 20);
+      const path =
+        how === "revoked" ? "/public_api/v1/api_keys/revoke" : "/public_api/v1/api_keys/delete";
+      ok(
+        await a.call(
+          "POST",
+          path,
+          rd({ filters: [{ field: "id", operator: "in", value: [k.id] }] }),
+        ),
+      );
+      assert.equal(
+        (await a.call("POST", VALIDATE, rd(), { as: k })).status,
+        401,
+        "at once on the replica that wrote",
+      );
+      const ms = await pollUntil(
+        async () =>
+          (await b.call("POST", VALIDATE, rd(), { as: null, headers: raw(k) })).status === 401,
+        1000,
+        20,
+      );
       assert.ok(ms < 1000, `took ${ms} ms`);
     });
   }
 
   it("makes a binding created on one replica effective on the other", async () => {
     const k = await a.createKey({ roles: ["Viewer"] });
-    assertError("/platform/iam", await b.call("GET", "/platform/iam/v1/settings", undefined, { as: k }), 403, "FORBIDDEN");
-    const binding = ok(await a.call("POST", "/platform/iam/v1/role-binding", rd({ principal_type: "api-key", principal_id: String(k.id), role: "Security Admin" })), 201).data;
-    const ms = await pollUntil(async () => (await b.call("GET", "/platform/iam/v1/settings", undefined, { as: k })).status === 200, 1000, 20);
+    assertError(
+      "/platform/iam",
+      await b.call("GET", "/platform/iam/v1/settings", undefined, { as: k }),
+      403,
+      "FORBIDDEN",
+    );
+    const binding = ok(
+      await a.call(
+        "POST",
+        "/platform/iam/v1/role-binding",
+        rd({ principal_type: "api-key", principal_id: String(k.id), role: "Security Admin" }),
+      ),
+      201,
+    ).data;
+    const ms = await pollUntil(
+      async () =>
+        (await b.call("GET", "/platform/iam/v1/settings", undefined, { as: k })).status === 200,
+      1000,
+      20,
+    );
     assert.ok(ms < 1000, `took ${ms} ms`);
     // And its removal on the other replica is honoured back on the first.
-    ok(await b.call("DELETE", `/platform/iam/v1/role-binding/${binding.binding_id}`, undefined, { as: a.admin }));
-    await pollUntil(async () => (await a.call("GET", "/platform/iam/v1/settings", undefined, { as: k })).status === 403, 1000, 20);
+    ok(
+      await b.call("DELETE", `/platform/iam/v1/role-binding/${binding.binding_id}`, undefined, {
+        as: a.admin,
+      }),
+    );
+    await pollUntil(
+      async () =>
+        (await a.call("GET", "/platform/iam/v1/settings", undefined, { as: k })).status === 403,
+      1000,
+      20,
+    );
   });
 
   it("applies settings changed on one replica on the other (the replay window)", async () => {
     const k = await a.createKey({ level: "advanced" });
     ok(await a.call("PUT", "/platform/iam/v1/settings", rd({ replay_window_ms: 10_000 })));
     try {
-      await pollUntil(async () => (await b.call("POST", VALIDATE, rd(), { as: null, headers: signed(k, Date.now() - 60_000) })).status === 401, 1000, 20);
+      await pollUntil(
+        async () =>
+          (
+            await b.call("POST", VALIDATE, rd(), {
+              as: null,
+              headers: signed(k, Date.now() - 60_000),
+            })
+          ).status === 401,
+        1000,
+        20,
+      );
     } finally {
       ok(await a.call("PUT", "/platform/iam/v1/settings", rd({ replay_window_ms: 300_000 })));
     }
@@ -88,7 +144,10 @@ describe("two servers on one PostgreSQL database", () => {
   it("shares one Idempotency-Key record", async () => {
     const body = rd({ roles: ["Viewer"], security_level: "standard", comment: "replicas" });
     const h = { "idempotency-key": "replicated" };
-    const [x, y] = await Promise.all([a.call("POST", "/public_api/v1/api_keys/generate", body, { headers: h }), b.call("POST", "/public_api/v1/api_keys/generate", body, { headers: h, as: a.admin })]);
+    const [x, y] = await Promise.all([
+      a.call("POST", "/public_api/v1/api_keys/generate", body, { headers: h }),
+      b.call("POST", "/public_api/v1/api_keys/generate", body, { headers: h, as: a.admin }),
+    ]);
     assert.deepEqual(ok(x).reply, ok(y).reply);
   });
 });
@@ -111,10 +170,26 @@ describe("two servers on one PostgreSQL database: failure rate limits", () => {
     const k = await a.createKey();
     const wrong = raw({ id: k.id, key: generateKeyValue(randomBytes) });
     // Two failures on each replica: under the limit of 3 on either alone, 4 for the service.
-    for (const s of [a, b, a, b]) assert.equal((await s.call("POST", VALIDATE, rd(), { as: null, headers: wrong })).status, 401);
-    const rows = await a.running.store.driver.all<{ n: number }>("SELECT n FROM auth_failures WHERE subject = ?", [`keyId:${k.id}`]);
-    assert.deepEqual(rows.map((r) => Number(r.n)), [4]);
-    for (const s of [a, b]) assertError(VALIDATE, await s.call("POST", VALIDATE, rd(), { as: null, headers: wrong }), 429, "RATE_LIMITED");
+    for (const s of [a, b, a, b])
+      assert.equal(
+        (await s.call("POST", VALIDATE, rd(), { as: null, headers: wrong })).status,
+        401,
+      );
+    const rows = await a.running.store.driver.all<{ n: number }>(
+      "SELECT n FROM auth_failures WHERE subject = ?",
+      [`keyId:${k.id}`],
+    );
+    assert.deepEqual(
+      rows.map((r) => Number(r.n)),
+      [4],
+    );
+    for (const s of [a, b])
+      assertError(
+        VALIDATE,
+        await s.call("POST", VALIDATE, rd(), { as: null, headers: wrong }),
+        429,
+        "RATE_LIMITED",
+      );
     // The right key is never locked out by others' failures.
     for (const s of [a, b]) ok(await s.call("POST", VALIDATE, rd(), { as: k }));
   });
@@ -122,10 +197,24 @@ describe("two servers on one PostgreSQL database: failure rate limits", () => {
   it("lets a replica that has seen no failure learn the block at its first one", async () => {
     const k = await a.createKey();
     const wrong = raw({ id: k.id, key: generateKeyValue(randomBytes) });
-    for (let i = 0; i < 3; i++) assert.equal((await a.call("POST", VALIDATE, rd(), { as: null, headers: wrong })).status, 401);
-    assertError(VALIDATE, await a.call("POST", VALIDATE, rd(), { as: null, headers: wrong }), 429, "RATE_LIMITED");
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        (await a.call("POST", VALIDATE, rd(), { as: null, headers: wrong })).status,
+        401,
+      );
+    assertError(
+      VALIDATE,
+      await a.call("POST", VALIDATE, rd(), { as: null, headers: wrong }),
+      429,
+      "RATE_LIMITED",
+    );
     // b has its own copy of the counts: one more failure there tells it the service's total.
     assert.equal((await b.call("POST", VALIDATE, rd(), { as: null, headers: wrong })).status, 401);
-    assertError(VALIDATE, await b.call("POST", VALIDATE, rd(), { as: null, headers: wrong }), 429, "RATE_LIMITED");
+    assertError(
+      VALIDATE,
+      await b.call("POST", VALIDATE, rd(), { as: null, headers: wrong }),
+      429,
+      "RATE_LIMITED",
+    );
   });
 });

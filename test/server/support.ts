@@ -18,7 +18,8 @@ export function inProcess(t: TestServer): Caller {
       method: method as "GET",
       url: pathname,
       headers: callHeaders(t.admin, t.clock, body, co),
-      payload: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      payload:
+        body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     return callResult(res.statusCode, res.body, res.headers);
   };
@@ -54,7 +55,9 @@ const SAMPLE_PARAMS: Record<string, string> = {
 
 /** A concrete path for a route pattern. */
 export function concretePath(r: RouteDef, params: Record<string, string> = {}): string {
-  return r.path.replace(/:([A-Za-z_]+)/g, (_, n: string) => encodeURIComponent(params[n] ?? SAMPLE_PARAMS[n] ?? "x"));
+  return r.path.replace(/:([A-Za-z_]+)/g, (_, n: string) =>
+    encodeURIComponent(params[n] ?? SAMPLE_PARAMS[n] ?? "x"),
+  );
 }
 
 /** The body a route is called with when the body does not matter. */
@@ -70,26 +73,45 @@ const isPlatform = (path: string) => path.startsWith("/platform/");
 /** The error fields of either envelope. */
 export function errorOf(path: string, body: any): { code: unknown; msg: string; extra: unknown } {
   if (isPlatform(path)) {
-    assert.ok(body?.data?.metadata, `platform error envelope expected, got ${JSON.stringify(body)}`);
-    return { code: body.data.metadata.err_code, msg: body.data.err_msg, extra: body.data.metadata.err_extra };
+    assert.ok(
+      body?.data?.metadata,
+      `platform error envelope expected, got ${JSON.stringify(body)}`,
+    );
+    return {
+      code: body.data.metadata.err_code,
+      msg: body.data.err_msg,
+      extra: body.data.metadata.err_extra,
+    };
   }
-  assert.ok(body?.reply && "err_code" in body.reply, `public_api error envelope expected, got ${JSON.stringify(body)}`);
+  assert.ok(
+    body?.reply && "err_code" in body.reply,
+    `public_api error envelope expected, got ${JSON.stringify(body)}`,
+  );
   return { code: body.reply.err_code, msg: body.reply.err_msg, extra: body.reply.err_extra };
 }
 
 /** The fields named in `err_extra` (a list of `{type, msg, field?, loc?, request_id}` items). */
 export function extraFields(extra: unknown): Array<{ path: string; reason: string }> {
   if (!Array.isArray(extra)) return [];
-  return extra.filter((i) => typeof i?.field === "string").map((i) => ({ path: i.field as string, reason: String(i.msg) }));
+  return extra
+    .filter((i) => typeof i?.field === "string")
+    .map((i) => ({ path: i.field as string, reason: String(i.msg) }));
 }
 
 /** Asserts an error reply: status, family envelope, symbolic code, and text in err_msg. */
-export function assertError(path: string, res: CallResult, status: number, code?: string, ...msgIncludes: string[]): { code: unknown; msg: string; extra: any } {
+export function assertError(
+  path: string,
+  res: CallResult,
+  status: number,
+  code?: string,
+  ...msgIncludes: string[]
+): { code: unknown; msg: string; extra: any } {
   assert.equal(res.status, status, `${path}: expected ${status}, got ${res.status} ${res.text}`);
   const e = errorOf(path, res.body);
   assert.equal(e.code, status, `err_code must be the HTTP status: ${res.text}`);
   if (code) assert.equal(res.headers["x-keyplane-error"], code, `x-keyplane-error: ${res.text}`);
-  for (const s of msgIncludes) assert.ok(e.msg.includes(s), `err_msg should mention '${s}': ${e.msg}`);
+  for (const s of msgIncludes)
+    assert.ok(e.msg.includes(s), `err_msg should mention '${s}': ${e.msg}`);
   return e as { code: unknown; msg: string; extra: any };
 }
 
@@ -100,25 +122,55 @@ export function ok(res: CallResult, status = 200): any {
 }
 
 /** The reference's 401 and 403 bodies. */
-export const UNAUTHORIZED_PUBLIC = { reply: { err_code: 401, err_msg: "Public API request unauthorized", err_extra: null } };
-export const UNAUTHORIZED_PLATFORM = { data: { err_msg: "Public API request unauthorized", metadata: { err_code: 401, err_extra: null } } };
-export const FORBIDDEN_PUBLIC = { reply: { err_code: 403, err_msg: "Forbidden. Access was denied to this resource.", err_extra: "Insufficient permissions for api key" } };
+export const UNAUTHORIZED_PUBLIC = {
+  reply: { err_code: 401, err_msg: "Public API request unauthorized", err_extra: null },
+};
+export const UNAUTHORIZED_PLATFORM = {
+  data: {
+    err_msg: "Public API request unauthorized",
+    metadata: { err_code: 401, err_extra: null },
+  },
+};
+export const FORBIDDEN_PUBLIC = {
+  reply: {
+    err_code: 403,
+    err_msg: "Forbidden. Access was denied to this resource.",
+    err_extra: "Insufficient permissions for api key",
+  },
+};
 export const FORBIDDEN_PLATFORM = {
-  data: { err_msg: "Forbidden. Access was denied to this resource.", metadata: { err_code: 403, err_extra: "Insufficient permissions for api key" } },
+  data: {
+    err_msg: "Forbidden. Access was denied to this resource.",
+    metadata: { err_code: 403, err_extra: "Insufficient permissions for api key" },
+  },
 };
 
-export const unauthorizedBody = (path: string) => (isPlatform(path) ? UNAUTHORIZED_PLATFORM : UNAUTHORIZED_PUBLIC);
-export const forbiddenBody = (path: string) => (isPlatform(path) ? FORBIDDEN_PLATFORM : FORBIDDEN_PUBLIC);
+export const unauthorizedBody = (path: string) =>
+  isPlatform(path) ? UNAUTHORIZED_PLATFORM : UNAUTHORIZED_PUBLIC;
+export const forbiddenBody = (path: string) =>
+  isPlatform(path) ? FORBIDDEN_PLATFORM : FORBIDDEN_PUBLIC;
 
 /** Creates a custom role (as the admin) and returns its id. */
-export async function customRole(call: Caller, name: string, components: Record<string, string>): Promise<string> {
+export async function customRole(
+  call: Caller,
+  name: string,
+  components: Record<string, string>,
+): Promise<string> {
   const res = await call("POST", "/platform/iam/v1/role", rd({ pretty_name: name, components }));
   return ok(res, 201).data.role_id;
 }
 
 /** The management audit log entries (newest first), optionally filtered. */
-export async function auditEntries(call: Caller, filters: unknown[] = [], extra: Record<string, unknown> = {}): Promise<any[]> {
-  const res = await call("POST", "/public_api/v1/audits/management_logs", rd({ filters, search_to: 100, ...extra }));
+export async function auditEntries(
+  call: Caller,
+  filters: unknown[] = [],
+  extra: Record<string, unknown> = {},
+): Promise<any[]> {
+  const res = await call(
+    "POST",
+    "/public_api/v1/audits/management_logs",
+    rd({ filters, search_to: 100, ...extra }),
+  );
   return ok(res).reply.data;
 }
 

@@ -103,6 +103,7 @@ export class AuthCache {
   private roles: Map<string, RoleRecord> | null = null;
   private settings: Settings | null = null;
   private keyCount: number | null = null;
+  private keyScopes: string[] | null = null;
   private rev = -1;
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
@@ -154,6 +155,7 @@ export class AuthCache {
     this.roles = null;
     this.settings = null;
     this.keyCount = null;
+    this.keyScopes = null;
     this.loading = new Map();
     this.grants = new Map();
   }
@@ -162,6 +164,12 @@ export class AuthCache {
   async totalKeys(): Promise<number> {
     if (this.keyCount === null) this.keyCount = await this.store.countKeys();
     return this.keyCount;
+  }
+
+  /** The distinct scopes keys have (what key lists are narrowed by), cached like the rest. */
+  async keyScopeTexts(): Promise<string[]> {
+    if (this.keyScopes === null) this.keyScopes = await this.store.keyScopeTexts();
+    return this.keyScopes;
   }
 
   async getSettings(): Promise<Settings> {

@@ -11,6 +11,7 @@ import type { ComponentPermissions } from "../../sdk/contract/components";
 import type { CanonicalScope } from "../../sdk/contract/scopes";
 import { DEFAULT_SETTINGS, type Settings } from "../../sdk/contract/settings";
 import { UniqueViolation, type Driver, type Param } from "./driver";
+import { keyScopeTexts, visibleKeyCondition, type KeyNarrowing } from "./keyVisibility";
 import { migrate } from "./migrations";
 import { SessionStore } from "./sessions";
 
@@ -475,10 +476,14 @@ export class Store {
     now: number;
     /** The total number of keys, when the caller knows it (cached). */
     totalCount?: number;
+    /** Only the keys the caller may see by scope (server/authz/keyVisibility.ts). */
+    narrow?: KeyNarrowing;
   }): Promise<{ rows: KeyRecord[]; filterCount: number; totalCount: number }> {
     // A condition is one SQL text, or a page shape and a count shape with the same parameters.
     const where: Array<string | { page: string; count: string }> = [];
     const params: Param[] = [];
+    const visible = q.narrow && visibleKeyCondition("k.id", q.narrow);
+    if (visible) (where.push(visible), params.push(...visible.params));
     for (const f of q.filters) {
       switch (f.field) {
         case "id":
@@ -580,7 +585,21 @@ export class Store {
               )
             )?.c ?? 0,
           );
-    const totalCount = q.totalCount ?? (where.length === 0 ? filterCount : await this.countKeys());
+    // Narrowed, the total is of the keys the caller may see, so it does not reveal hidden ones.
+    const totalCount =
+      q.totalCount ??
+      (where.length === (visible ? 1 : 0)
+        ? filterCount
+        : visible
+          ? Number(
+              (
+                await d.get<{ c: number }>(
+                  `SELECT COUNT(*) AS c FROM api_keys k WHERE ${visible.count}`,
+                  visible.params,
+                )
+              )?.c ?? 0,
+            )
+          : await this.countKeys());
     const { roles, scopes } = await this.keyExtras(
       d,
       rows.map((r) => Number(r.id)),
@@ -698,6 +717,11 @@ export class Store {
         );
       }
     });
+  }
+
+  /** The distinct scopes keys have, as the text narrowing compares (see ./keyVisibility.ts). */
+  async keyScopeTexts(): Promise<string[]> {
+    return keyScopeTexts(this.driver);
   }
 
   async countKeys(): Promise<number> {
@@ -1959,12 +1983,14 @@ export class Store {
   }
 
   async listNotifications(
-    f: { unread?: boolean; keyId?: number },
+    f: { unread?: boolean; keyId?: number; narrow?: KeyNarrowing },
     offset: number,
     limit: number,
   ): Promise<Page<NotificationRecord>> {
     const where: string[] = [];
     const params: Param[] = [];
+    const visible = f.narrow && visibleKeyCondition("key_id", f.narrow);
+    if (visible) (where.push(visible.count), params.push(...visible.params));
     if (f.unread !== undefined) (where.push("is_read = ?"), params.push(f.unread ? 0 : 1));
     if (f.keyId !== undefined) (where.push("key_id = ?"), params.push(f.keyId));
     const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
@@ -1979,9 +2005,17 @@ export class Store {
     return { rows: rows.map((r) => this.notificationFromRow(r)), total: Number(t?.c ?? 0) };
   }
 
-  async setNotificationRead(id: number, read: boolean): Promise<NotificationRecord | undefined> {
-    await this.driver.run("UPDATE notifications SET is_read = ? WHERE id = ?", [read ? 1 : 0, id]);
-    const r = await this.driver.get<Row>("SELECT * FROM notifications WHERE id = ?", [id]);
+  /** Marks a notice; one of a key `narrow` hides is left alone and answered as absent. */
+  async setNotificationRead(
+    id: number,
+    read: boolean,
+    narrow?: KeyNarrowing,
+  ): Promise<NotificationRecord | undefined> {
+    const visible = narrow && visibleKeyCondition("key_id", narrow);
+    const w = visible ? `id = ? AND ${visible.count}` : "id = ?";
+    const ps = [id, ...(visible?.params ?? [])];
+    await this.driver.run(`UPDATE notifications SET is_read = ? WHERE ${w}`, [read ? 1 : 0, ...ps]);
+    const r = await this.driver.get<Row>(`SELECT * FROM notifications WHERE ${w}`, ps);
     return r ? this.notificationFromRow(r) : undefined;
   }
 

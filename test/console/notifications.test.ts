@@ -25,7 +25,6 @@ describe("web console (Chromium)", function () {
       assert.match(await item.innerText(), /API Key Expiration/);
       assert.match(await item.innerText(), /Expiration, one (week|day) ahead/);
       assert.doesNotMatch(await item.innerText(), /Unused/);
-      await screenshot(cx.page, "notification-center");
       await item.getByRole("link", { name: `Show key ${alpha.id}` }).click();
       await cx.row(alpha.id).waitFor();
       assert.deepEqual(await cx.shown(), [alpha.id]);
@@ -62,6 +61,8 @@ describe("web console (Chromium)", function () {
       assert.match(text, /Unused key: not used since \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
       assert.ok(text.includes(notice.message), `the notice's own message: ${text}`);
       assert.doesNotMatch(text, /Expiration|one (week|day) ahead|expires at/);
+      // Both kinds of notice, as docs/console.md describes the Notification Center.
+      await screenshot(cx.page, "notification-center", [], { fullPage: true });
       await item.getByRole("link", { name: `Show key ${idle.id}` }).click();
       await cx.row(idle.id).waitFor();
       assert.deepEqual(await cx.shown(), [idle.id]);

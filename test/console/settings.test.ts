@@ -22,7 +22,7 @@ describe("web console (Chromium)", function () {
         (await cx.t.call("GET", "/platform/iam/v1/settings")).body.data.sbac_enabled,
         true,
       );
-      await screenshot(cx.page, "server-settings");
+      await screenshot(cx.page, "server-settings", [], { fullPage: true });
       await cx.page.getByRole("link", { name: "API Keys" }).click();
       await cx.page.getByRole("button", { name: "New Key" }).click();
       await cx.page.getByRole("tab", { name: "Scope" }).click();

@@ -5,9 +5,6 @@
  */
 import type { Driver } from "./driver";
 
-/** A row as the driver returns it, before a module maps it to its record. */
-export type Row = Record<string, unknown>;
-
 /** A page of rows and the number of rows matching without paging. */
 export interface Page<T> {
   rows: T[];

@@ -188,3 +188,7 @@ export const VALIDATE = "/public_api/v1/api_keys/validate";
 export const idIn = (...ids: number[]) => ({
   filters: [{ field: "id", operator: "in", value: ids }],
 });
+
+/** One user as `GET /platform/iam/v1/user/:email` answers it. */
+export const getUser = async (call: Caller, email: string) =>
+  ok(await call("GET", `/platform/iam/v1/user/${encodeURIComponent(email)}`)).data;

@@ -15,6 +15,7 @@ import {
 } from "../errors";
 import { retryAfterMs } from "./retry";
 
+/** A 2xx body parsed with the route's reply schema, or ResponseValidationError with its issues. */
 export function parseReply(
   route: RouteDef,
   res: RawResponse,
@@ -40,6 +41,7 @@ export function parseReply(
   throw new ResponseValidationError({ ...at, status: res.status, issues });
 }
 
+/** A non-2xx answer as the typed API error (code from the header, `err_extra`, or the status). */
 export function apiError(
   res: RawResponse,
   at: CallSite,

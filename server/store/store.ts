@@ -565,8 +565,11 @@ export class Store {
     // skipped when the page shows it (a first page that is not full), and the caller may pass
     // the total it has cached.
     const d = this.driver;
+    // LIMIT and OFFSET as expressions, not bare parameters: SQLite (3.53) plans with a bare
+    // bound LIMIT's value, so each new binding expires the statement and every call re-prepared
+    // it (by id: 31 -> 9 us CPU per listKeys call; bench/RESULTS.md). The plans stay the same.
     const rows = await d.all<Row>(
-      `SELECT k.* FROM api_keys k ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      `SELECT k.* FROM api_keys k ${whereSql} ORDER BY ${order} LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`,
       [...params, q.limit, q.offset],
     );
     const filterCount =

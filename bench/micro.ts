@@ -1,9 +1,10 @@
 /**
- * Two in-process measurements behind changes recorded in bench/RESULTS.md (not part of
+ * In-process measurements behind changes recorded in bench/RESULTS.md (not part of
  * `npm run bench`: they time one function, not the service):
  *
  *   node dist/bench/micro.js nonces [--pg] [--rows N]  # µs CPU per nonce: one INSERT each vs Store.recordNonce's batches
  *   node --expose-gc dist/bench/micro.js cache # bytes per key held by the auth cache, after GC
+ *   node dist/bench/micro.js list              # µs CPU per Store.listKeys by id, 10,000 keys
  *
  * `--pg` uses a scratch database in the PostgreSQL that KEYPLANE_TEST_PG_URL names (or a private
  * cluster, as the tests do); otherwise a scratch SQLite file. `--rows N` first fills the nonce
@@ -111,6 +112,38 @@ async function cache(): Promise<void> {
   }
 }
 
+/** `get_api_keys` by id, in the store: µs CPU per `Store.listKeys` call over 10,000 keys. */
+async function list(): Promise<void> {
+  const dir = scratch();
+  const db = `sqlite:${path.join(dir, "keyplane.db")}`;
+  try {
+    await (await startKeyplane({ db, dir })).stop(); // bootstrap: the keyring and the admin key
+    await seedKeys(db, keyringFile(dir), 10_000);
+    const store = await openStore(db);
+    const q = {
+      filters: [{ field: "id" as const, operator: "in" as const, value: [5_000] }],
+      offset: 0,
+      limit: 100,
+      now: Date.now(),
+      totalCount: 10_000,
+    };
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 2_000; i++) await store.listKeys(q); // warm
+      const N = 10_000;
+      const cpu0 = process.cpuUsage();
+      for (let i = 0; i < N; i++)
+        if ((await store.listKeys(q)).rows.length !== 1) throw new Error("key 5000 is missing");
+      const cpu = process.cpuUsage(cpu0);
+      console.log(
+        `Store.listKeys by id: ${((cpu.user + cpu.system) / N).toFixed(1)} µs CPU per call`,
+      );
+    }
+    await store.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const [what, ...rest] = process.argv.slice(2);
   if (what === "nonces") {
@@ -120,8 +153,9 @@ async function main(): Promise<void> {
     return nonces(rest.includes("--pg"), rows);
   }
   if (what === "cache") return cache();
+  if (what === "list") return list();
   console.error(
-    "usage: node dist/bench/micro.js nonces [--pg] [--rows N] | node --expose-gc dist/bench/micro.js cache",
+    "usage: node dist/bench/micro.js nonces [--pg] [--rows N] | list | node --expose-gc dist/bench/micro.js cache",
   );
   process.exitCode = 2;
 }

@@ -140,6 +140,13 @@ describe("benchmarks (quick smoke run)", function () {
     for (const m of figures) positive(Number(m[2]), `${m[1]}: µs`);
   });
 
+  it("micro: Store.listKeys by id over 10,000 keys", async () => {
+    const out = await micro([path.join(repoRoot, "dist", "bench", "micro.js"), "list"]);
+    const figures = [...out.matchAll(/^Store\.listKeys by id: ([\d.]+) µs CPU per call/gm)];
+    assert.equal(figures.length, 3, out);
+    for (const m of figures) positive(Number(m[1]), "listKeys: µs");
+  });
+
   it("micro: bytes per key in the auth cache", async () => {
     const out = await micro([
       "--expose-gc",

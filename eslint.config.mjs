@@ -33,6 +33,14 @@ const nodeCommonJsGlobals = {
   Buffer: "readonly",
 };
 
+// TEMPORARY: being split on other branches (issue 12); the coordinator removes each entry as its split lands.
+const oversizedElsewhere = [
+  "server/console/assets/console.js",
+  "test/console/console.test.ts",
+  "provider/resources/apiKey.ts",
+  "test/provider/methods.test.ts",
+];
+
 export default tseslint.config(
   { ignores: ["dist/**", "**/node_modules/**", ".keyplane/**", "tools/**", "examples/**/bin/**"] },
   js.configs.recommended,
@@ -54,6 +62,13 @@ export default tseslint.config(
         { allowShortCircuit: true, allowTernary: true },
       ],
     },
+  },
+  {
+    // No file over 500 lines (issue 12): past that, split by concern. Generated code (sdks/, and
+    // the build output ignored above) is regenerated, not edited, so it is left out.
+    files: ["**/*.{ts,js,mjs,cjs}"],
+    ignores: ["sdks/**", ...oversizedElsewhere],
+    rules: { "max-lines": ["error", { max: 500 }] },
   },
   {
     // `if (f.x) (where.push("x = ?"), params.push(f.x))` builds SQL clauses, one filter a line.

@@ -142,9 +142,11 @@ export async function listKeys(
   // Plain reads, no transaction (a read transaction on SQLite would take the write lock): the
   // counts may be a write apart from the page, as with any paged API. The filtered count is
   // skipped when the page shows it (a first page that is not full), and the caller may pass
-  // the total it has cached.
+  // the total it has cached. LIMIT and OFFSET are expressions, not bare parameters: SQLite
+  // (3.53) plans with a bare bound LIMIT's value, so each new binding expired the statement and
+  // every call re-prepared it (by id: 31 -> 17 us CPU per call; bench/RESULTS.md). Same plans.
   const rows = await d.all<KeyRow>(
-    `SELECT k.* FROM api_keys k ${sqlOf("page")} ORDER BY ${orderBy(q.sort)} LIMIT ? OFFSET ?`,
+    `SELECT k.* FROM api_keys k ${sqlOf("page")} ORDER BY ${orderBy(q.sort)} LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`,
     [...params, q.limit, q.offset],
   );
   const filterCount =

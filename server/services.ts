@@ -11,7 +11,7 @@ import { AuthCache } from "./auth/cache";
 import { LastUsedTracker } from "./auth/lastUsed";
 import { DEFAULT_RATE_LIMIT, FailureLimiter, type RateLimitOptions } from "./auth/rateLimit";
 import { systemClock, type Clock } from "./clock";
-import type { ConsoleOptions } from "./console";
+import type { SessionOptions as ConsoleOptions } from "./console/session";
 import type { Keyring } from "./crypto/keyring";
 import type { RandomBytes } from "./crypto/keyFormat";
 import { NotificationScheduler, type WebhookSender } from "./scheduler";

@@ -15,7 +15,7 @@ import { Keyring } from "./crypto/keyring";
 import { checkKeyring } from "./crypto/keyringCheck";
 import type { RandomBytes } from "./crypto/keyFormat";
 import type { WebhookSender } from "./scheduler";
-import { openDriver } from "./store/driver";
+import { openDriver } from "./store/open";
 import { Store } from "./store/store";
 
 export interface StartOptions {

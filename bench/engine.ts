@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
 import { offlineEngine, packageRoot } from "../provider/engine";
-import { ApiKey } from "../provider/resources/apiKey";
+import { ApiKey } from "../provider/dynamic/apiKey";
 import { call, procCpuSeconds, type BenchOptions, type Row } from "./common";
 import { startKeyplane } from "./server-proc";
 

@@ -4,18 +4,21 @@
  * against the same program with N `kpnoop:index:Noop` resources of a trivial plugin (same
  * inputs, same gRPC stubs, same Node.js process model), in the same run, each operation of the
  * baseline followed by the same operation of the subject. The server runs in its own process.
+ *
+ * With --profile, both plugins run under `node --cpu-prof`, one profile directory per side and
+ * operation, and the run prints where each plugin process spent its time.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { offlineEngine } from "../provider/engine";
-import { installPlugin } from "../provider/plugin/install";
-import { call, procCpuSeconds, type BenchOptions, type Row } from "./common";
+import { installPlugin, pluginVersion } from "../provider/plugin/install";
+import { procCpuSeconds, type BenchOptions, type Row } from "./common";
 import { NOOP_VERSION } from "./noop-plugin";
+import { inclusiveScope, summariseProfile, type ProfileSummary } from "./profile";
 import { startKeyplane } from "./server-proc";
-
-type Op = "up" | "refresh" | "destroy";
+import { checkOutcome, countKeys, OPS, timed, type Op } from "./stackOps";
 
 function yamlProgram(name: string, type: string, n: number): string {
   const lines = [`name: ${name}`, "runtime: yaml", "resources:"];
@@ -31,26 +34,56 @@ function yamlProgram(name: string, type: string, n: number): string {
   return `${lines.join("\n")}\n`;
 }
 
-async function timed(
-  stack: Stack,
-  op: Op,
-): Promise<{ seconds: number; changes: Record<string, number> }> {
-  const t0 = performance.now();
-  const res =
-    op === "up"
-      ? await stack.up()
-      : op === "refresh"
-        ? await stack.refresh()
-        : await stack.destroy();
-  const seconds = (performance.now() - t0) / 1000;
-  if (res.summary.result !== "succeeded")
-    throw new Error(`${op} of ${stack.name}: ${res.summary.result}`);
-  return { seconds, changes: (res.summary.resourceChanges ?? {}) as Record<string, number> };
+const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * A launcher running `entry` with this node. Profiled, its profiles go to the directory named in
+ * `profDirFile` when the process starts (the bench names one per operation there).
+ */
+function launcher(entry: string, profDirFile?: string): string {
+  const prof = profDirFile ? ` --cpu-prof --cpu-prof-dir="$(cat ${shQuote(profDirFile)})"` : "";
+  return `#!/bin/sh\nexec ${shQuote(process.execPath)}${prof} ${shQuote(entry)} "$@"\n`;
 }
 
-export async function pluginBench(o: BenchOptions): Promise<Row[]> {
+function installLauncher(
+  pulumi: string,
+  env: NodeJS.ProcessEnv,
+  dir: string,
+  name: string,
+  version: string,
+  script: string,
+): void {
+  const file = path.join(dir, `pulumi-resource-${name}`);
+  fs.writeFileSync(file, script, { mode: 0o755 });
+  const r = spawnSync(pulumi, ["plugin", "install", "resource", name, version, "--file", file], {
+    env,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`installing the ${name} plugin: ${r.stderr}`);
+}
+
+export interface PluginReport {
+  rows: Row[];
+  /** With --profile: where each plugin process's time went, per side and operation. */
+  profiles: Array<{ scenario: string; summary: ProfileSummary }>;
+}
+
+/** Waits (briefly) for the profiles of the plugin processes of one operation, which exit after the CLI. */
+async function profilesIn(dir: string): Promise<string[]> {
+  for (let i = 0; i < 50; i++) {
+    const f = fs.existsSync(dir)
+      ? fs.readdirSync(dir).filter((x) => x.endsWith(".cpuprofile"))
+      : [];
+    if (f.length > 0) return f.map((x) => path.join(dir, x));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return [];
+}
+
+export async function pluginBench(o: BenchOptions): Promise<PluginReport> {
   const n = o.quick ? 5 : 100;
   const rows: Row[] = [];
+  const profiles: PluginReport["profiles"] = [];
   const dir = path.join(o.dir, "plugin");
   fs.mkdirSync(dir, { recursive: true });
   const server = await startKeyplane({ db: `sqlite:${path.join(dir, "keyplane.db")}`, dir });
@@ -66,19 +99,33 @@ export async function pluginBench(o: BenchOptions): Promise<Row[]> {
     });
     const env = { ...process.env, PULUMI_HOME: engine.pulumiHome };
     const pulumi = path.join(engine.binDir, "pulumi");
-    installPlugin(pulumi, env);
-    const launcher = path.join(dir, "pulumi-resource-kpnoop");
-    fs.writeFileSync(
-      launcher,
-      `#!/bin/sh\nexec '${process.execPath}' '${path.join(__dirname, "noop-plugin.js")}' "$@"\n`,
-      { mode: 0o755 },
-    );
-    const r = spawnSync(
+    const profDirFile = o.profile ? path.join(dir, "profile-dir") : undefined;
+    const setProfDir = (side: string, op: string) => {
+      if (!profDirFile) return undefined;
+      const d = path.join(dir, "profile", side, op);
+      fs.mkdirSync(d, { recursive: true });
+      fs.writeFileSync(profDirFile, d);
+      return d;
+    };
+    setProfDir("warm-up", "preview");
+    if (profDirFile)
+      installLauncher(
+        pulumi,
+        env,
+        dir,
+        "keyplane",
+        pluginVersion(),
+        launcher(path.join(__dirname, "..", "provider", "plugin", "main.js"), profDirFile),
+      );
+    else installPlugin(pulumi, env);
+    installLauncher(
       pulumi,
-      ["plugin", "install", "resource", "kpnoop", NOOP_VERSION, "--file", launcher],
-      { env, encoding: "utf8" },
+      env,
+      dir,
+      "kpnoop",
+      NOOP_VERSION,
+      launcher(path.join(__dirname, "noop-plugin.js"), profDirFile),
     );
-    if (r.status !== 0) throw new Error(`installing the no-op plugin: ${r.stderr}`);
     const project = (name: string, type: string) => {
       const d = path.join(dir, name);
       fs.mkdirSync(d, { recursive: true });
@@ -90,38 +137,24 @@ export async function pluginBench(o: BenchOptions): Promise<Row[]> {
     };
     const noop = await project("plugin-bench-noop", "kpnoop:index:Noop");
     const keys = await project("plugin-bench-keys", "keyplane:index:ApiKey");
-    const countKeys = async () => {
-      const c = await call(server.origin, "/public_api/v1/api_keys/get_api_keys", server.admin, {
-        request_data: { search_from: 0, search_to: 1 },
-      });
-      return Number(c.body?.reply?.TOTAL_COUNT ?? Number.NaN);
-    };
-    const keysBefore = await countKeys();
+    const keysBefore = await countKeys(server);
     try {
       // Untimed: starts the CLI, the YAML host and the plugins once, so neither side pays the cold start.
       if (!o.quick) {
         await noop.preview();
         await keys.preview();
       }
-      for (const op of ["up", "refresh", "destroy"] as Op[]) {
+      for (const op of OPS) {
+        const bDir = setProfDir("noop", op);
         const b = await timed(noop, op);
+        const sDir = setProfDir("keyplane", op);
         const cpu0 = procCpuSeconds(server.pid);
         const s = await timed(keys, op);
         const serverCpu = procCpuSeconds(server.pid) - cpu0;
-        if (op === "up") {
-          if ((s.changes.create ?? 0) !== n + 1 || (b.changes.create ?? 0) !== n + 1)
-            throw new Error(
-              `up: expected ${n + 1} creates, got ${JSON.stringify(s.changes)} / ${JSON.stringify(b.changes)}`,
-            );
-          const have = await countKeys();
-          if (have !== keysBefore + n)
-            throw new Error(`up: the server holds ${have} keys, expected ${keysBefore + n}`);
-        }
-        if (op === "destroy" && (await countKeys()) !== keysBefore)
-          throw new Error("destroy: keys are left on the server");
+        await checkOutcome(op, n, s, b, server, keysBefore);
         const ratio = s.seconds / b.seconds;
         o.log(
-          `plugin: ${op} ${n}: ApiKey ${s.seconds.toFixed(2)} s vs no-op plugin ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (server CPU ${serverCpu.toFixed(2)} s)`,
+          `plugin: ${op} ${n}: ApiKey ${s.seconds.toFixed(2)} s vs no-op plugin ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (CPU of CLI + host + plugin ${s.cpu.toFixed(2)} s vs ${b.cpu.toFixed(2)} s; server CPU ${serverCpu.toFixed(2)} s)`,
         );
         rows.push({
           section: "engine",
@@ -133,8 +166,9 @@ export async function pluginBench(o: BenchOptions): Promise<Row[]> {
           ratio,
           goal: "≤ 1.2×",
           met: ratio <= 1.2,
-          note: `server CPU ${serverCpu.toFixed(2)} s`,
+          note: `CPU of CLI + YAML host + plugin ${s.cpu.toFixed(2)} s vs ${b.cpu.toFixed(2)} s; server CPU ${serverCpu.toFixed(2)} s`,
         });
+        if (bDir && sDir) await collect(profiles, op, { noop: bDir, keyplane: sDir });
       }
     } finally {
       for (const st of [noop, keys]) {
@@ -145,5 +179,18 @@ export async function pluginBench(o: BenchOptions): Promise<Row[]> {
   } finally {
     await server.stop();
   }
-  return rows;
+  return { rows, profiles };
+}
+
+async function collect(
+  out: PluginReport["profiles"],
+  op: Op,
+  dirs: Record<"noop" | "keyplane", string>,
+): Promise<void> {
+  inclusiveScope(/\/(dist\/)?(provider|sdk)\//);
+  for (const [side, d] of Object.entries(dirs)) {
+    const files = await profilesIn(d);
+    if (files.length > 0)
+      out.push({ scenario: `${op}, ${side} plugin`, summary: summariseProfile(files, 25) });
+  }
 }

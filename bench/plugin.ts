@@ -5,15 +5,18 @@
  * inputs, same gRPC stubs, same Node.js process model), in the same run, each operation of the
  * baseline followed by the same operation of the subject. The server runs in its own process.
  *
- * With --profile, both plugins run under `node --cpu-prof`, one profile directory per side and
- * operation, and the run prints where each plugin process spent its time.
+ * Both plugins run from launchers of the bench's own (the same node, the plugin's compiled entry)
+ * that report each plugin process's CPU time, so a row says how much of an operation's CPU was
+ * the plugin's and how much the CLI's and the YAML host's. With --profile, both also run under
+ * `node --cpu-prof`, one profile directory per side and operation, and the run prints where each
+ * plugin process spent its time.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { offlineEngine } from "../provider/engine";
-import { installPlugin, pluginVersion } from "../provider/plugin/install";
+import { pluginVersion } from "../provider/plugin/install";
 import { procCpuSeconds, type BenchOptions, type Row } from "./common";
 import { NOOP_VERSION } from "./noop-plugin";
 import { inclusiveScope, summariseProfile, type ProfileSummary } from "./profile";
@@ -37,12 +40,15 @@ function yamlProgram(name: string, type: string, n: number): string {
 const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
- * A launcher running `entry` with this node. Profiled, its profiles go to the directory named in
- * `profDirFile` when the process starts (the bench names one per operation there).
+ * A launcher running `entry` with this node, its CPU time reported on exit (plugin-cpu.ts) into
+ * the directory named in `opDirFile` when it starts (the bench names one per side and operation
+ * there); with `profile`, under `--cpu-prof` into the same directory.
  */
-function launcher(entry: string, profDirFile?: string): string {
-  const prof = profDirFile ? ` --cpu-prof --cpu-prof-dir="$(cat ${shQuote(profDirFile)})"` : "";
-  return `#!/bin/sh\nexec ${shQuote(process.execPath)}${prof} ${shQuote(entry)} "$@"\n`;
+function launcher(entry: string, opDirFile: string, profile: boolean): string {
+  const dir = `"$(cat ${shQuote(opDirFile)})"`;
+  const prof = profile ? ` --cpu-prof --cpu-prof-dir=${dir}` : "";
+  const pre = shQuote(path.join(__dirname, "plugin-cpu.js"));
+  return `#!/bin/sh\nKEYPLANE_BENCH_OP_DIR=${dir} exec ${shQuote(process.execPath)} --require ${pre}${prof} ${shQuote(entry)} "$@"\n`;
 }
 
 function installLauncher(
@@ -68,16 +74,24 @@ export interface PluginReport {
   profiles: Array<{ scenario: string; summary: ProfileSummary }>;
 }
 
-/** Waits (briefly) for the profiles of the plugin processes of one operation, which exit after the CLI. */
-async function profilesIn(dir: string): Promise<string[]> {
+/** Waits (briefly) for the files ending in `ext` that the plugins of one operation write as they exit, after the CLI. */
+async function filesIn(dir: string, ext: string): Promise<string[]> {
   for (let i = 0; i < 50; i++) {
-    const f = fs.existsSync(dir)
-      ? fs.readdirSync(dir).filter((x) => x.endsWith(".cpuprofile"))
-      : [];
+    const f = fs.readdirSync(dir).filter((x) => x.endsWith(ext));
     if (f.length > 0) return f.map((x) => path.join(dir, x));
     await new Promise((r) => setTimeout(r, 100));
   }
   return [];
+}
+
+/** CPU seconds of the plugin processes of one operation (NaN when none reported). */
+async function pluginCpu(dir: string): Promise<number> {
+  const files = await filesIn(dir, ".json");
+  if (files.length === 0) return Number.NaN;
+  return files.reduce(
+    (t, f) => t + (JSON.parse(fs.readFileSync(f, "utf8")) as { seconds: number }).seconds,
+    0,
+  );
 }
 
 export async function pluginBench(o: BenchOptions): Promise<PluginReport> {
@@ -99,33 +113,21 @@ export async function pluginBench(o: BenchOptions): Promise<PluginReport> {
     });
     const env = { ...process.env, PULUMI_HOME: engine.pulumiHome };
     const pulumi = path.join(engine.binDir, "pulumi");
-    const profDirFile = o.profile ? path.join(dir, "profile-dir") : undefined;
-    const setProfDir = (side: string, op: string) => {
-      if (!profDirFile) return undefined;
-      const d = path.join(dir, "profile", side, op);
+    const opDirFile = path.join(dir, "op-dir");
+    const opDir = (side: string, op: string) => {
+      const d = path.join(dir, "ops", side, op);
       fs.mkdirSync(d, { recursive: true });
-      fs.writeFileSync(profDirFile, d);
+      fs.writeFileSync(opDirFile, d);
       return d;
     };
-    setProfDir("warm-up", "preview");
-    if (profDirFile)
-      installLauncher(
-        pulumi,
-        env,
-        dir,
-        "keyplane",
-        pluginVersion(),
-        launcher(path.join(__dirname, "..", "provider", "plugin", "main.js"), profDirFile),
-      );
-    else installPlugin(pulumi, env);
-    installLauncher(
-      pulumi,
-      env,
-      dir,
-      "kpnoop",
-      NOOP_VERSION,
-      launcher(path.join(__dirname, "noop-plugin.js"), profDirFile),
-    );
+    opDir("warm-up", "preview");
+    const pluginEntry = path.join(__dirname, "..", "provider", "plugin", "main.js");
+    const plugins: Array<[string, string, string]> = [
+      ["keyplane", pluginVersion(), pluginEntry],
+      ["kpnoop", NOOP_VERSION, path.join(__dirname, "noop-plugin.js")],
+    ];
+    for (const [name, version, entry] of plugins)
+      installLauncher(pulumi, env, dir, name, version, launcher(entry, opDirFile, o.profile));
     const project = (name: string, type: string) => {
       const d = path.join(dir, name);
       fs.mkdirSync(d, { recursive: true });
@@ -145,16 +147,18 @@ export async function pluginBench(o: BenchOptions): Promise<PluginReport> {
         await keys.preview();
       }
       for (const op of OPS) {
-        const bDir = setProfDir("noop", op);
+        const bDir = opDir("noop", op);
         const b = await timed(noop, op);
-        const sDir = setProfDir("keyplane", op);
+        const sDir = opDir("keyplane", op);
         const cpu0 = procCpuSeconds(server.pid);
         const s = await timed(keys, op);
         const serverCpu = procCpuSeconds(server.pid) - cpu0;
         await checkOutcome(op, n, s, b, server, keysBefore);
+        const [sPlugin, bPlugin] = [await pluginCpu(sDir), await pluginCpu(bDir)];
+        const cpu = `CPU of CLI + YAML host + plugin ${s.cpu.toFixed(2)} s vs ${b.cpu.toFixed(2)} s, of which the plugin ${sPlugin.toFixed(2)} s vs ${bPlugin.toFixed(2)} s; server CPU ${serverCpu.toFixed(2)} s`;
         const ratio = s.seconds / b.seconds;
         o.log(
-          `plugin: ${op} ${n}: ApiKey ${s.seconds.toFixed(2)} s vs no-op plugin ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (CPU of CLI + host + plugin ${s.cpu.toFixed(2)} s vs ${b.cpu.toFixed(2)} s; server CPU ${serverCpu.toFixed(2)} s)`,
+          `plugin: ${op} ${n}: ApiKey ${s.seconds.toFixed(2)} s vs no-op plugin ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (${cpu})`,
         );
         rows.push({
           section: "engine",
@@ -166,9 +170,9 @@ export async function pluginBench(o: BenchOptions): Promise<PluginReport> {
           ratio,
           goal: "≤ 1.2×",
           met: ratio <= 1.2,
-          note: `CPU of CLI + YAML host + plugin ${s.cpu.toFixed(2)} s vs ${b.cpu.toFixed(2)} s; server CPU ${serverCpu.toFixed(2)} s`,
+          note: cpu,
         });
-        if (bDir && sDir) await collect(profiles, op, { noop: bDir, keyplane: sDir });
+        if (o.profile) await collect(profiles, op, { noop: bDir, keyplane: sDir });
       }
     } finally {
       for (const st of [noop, keys]) {
@@ -189,7 +193,7 @@ async function collect(
 ): Promise<void> {
   inclusiveScope(/\/(dist\/)?(provider|sdk)\//);
   for (const [side, d] of Object.entries(dirs)) {
-    const files = await profilesIn(d);
+    const files = await filesIn(d, ".cpuprofile");
     if (files.length > 0)
       out.push({ scenario: `${op}, ${side} plugin`, summary: summariseProfile(files, 25) });
   }

@@ -14,7 +14,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { offlineEngine } from "../provider/engine";
 import { pluginVersion } from "../provider/plugin/install";
 import { procCpuSeconds, type BenchOptions, type Row } from "./common";
@@ -82,6 +82,11 @@ async function filesIn(dir: string, ext: string): Promise<string[]> {
     await new Promise((r) => setTimeout(r, 100));
   }
   return [];
+}
+
+/** The size of the stack's checkpoint as the Automation API exports it, bytes. */
+async function stateBytes(stack: Stack): Promise<number> {
+  return JSON.stringify((await stack.exportStack()).deployment).length;
 }
 
 /** CPU seconds of the plugin processes of one operation (NaN when none reported). */
@@ -155,7 +160,10 @@ export async function pluginBench(o: BenchOptions): Promise<PluginReport> {
         const serverCpu = procCpuSeconds(server.pid) - cpu0;
         await checkOutcome(op, n, s, b, server, keysBefore);
         const [sPlugin, bPlugin] = [await pluginCpu(sDir), await pluginCpu(bDir)];
-        const cpu = `CPU of CLI + YAML host + plugin ${s.cpu.toFixed(2)} s vs ${b.cpu.toFixed(2)} s, of which the plugin ${sPlugin.toFixed(2)} s vs ${bPlugin.toFixed(2)} s; server CPU ${serverCpu.toFixed(2)} s`;
+        let cpu = `CPU of CLI + YAML host + plugin ${s.cpu.toFixed(2)} s vs ${b.cpu.toFixed(2)} s, of which the plugin ${sPlugin.toFixed(2)} s vs ${bPlugin.toFixed(2)} s; server CPU ${serverCpu.toFixed(2)} s`;
+        // The file backend rewrites the whole checkpoint after every step: state size costs the CLI.
+        if (op === "up")
+          cpu += `; state ${(await stateBytes(keys)) / n} vs ${(await stateBytes(noop)) / n} bytes per resource`;
         const ratio = s.seconds / b.seconds;
         o.log(
           `plugin: ${op} ${n}: ApiKey ${s.seconds.toFixed(2)} s vs no-op plugin ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (${cpu})`,

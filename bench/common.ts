@@ -37,6 +37,9 @@ export interface Row {
   /** Server CPU time per request (µs) of the subject and of the baseline server. */
   cpuUs?: number;
   baselineCpuUs?: number;
+  /** The load generator's own CPU time per request (µs), against the subject and the baseline. */
+  loadgenCpuUs?: number;
+  baselineLoadgenCpuUs?: number;
   goal?: string;
   met?: boolean;
   note?: string;

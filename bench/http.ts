@@ -33,7 +33,21 @@ interface Scenario {
   path: string;
   caller: Auth;
   body: BodySpec;
+  /** Issue 12's goal for the scenario: a ratio to the bare server and a p99; none for some. */
+  goal?: { ratio: number; p99Ms: number };
 }
+
+/**
+ * The goals of issue 12, as ratios to the bare server in the same run (the signing one for
+ * Advanced) and p99 ≤ 10 ms. `auth/verify` Advanced has none there; its line stays, unjudged,
+ * with issue 7's old goal shown for reference.
+ */
+const GOALS: Record<string, Scenario["goal"]> = {
+  "get_api_keys by id, Standard": { ratio: 0.4, p99Ms: 10 },
+  "get_api_keys by id, Advanced": { ratio: 0.6, p99Ms: 10 },
+  "auth/verify, Standard": { ratio: 0.5, p99Ms: 10 },
+};
+const NO_GOAL = "none (issue 7 had ≥ 0.6×, p99 ≤ 10 ms)";
 
 /** A load run with the server's CPU time per reply (µs, user + system, warm-up included). */
 export type MeasuredRun = LoadResult & { serverCpuUsPerReq: number };
@@ -210,9 +224,10 @@ export async function httpBench(o: BenchOptions): Promise<HttpReport> {
         const b = best(base);
         runs.push({ scenario: sc.name, keys: size, subject: s, baseline: b, floor: floorRun });
         const ratio = s.rps / b.rps;
-        const goalRatio = 0.6;
+        const goal = GOALS[sc.name];
+        const loadgenUs = (r: MeasuredRun) => (r.cpuSeconds / r.allReplies) * 1e6;
         o.log(
-          `http: ${sc.name} @${size} keys: ${Math.round(s.rps)} req/s p99 ${s.latency.p99} ms (${Math.round(s.serverCpuUsPerReq)} µs CPU/req) vs bare ${Math.round(b.rps)} req/s p99 ${b.latency.p99} ms (${Math.round(b.serverCpuUsPerReq)} µs CPU/req) → ${ratio.toFixed(2)}×; load generator ${Math.round((s.cpuSeconds / s.allReplies) * 1e6)} / ${Math.round((b.cpuSeconds / b.allReplies) * 1e6)} µs CPU/req`,
+          `http: ${sc.name} @${size} keys: ${Math.round(s.rps)} req/s p99 ${s.latency.p99} ms (${Math.round(s.serverCpuUsPerReq)} µs CPU/req) vs bare ${Math.round(b.rps)} req/s p99 ${b.latency.p99} ms (${Math.round(b.serverCpuUsPerReq)} µs CPU/req) → ${ratio.toFixed(2)}×; load generator ${Math.round(loadgenUs(s))} / ${Math.round(loadgenUs(b))} µs CPU/req`,
         );
         rows.push({
           section: "http",
@@ -227,8 +242,10 @@ export async function httpBench(o: BenchOptions): Promise<HttpReport> {
           baselineP99: b.latency.p99,
           cpuUs: s.serverCpuUsPerReq,
           baselineCpuUs: b.serverCpuUsPerReq,
-          goal: `≥ ${goalRatio}×, p99 ≤ 10 ms`,
-          met: ratio >= goalRatio && s.latency.p99 <= 10,
+          loadgenCpuUs: loadgenUs(s),
+          baselineLoadgenCpuUs: loadgenUs(b),
+          goal: goal ? `≥ ${goal.ratio}×, p99 ≤ ${goal.p99Ms} ms` : NO_GOAL,
+          met: goal ? ratio >= goal.ratio && s.latency.p99 <= goal.p99Ms : undefined,
           ...(floorRun
             ? {
                 note: `Fastify floor (same logger, fixed reply): ${Math.round(floorRun.rps)} req/s = ${(floorRun.rps / b.rps).toFixed(2)}× bare, p99 ${floorRun.latency.p99} ms, ${Math.round(floorRun.serverCpuUsPerReq)} µs CPU/req`,

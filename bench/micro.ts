@@ -1,13 +1,17 @@
 /**
- * Two in-process measurements behind changes recorded in bench/RESULTS.md (not part of
+ * In-process measurements behind changes recorded in bench/RESULTS.md (not part of
  * `npm run bench`: they time one function, not the service):
  *
- *   node dist/bench/micro.js nonces [--pg]     # µs CPU per nonce: one INSERT each vs Store.recordNonce's batches
+ *   node dist/bench/micro.js nonces [--pg] [--rows N]  # µs CPU per nonce: one INSERT each vs Store.recordNonce's batches
  *   node --expose-gc dist/bench/micro.js cache # bytes per key held by the auth cache, after GC
+ *   node dist/bench/micro.js list              # µs CPU per Store.listKeys by id, 10,000 keys
  *
  * `--pg` uses a scratch database in the PostgreSQL that KEYPLANE_TEST_PG_URL names (or a private
- * cluster, as the tests do); otherwise a scratch SQLite file.
+ * cluster, as the tests do); otherwise a scratch SQLite file. `--rows N` first fills the nonce
+ * table with N nonces (default 100,000): a server under Advanced load keeps two hours of them,
+ * and a nonce costs more in a bigger table (random B-tree pages; on SQLite, WAL checkpoints).
  */
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -20,13 +24,26 @@ import { keyringFile, startKeyplane } from "./server-proc";
 
 const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), "keyplane-micro-"));
 
-async function nonces(pg: boolean): Promise<void> {
+async function nonces(pg: boolean, rows: number): Promise<void> {
   const dir = scratch();
   const db = pg
     ? await freshPostgresDatabase()
     : { url: `sqlite:${path.join(dir, "nonces.db")}`, drop: async () => undefined };
   const store = await openStore(db.url);
   try {
+    const at = Date.now();
+    for (let i = 0; i < rows; i += 500) {
+      const n = Math.min(500, rows - i);
+      await store.driver.run(
+        `INSERT INTO nonces (key_id, nonce, seen_at) VALUES ${Array(n).fill("(?, ?, ?)").join(", ")}`,
+        Array.from({ length: n }, (_, j) => [
+          1 + ((i + j) % 8), // the keys measured below
+          randomBytes(48).toString("base64url"),
+          at,
+        ]).flat(),
+      );
+    }
+    console.log(`${pg ? "postgres" : "sqlite"}: ${rows} nonces in the table first`);
     let n = 0;
     const ROUNDS = 300;
     const CONCURRENT = 32;
@@ -95,12 +112,50 @@ async function cache(): Promise<void> {
   }
 }
 
+/** `get_api_keys` by id, in the store: µs CPU per `Store.listKeys` call over 10,000 keys. */
+async function list(): Promise<void> {
+  const dir = scratch();
+  const db = `sqlite:${path.join(dir, "keyplane.db")}`;
+  try {
+    await (await startKeyplane({ db, dir })).stop(); // bootstrap: the keyring and the admin key
+    await seedKeys(db, keyringFile(dir), 10_000);
+    const store = await openStore(db);
+    const q = {
+      filters: [{ field: "id" as const, operator: "in" as const, value: [5_000] }],
+      offset: 0,
+      limit: 100,
+      now: Date.now(),
+      totalCount: 10_000,
+    };
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 2_000; i++) await store.listKeys(q); // warm
+      const N = 10_000;
+      const cpu0 = process.cpuUsage();
+      for (let i = 0; i < N; i++)
+        if ((await store.listKeys(q)).rows.length !== 1) throw new Error("key 5000 is missing");
+      const cpu = process.cpuUsage(cpu0);
+      console.log(
+        `Store.listKeys by id: ${((cpu.user + cpu.system) / N).toFixed(1)} µs CPU per call`,
+      );
+    }
+    await store.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const [what, ...rest] = process.argv.slice(2);
-  if (what === "nonces") return nonces(rest.includes("--pg"));
+  if (what === "nonces") {
+    const i = rest.indexOf("--rows");
+    const rows = i >= 0 ? Number(rest[i + 1]) : 100_000;
+    if (!Number.isInteger(rows) || rows < 0) throw new Error("--rows: a whole number of nonces");
+    return nonces(rest.includes("--pg"), rows);
+  }
   if (what === "cache") return cache();
+  if (what === "list") return list();
   console.error(
-    "usage: node dist/bench/micro.js nonces [--pg] | node --expose-gc dist/bench/micro.js cache",
+    "usage: node dist/bench/micro.js nonces [--pg] [--rows N] | list | node --expose-gc dist/bench/micro.js cache",
   );
   process.exitCode = 2;
 }

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: runs the benchmarks of issue 7 and prints one table. Every figure that has a
- * goal is a ratio against a baseline measured in the same run, on the same machine.
+ * goal is a ratio against a baseline measured in the same run, on the same machine (the HTTP
+ * goals are issue 12's, see http.ts).
  *
  *   node dist/bench/run.js [--only http|management|engine|plugin[,…]] [--quick] [--profile] [--json FILE] [--keep]
  *
@@ -51,11 +52,16 @@ function table(rows: Row[]): string {
     "goal",
     "",
   ];
+  // Server CPU per request, and the load generator's own beside it when it was measured.
+  const cpu = (server?: number, loadgen?: number) =>
+    server === undefined
+      ? ""
+      : ` (${fmt(server)} µs CPU/req${loadgen !== undefined ? `, load gen ${fmt(loadgen)}` : ""})`;
   const body = rows.map((r) => [
     r.name,
-    `${fmt(r.value, r.unit === "req/s" || r.unit === "keys/s" ? 0 : r.unit === "MB" ? 1 : r.unit === "s" ? 2 : 3)} ${r.unit}${r.cpuUs !== undefined ? ` (${fmt(r.cpuUs)} µs CPU/req)` : ""}`,
+    `${fmt(r.value, r.unit === "req/s" || r.unit === "keys/s" ? 0 : r.unit === "MB" ? 1 : r.unit === "s" ? 2 : 3)} ${r.unit}${cpu(r.cpuUs, r.loadgenCpuUs)}`,
     r.baseline !== undefined
-      ? `${fmt(r.baseline, r.unit === "req/s" || r.unit === "keys/s" ? 0 : r.unit === "s" ? 2 : 3)}${r.baselineCpuUs !== undefined ? ` (${fmt(r.baselineCpuUs)} µs CPU/req)` : ""} ${r.baselineName ?? ""}${r.baselineP99 !== undefined ? `, p99 ${fmt(r.baselineP99, 2)}` : ""}`
+      ? `${fmt(r.baseline, r.unit === "req/s" || r.unit === "keys/s" ? 0 : r.unit === "s" ? 2 : 3)}${cpu(r.baselineCpuUs, r.baselineLoadgenCpuUs)} ${r.baselineName ?? ""}${r.baselineP99 !== undefined ? `, p99 ${fmt(r.baselineP99, 2)}` : ""}`
       : "",
     r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : "",
     r.p50 !== undefined ? fmt(r.p50, 2) : "",

@@ -15,7 +15,9 @@
  * at most that old is accepted, and the outcome says so, so that the caller audits it.
  *
  * Every comparison is constant-time. Unknown ids still pay for an HMAC, so timing does not
- * tell which key ids exist. The caller maps every failure to the same 401 body.
+ * tell which key ids exist; so does a wrong key for a known id. Only the value that already
+ * passed the HMAC on the key's cache entry is checked by its sha256 digest instead (the entry,
+ * and what it proved, go with every write). The caller maps every failure to the same 401 body.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import {
@@ -162,7 +164,10 @@ export class Authenticator {
       }
     } else {
       // Nonce and timestamp headers beside a Standard key are ignored (see the top of the file).
-      if (!isWellFormedKey(authz)) {
+      // The value that passed the keyed hash on this cache entry before compares as a digest;
+      // any other value (a wrong key included) pays the full HMAC chain, as an unknown id does.
+      const proven = cached.isProven(authz);
+      if (!proven && !isWellFormedKey(authz)) {
         // A string that cannot be a key (a signature, for instance): still pay the HMAC.
         this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
         return failed("NOT_FOUND", keyId);
@@ -171,8 +176,11 @@ export class Authenticator {
         this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
         return failed("REVOKED", keyId);
       }
-      if (!this.deps.keyring.verifyKey(authz, cached.secretHash, cached.pepperChain))
-        return failed("NOT_FOUND", keyId);
+      if (!proven) {
+        if (!this.deps.keyring.verifyKey(authz, cached.secretHash, cached.pepperChain))
+          return failed("NOT_FOUND", keyId);
+        cached.remember(authz);
+      }
       if (cached.expiration !== null && cached.expiration <= now) return failed("EXPIRED", keyId);
       // Let the other requests read in this turn of the event loop authenticate too before any
       // of them goes on (an Advanced request yields anyway, waiting for its nonce batch). Their

@@ -10,6 +10,7 @@
  * too; with 100,000 keys this cuts the cache to a third (about 770 → 440 → 260 bytes a key;
  * bench/RESULTS.md).
  */
+import { hash, timingSafeEqual } from "node:crypto";
 import type { CanonicalScope, ComponentPermissions, Settings } from "../../sdk/contract";
 import { ADMIN_ROLE_IDS, unionPermissions } from "../authz/roles";
 import type { Keyring } from "../crypto/keyring";
@@ -53,12 +54,22 @@ export function principalView(k: KeyPrincipal): KeyPrincipal {
   });
 }
 
+/** Scratch space to compare a remembered digest in (the hot path is synchronous: one at a time). */
+const digestScratch = Buffer.alloc(32);
+
 /**
  * One cached key: what authentication checks and, as its own principal, what handlers see. One
  * object per key (no separate auth record, principal or display name string): role data comes
  * from the shared {@link Grant}, the display name is computed when asked for.
  */
 export class CachedKey implements KeyPrincipal {
+  /**
+   * Standard keys: sha256 of the key value once it has passed the keyed-hash check on this entry
+   * (32 bytes as a binary string), so that later requests with the same value compare one plain
+   * digest instead of recomputing the HMAC chain. It lives and dies with the entry: every write,
+   * here or on another replica, drops the cache and with it what was proven.
+   */
+  private proven: string | null = null;
   constructor(
     readonly keyId: number,
     readonly securityLevel: "standard" | "advanced",
@@ -88,6 +99,16 @@ export class CachedKey implements KeyPrincipal {
   get displayName(): string {
     return keyDisplayName(this.keyId);
   }
+  /** Whether `presented` is the very value that passed the full check on this entry (constant time). */
+  isProven(presented: string): boolean {
+    if (this.proven === null) return false;
+    digestScratch.write(this.proven, "binary");
+    return timingSafeEqual(hash("sha256", presented, "buffer"), digestScratch);
+  }
+  /** Remembers a value that has just passed the full check (see {@link proven}). */
+  remember(presented: string): void {
+    this.proven = hash("sha256", presented, "binary");
+  }
 }
 
 /** What every key with the same role ids shares (frozen: principals never change it). */
@@ -103,6 +124,7 @@ export class AuthCache {
   private roles: Map<string, RoleRecord> | null = null;
   private settings: Settings | null = null;
   private keyCount: number | null = null;
+  private keyScopes: string[] | null = null;
   private rev = -1;
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
@@ -154,6 +176,7 @@ export class AuthCache {
     this.roles = null;
     this.settings = null;
     this.keyCount = null;
+    this.keyScopes = null;
     this.loading = new Map();
     this.grants = new Map();
   }
@@ -162,6 +185,12 @@ export class AuthCache {
   async totalKeys(): Promise<number> {
     if (this.keyCount === null) this.keyCount = await this.store.countKeys();
     return this.keyCount;
+  }
+
+  /** The distinct scopes keys have (what key lists are narrowed by), cached like the rest. */
+  async keyScopeTexts(): Promise<string[]> {
+    if (this.keyScopes === null) this.keyScopes = await this.store.keyScopeTexts();
+    return this.keyScopes;
   }
 
   async getSettings(): Promise<Settings> {

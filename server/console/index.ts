@@ -1,7 +1,7 @@
 /**
  * The web console at /console: the API Keys page of the Cortex console, served by keyplane.
  *
- * The page is static (an HTML shell, one script, one stylesheet; no build step): the browser
+ * The page is static (an HTML shell, ES modules, one stylesheet; no build step): the browser
  * calls the real API routes, with the session cookie and a CSRF header instead of key headers.
  * So everything the page does is a call of the public API that the same key could make as code,
  * through the same permission checks, validation, scope rules and audit. The only console logic
@@ -12,8 +12,9 @@
  * in the sign-in body; an Advanced key never leaves the browser, which signs a server-issued
  * nonce with sha256(key + nonce + timestamp) (WebCrypto), replay-checked like any signed call.
  *
- * Static files come from a fixed list read at start (no path from the URL reaches the file
- * system), so a static-file plugin would add a dependency without removing any risk.
+ * Static files come from a fixed list made at start from the assets directory (no path from the
+ * URL reaches the file system), so a static-file plugin would add a dependency without removing
+ * any risk.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -33,10 +34,25 @@ export type ConsoleOptions = SessionOptions;
 /** The pages of the console; each is the same shell, the script shows the one the path names. */
 export const CONSOLE_PAGES = ["/console", "/console/notifications", "/console/settings"] as const;
 
-const ASSETS: Record<string, string> = {
-  "console.js": "text/javascript; charset=utf-8",
-  "console.css": "text/css; charset=utf-8",
+/** The content type of each kind of file the console serves; other files are not served. */
+const ASSET_TYPES: Record<string, string> = {
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
 };
+
+/**
+ * The files served under /console/assets/: the scripts (ES modules; index.html loads the entry,
+ * console.js, which imports the others) and the stylesheet, listed once at start.
+ */
+function assetFiles(dir: string): Record<string, { type: string; body: Buffer }> {
+  const out: Record<string, { type: string; body: Buffer }> = {};
+  for (const name of fs.readdirSync(dir).sort()) {
+    const type = ASSET_TYPES[path.extname(name)];
+    if (type && /^[A-Za-z0-9_-]+\.[a-z]+$/.test(name))
+      out[name] = { type, body: fs.readFileSync(path.join(dir, name)) };
+  }
+  return out;
+}
 
 function assetDir(): string {
   // Compiled: dist/server/console -> server/console/assets; run from source: ./assets.
@@ -108,9 +124,7 @@ export function registerConsole(
   );
   const dir = assetDir();
   const shell = fs.readFileSync(path.join(dir, "index.html"), "utf8");
-  const files = Object.fromEntries(
-    Object.keys(ASSETS).map((n) => [n, fs.readFileSync(path.join(dir, n))]),
-  );
+  const files = assetFiles(dir);
 
   // Replies of the API to a console request may hold a new key: never cached, never stored.
   app.addHook("onSend", async (req, res, payload) => {
@@ -160,8 +174,8 @@ export function registerConsole(
 
     for (const p of CONSOLE_PAGES)
       c.get(p, async (_req, res) => res.type("text/html; charset=utf-8").send(shell));
-    for (const [name, type] of Object.entries(ASSETS))
-      c.get(`/console/assets/${name}`, async (_req, res) => res.type(type).send(files[name]));
+    for (const [name, f] of Object.entries(files))
+      c.get(`/console/assets/${name}`, async (_req, res) => res.type(f.type).send(f.body));
 
     const contract = consoleContract();
     c.get("/console/api/contract", async (_req, res) => res.send({ reply: contract }));

@@ -30,9 +30,9 @@ function toApiError(req: FastifyRequest, err: unknown, bodyLimit: number): ApiEr
     return new ApiError("UNSUPPORTED_MEDIA_TYPE", "send the body as application/json");
   if (fe?.statusCode === 400 && typeof fe.message === "string")
     return new ApiError("INVALID_JSON", "the request could not be read as JSON");
+  // The request logger carries the request id (`reqId`).
   req.log.error(
     {
-      reqId: req.id,
       err: {
         name: (err as Error)?.name,
         message: (err as Error)?.message,

@@ -3,6 +3,7 @@ import { pageWindow } from "../../sdk/contract";
 import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data, reply } from "../http/reply";
 import { keyPolicyBreaches } from "../authz/keyPolicy";
+import { keyNarrowing } from "../authz/keyVisibility";
 import { ApiError, invalid } from "../errors";
 import { webhookRefusal } from "../webhookTarget";
 import type { NotificationRecord } from "../store/store";
@@ -160,7 +161,12 @@ export const adminHandlers: Handlers = {
     const q = c.query;
     const { offset, limit } = pageWindow(q);
     const page = await c.svc.store.listNotifications(
-      { unread: q.unread === undefined ? undefined : q.unread === "true", keyId: q.key_id },
+      {
+        unread: q.unread === undefined ? undefined : q.unread === "true",
+        keyId: q.key_id,
+        // The notices of keys outside the caller's scope are not shown (authz/keyVisibility.ts).
+        narrow: await keyNarrowing(c),
+      },
       offset,
       limit,
     );
@@ -170,7 +176,7 @@ export const adminHandlers: Handlers = {
     const id = Number(c.params.id);
     if (!Number.isSafeInteger(id) || id <= 0) throw invalid("id", "must be a positive integer");
     const read = c.body.read;
-    const n = await c.svc.store.setNotificationRead(id, read);
+    const n = await c.svc.store.setNotificationRead(id, read, await keyNarrowing(c));
     if (!n) throw new ApiError("NOT_FOUND", `notification ${id} does not exist`);
     await c.svc.audit.record(c.req, c.principal, {
       entity: "NOTIFICATION",

@@ -12,6 +12,7 @@ import {
   resolveScope,
 } from "../authz/grants";
 import { assertKeyPolicy } from "../authz/keyPolicy";
+import { canSeeKey, keyNarrowing } from "../authz/keyVisibility";
 import { generateKeyValue } from "../crypto/keyFormat";
 import { ApiError, invalid } from "../errors";
 import { curlExample, pythonExample } from "../examples";
@@ -155,13 +156,16 @@ async function list(c: Ctx<"apiKeys.list">) {
   }
   // A last_used filter reads the column: write this replica's recent uses first, so the rows agree with it.
   if (b.filters?.some((f) => f.field === "last_used")) await c.svc.lastUsed.flush();
+  // Under SBAC only the keys within the caller's scope, and TOTAL_COUNT counts only those.
+  const narrow = await keyNarrowing(c);
   const res = await c.svc.store.listKeys({
     filters: b.filters ?? [],
     sort: b.sort,
     offset,
     limit,
     now: c.now,
-    totalCount: await c.svc.cache.totalKeys(),
+    totalCount: narrow ? undefined : await c.svc.cache.totalKeys(),
+    narrow,
   });
   return reply({
     DATA: res.rows.map((k) => keyToWire(c, k)),
@@ -173,7 +177,8 @@ async function list(c: Ctx<"apiKeys.list">) {
 async function getOne(c: Ctx<"apiKeys.get">) {
   const id = parseId(c.params.id, "api_key_id");
   const k = await c.svc.store.getKey(id);
-  if (!k) throw notFound(id);
+  // A key outside the caller's scope answers as one that does not exist.
+  if (!k || !(await canSeeKey(c, id, k))) throw notFound(id);
   return data(keyToWire(c, k));
 }
 
@@ -315,7 +320,7 @@ async function retire(c: Ctx<"apiKeys.retire">) {
 async function examples(c: Ctx<"apiKeys.examples">) {
   const { id } = c.body;
   const k = await c.svc.store.getKey(id);
-  if (!k) throw notFound(id);
+  if (!k || !(await canSeeKey(c, id, k))) throw notFound(id);
   const url = baseUrl(c, (await c.svc.cache.getSettings()).tenant_fqdn);
   const o = { baseUrl: url, keyId: id, level: k.securityLevel };
   return reply({

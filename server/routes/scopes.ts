@@ -4,6 +4,7 @@ import type { CallCtx, Ctx, Handlers } from "../http/context";
 import { data } from "../http/reply";
 import { assertCanActOn } from "../authz/acting";
 import { assertScopeWithinCeiling, resolveScope } from "../authz/grants";
+import { canSeeKeyScoped } from "../authz/keyVisibility";
 import { ApiError, invalid } from "../errors";
 import { UniqueViolation, type PrincipalType, type ScopeDefinitionRecord } from "../store/store";
 
@@ -153,6 +154,9 @@ async function getScope(c: Ctx<"scopes.get">) {
   if (!(await store.principalExists(e.type, e.id)))
     throw new ApiError("NOT_FOUND", `no ${e.type} with id '${e.id}'`);
   const s = await store.getEntityScope(e.type, e.id);
+  // A key outside the caller's scope answers as one that does not exist (authz/keyVisibility.ts).
+  if (e.type === "api-key" && !(await canSeeKeyScoped(c, Number(e.id), s?.areas ?? null)))
+    throw new ApiError("NOT_FOUND", `no ${e.type} with id '${e.id}'`);
   const def = s?.scopeDefinitionId
     ? await store.findScopeDefinition(s.scopeDefinitionId)
     : undefined;

@@ -56,6 +56,12 @@ export class SqliteDriver implements Driver {
     const db = new Database(file);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
+    // Checkpoint every 10,000 WAL pages (~40 MB) instead of SQLite's 1,000: a checkpoint runs
+    // inside the commit that crosses the line, on the event loop, and writes back and syncs every
+    // page the WAL holds. Nonces land on random pages of their index, so under Advanced load a
+    // checkpoint came every few hundred requests; less often, a page written many times is
+    // written back once (bench/RESULTS.md: `micro.js nonces`).
+    db.pragma("wal_autocheckpoint = 10000");
     db.pragma("foreign_keys = ON");
     db.pragma("busy_timeout = 5000");
     if (file !== ":memory:") {

@@ -101,9 +101,21 @@ export function screenshotDir(): string {
   return shotDir;
 }
 
-/** A screenshot; `mask` covers elements that show a secret (even a test server's key stays out of the docs). */
-export async function screenshot(page: Page, name: string, mask: string[] = []): Promise<string> {
+/**
+ * A screenshot of the viewport (or with `fullPage`, of the whole page); `mask` covers elements
+ * that show a secret (even a test server's key stays out of the docs).
+ */
+export async function screenshot(
+  page: Page,
+  name: string,
+  mask: string[] = [],
+  o: { fullPage?: boolean } = {},
+): Promise<string> {
   const file = path.join(screenshotDir(), `${name}.png`);
-  await page.screenshot({ path: file, mask: mask.map((m) => page.locator(m)) });
+  await page.screenshot({
+    path: file,
+    mask: mask.map((m) => page.locator(m)),
+    fullPage: o.fullPage ?? false,
+  });
   return file;
 }

@@ -162,3 +162,7 @@ export async function rejection(fn: () => Promise<unknown>): Promise<Error> {
 export async function keyCount(client: KeyplaneClient): Promise<number> {
   return (await client.apiKeys.list({ searchTo: 1 })).totalCount;
 }
+
+/** The api_keys routes the transport tests intercept. */
+export const GENERATE = "/public_api/v1/api_keys/generate";
+export const LIST = "/public_api/v1/api_keys/get_api_keys";

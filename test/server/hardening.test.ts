@@ -2,7 +2,7 @@
  * The smaller holes a hostile afternoon found (issue 11, Low): slow bodies, filters that made a
  * 500, verify telling key state to a caller without the key, lifetimes stretched edit by edit,
  * webhooks into the server's own network, a crafted Host header in the examples. Each case
- * failed before its fix. (Table-driven input refusals are in validation.test.ts.)
+ * failed before its fix. (Table-driven input refusals are in validation/.)
  */
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";

@@ -1,6 +1,6 @@
 /**
  * The failure limiter on its own: bounded memory, constant work per failure, windows that end.
- * (How authentication uses it, per source and per key id, is in auth.test.ts.)
+ * (How authentication uses it, per source and per key id, is in auth/failureLimits.test.ts.)
  */
 import * as assert from "node:assert/strict";
 import { FailureLimiter } from "../../server/auth/rateLimit";

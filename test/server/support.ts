@@ -177,3 +177,18 @@ export async function auditEntries(
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
+
+/** The api_keys routes, and the filter on ids that their tests use most. */
+export const GENERATE = "/public_api/v1/api_keys/generate";
+export const LIST = "/public_api/v1/api_keys/get_api_keys";
+export const DELETE = "/public_api/v1/api_keys/delete";
+export const REVOKE = "/public_api/v1/api_keys/revoke";
+export const EXAMPLES = "/public_api/v1/api_keys/examples";
+export const VALIDATE = "/public_api/v1/api_keys/validate";
+export const idIn = (...ids: number[]) => ({
+  filters: [{ field: "id", operator: "in", value: ids }],
+});
+
+/** One user as `GET /platform/iam/v1/user/:email` answers it. */
+export const getUser = async (call: Caller, email: string) =>
+  ok(await call("GET", `/platform/iam/v1/user/${encodeURIComponent(email)}`)).data;

@@ -9,12 +9,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
 import { offlineEngine, packageRoot } from "../provider/engine";
-import { ApiKey } from "../provider/resources/apiKey";
-import { call, procCpuSeconds, type BenchOptions, type Row } from "./common";
+import { ApiKey } from "../provider/dynamic/apiKey";
+import { procCpuSeconds, type BenchOptions, type Row } from "./common";
 import { startKeyplane } from "./server-proc";
+import { checkOutcome, countKeys, OPS, timed } from "./stackOps";
 
 /**
  * The no-op provider: serialized into state like any dynamic provider, so it captures nothing
@@ -46,25 +46,6 @@ const inputsOf = (i: number) => ({
   comment: `engine bench ${i}`,
   expiresIn: "90d",
 });
-
-type Op = "up" | "refresh" | "destroy";
-
-async function timed(
-  stack: Stack,
-  op: Op,
-): Promise<{ seconds: number; changes: Record<string, number> }> {
-  const t0 = performance.now();
-  const res =
-    op === "up"
-      ? await stack.up()
-      : op === "refresh"
-        ? await stack.refresh()
-        : await stack.destroy();
-  const seconds = (performance.now() - t0) / 1000;
-  if (res.summary.result !== "succeeded")
-    throw new Error(`${op} of ${stack.name}: ${res.summary.result}`);
-  return { seconds, changes: (res.summary.resourceChanges ?? {}) as Record<string, number> };
-}
 
 /**
  * A Pulumi project with keyplane installed from `npm pack`, as users have it: a program that
@@ -132,13 +113,7 @@ export async function engineBench(o: BenchOptions): Promise<Row[]> {
         KEYPLANE_API_KEY: server.admin.key,
       },
     });
-    const countKeys = async () => {
-      const r = await call(server.origin, "/public_api/v1/api_keys/get_api_keys", server.admin, {
-        request_data: { search_from: 0, search_to: 1 },
-      });
-      return Number(r.body?.reply?.TOTAL_COUNT ?? Number.NaN);
-    };
-    const keysBefore = await countKeys();
+    const keysBefore = await countKeys(server);
     const proj = o.quick ? undefined : installedProject(dir);
     const scenarios: Array<{ n: number; installed: boolean }> = sizes.map((n) => ({
       n,
@@ -170,25 +145,12 @@ export async function engineBench(o: BenchOptions): Promise<Row[]> {
       try {
         // Untimed: starts the CLI and the plugins once, so neither side pays the cold start.
         if (!o.quick) await noop.preview();
-        for (const op of ["up", "refresh", "destroy"] as Op[]) {
+        for (const op of OPS) {
           const b = await timed(noop, op);
           const cpu0 = procCpuSeconds(server.pid);
           const s = await timed(keys, op);
           const serverCpu = procCpuSeconds(server.pid) - cpu0;
-          if (op === "up") {
-            if ((s.changes.create ?? 0) !== n + 1 || (b.changes.create ?? 0) !== n + 1)
-              throw new Error(
-                `up: expected ${n + 1} creates, got ${JSON.stringify(s.changes)} / ${JSON.stringify(b.changes)}`,
-              );
-            const have = await countKeys();
-            if (have !== keysBefore + n)
-              throw new Error(`up: the server holds ${have} keys, expected ${keysBefore + n}`);
-          }
-          if (op === "destroy") {
-            const have = await countKeys();
-            if (have !== keysBefore)
-              throw new Error(`destroy: the server holds ${have} keys, expected ${keysBefore}`);
-          }
+          await checkOutcome(op, n, s, b, server, keysBefore);
           const ratio = s.seconds / b.seconds;
           o.log(
             `engine: ${op} ${n}${installed ? " installed" : ""}: ApiKey ${s.seconds.toFixed(2)} s vs no-op ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (server CPU ${serverCpu.toFixed(2)} s)`,

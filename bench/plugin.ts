@@ -4,18 +4,24 @@
  * against the same program with N `kpnoop:index:Noop` resources of a trivial plugin (same
  * inputs, same gRPC stubs, same Node.js process model), in the same run, each operation of the
  * baseline followed by the same operation of the subject. The server runs in its own process.
+ *
+ * Both plugins run from launchers of the bench's own (the same node, the plugin's compiled entry)
+ * that report each plugin process's CPU time, so a row says how much of an operation's CPU was
+ * the plugin's and how much the CLI's and the YAML host's. With --profile, both also run under
+ * `node --cpu-prof`, one profile directory per side and operation, and the run prints where each
+ * plugin process spent its time.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { offlineEngine } from "../provider/engine";
-import { installPlugin } from "../provider/plugin/install";
-import { call, procCpuSeconds, type BenchOptions, type Row } from "./common";
+import { pluginVersion } from "../provider/plugin/install";
+import { procCpuSeconds, type BenchOptions, type Row } from "./common";
 import { NOOP_VERSION } from "./noop-plugin";
+import { inclusiveScope, summariseProfile, type ProfileSummary } from "./profile";
 import { startKeyplane } from "./server-proc";
-
-type Op = "up" | "refresh" | "destroy";
+import { checkOutcome, countKeys, OPS, timed, type Op } from "./stackOps";
 
 function yamlProgram(name: string, type: string, n: number): string {
   const lines = [`name: ${name}`, "runtime: yaml", "resources:"];
@@ -31,26 +37,72 @@ function yamlProgram(name: string, type: string, n: number): string {
   return `${lines.join("\n")}\n`;
 }
 
-async function timed(
-  stack: Stack,
-  op: Op,
-): Promise<{ seconds: number; changes: Record<string, number> }> {
-  const t0 = performance.now();
-  const res =
-    op === "up"
-      ? await stack.up()
-      : op === "refresh"
-        ? await stack.refresh()
-        : await stack.destroy();
-  const seconds = (performance.now() - t0) / 1000;
-  if (res.summary.result !== "succeeded")
-    throw new Error(`${op} of ${stack.name}: ${res.summary.result}`);
-  return { seconds, changes: (res.summary.resourceChanges ?? {}) as Record<string, number> };
+const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * A launcher running `entry` with this node, its CPU time reported on exit (plugin-cpu.ts) into
+ * the directory named in `opDirFile` when it starts (the bench names one per side and operation
+ * there); with `profile`, under `--cpu-prof` into the same directory.
+ */
+function launcher(entry: string, opDirFile: string, profile: boolean): string {
+  const dir = `"$(cat ${shQuote(opDirFile)})"`;
+  const prof = profile ? ` --cpu-prof --cpu-prof-dir=${dir}` : "";
+  const pre = shQuote(path.join(__dirname, "plugin-cpu.js"));
+  return `#!/bin/sh\nKEYPLANE_BENCH_OP_DIR=${dir} exec ${shQuote(process.execPath)} --require ${pre}${prof} ${shQuote(entry)} "$@"\n`;
 }
 
-export async function pluginBench(o: BenchOptions): Promise<Row[]> {
+function installLauncher(
+  pulumi: string,
+  env: NodeJS.ProcessEnv,
+  dir: string,
+  name: string,
+  version: string,
+  script: string,
+): void {
+  const file = path.join(dir, `pulumi-resource-${name}`);
+  fs.writeFileSync(file, script, { mode: 0o755 });
+  const r = spawnSync(pulumi, ["plugin", "install", "resource", name, version, "--file", file], {
+    env,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`installing the ${name} plugin: ${r.stderr}`);
+}
+
+export interface PluginReport {
+  rows: Row[];
+  /** With --profile: where each plugin process's time went, per side and operation. */
+  profiles: Array<{ scenario: string; summary: ProfileSummary }>;
+}
+
+/** Waits (briefly) for the files ending in `ext` that the plugins of one operation write as they exit, after the CLI. */
+async function filesIn(dir: string, ext: string): Promise<string[]> {
+  for (let i = 0; i < 50; i++) {
+    const f = fs.readdirSync(dir).filter((x) => x.endsWith(ext));
+    if (f.length > 0) return f.map((x) => path.join(dir, x));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return [];
+}
+
+/** The size of the stack's checkpoint as the Automation API exports it, bytes. */
+async function stateBytes(stack: Stack): Promise<number> {
+  return JSON.stringify((await stack.exportStack()).deployment).length;
+}
+
+/** CPU seconds of the plugin processes of one operation (NaN when none reported). */
+async function pluginCpu(dir: string): Promise<number> {
+  const files = await filesIn(dir, ".json");
+  if (files.length === 0) return Number.NaN;
+  return files.reduce(
+    (t, f) => t + (JSON.parse(fs.readFileSync(f, "utf8")) as { seconds: number }).seconds,
+    0,
+  );
+}
+
+export async function pluginBench(o: BenchOptions): Promise<PluginReport> {
   const n = o.quick ? 5 : 100;
   const rows: Row[] = [];
+  const profiles: PluginReport["profiles"] = [];
   const dir = path.join(o.dir, "plugin");
   fs.mkdirSync(dir, { recursive: true });
   const server = await startKeyplane({ db: `sqlite:${path.join(dir, "keyplane.db")}`, dir });
@@ -66,19 +118,21 @@ export async function pluginBench(o: BenchOptions): Promise<Row[]> {
     });
     const env = { ...process.env, PULUMI_HOME: engine.pulumiHome };
     const pulumi = path.join(engine.binDir, "pulumi");
-    installPlugin(pulumi, env);
-    const launcher = path.join(dir, "pulumi-resource-kpnoop");
-    fs.writeFileSync(
-      launcher,
-      `#!/bin/sh\nexec '${process.execPath}' '${path.join(__dirname, "noop-plugin.js")}' "$@"\n`,
-      { mode: 0o755 },
-    );
-    const r = spawnSync(
-      pulumi,
-      ["plugin", "install", "resource", "kpnoop", NOOP_VERSION, "--file", launcher],
-      { env, encoding: "utf8" },
-    );
-    if (r.status !== 0) throw new Error(`installing the no-op plugin: ${r.stderr}`);
+    const opDirFile = path.join(dir, "op-dir");
+    const opDir = (side: string, op: string) => {
+      const d = path.join(dir, "ops", side, op);
+      fs.mkdirSync(d, { recursive: true });
+      fs.writeFileSync(opDirFile, d);
+      return d;
+    };
+    opDir("warm-up", "preview");
+    const pluginEntry = path.join(__dirname, "..", "provider", "plugin", "main.js");
+    const plugins: Array<[string, string, string]> = [
+      ["keyplane", pluginVersion(), pluginEntry],
+      ["kpnoop", NOOP_VERSION, path.join(__dirname, "noop-plugin.js")],
+    ];
+    for (const [name, version, entry] of plugins)
+      installLauncher(pulumi, env, dir, name, version, launcher(entry, opDirFile, o.profile));
     const project = (name: string, type: string) => {
       const d = path.join(dir, name);
       fs.mkdirSync(d, { recursive: true });
@@ -90,38 +144,29 @@ export async function pluginBench(o: BenchOptions): Promise<Row[]> {
     };
     const noop = await project("plugin-bench-noop", "kpnoop:index:Noop");
     const keys = await project("plugin-bench-keys", "keyplane:index:ApiKey");
-    const countKeys = async () => {
-      const c = await call(server.origin, "/public_api/v1/api_keys/get_api_keys", server.admin, {
-        request_data: { search_from: 0, search_to: 1 },
-      });
-      return Number(c.body?.reply?.TOTAL_COUNT ?? Number.NaN);
-    };
-    const keysBefore = await countKeys();
+    const keysBefore = await countKeys(server);
     try {
       // Untimed: starts the CLI, the YAML host and the plugins once, so neither side pays the cold start.
       if (!o.quick) {
         await noop.preview();
         await keys.preview();
       }
-      for (const op of ["up", "refresh", "destroy"] as Op[]) {
+      for (const op of OPS) {
+        const bDir = opDir("noop", op);
         const b = await timed(noop, op);
+        const sDir = opDir("keyplane", op);
         const cpu0 = procCpuSeconds(server.pid);
         const s = await timed(keys, op);
         const serverCpu = procCpuSeconds(server.pid) - cpu0;
-        if (op === "up") {
-          if ((s.changes.create ?? 0) !== n + 1 || (b.changes.create ?? 0) !== n + 1)
-            throw new Error(
-              `up: expected ${n + 1} creates, got ${JSON.stringify(s.changes)} / ${JSON.stringify(b.changes)}`,
-            );
-          const have = await countKeys();
-          if (have !== keysBefore + n)
-            throw new Error(`up: the server holds ${have} keys, expected ${keysBefore + n}`);
-        }
-        if (op === "destroy" && (await countKeys()) !== keysBefore)
-          throw new Error("destroy: keys are left on the server");
+        await checkOutcome(op, n, s, b, server, keysBefore);
+        const [sPlugin, bPlugin] = [await pluginCpu(sDir), await pluginCpu(bDir)];
+        let cpu = `CPU of CLI + YAML host + plugin ${s.cpu.toFixed(2)} s vs ${b.cpu.toFixed(2)} s, of which the plugin ${sPlugin.toFixed(2)} s vs ${bPlugin.toFixed(2)} s; server CPU ${serverCpu.toFixed(2)} s`;
+        // The file backend rewrites the whole checkpoint after every step: state size costs the CLI.
+        if (op === "up")
+          cpu += `; state ${(await stateBytes(keys)) / n} vs ${(await stateBytes(noop)) / n} bytes per resource`;
         const ratio = s.seconds / b.seconds;
         o.log(
-          `plugin: ${op} ${n}: ApiKey ${s.seconds.toFixed(2)} s vs no-op plugin ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (server CPU ${serverCpu.toFixed(2)} s)`,
+          `plugin: ${op} ${n}: ApiKey ${s.seconds.toFixed(2)} s vs no-op plugin ${b.seconds.toFixed(2)} s → ${ratio.toFixed(2)}× (${cpu})`,
         );
         rows.push({
           section: "engine",
@@ -133,8 +178,9 @@ export async function pluginBench(o: BenchOptions): Promise<Row[]> {
           ratio,
           goal: "≤ 1.2×",
           met: ratio <= 1.2,
-          note: `server CPU ${serverCpu.toFixed(2)} s`,
+          note: cpu,
         });
+        if (o.profile) await collect(profiles, op, { noop: bDir, keyplane: sDir });
       }
     } finally {
       for (const st of [noop, keys]) {
@@ -145,5 +191,18 @@ export async function pluginBench(o: BenchOptions): Promise<Row[]> {
   } finally {
     await server.stop();
   }
-  return rows;
+  return { rows, profiles };
+}
+
+async function collect(
+  out: PluginReport["profiles"],
+  op: Op,
+  dirs: Record<"noop" | "keyplane", string>,
+): Promise<void> {
+  inclusiveScope(/\/(dist\/)?(provider|sdk)\//);
+  for (const [side, d] of Object.entries(dirs)) {
+    const files = await filesIn(d, ".cpuprofile");
+    if (files.length > 0)
+      out.push({ scenario: `${op}, ${side} plugin`, summary: summariseProfile(files, 25) });
+  }
 }

@@ -142,8 +142,11 @@ export async function main(argv = process.argv.slice(2)): Promise<BenchReport> {
         rows.push(...r.rows);
         profiles.push(...r.profiles);
       } else if (s === "management") rows.push(...(await managementBench(o)));
-      else if (s === "plugin") rows.push(...(await pluginBench(o)));
-      else rows.push(...(await engineBench(o)));
+      else if (s === "plugin") {
+        const r = await pluginBench(o);
+        rows.push(...r.rows);
+        profiles.push(...r.profiles);
+      } else rows.push(...(await engineBench(o)));
       console.error(`bench: ${s} took ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     }
     ok = true;

@@ -9,9 +9,9 @@
  * Credentials: stack config `keyplane:endpoint`, `keyplane:apiKeyId`, `keyplane:apiKey` (secret),
  * `keyplane:securityLevel`, or the KEYPLANE_* environment variables (env wins).
  */
-export { ApiKey, ADOPTED_KEY_VALUE, type ApiKeyArgs } from "./resources/apiKey";
-export { RoleBinding, type RoleBindingArgs } from "./resources/roleBinding";
-export { ScopeDefinition, type ScopeDefinitionArgs } from "./resources/scopeDefinition";
-export { Role, type RoleArgs } from "./resources/role";
+export { ApiKey, ADOPTED_KEY_VALUE, type ApiKeyArgs } from "./dynamic/apiKey";
+export { RoleBinding, type RoleBindingArgs } from "./dynamic/roleBinding";
+export { ScopeDefinition, type ScopeDefinitionArgs } from "./dynamic/scopeDefinition";
+export { Role, type RoleArgs } from "./dynamic/role";
 export type { ScopeAreasWrite as ScopeAreas } from "../sdk/contract";
 export * as engine from "./engine";

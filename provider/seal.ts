@@ -7,9 +7,18 @@
  *
  * age itself is `age-encryption` (typage, by age's author): an ES module, loaded here through
  * Node's require(esm) (Node >= 20.19). The file key and ephemeral shares come from its CSPRNG.
+ * It is loaded on first use: most keys are not sealed, and every provider plugin process would
+ * otherwise pay for loading it (and its curves) at start.
  */
-import * as age from "age-encryption";
+import type * as Age from "age-encryption";
 import { z } from "zod";
+
+let loaded: typeof Age | undefined;
+function age(): typeof Age {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
+  loaded ??= require("age-encryption") as typeof Age;
+  return loaded;
+}
 
 /** What `key` holds for a sealed key: a note, never the value. */
 export const SEALED_KEY_VALUE =
@@ -20,7 +29,7 @@ export function recipientError(r: string): string | undefined {
   if (!/^age1[0-9a-z]+$/.test(r))
     return `'${r.slice(0, 24)}${r.length > 24 ? "…" : ""}' is not an age recipient (age1…)`;
   try {
-    new age.Encrypter().addRecipient(r);
+    new (age().Encrypter)().addRecipient(r);
     return undefined;
   } catch (e) {
     return `'${r.slice(0, 24)}…' is not a valid age recipient (${(e as Error).message})`;
@@ -44,9 +53,9 @@ export const SealTo = z
 
 /** Encrypts the key to every recipient; returns the armored age file. */
 export async function sealKey(key: string, recipients: string[]): Promise<string> {
-  const e = new age.Encrypter();
+  const e = new (age().Encrypter)();
   for (const r of recipients) e.addRecipient(r);
-  return age.armor.encode(await e.encrypt(key));
+  return age().armor.encode(await e.encrypt(key));
 }
 
 /** Opens an armored (or binary) age file with one or more identities (`AGE-SECRET-KEY-1…`). */
@@ -54,11 +63,11 @@ export async function unsealKey(
   sealed: string | Uint8Array,
   identities: string[],
 ): Promise<string> {
-  const d = new age.Decrypter();
+  const d = new (age().Decrypter)();
   for (const i of identities) d.addIdentity(i);
   const text = typeof sealed === "string" ? sealed : Buffer.from(sealed).toString("latin1");
   const bytes = text.trimStart().startsWith("-----BEGIN AGE ENCRYPTED FILE-----")
-    ? age.armor.decode(text)
+    ? age().armor.decode(text)
     : typeof sealed === "string"
       ? Buffer.from(sealed, "latin1")
       : sealed;

@@ -3,19 +3,17 @@
  * name is how keys and bindings refer to roles); description and components update in place.
  * `adopt` takes over an existing custom role by id.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ComponentPermissions, type Role as WireRole } from "../../sdk/contract";
 import {
   defined,
   failuresFrom,
   outputOnlyKeys,
-  outputPlaceholders,
   stable,
   withoutEngineKeys,
   type ProviderDeps,
 } from "../common";
-import { providerShell } from "../shell";
 
 export const RoleInputs = z
   .object({
@@ -50,7 +48,7 @@ export const RoleOutputs = z.object({
   description: z.string().nullable().describe("The live description."),
   components: z.record(z.string(), z.string()).describe("The live levels per component."),
 });
-const ROLE_OUTPUT_ONLY = outputOnlyKeys(RoleOutputs, RoleInputs);
+export const ROLE_OUTPUT_ONLY = outputOnlyKeys(RoleOutputs, RoleInputs);
 
 export interface RoleState {
   roleId: string;
@@ -150,30 +148,4 @@ export function roleProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvide
       }
     },
   };
-}
-
-export interface RoleArgs {
-  name: pulumi.Input<string>;
-  description?: pulumi.Input<string>;
-  components: pulumi.Input<Record<string, pulumi.Input<"none" | "view" | "view_edit">>>;
-  adopt?: pulumi.Input<string>;
-}
-
-/** A custom role. Use its `name` in an ApiKey's `roles` or a RoleBinding's `role`. */
-export class Role extends pulumi.dynamic.Resource {
-  declare readonly roleId: pulumi.Output<string>;
-  declare readonly name: pulumi.Output<string>;
-  declare readonly description: pulumi.Output<string | null>;
-  declare readonly components: pulumi.Output<Record<string, string>>;
-
-  constructor(name: string, args: RoleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      providerShell("role"),
-      name,
-      { ...args, ...outputPlaceholders(ROLE_OUTPUT_ONLY) },
-      opts,
-      "keyplane",
-      "Role",
-    );
-  }
 }

@@ -3,17 +3,15 @@
  * server (owned by this resource alone, so it never fights the roles an ApiKey holds). Any
  * change replaces the binding. Drift: a binding deleted out of band drops out of state.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
   defined,
   failuresFrom,
   outputOnlyKeys,
-  outputPlaceholders,
   withoutEngineKeys,
   type ProviderDeps,
 } from "../common";
-import { providerShell } from "../shell";
 
 const WIRE_TYPE = { user: "user", group: "user-group", apiKey: "api-key" } as const;
 
@@ -48,7 +46,7 @@ export const RoleBindingOutputs = z.object({
   role: z.string().describe("The role as given."),
   roleId: z.string().describe("The role's id."),
 });
-const ROLE_BINDING_OUTPUT_ONLY = outputOnlyKeys(RoleBindingOutputs, RoleBindingInputs);
+export const ROLE_BINDING_OUTPUT_ONLY = outputOnlyKeys(RoleBindingOutputs, RoleBindingInputs);
 
 export interface RoleBindingState {
   bindingId: string;
@@ -118,31 +116,4 @@ export function roleBindingProvider(deps: ProviderDeps): pulumi.dynamic.Resource
       await deps.api().deleteBinding(id);
     },
   };
-}
-
-export interface RoleBindingArgs {
-  principal: pulumi.Input<{
-    type: pulumi.Input<"user" | "group" | "apiKey">;
-    id: pulumi.Input<string | number>;
-  }>;
-  role: pulumi.Input<string>;
-}
-
-/** A role bound to a user, group or API key. */
-export class RoleBinding extends pulumi.dynamic.Resource {
-  declare readonly bindingId: pulumi.Output<string>;
-  declare readonly principal: pulumi.Output<{ type: string; id: string }>;
-  declare readonly role: pulumi.Output<string>;
-  declare readonly roleId: pulumi.Output<string>;
-
-  constructor(name: string, args: RoleBindingArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      providerShell("roleBinding"),
-      name,
-      { ...args, ...outputPlaceholders(ROLE_BINDING_OUTPUT_ONLY) },
-      opts,
-      "keyplane",
-      "RoleBinding",
-    );
-  }
 }

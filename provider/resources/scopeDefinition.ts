@@ -4,7 +4,7 @@
  * in canonical form, so the server's defaults never show up as a diff. `adopt` takes over an
  * existing definition by id.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
   canonicalScope,
@@ -17,12 +17,10 @@ import {
   failuresFrom,
   isUnknown,
   outputOnlyKeys,
-  outputPlaceholders,
   stable,
   withoutEngineKeys,
   type ProviderDeps,
 } from "../common";
-import { providerShell } from "../shell";
 
 export const ScopeDefinitionInputs = z
   .object({
@@ -54,7 +52,10 @@ export const ScopeDefinitionOutputs = z.object({
   description: z.string().nullable().describe("The live description."),
   areas: z.unknown().describe("The areas as declared."),
 });
-const SCOPE_DEFINITION_OUTPUT_ONLY = outputOnlyKeys(ScopeDefinitionOutputs, ScopeDefinitionInputs);
+export const SCOPE_DEFINITION_OUTPUT_ONLY = outputOnlyKeys(
+  ScopeDefinitionOutputs,
+  ScopeDefinitionInputs,
+);
 
 export interface ScopeDefinitionState {
   scopeId: string;
@@ -153,30 +154,4 @@ export function scopeDefinitionProvider(deps: ProviderDeps): pulumi.dynamic.Reso
       }
     },
   };
-}
-
-export interface ScopeDefinitionArgs {
-  name: pulumi.Input<string>;
-  description?: pulumi.Input<string>;
-  areas: pulumi.Input<ScopeAreasWrite>;
-  adopt?: pulumi.Input<string>;
-}
-
-/** A named scope definition. */
-export class ScopeDefinition extends pulumi.dynamic.Resource {
-  declare readonly scopeId: pulumi.Output<string>;
-  declare readonly name: pulumi.Output<string>;
-  declare readonly description: pulumi.Output<string | null>;
-  declare readonly areas: pulumi.Output<ScopeAreasWrite>;
-
-  constructor(name: string, args: ScopeDefinitionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      providerShell("scopeDefinition"),
-      name,
-      { ...args, ...outputPlaceholders(SCOPE_DEFINITION_OUTPUT_ONLY) },
-      opts,
-      "keyplane",
-      "ScopeDefinition",
-    );
-  }
 }

@@ -2,23 +2,14 @@
  * The store contract, on both stores (see support.ts): The audit log: filters, sort and paging.
  */
 import * as assert from "node:assert/strict";
-import { openStore } from "../../../server/start";
 import type { Store } from "../../../server/store/store";
 import { DB_KINDS } from "../../helpers/server";
-import { T0, audit, fresh, type FreshDatabase } from "./support";
+import { T0, audit, freshStoreEachCase } from "./support";
 
 for (const kind of DB_KINDS) {
   describe(`store contract (${kind})`, () => {
     let s: Store;
-    let db: FreshDatabase;
-    beforeEach(async () => {
-      db = await fresh(kind);
-      s = await openStore(db.url, T0);
-    });
-    afterEach(async () => {
-      await s.close();
-      await db.drop();
-    });
+    freshStoreEachCase(kind, (store) => (s = store));
 
     describe("audit log", () => {
       it("lists entries with filters, sort and paging", async () => {

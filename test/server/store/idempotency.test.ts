@@ -3,23 +3,14 @@
  * once per (actor, key) inside the window, replaced and purged after it.
  */
 import * as assert from "node:assert/strict";
-import { openStore } from "../../../server/start";
 import { UniqueViolation, type Store } from "../../../server/store/store";
 import { DB_KINDS } from "../../helpers/server";
-import { DAY, STD, T0, bid, fresh, type FreshDatabase } from "./support";
+import { DAY, STD, T0, bid, freshStoreEachCase } from "./support";
 
 for (const kind of DB_KINDS) {
   describe(`store contract (${kind})`, () => {
     let s: Store;
-    let db: FreshDatabase;
-    beforeEach(async () => {
-      db = await fresh(kind);
-      s = await openStore(db.url, T0);
-    });
-    afterEach(async () => {
-      await s.close();
-      await db.drop();
-    });
+    freshStoreEachCase(kind, (store) => (s = store));
 
     describe("idempotency records", () => {
       const withIdem = (k: string, hash: string, now: number) =>

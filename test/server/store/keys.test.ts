@@ -4,23 +4,14 @@
  */
 import * as assert from "node:assert/strict";
 import { canonicalScope, type KeyFilter } from "../../../sdk/contract";
-import { openStore } from "../../../server/start";
 import type { Store } from "../../../server/store/store";
 import { DB_KINDS } from "../../helpers/server";
-import { ADV, DAY, T0, bid, fresh, key, type FreshDatabase } from "./support";
+import { ADV, DAY, T0, bid, key, freshStoreEachCase } from "./support";
 
 for (const kind of DB_KINDS) {
   describe(`store contract (${kind})`, () => {
     let s: Store;
-    let db: FreshDatabase;
-    beforeEach(async () => {
-      db = await fresh(kind);
-      s = await openStore(db.url, T0);
-    });
-    afterEach(async () => {
-      await s.close();
-      await db.drop();
-    });
+    freshStoreEachCase(kind, (store) => (s = store));
 
     describe("api keys", () => {
       it("creates a key with its role bindings and scope, and reads it back", async () => {

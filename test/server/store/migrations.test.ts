@@ -11,20 +11,23 @@ import { MIGRATIONS, migrate } from "../../../server/store/migrations";
 import type { Store } from "../../../server/store/store";
 import { DB_KINDS } from "../../helpers/server";
 import { repoRoot } from "../../helpers/paths";
-import { T0, audit, fresh, group, key, noRole, user, type FreshDatabase } from "./support";
+import {
+  T0,
+  audit,
+  group,
+  key,
+  noRole,
+  user,
+  fresh,
+  freshStoreEachCase,
+  type FreshDatabase,
+} from "./support";
 
 for (const kind of DB_KINDS) {
   describe(`store contract (${kind})`, () => {
     let s: Store;
     let db: FreshDatabase;
-    beforeEach(async () => {
-      db = await fresh(kind);
-      s = await openStore(db.url, T0);
-    });
-    afterEach(async () => {
-      await s.close();
-      await db.drop();
-    });
+    freshStoreEachCase(kind, (store, database) => ((s = store), (db = database)));
 
     describe("migrations and the revision counter", () => {
       it("re-runs migrations on an existing database as a no-op", async () => {

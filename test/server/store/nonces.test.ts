@@ -3,23 +3,14 @@
  * concurrency and over several batches) and failed authentication counts.
  */
 import * as assert from "node:assert/strict";
-import { openStore } from "../../../server/start";
 import type { Store } from "../../../server/store/store";
 import { DB_KINDS } from "../../helpers/server";
-import { T0, fresh, type FreshDatabase } from "./support";
+import { T0, freshStoreEachCase } from "./support";
 
 for (const kind of DB_KINDS) {
   describe(`store contract (${kind})`, () => {
     let s: Store;
-    let db: FreshDatabase;
-    beforeEach(async () => {
-      db = await fresh(kind);
-      s = await openStore(db.url, T0);
-    });
-    afterEach(async () => {
-      await s.close();
-      await db.drop();
-    });
+    freshStoreEachCase(kind, (store) => (s = store));
 
     describe("nonces", () => {
       it("records a nonce once per key", async () => {

@@ -3,23 +3,14 @@
  * expiration), filters, read state and webhook delivery.
  */
 import * as assert from "node:assert/strict";
-import { openStore } from "../../../server/start";
 import type { Store } from "../../../server/store/store";
 import { DB_KINDS } from "../../helpers/server";
-import { DAY, T0, fresh, type FreshDatabase } from "./support";
+import { DAY, T0, freshStoreEachCase } from "./support";
 
 for (const kind of DB_KINDS) {
   describe(`store contract (${kind})`, () => {
     let s: Store;
-    let db: FreshDatabase;
-    beforeEach(async () => {
-      db = await fresh(kind);
-      s = await openStore(db.url, T0);
-    });
-    afterEach(async () => {
-      await s.close();
-      await db.drop();
-    });
+    freshStoreEachCase(kind, (store) => (s = store));
 
     describe("notifications", () => {
       const notice = (keyId: number, lead: "7d" | "1d", expiration: number, createdTs = T0) => ({

@@ -3,23 +3,14 @@
  * bindings.
  */
 import * as assert from "node:assert/strict";
-import { openStore } from "../../../server/start";
 import { UniqueViolation, type Store } from "../../../server/store/store";
 import { DB_KINDS } from "../../helpers/server";
-import { T0, fresh, key, user, type FreshDatabase } from "./support";
+import { T0, key, user, freshStoreEachCase } from "./support";
 
 for (const kind of DB_KINDS) {
   describe(`store contract (${kind})`, () => {
     let s: Store;
-    let db: FreshDatabase;
-    beforeEach(async () => {
-      db = await fresh(kind);
-      s = await openStore(db.url, T0);
-    });
-    afterEach(async () => {
-      await s.close();
-      await db.drop();
-    });
+    freshStoreEachCase(kind, (store) => (s = store));
 
     describe("roles", () => {
       const custom = (roleId: string, prettyName: string) => ({

@@ -6,20 +6,13 @@ import * as assert from "node:assert/strict";
 import { openStore } from "../../../server/start";
 import type { Store } from "../../../server/store/store";
 import { DB_KINDS } from "../../helpers/server";
-import { T0, fresh, type FreshDatabase } from "./support";
+import { T0, type FreshDatabase, freshStoreEachCase } from "./support";
 
 for (const kind of DB_KINDS) {
   describe(`store contract (${kind})`, () => {
     let s: Store;
     let db: FreshDatabase;
-    beforeEach(async () => {
-      db = await fresh(kind);
-      s = await openStore(db.url, T0);
-    });
-    afterEach(async () => {
-      await s.close();
-      await db.drop();
-    });
+    freshStoreEachCase(kind, (store, database) => ((s = store), (db = database)));
 
     describe("settings", () => {
       it("starts at the defaults and keeps partial updates across a reopen", async () => {
@@ -33,11 +26,14 @@ for (const kind of DB_KINDS) {
         assert.equal(after.sbac_enabled, true);
         assert.equal(after.replay_window_ms, 300_000);
         await s.updateSettings({ notification_webhook: null });
-        await s.close();
-        s = await openStore(db.url, T0);
-        const again = await s.getSettings();
-        assert.equal(again.sbac_enabled, true);
-        assert.equal(again.notification_webhook, null);
+        const reopened = await openStore(db.url, T0);
+        try {
+          const again = await reopened.getSettings();
+          assert.equal(again.sbac_enabled, true);
+          assert.equal(again.notification_webhook, null);
+        } finally {
+          await reopened.close();
+        }
       });
     });
 

@@ -5,6 +5,7 @@
  * through the Store API the server uses.
  */
 import * as path from "node:path";
+import { openStore } from "../../../server/start";
 import type { KeySecret, NewAudit, Store } from "../../../server/store/store";
 import type { DbKind } from "../../helpers/server";
 import { scratchDir } from "../../helpers/paths";
@@ -37,6 +38,27 @@ export async function fresh(kind: DbKind): Promise<FreshDatabase> {
     url: `sqlite:${path.join(scratchDir("store"), "store.db")}`,
     drop: async () => undefined,
   };
+}
+
+/**
+ * Opens a fresh store of `kind` before each case, and closes it and drops its database after;
+ * `use` receives each case's store (and its database, for the cases that reopen it).
+ */
+export function freshStoreEachCase(
+  kind: DbKind,
+  use: (store: Store, db: FreshDatabase) => void,
+): void {
+  let store: Store | undefined;
+  let db: FreshDatabase | undefined;
+  beforeEach(async () => {
+    db = await fresh(kind);
+    store = await openStore(db.url, T0);
+    use(store, db);
+  });
+  afterEach(async () => {
+    await store?.close();
+    await db?.drop();
+  });
 }
 
 let bindingSeq = 0;

@@ -25,6 +25,7 @@ import type { Services } from "../services";
 import type { HeaderGet } from "../auth/authenticate";
 import type { KeyPrincipal } from "../auth/cache";
 import { ApiError, fromZod, unauthorized } from "../errors";
+import { refuseAuthentication } from "../http/authenticate";
 import { consoleContract } from "./contract";
 import { ConsoleSessions, CSRF_HEADER, type SessionOptions } from "./session";
 
@@ -219,14 +220,7 @@ export function registerConsole(
       }
       const get: HeaderGet = (n) => headers[n];
       const out = await svc.authenticator.authenticate(get, req.ip);
-      if (!out.ok) {
-        if (out.reason === "RATE_LIMITED")
-          throw new ApiError("RATE_LIMITED", "too many failed authentications; retry later", {
-            retryAfterSec: out.retryAfterSec,
-          });
-        await svc.audit.authFailure(req, out.keyId, out.reason);
-        throw unauthorized();
-      }
+      if (!out.ok) return refuseAuthentication(svc, req, out);
       if (out.principal.securityLevel !== b.security_level) throw unauthorized();
       await sessions.purge(await replayWindow());
       const s = await sessions.start(req, res, out.principal.keyId);

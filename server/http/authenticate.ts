@@ -4,7 +4,7 @@
  * look the same (401), except a rate-limited caller, who learns when to come back.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { HeaderGet } from "../auth/authenticate";
+import type { AuthOutcome, HeaderGet } from "../auth/authenticate";
 import type { ConsoleSessions } from "../console/session";
 import { ApiError, unauthorized } from "../errors";
 import type { Services } from "../services";
@@ -30,6 +30,23 @@ export function credentialHeaders(req: FastifyRequest): HeaderGet {
 }
 
 /**
+ * Refuses a failed authentication: audited, and the same 401 whatever the reason, except a
+ * rate-limited caller, who learns when to come back. The API and the console's sign-in share it.
+ */
+export async function refuseAuthentication(
+  svc: Services,
+  req: FastifyRequest,
+  out: Extract<AuthOutcome, { ok: false }>,
+): Promise<never> {
+  if (out.reason === "RATE_LIMITED")
+    throw new ApiError("RATE_LIMITED", "too many failed authentications; retry later", {
+      retryAfterSec: out.retryAfterSec,
+    });
+  await svc.audit.authFailure(req, out.keyId, out.reason);
+  throw unauthorized();
+}
+
+/**
  * `sessions.current`, once the console is registered, may claim a request as a console session's
  * (a session cookie and no key headers); otherwise the key headers decide.
  */
@@ -45,14 +62,7 @@ export function registerAuthentication(
     const out = viaSession
       ? await viaSession
       : await svc.authenticator.authenticate(credentialHeaders(req), req.ip);
-    if (!out.ok) {
-      if (out.reason === "RATE_LIMITED")
-        throw new ApiError("RATE_LIMITED", "too many failed authentications; retry later", {
-          retryAfterSec: out.retryAfterSec,
-        });
-      await svc.audit.authFailure(req, out.keyId, out.reason);
-      throw unauthorized();
-    }
+    if (!out.ok) return refuseAuthentication(svc, req, out);
     s.principal = out.principal;
     if (out.nonceReused) await svc.audit.nonceReused(req, out.principal);
   });

@@ -5,17 +5,13 @@
 import * as assert from "node:assert/strict";
 import { COMPONENT_NAMES } from "../../sdk/contract";
 import { PREDEFINED_ROLES } from "../../server/authz/roles";
-import { startTestServer, type TestServer } from "../helpers/server";
-import { assertError, inProcess, ok, rd, type Caller } from "./support";
+import type { TestServer } from "../helpers/server";
+import { assertError, ok, rd, type Caller, inProcessServer } from "./support";
 
 describe("roles", () => {
   let t: TestServer;
   let call: Caller;
-  before(async () => {
-    t = await startTestServer({ fakeClock: true });
-    call = inProcess(t);
-  });
-  after(() => t.close());
+  inProcessServer((server, caller) => ((t = server), (call = caller)));
 
   it("lists every predefined role, read-only, with its permissions", async () => {
     const res = ok(await call("GET", "/platform/iam/v1/role"));

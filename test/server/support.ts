@@ -5,7 +5,13 @@
  */
 import * as assert from "node:assert/strict";
 import { ROUTES, type RouteDef } from "../../sdk/contract";
-import { callHeaders, callResult, type CallResult, type TestServer } from "../helpers/server";
+import {
+  callHeaders,
+  callResult,
+  startTestServer,
+  type CallResult,
+  type TestServer,
+} from "../helpers/server";
 
 export { pollUntil, signed } from "../helpers/wire";
 
@@ -23,6 +29,19 @@ export function inProcess(t: TestServer): Caller {
     });
     return callResult(res.statusCode, res.body, res.headers);
   };
+}
+
+/**
+ * The suite's server: started with a fake clock before the suite, closed after it; `use` receives
+ * it and its in-process caller.
+ */
+export function inProcessServer(use: (t: TestServer, call: Caller) => void): void {
+  let t: TestServer | undefined;
+  before(async () => {
+    t = await startTestServer({ fakeClock: true });
+    use(t, inProcess(t));
+  });
+  after(() => t?.close());
 }
 
 /** Both transports, for suites that run the same cases in process and over HTTP. */

@@ -2,28 +2,24 @@
  * API keys: generate (roles by name and id, the key shown once, Idempotency-Key).
  */
 import * as assert from "node:assert/strict";
-import { startTestServer, type TestServer } from "../../helpers/server";
+import type { TestServer } from "../../helpers/server";
 import {
   assertError,
   DAY,
   GENERATE,
   HOUR,
   idIn,
-  inProcess,
   LIST,
   ok,
   rd,
   type Caller,
+  inProcessServer,
 } from "../support";
 
 describe("api keys: generate", () => {
   let t: TestServer;
   let call: Caller;
-  before(async () => {
-    t = await startTestServer({ fakeClock: true });
-    call = inProcess(t);
-  });
-  after(() => t.close());
+  inProcessServer((server, caller) => ((t = server), (call = caller)));
 
   for (const c of [
     { name: "by display name", roles: ["Viewer"], expect: ["Viewer"] },

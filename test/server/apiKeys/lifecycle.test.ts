@@ -2,29 +2,25 @@
  * API keys: delete, revoke, get and edit one key, and validate. Route tests run in process.
  */
 import * as assert from "node:assert/strict";
-import { startTestServer, type TestServer } from "../../helpers/server";
+import type { TestServer } from "../../helpers/server";
 import {
   assertError,
   DAY,
   DELETE,
   HOUR,
   idIn,
-  inProcess,
   ok,
   rd,
   REVOKE,
   VALIDATE,
   type Caller,
+  inProcessServer,
 } from "../support";
 
 describe("api keys: delete, revoke, get, edit", () => {
   let t: TestServer;
   let call: Caller;
-  before(async () => {
-    t = await startTestServer({ fakeClock: true });
-    call = inProcess(t);
-  });
-  after(() => t.close());
+  inProcessServer((server, caller) => ((t = server), (call = caller)));
 
   it("deletes by id and answers update_count with how many existed", async () => {
     const a = await t.createKey();

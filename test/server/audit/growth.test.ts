@@ -3,17 +3,13 @@
  * minute, and entries expire after `audit_retention_days`.
  */
 import * as assert from "node:assert/strict";
-import { startTestServer, type TestServer } from "../../helpers/server";
-import { assertError, auditEntries, inProcess, ok, raw, rd, type Caller } from "../support";
+import type { TestServer } from "../../helpers/server";
+import { assertError, auditEntries, ok, raw, rd, type Caller, inProcessServer } from "../support";
 
 describe("audit log growth: failed authentications aggregated, entries expire", () => {
   let t: TestServer;
   let call: Caller;
-  before(async () => {
-    t = await startTestServer({ fakeClock: true });
-    call = inProcess(t);
-  });
-  after(() => t.close());
+  inProcessServer((server, caller) => ((t = server), (call = caller)));
 
   const authRows = async (since: number) =>
     auditEntries(call, [

@@ -3,17 +3,11 @@
  * `rbac/set_user_role` (string update_count).
  */
 import * as assert from "node:assert/strict";
-import { startTestServer, type TestServer } from "../../helpers/server";
-import { assertError, getUser, inProcess, ok, rd, type Caller } from "../support";
+import { assertError, getUser, ok, rd, type Caller, inProcessServer } from "../support";
 
 describe("users and user groups", () => {
-  let t: TestServer;
   let call: Caller;
-  before(async () => {
-    t = await startTestServer({ fakeClock: true });
-    call = inProcess(t);
-  });
-  after(() => t.close());
+  inProcessServer((_server, caller) => (call = caller));
 
   const user = (email: string) => getUser(call, email);
 

@@ -4,7 +4,7 @@
  *
  *   node dist/bench/micro.js nonces [--pg] [--rows N]  # µs CPU per nonce: one INSERT each vs Store.recordNonce's batches
  *   node --expose-gc dist/bench/micro.js cache # bytes per key held by the auth cache, after GC
- *   node dist/bench/micro.js list              # µs CPU per Store.listKeys by id, 10,000 keys
+ *   node dist/bench/micro.js list [--keys N]   # µs CPU per Store.listKeys by id, 10,000 keys (or N)
  *
  * `--pg` uses a scratch database in the PostgreSQL that KEYPLANE_TEST_PG_URL names (or a private
  * cluster, as the tests do); otherwise a scratch SQLite file. `--rows N` first fills the nonce
@@ -113,20 +113,20 @@ async function cache(): Promise<void> {
   }
 }
 
-/** `get_api_keys` by id, in the store: µs CPU per `Store.listKeys` call over 10,000 keys. */
-async function list(): Promise<void> {
+/** `get_api_keys` by id, in the store: µs CPU per `Store.listKeys` call over `keys` keys. */
+async function list(keys: number): Promise<void> {
   const dir = scratch();
   const db = `sqlite:${path.join(dir, "keyplane.db")}`;
   try {
     await (await startKeyplane({ db, dir })).stop(); // bootstrap: the keyring and the admin key
-    await seedKeys(db, keyringFile(dir), 10_000);
+    await seedKeys(db, keyringFile(dir), keys);
     const store = await openStore(db);
     const q = {
       filters: [{ field: "id" as const, operator: "in" as const, value: [5_000] }],
       offset: 0,
       limit: 100,
       now: Date.now(),
-      totalCount: 10_000,
+      totalCount: keys,
     };
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 2_000; i++) await store.listKeys(q); // warm
@@ -154,9 +154,14 @@ async function main(): Promise<void> {
     return nonces(rest.includes("--pg"), rows);
   }
   if (what === "cache") return cache();
-  if (what === "list") return list();
+  if (what === "list") {
+    const at = rest.indexOf("--keys");
+    const keys = at >= 0 ? Number(rest[at + 1]) : 10_000;
+    if (!Number.isInteger(keys) || keys < 5_000) throw new Error("--keys: a whole number ≥ 5000");
+    return list(keys);
+  }
   console.error(
-    "usage: node dist/bench/micro.js nonces [--pg] [--rows N] | list | node --expose-gc dist/bench/micro.js cache",
+    "usage: node dist/bench/micro.js nonces [--pg] [--rows N] | list [--keys N] | node --expose-gc dist/bench/micro.js cache",
   );
   process.exitCode = 2;
 }

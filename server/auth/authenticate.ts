@@ -172,12 +172,12 @@ export class Authenticator {
         this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
         return failed("NOT_FOUND", keyId);
       }
-      if (cached.status === "revoked" || !cached.secretHash || !cached.pepperChain) {
+      if (cached.status === "revoked" || !cached.hasSecretHash || !cached.pepperChain) {
         this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
         return failed("REVOKED", keyId);
       }
       if (!proven) {
-        if (!this.deps.keyring.verifyKey(authz, cached.secretHash, cached.pepperChain))
+        if (!this.deps.keyring.verifyKey(authz, cached.secretHash!, cached.pepperChain))
           return failed("NOT_FOUND", keyId);
         cached.remember(authz);
       }

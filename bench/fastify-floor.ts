@@ -16,9 +16,9 @@ import { stderrLog } from "../server/log";
 /**
  * How the floor writes its log: "turn" is keyplane server's writer (server/log.ts); "async" is
  * the asynchronous destination it replaced (one `fs.write` on a libuv thread per line), kept
- * here to compare the two (bench/log-floor.ts).
+ * here to compare the two; "none" writes no log at all (bench/log-floor.ts).
  */
-export type FloorLog = "turn" | "async";
+export type FloorLog = "turn" | "async" | "none";
 
 export function startFastifyFloor(
   reply: string,
@@ -45,10 +45,14 @@ if (require.main === module) {
     const Fastify = require("fastify") as typeof import("fastify").default;
     const app = Fastify({
       // The same writer as keyplane server (server/log.ts), or the one it replaced.
-      logger: {
-        level: "info",
-        stream: m.log === "async" ? pino.destination({ dest: 2, sync: false }) : stderrLog().stream,
-      },
+      logger:
+        m.log === "none"
+          ? false
+          : {
+              level: "info",
+              stream:
+                m.log === "async" ? pino.destination({ dest: 2, sync: false }) : stderrLog().stream,
+            },
       disableRequestLogging: true,
       requestIdHeader: false,
       genReqId: () => randomUUID(),

@@ -2,8 +2,8 @@
  * The request log's writer, measured where it costs: the Fastify floor (fastify-floor.ts) with
  * keyplane server's writer ("turn": one synchronous write per event-loop turn, server/log.ts)
  * against the asynchronous destination it replaced ("async": one `fs.write` on a libuv thread per
- * line), in turns, same load, same run; each to its own log file. Prints req/s and the floor's
- * CPU µs per request for each round.
+ * line), and without a log ("none"), in turns, same load, same run; each to its own log file.
+ * Prints req/s and the floor's CPU µs per request for each round.
  *
  *   node dist/bench/log-floor.js [--rounds 3] [--seconds 5] [--connections 50]
  */
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     },
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kp-log-floor-"));
-  const kinds: FloorLog[] = ["async", "turn"];
+  const kinds: FloorLog[] = ["async", "turn", "none"];
   const floors = await Promise.all(
     kinds.map((k) => startFastifyFloor(REPLY, ROUTE, path.join(dir, `${k}.log`), k)),
   );
@@ -39,8 +39,8 @@ async function main(): Promise<void> {
         .join(" ")}`,
     );
     for (let r = 0; r < Number(values.rounds); r++) {
-      // Alternate who goes first, so a drift in the machine's load favours neither.
-      const order = r % 2 === 0 ? [0, 1] : [1, 0];
+      // Alternate the order, so a drift in the machine's load favours none of them.
+      const order = r % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
       for (const i of order) {
         const f = floors[i]!;
         const cpu0 = procCpuSeconds(f.pid);

@@ -4,7 +4,7 @@
  *
  *   node dist/bench/micro.js nonces [--pg] [--rows N]  # µs CPU per nonce: one INSERT each vs Store.recordNonce's batches
  *   node --expose-gc dist/bench/micro.js cache # bytes per key held by the auth cache, after GC
- *   node dist/bench/micro.js list              # µs CPU per Store.listKeys by id, 10,000 keys
+ *   node dist/bench/micro.js list [--keys N]   # µs CPU per Store.listKeys by id, 10,000 keys (or N)
  *
  * `--pg` uses a scratch database in the PostgreSQL that KEYPLANE_TEST_PG_URL names (or a private
  * cluster, as the tests do); otherwise a scratch SQLite file. `--rows N` first fills the nonce
@@ -34,26 +34,19 @@ async function nonces(pg: boolean, rows: number): Promise<void> {
     const at = Date.now();
     for (let i = 0; i < rows; i += 500) {
       const n = Math.min(500, rows - i);
-      await store.driver.run(
-        `INSERT INTO nonces (key_id, nonce, seen_at) VALUES ${Array(n).fill("(?, ?, ?)").join(", ")}`,
-        Array.from({ length: n }, (_, j) => [
-          1 + ((i + j) % 8), // the keys measured below
-          randomBytes(48).toString("base64url"),
-          at,
-        ]).flat(),
+      await store.nonces.insert(
+        Array.from({ length: n }, (_, j) => ({
+          keyId: 1 + ((i + j) % 8), // the keys measured below
+          nonce: randomBytes(48).toString("base64url"),
+          seenAt: at,
+        })),
       );
     }
     console.log(`${pg ? "postgres" : "sqlite"}: ${rows} nonces in the table first`);
-    let n = 0;
     const ROUNDS = 300;
     const CONCURRENT = 32;
     const single = (k: number, nonce: string, t: number) =>
-      store.driver
-        .run(
-          "INSERT INTO nonces (key_id, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-          [k, nonce, t],
-        )
-        .then((r) => r.changes === 1);
+      store.nonces.insert([{ keyId: k, nonce, seenAt: t }]).then((r) => r.size === 1);
     const batched = (k: number, nonce: string, t: number) => store.recordNonce(k, nonce, t);
     for (const [name, record] of [
       ["one INSERT each", single],
@@ -61,11 +54,19 @@ async function nonces(pg: boolean, rows: number): Promise<void> {
       ["one INSERT each", single],
       ["Store.recordNonce", batched],
     ] as const) {
+      // Random, 64 characters, as the SDK's (drawn before the clock starts): sequential nonces
+      // would land on neighbouring index pages and hide the cost of a random one.
+      const nonces = Array.from({ length: ROUNDS * CONCURRENT }, () =>
+        randomBytes(48).toString("base64url"),
+      );
+      let n = 0;
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       for (let r = 0; r < ROUNDS; r++) {
         const fresh = await Promise.all(
-          Array.from({ length: CONCURRENT }, (_, i) => record(1 + (i % 8), `n${n++}`, Date.now())),
+          Array.from({ length: CONCURRENT }, (_, i) =>
+            record(1 + (i % 8), nonces[n++]!, Date.now()),
+          ),
         );
         if (!fresh.every(Boolean)) throw new Error("a new nonce was taken for a replay");
       }
@@ -122,20 +123,20 @@ async function cache(): Promise<void> {
   }
 }
 
-/** `get_api_keys` by id, in the store: µs CPU per `Store.listKeys` call over 10,000 keys. */
-async function list(): Promise<void> {
+/** `get_api_keys` by id, in the store: µs CPU per `Store.listKeys` call over `keys` keys. */
+async function list(keys: number): Promise<void> {
   const dir = scratch();
   const db = `sqlite:${path.join(dir, "keyplane.db")}`;
   try {
     await (await startKeyplane({ db, dir })).stop(); // bootstrap: the keyring and the admin key
-    await seedKeys(db, keyringFile(dir), 10_000);
+    await seedKeys(db, keyringFile(dir), keys);
     const store = await openStore(db);
     const q = {
       filters: [{ field: "id" as const, operator: "in" as const, value: [5_000] }],
       offset: 0,
       limit: 100,
       now: Date.now(),
-      totalCount: 10_000,
+      totalCount: keys,
     };
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 2_000; i++) await store.listKeys(q); // warm
@@ -163,9 +164,14 @@ async function main(): Promise<void> {
     return nonces(rest.includes("--pg"), rows);
   }
   if (what === "cache") return cache();
-  if (what === "list") return list();
+  if (what === "list") {
+    const at = rest.indexOf("--keys");
+    const keys = at >= 0 ? Number(rest[at + 1]) : 10_000;
+    if (!Number.isInteger(keys) || keys < 5_000) throw new Error("--keys: a whole number ≥ 5000");
+    return list(keys);
+  }
   console.error(
-    "usage: node dist/bench/micro.js nonces [--pg] [--rows N] | list | node --expose-gc dist/bench/micro.js cache",
+    "usage: node dist/bench/micro.js nonces [--pg] [--rows N] | list [--keys N] | node --expose-gc dist/bench/micro.js cache",
   );
   process.exitCode = 2;
 }

@@ -141,7 +141,7 @@ export class AuditStore {
     const sortCol = AUDIT_SORT_COLUMNS[q.sort?.field ?? "timestamp"] ?? "ts";
     const dir = q.sort?.keyword === "asc" ? "ASC" : q.sort ? "DESC" : "DESC";
     const rows = await this.driver.all<AuditRow>(
-      `SELECT * FROM audit_log ${w} ORDER BY ${sortCol} ${dir}, id ${dir} LIMIT ? OFFSET ?`,
+      `SELECT * FROM audit_log ${w} ORDER BY ${sortCol} ${dir}, id ${dir} LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`,
       [...params, q.limit, q.offset],
     );
     const total = await countOf(this.driver, `SELECT COUNT(*) AS c FROM audit_log ${w}`, params);

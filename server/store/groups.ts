@@ -132,7 +132,7 @@ export class GroupStore {
       names && names.length === 0
         ? []
         : await d.all<GroupRow>(
-            `SELECT * FROM user_groups ${w} ORDER BY name_key LIMIT ? OFFSET ?`,
+            `SELECT * FROM user_groups ${w} ORDER BY name_key LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`,
             [...p, limit, offset],
           );
     const total = await countOf(d, "SELECT COUNT(*) AS c FROM user_groups");

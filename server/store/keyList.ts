@@ -4,9 +4,9 @@
  */
 import type { KeyFilter } from "../../sdk/contract/apiKeys";
 import type { Driver, Param } from "./driver";
-import { keyExtras, keyFromRow, type KeyRecord, type KeyRow } from "./keyRows";
+import { keyFromRow, type KeyExtras, type KeyRecord, type KeyRow } from "./keyRows";
 import { visibleKeyCondition, type KeyNarrowing } from "./keyVisibility";
-import { countOf, likeEscape, nameKey, placeholders } from "./sql";
+import { countOf, likeEscape, nameKey, placeholders, str } from "./sql";
 
 export interface KeyListQuery {
   filters: KeyFilter[];
@@ -125,6 +125,53 @@ function orderBy(sort: KeyListQuery["sort"]): string {
   return col === "k.id" ? `k.id ${dir}` : `${col} ${dir} ${nulls}, k.id ${dir}`;
 }
 
+/** The columns {@link pageWithExtras} adds to each key row: one of its roles, and its scope. */
+interface JoinedExtras {
+  x_role_id: string | null;
+  x_role_name: string | null;
+  x_scoped: string | number | null;
+  x_scope_definition: string | null;
+}
+
+/**
+ * The page of keys (a subquery, so LIMIT counts keys), each joined with its roles (one row per
+ * role, by name; none: one row of NULLs) and its scope (at most one per key). The outer ORDER
+ * BY repeats the page's, which ends with the id, so a key's rows are adjacent and in page order.
+ * Bindings always have their role (a foreign key), so the second LEFT JOIN never adds NULLs.
+ */
+function pageWithExtras(where: string, sort: KeyListQuery["sort"]): string {
+  const order = orderBy(sort);
+  return `SELECT k.*, r.role_id AS x_role_id, r.pretty_name AS x_role_name,
+      s.entity_id AS x_scoped, s.scope_definition_id AS x_scope_definition
+    FROM (SELECT k.* FROM api_keys k ${where} ORDER BY ${order} LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)) k
+    LEFT JOIN role_bindings b ON b.principal_type = 'api-key' AND b.owner = 'api-key'
+      AND b.principal_id = CAST(k.id AS TEXT)
+    LEFT JOIN roles r ON r.role_id = b.role_id
+    LEFT JOIN entity_scopes s ON s.entity_type = 'api-key' AND s.entity_id = CAST(k.id AS TEXT)
+    ORDER BY ${order}, r.name_key`;
+}
+
+/** The page's key rows, in order, and their {@link KeyExtras}, from {@link pageWithExtras}. */
+function decodeJoined(joined: (KeyRow & JoinedExtras)[]): { rows: KeyRow[]; extras: KeyExtras } {
+  const rows: KeyRow[] = [];
+  const extras: KeyExtras = { roles: new Map(), scopes: new Map() };
+  let last: number | undefined;
+  for (const j of joined) {
+    const id = Number(j.id);
+    if (id !== last) {
+      rows.push(j);
+      last = id;
+      if (j.x_scoped !== null) extras.scopes.set(id, str(j.x_scope_definition));
+    }
+    if (j.x_role_id === null) continue;
+    const e = extras.roles.get(id) ?? { ids: [], names: [] };
+    e.ids.push(String(j.x_role_id));
+    e.names.push(String(j.x_role_name));
+    extras.roles.set(id, e);
+  }
+  return { rows, extras };
+}
+
 /**
  * Lists keys with the reference's filters, sort and paging, in SQL. `countAll` counts every key
  * (used when the caller passes no cached total and a filter narrows the list).
@@ -145,10 +192,14 @@ export async function listKeys(
   // the total it has cached. LIMIT and OFFSET are expressions, not bare parameters: SQLite
   // (3.53) plans with a bare bound LIMIT's value, so each new binding expired the statement and
   // every call re-prepared it (by id: 31 -> 17 us CPU per call; bench/RESULTS.md). Same plans.
-  const rows = await d.all<KeyRow>(
-    `SELECT k.* FROM api_keys k ${sqlOf("page")} ORDER BY ${orderBy(q.sort)} LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`,
-    [...params, q.limit, q.offset],
-  );
+  // The page's roles and scope come in the same statement (pageWithExtras): one statement, not
+  // three, for a page.
+  const joined = await d.all<KeyRow & JoinedExtras>(pageWithExtras(sqlOf("page"), q.sort), [
+    ...params,
+    q.limit,
+    q.offset,
+  ]);
+  const { rows, extras } = decodeJoined(joined);
   const filterCount =
     q.offset === 0 && rows.length < q.limit
       ? rows.length
@@ -166,9 +217,5 @@ export async function listKeys(
             visible.params,
           )
         : await countAll());
-  const extras = await keyExtras(
-    d,
-    rows.map((r) => Number(r.id)),
-  );
   return { rows: rows.map((r) => keyFromRow(r, extras)), filterCount, totalCount };
 }

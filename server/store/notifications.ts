@@ -91,7 +91,7 @@ export class NotificationStore {
     if (f.keyId !== undefined) (where.push("key_id = ?"), params.push(f.keyId));
     const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
     const rows = await this.driver.all<NotificationRow>(
-      `SELECT * FROM notifications ${w} ORDER BY created_ts DESC, id DESC LIMIT ? OFFSET ?`,
+      `SELECT * FROM notifications ${w} ORDER BY created_ts DESC, id DESC LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`,
       [...params, limit, offset],
     );
     const total = await countOf(
@@ -119,7 +119,7 @@ export class NotificationStore {
   /** Notices whose webhook delivery is due. */
   async dueWebhooks(now: number, limit = 50): Promise<NotificationRecord[]> {
     const rows = await this.driver.all<NotificationRow>(
-      "SELECT * FROM notifications WHERE webhook_status = 'pending' AND (webhook_next_at IS NULL OR webhook_next_at <= ?) ORDER BY id LIMIT ?",
+      "SELECT * FROM notifications WHERE webhook_status = 'pending' AND (webhook_next_at IS NULL OR webhook_next_at <= ?) ORDER BY id LIMIT CAST(? AS INTEGER)",
       [now, limit],
     );
     return rows.map(fromRow);

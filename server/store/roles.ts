@@ -107,7 +107,7 @@ export class RoleStore {
   async list(offset = 0, limit = 1000, includeRetired = false): Promise<Page<RoleRecord>> {
     const w = includeRetired ? "" : "WHERE retired_at IS NULL";
     const rows = await this.driver.all<RoleRow>(
-      `SELECT * FROM roles ${w} ORDER BY is_custom, name_key LIMIT ? OFFSET ?`,
+      `SELECT * FROM roles ${w} ORDER BY is_custom, name_key LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`,
       [limit, offset],
     );
     const total = await countOf(this.driver, `SELECT COUNT(*) AS c FROM roles ${w}`);

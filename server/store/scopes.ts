@@ -99,7 +99,7 @@ export class ScopeStore {
 
   async listDefinitions(offset: number, limit: number): Promise<Page<ScopeDefinitionRecord>> {
     const rows = await this.driver.all<ScopeDefinitionRow>(
-      "SELECT * FROM scope_definitions WHERE retired_at IS NULL ORDER BY name_key LIMIT ? OFFSET ?",
+      "SELECT * FROM scope_definitions WHERE retired_at IS NULL ORDER BY name_key LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)",
       [limit, offset],
     );
     const total = await countOf(

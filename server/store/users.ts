@@ -66,10 +66,10 @@ export class UserStore {
 
   async list(offset: number, limit: number): Promise<Page<UserDetails>> {
     const d = this.driver;
-    const rows = await d.all<UserRow>("SELECT * FROM users ORDER BY email LIMIT ? OFFSET ?", [
-      limit,
-      offset,
-    ]);
+    const rows = await d.all<UserRow>(
+      "SELECT * FROM users ORDER BY email LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)",
+      [limit, offset],
+    );
     const total = await countOf(d, "SELECT COUNT(*) AS c FROM users");
     const users = rows.map(fromRow);
     const emails = users.map((u) => u.email);

@@ -5,6 +5,7 @@
 import * as assert from "node:assert/strict";
 import { MAX_REPLAY_WINDOW_MS, randomAlnum } from "../../../sdk/contract";
 import { generateKeyValue } from "../../../server/crypto/keyFormat";
+import { nonceDigest } from "../../../server/store/nonces";
 import { randomBytes } from "node:crypto";
 import { startTestServer, type Credential, type TestServer } from "../../helpers/server";
 import {
@@ -118,8 +119,8 @@ describe("Standard and Advanced keys", () => {
     t.fake!.advance(2 * MAX_REPLAY_WINDOW_MS + 1);
     await t.running.app.services.scheduler.tick();
     const left = await t.running.store.driver.get(
-      "SELECT 1 AS x FROM nonces WHERE key_id = ? AND nonce = ?",
-      [adv.id, nonce],
+      "SELECT 1 AS x FROM nonces WHERE key_id = ? AND digest = ?",
+      [adv.id, nonceDigest(nonce)],
     );
     assert.equal(left, undefined, "the nonce was purged");
     assert.equal((await validate(h)).status, 401);

@@ -263,6 +263,63 @@ for (const kind of DB_KINDS) {
         }
       });
 
+      it("lists each key with all its roles and its scope, whatever the sort and the page", async () => {
+        await s.createScopeDefinition({
+          scopeId: "sd1",
+          name: "Def",
+          description: null,
+          areas: canonicalScope({ assets: { mode: "see_all" } }),
+          createdBy: "t",
+          createdTs: T0,
+          updatedTs: null,
+        });
+        const shapes: { roles: string[]; scope?: "inline" | "sd1" }[] = [
+          { roles: [] },
+          { roles: ["viewer"] },
+          { roles: ["viewer", "investigator", "security_admin"], scope: "inline" },
+          { roles: ["investigator"], scope: "sd1" },
+          { roles: ["security_admin", "viewer"] },
+          { roles: [], scope: "sd1" },
+          { roles: ["investigator", "viewer"], scope: "inline" },
+        ];
+        for (const [i, x] of shapes.entries()) {
+          const id = await key(s, {
+            roles: x.roles,
+            comment: `c${i % 3}`,
+            createdAt: T0 + (i % 2),
+          });
+          if (x.scope === "inline")
+            await s.putEntityScope(
+              "api-key",
+              String(id),
+              { areas: canonicalScope({ cases_issues: { mode: "see_all" } }) },
+              T0,
+            );
+          if (x.scope === "sd1")
+            await s.putEntityScope("api-key", String(id), { scopeDefinitionId: "sd1" }, T0);
+        }
+        for (const field of ["id", "comment", "roles", "creation_time"]) {
+          for (const keyword of ["asc", "desc"] as const) {
+            for (const filters of [[], [{ field: "roles", value: ["viewer"] }]] as KeyFilter[][]) {
+              const q = { filters, sort: { field, keyword }, now: T0 };
+              const all = await s.listKeys({ ...q, offset: 0, limit: 100 });
+              const what = `${field} ${keyword} ${filters.length ? "viewer" : "all"}`;
+              assert.equal(all.rows.length, filters.length ? 4 : shapes.length, what);
+              // The page counts keys, not a key's rows: pages of two add up to the whole list.
+              const paged = [];
+              for (let offset = 0; offset < all.rows.length; offset += 2) {
+                const page = await s.listKeys({ ...q, offset, limit: 2 });
+                assert.equal(page.filterCount, all.rows.length, what);
+                paged.push(...page.rows);
+              }
+              assert.deepEqual(paged, all.rows, what);
+              // Each as a single read of the key (its roles and scope queried apart) shows it.
+              for (const k of all.rows) assert.deepEqual(k, await s.getKey(k.id), what);
+            }
+          }
+        }
+      });
+
       it("updates comment, expiration and the key's own roles, leaving other bindings alone", async () => {
         const id = await key(s, {
           roles: ["viewer", "investigator"],

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { canonicalScope } from "../../../sdk/contract";
 import { openStore } from "../../../server/start";
 import { MIGRATIONS, migrate } from "../../../server/store/migrations";
+import { openDriver } from "../../../server/store/open";
 import type { Store } from "../../../server/store/store";
 import { DB_KINDS } from "../../helpers/server";
 import { repoRoot } from "../../helpers/paths";
@@ -93,6 +94,50 @@ for (const kind of DB_KINDS) {
           }
         } finally {
           await other.drop();
+        }
+      });
+
+      it("upgrades the nonce table (migration 10) with every nonce seen before: none can be replayed", async () => {
+        // The database an older release left: schema version 9, nonces by their text.
+        const old = await fresh(kind);
+        try {
+          const d = await openDriver(old.url);
+          await migrate(d, 9);
+          await d.run(
+            "INSERT INTO nonces (key_id, nonce, seen_at) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)",
+            [
+              7,
+              "seen-before-upgrade",
+              T0,
+              7,
+              "second-of-key-7",
+              T0 + 10,
+              8,
+              "seen-before-upgrade",
+              T0,
+            ],
+          );
+          await d.close();
+          const up = await openStore(old.url, T0 + 20);
+          try {
+            assert.equal(await up.recordNonce(7, "seen-before-upgrade", T0 + 20), false, "replay");
+            assert.equal(await up.recordNonce(7, "second-of-key-7", T0 + 20), false, "replay");
+            assert.equal(await up.recordNonce(8, "seen-before-upgrade", T0 + 20), false, "replay");
+            assert.equal(
+              await up.recordNonce(9, "seen-before-upgrade", T0 + 20),
+              true,
+              "other key",
+            );
+            assert.equal(await up.recordNonce(7, "new-after-upgrade", T0 + 20), true, "new");
+            // Their times came along: the purge drops them when it would have before.
+            assert.equal(await up.purgeNonces(T0 + 5), 2);
+            assert.equal(await up.recordNonce(7, "seen-before-upgrade", T0 + 30), true);
+            assert.equal(await up.recordNonce(7, "second-of-key-7", T0 + 30), false);
+          } finally {
+            await up.close();
+          }
+        } finally {
+          await old.drop();
         }
       });
 

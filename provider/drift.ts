@@ -11,7 +11,7 @@ import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { canonicalScope, type CanonicalScope, type ScopeAreasWrite } from "../sdk/contract";
 import { sameSet, stable } from "./common";
 import { humanDuration } from "../sdk/durations";
-import { BOOKKEEPING, fromOutputs } from "./plugin/kinds";
+import { fromOutputs, KINDS as PLUGIN_KINDS, tokenOf } from "./plugin/kinds";
 import type { PolicyViolation } from "./policyAnalysis";
 
 export type DriftKind =
@@ -58,9 +58,14 @@ const KEYPLANE_TYPES = [
 ];
 type Props = Record<string, unknown>;
 
-/** A resource's outputs with the plugin's internal bookkeeping property merged back in (the dynamic provider keeps it at the top). */
-const flat = (p: Props | undefined): Props | undefined =>
-  p && typeof p[BOOKKEEPING] === "object" && p[BOOKKEEPING] !== null ? fromOutputs(p) : p;
+/**
+ * A resource's provider state: for the plugin's kinds, its outputs with the internal bookkeeping
+ * rebuilt from them and the inputs stored beside them; the dynamic provider keeps it all at the top.
+ */
+function flat(type: string, p: Props | undefined, inputs: Props | undefined): Props | undefined {
+  const k = PLUGIN_KINDS.find((x) => tokenOf(x) === type);
+  return p && k ? fromOutputs(k, p, inputs ?? {}) : p;
+}
 
 const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
 
@@ -219,7 +224,13 @@ export async function detectDrift(
   const resources = (
     (
       exported.deployment as {
-        resources?: Array<{ urn: string; type: string; outputs?: Props; id?: string }>;
+        resources?: Array<{
+          urn: string;
+          type: string;
+          inputs?: Props;
+          outputs?: Props;
+          id?: string;
+        }>;
       }
     ).resources ?? []
   ).filter((r) => KEYPLANE_TYPES.includes(r.type));
@@ -234,7 +245,12 @@ export async function detectDrift(
       // absent when the object is gone.
       const out = e.resOutputsEvent?.metadata;
       if (out && out.op === "refresh" && KEYPLANE_TYPES.includes(out.type)) {
-        refreshed.set(out.urn, out.new ? flat(out.new.outputs as Props) : undefined);
+        refreshed.set(
+          out.urn,
+          out.new
+            ? flat(out.type, out.new.outputs as Props, out.new.inputs as Props | undefined)
+            : undefined,
+        );
         return;
       }
       const pre = e.resourcePreEvent?.metadata;
@@ -246,7 +262,7 @@ export async function detectDrift(
   });
   const items: DriftItem[] = [];
   for (const r of resources) {
-    const before = flat(r.outputs) ?? {};
+    const before = flat(r.type, r.outputs, r.inputs) ?? {};
     // A refresh step that produced no new state means the object is gone.
     const after = refreshed.has(r.urn)
       ? refreshed.get(r.urn)

@@ -1,7 +1,8 @@
 /**
  * The four resource kinds as the native plugin sees them: token, zod inputs and outputs,
  * required inputs, the provider factory (the same code the dynamic provider runs), and how a
- * kind's state is split between the schema's outputs and the bookkeeping the provider needs.
+ * kind's state is split between the schema's outputs and the bookkeeping the provider needs
+ * (bookkeeping.ts does the split).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
@@ -29,6 +30,39 @@ export interface PluginKind {
   /** Outputs holding secrets. */
   secretOutputs: string[];
   provider(deps: ProviderDeps): pulumi.dynamic.ResourceProvider;
+  /** What the state's bookkeeping normally is, from the stored inputs and outputs (bookkeeping.ts). */
+  implied?(
+    inputs: Record<string, unknown>,
+    outputs: Record<string, unknown>,
+  ): Record<string, unknown>;
+}
+
+/**
+ * ApiKey's bookkeeping as create and update leave it: the echoes of the inputs the key was made
+ * from (which the engine stores as the inputs), the expiry in ms, the roles the input resolved to
+ * (the live ones), no inline scope areas, not adopted. Only what differs is stored.
+ */
+function apiKeyImplied(inputs: Record<string, unknown>, outs: Record<string, unknown>) {
+  const expiresAtMs = typeof outs.expiresAt === "string" ? Date.parse(outs.expiresAt) : null;
+  return {
+    expiresAtMs,
+    desiredExpiration: expiresAtMs,
+    rolesResolved: outs.roles,
+    hasScope: outs.scopeId !== null && outs.scopeId !== undefined,
+    scopeAreas: null,
+    adopted: false,
+    rolesInput: inputs.roles,
+    commentInput: inputs.comment,
+    expirationInput: inputs.expiration,
+    expiresIn: inputs.expiresIn,
+    rotateBefore: inputs.rotateBefore,
+    overlap: inputs.overlap,
+    scopeInput: inputs.scope,
+    rotationTriggers: inputs.rotationTriggers,
+    verifyAfterCreate: inputs.verifyAfterCreate,
+    adopt: inputs.adopt,
+    sealTo: inputs.sealTo,
+  };
 }
 
 export const KINDS: PluginKind[] = [
@@ -41,6 +75,7 @@ export const KINDS: PluginKind[] = [
     required: ["roles"],
     secretOutputs: ["key"],
     provider: apiKeyProvider,
+    implied: apiKeyImplied,
   },
   {
     name: "RoleBinding",
@@ -81,24 +116,4 @@ export function kindOfUrn(urn: string): PluginKind {
   return k;
 }
 
-/** Where the bookkeeping lives in the plugin's state: an internal key, which plans never show. */
-export const BOOKKEEPING = "__keyplane";
-
-/** Provider state → the outputs the engine stores: the schema's outputs plus one internal bookkeeping property. */
-export function toOutputs(k: PluginKind, state: Record<string, unknown>): Record<string, unknown> {
-  const outs: Record<string, unknown> = {};
-  const rest: Record<string, unknown> = {};
-  for (const [name, v] of Object.entries(state)) {
-    if (v === undefined) continue;
-    if (name in k.outputs.shape) outs[name] = v;
-    else rest[name] = v;
-  }
-  outs[BOOKKEEPING] = rest;
-  return outs;
-}
-
-/** The inverse of toOutputs. */
-export function fromOutputs(outs: Record<string, unknown>): Record<string, unknown> {
-  const { [BOOKKEEPING]: rest, ...pub } = outs;
-  return { ...((rest as Record<string, unknown> | undefined) ?? {}), ...pub };
-}
+export { BOOKKEEPING, fromOutputs, toOutputs } from "./bookkeeping";

@@ -24,7 +24,7 @@ import { stable, type ProviderDeps } from "../common";
 import { planApiKey, type ApiKeyState } from "../resources/apiKey";
 import { importState } from "./import";
 import { BOOKKEEPING, fromOutputs, kindOfUrn, toOutputs, type PluginKind } from "./kinds";
-import { fromStruct, toStruct } from "./wire";
+import { fromStruct, toStruct, type Unwrapped } from "./wire";
 
 export interface PluginOptions {
   version: string;
@@ -155,9 +155,9 @@ export function pluginServer(opts: PluginOptions): { server: grpc.Server; shutdo
     }),
     diff: unary(async (req: providerPb.DiffRequest) => {
       const k = kindOfUrn(req.getUrn());
-      const olds = fromOutputs(fromStruct(req.getOlds()).value);
-      const news = fromStruct(req.getNews()).value;
       const oldInputs = fromStruct(req.getOldInputs()).value;
+      const olds = fromOutputs(k, fromStruct(req.getOlds()).value, oldInputs);
+      const news = fromStruct(req.getNews()).value;
       const deps = depsFor(req.getUrn());
       let replaces: string[];
       let updates: string[];
@@ -228,40 +228,54 @@ export function pluginServer(opts: PluginOptions): { server: grpc.Server; shutdo
       const r = await providerFor(k, req.getUrn()).create(news.value);
       return new providerPb.CreateResponse()
         .setId(r.id)
-        .setProperties(outputsStruct(k, r.outs, news.secretKeys));
+        .setProperties(outputsStruct(k, r.outs, news));
     }),
     read: unary(async (req: providerPb.ReadRequest) => {
       const k = kindOfUrn(req.getUrn());
       const id = req.getId();
-      let props = fromOutputs(fromStruct(req.getProperties()).value);
+      const stored = fromStruct(req.getProperties()).value;
       const deps = depsFor(req.getUrn());
       // `pulumi import`: the engine sends only the id; start from what the server holds.
-      if (Object.keys(props).length === 0) {
+      const importing = Object.keys(stored).length === 0;
+      let props: Record<string, unknown>;
+      if (importing) {
         const seed = await importState(k, id, deps.api());
         if (!seed) return new providerPb.ReadResponse();
         props = seed;
-      }
+      } else props = fromOutputs(k, stored, fromStruct(req.getInputs()).value);
       const r = await k.provider(deps).read!(id, props);
       if (!r.id) return new providerPb.ReadResponse();
+      // The engine stores the inputs returned here beside the outputs (refresh), so the
+      // bookkeeping is compact against them; an import writes the full form, as the engine may
+      // store checked inputs instead.
+      const inputs = r.inputs ?? {};
       const res = new providerPb.ReadResponse()
         .setId(r.id)
-        .setProperties(outputsStruct(k, r.props ?? {}, []));
-      res.setInputs(toStruct(r.inputs ?? {}));
+        .setProperties(
+          outputsStruct(k, r.props ?? {}, { value: inputs, secretKeys: new Set() }, importing),
+        );
+      res.setInputs(toStruct(inputs));
       return res;
     }),
     update: unary(async (req: providerPb.UpdateRequest) => {
       const k = kindOfUrn(req.getUrn());
-      const olds = fromOutputs(fromStruct(req.getOlds()).value);
+      const olds = fromOutputs(
+        k,
+        fromStruct(req.getOlds()).value,
+        fromStruct(req.getOldInputs()).value,
+      );
       const news = fromStruct(req.getNews());
       const p = providerFor(k, req.getUrn());
       const r = p.update ? await p.update(req.getId(), olds, news.value) : { outs: olds };
-      return new providerPb.UpdateResponse().setProperties(
-        outputsStruct(k, r.outs ?? {}, news.secretKeys),
-      );
+      return new providerPb.UpdateResponse().setProperties(outputsStruct(k, r.outs ?? {}, news));
     }),
     delete: unary(async (req: providerPb.DeleteRequest) => {
       const k = kindOfUrn(req.getUrn());
-      const props = fromOutputs(fromStruct(req.getProperties()).value);
+      const props = fromOutputs(
+        k,
+        fromStruct(req.getProperties()).value,
+        fromStruct(req.getOldInputs()).value,
+      );
       await providerFor(k, req.getUrn()).delete!(req.getId(), props);
       return new Empty();
     }),
@@ -301,13 +315,18 @@ export function pluginServer(opts: PluginOptions): { server: grpc.Server; shutdo
   };
 }
 
-/** A kind's state as the engine stores it: secrets marked, bookkeeping internal (and secret if any input was). */
+/**
+ * A kind's state as the engine stores it: secrets marked, bookkeeping internal (and secret if any
+ * input was), compact against `inputs` (what the engine stores as the inputs beside it) unless
+ * `full`.
+ */
 function outputsStruct(
   k: PluginKind,
   state: Record<string, unknown>,
-  secretInputs: Iterable<string>,
+  inputs: Unwrapped,
+  full = false,
 ) {
-  const secretKeys = new Set([...k.secretOutputs, ...secretInputs]);
-  if ([...secretInputs].length > 0) secretKeys.add(BOOKKEEPING);
-  return toStruct(toOutputs(k, state), secretKeys);
+  const secretKeys = new Set([...k.secretOutputs, ...inputs.secretKeys]);
+  if (inputs.secretKeys.size > 0) secretKeys.add(BOOKKEEPING);
+  return toStruct(toOutputs(k, state, full ? undefined : inputs.value), secretKeys);
 }

@@ -10,33 +10,49 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { forkListening, type RunningBaseline } from "./baseline-server";
+import pino from "pino";
 import { stderrLog } from "../server/log";
+
+/**
+ * How the floor writes its log: "turn" is keyplane server's writer (server/log.ts); "async" is
+ * the asynchronous destination it replaced (one `fs.write` on a libuv thread per line), kept
+ * here to compare the two; "none" writes no log at all (bench/log-floor.ts).
+ */
+export type FloorLog = "turn" | "async" | "none";
 
 export function startFastifyFloor(
   reply: string,
   routePath: string,
   logFile: string,
+  log: FloorLog = "turn",
 ): Promise<RunningBaseline> {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  const log = fs.openSync(logFile, "a");
+  const fd = fs.openSync(logFile, "a");
   // The child holds its own copy of the descriptor once forked.
-  const started = forkListening(__filename, { reply, routePath }, "fastify floor", [
+  const started = forkListening(__filename, { reply, routePath, log }, "fastify floor", [
     "ignore",
     "ignore",
-    log,
+    fd,
     "ipc",
   ]);
-  fs.closeSync(log);
+  fs.closeSync(fd);
   return started;
 }
 
 if (require.main === module) {
-  process.once("message", async (m: { reply: string; routePath: string }) => {
+  process.once("message", async (m: { reply: string; routePath: string; log: FloorLog }) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only in the child process, not by the parent that imports this file
     const Fastify = require("fastify") as typeof import("fastify").default;
     const app = Fastify({
-      // The same asynchronous destination as keyplane server (server/log.ts).
-      logger: { level: "info", stream: stderrLog().stream },
+      // The same writer as keyplane server (server/log.ts), or the one it replaced.
+      logger:
+        m.log === "none"
+          ? false
+          : {
+              level: "info",
+              stream:
+                m.log === "async" ? pino.destination({ dest: 2, sync: false }) : stderrLog().stream,
+            },
       disableRequestLogging: true,
       requestIdHeader: false,
       genReqId: () => randomUUID(),

@@ -1,13 +1,20 @@
 /**
- * Where the server's log lines go: stderr through pino's asynchronous destination, so writing the
- * request log never blocks the event loop (a synchronous write per request halved Fastify's
- * throughput on its own; bench/RESULTS.md). Lines are written as soon as the previous write is
- * done; what is still queued is flushed synchronously on shutdown, at exit, and on a fatal error
- * (an uncaught exception or unhandled rejection is logged, flushed, and ends the process with 1).
- * A SIGKILL can lose the last milliseconds of log lines, never a key or an audit entry: those are
- * in the database before a reply leaves.
+ * Where the server's log lines go: stderr, written from the main thread once per event-loop turn.
+ * A line is queued in memory (pino's sonic-boom destination, synchronous mode) and the queue is
+ * written with one `write(2)` when the turn's I/O callbacks are done (`setImmediate`), or at once
+ * when it reaches {@link BATCH_BYTES}. Under load one write carries the lines of every request
+ * answered in that turn; the asynchronous destination this replaces handed every line to a libuv
+ * thread (one `fs.write` and a thread hand-off per line: the largest cost above Fastify's own in
+ * the bench, bench/RESULTS.md). What is still queued is written synchronously on shutdown, at
+ * exit, and on a fatal error (an uncaught exception or unhandled rejection is logged, flushed, and
+ * ends the process with 1). A SIGKILL can lose the lines of the turn it lands in, never a key or
+ * an audit entry: those are in the database before a reply leaves. A reader of stderr that stops
+ * reading (a full pipe) makes the write wait for it, as any synchronous log does.
  */
 import pino from "pino";
+
+/** A queue this long is written at once, without waiting for the end of the turn. */
+export const BATCH_BYTES = 8192;
 
 export interface LogDestination {
   stream: pino.DestinationStream;
@@ -15,8 +22,27 @@ export interface LogDestination {
   flush(): void;
 }
 
-export function stderrLog(): LogDestination {
-  const dest = pino.destination({ dest: 2, sync: false });
+/** A log destination on file descriptor `fd` (stderr unless told). */
+export function stderrLog(fd = 2): LogDestination {
+  const dest = pino.destination({ dest: fd, sync: true, minLength: BATCH_BYTES });
+  let queued = false;
+  const endOfTurn = () => {
+    queued = false;
+    try {
+      dest.flush();
+    } catch {
+      // stderr is gone: nothing to save.
+    }
+  };
+  const stream: pino.DestinationStream = {
+    write(line: string) {
+      dest.write(line);
+      if (!queued) {
+        queued = true;
+        setImmediate(endOfTurn);
+      }
+    },
+  };
   const flush = () => {
     try {
       dest.flushSync();
@@ -25,7 +51,7 @@ export function stderrLog(): LogDestination {
     }
   };
   process.once("exit", flush);
-  return { stream: dest, flush };
+  return { stream, flush };
 }
 
 /** Logs a fatal error with the log's own line format, flushes, and exits 1. */

@@ -172,12 +172,18 @@ export class Authenticator {
         this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
         return failed("NOT_FOUND", keyId);
       }
-      if (cached.status === "revoked" || !cached.secretHash || !cached.pepperChain) {
+      if (cached.status === "revoked" || !cached.hasSecretHash || !cached.pepperChain) {
         this.deps.keyring.verifyKey(authz, DUMMY_HASH, this.deps.keyring.activePepperId);
         return failed("REVOKED", keyId);
       }
       if (!proven) {
-        if (!this.deps.keyring.verifyKey(authz, cached.secretHash, cached.pepperChain))
+        const stored = cached.secretHash;
+        if (stored === null) {
+          // Another value proved itself on this entry: this one is wrong. Same chain, same work.
+          this.deps.keyring.verifyKey(authz, DUMMY_HASH, cached.pepperChain);
+          return failed("NOT_FOUND", keyId);
+        }
+        if (!this.deps.keyring.verifyKey(authz, stored, cached.pepperChain))
           return failed("NOT_FOUND", keyId);
         cached.remember(authz);
       }

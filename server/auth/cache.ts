@@ -8,7 +8,9 @@
  * ({@link CachedKey}). Keys with the same roles share one frozen copy of their role ids, names and
  * permissions, and the few distinct strings (security level, status, pepper chain) are shared
  * too; with 100,000 keys this cuts the cache to a third (about 770 → 440 → 260 bytes a key;
- * bench/RESULTS.md).
+ * bench/RESULTS.md). The stored keyed hash is kept as its 32 bytes, not its 64 hex digits
+ * (245 → 215 bytes a key in `node --expose-gc dist/bench/micro.js cache`), and a proven value's
+ * digest takes its place instead of adding ~50 bytes beside it.
  */
 import { hash, timingSafeEqual } from "node:crypto";
 import type { CanonicalScope, ComponentPermissions, Settings } from "../../sdk/contract";
@@ -64,26 +66,45 @@ const digestScratch = Buffer.alloc(32);
  */
 export class CachedKey implements KeyPrincipal {
   /**
-   * Standard keys: sha256 of the key value once it has passed the keyed-hash check on this entry
-   * (32 bytes as a binary string), so that later requests with the same value compare one plain
-   * digest instead of recomputing the HMAC chain. It lives and dies with the entry: every write,
-   * here or on another replica, drops the cache and with it what was proven.
+   * Standard keys: 32 bytes as a binary string (half the size of their hex). First the stored
+   * keyed hash; once a value has passed the full check on this entry, sha256 of that value
+   * instead ({@link proven}), so that later requests with it compare one plain digest instead of
+   * recomputing the HMAC chain, and any other value is known to be wrong without the stored hash
+   * (the caller still pays the chain for it, for timing). It lives and dies with the entry: every
+   * write, here or on another replica, drops the cache and with it what was proven.
    */
-  private proven: string | null = null;
+  private check: string | null;
+  /** Whether {@link check} holds the digest of a proven value rather than the stored hash. */
+  private proven = false;
   constructor(
     readonly keyId: number,
     readonly securityLevel: "standard" | "advanced",
     readonly expiration: number | null,
     readonly status: "active" | "revoked",
-    /** Standard keys: the keyed hash of the key and the pepper chain it was made with. */
-    readonly secretHash: string | null,
+    /** Standard keys: the keyed hash of the key (hex, as stored) and the pepper chain it was made with. */
+    secretHash: string | null,
     readonly pepperChain: string | null,
     /** Advanced keys: the decrypted key, to recompute signatures. */
     readonly secret: string | null,
     private readonly grant: Grant,
     readonly scope: CanonicalScope | null,
     readonly scopeDefinitionId: string | null,
-  ) {}
+  ) {
+    this.check = secretHash ? Buffer.from(secretHash, "hex").toString("latin1") : null;
+  }
+  /** Whether the key can be checked at all (a Standard key with its hash: not revoked). */
+  get hasSecretHash(): boolean {
+    return this.check !== null;
+  }
+  /**
+   * The stored keyed hash in hex, as the keyring checks it; null once a value was proven (then
+   * no other value can be the key) or when there is none.
+   */
+  get secretHash(): string | null {
+    return this.check === null || this.proven
+      ? null
+      : Buffer.from(this.check, "latin1").toString("hex");
+  }
   get roleIds(): string[] {
     return this.grant.roleIds;
   }
@@ -101,13 +122,14 @@ export class CachedKey implements KeyPrincipal {
   }
   /** Whether `presented` is the very value that passed the full check on this entry (constant time). */
   isProven(presented: string): boolean {
-    if (this.proven === null) return false;
-    digestScratch.write(this.proven, "binary");
+    if (!this.proven || this.check === null) return false;
+    digestScratch.write(this.check, "binary");
     return timingSafeEqual(hash("sha256", presented, "buffer"), digestScratch);
   }
   /** Remembers a value that has just passed the full check (see {@link proven}). */
   remember(presented: string): void {
-    this.proven = hash("sha256", presented, "binary");
+    this.check = hash("sha256", presented, "binary");
+    this.proven = true;
   }
 }
 

@@ -128,9 +128,9 @@ export function registerConsole(
   const files = assetFiles(dir);
 
   // Replies of the API to a console request may hold a new key: never cached, never stored.
-  app.addHook("onSend", async (req, res, payload) => {
+  app.addHook("onSend", (req, res, payload, done) => {
     if (ConsoleSessions.isConsoleRequest(req)) res.header("cache-control", "no-store");
-    return payload;
+    done(null, payload);
   });
 
   app.register(async (c) => {

@@ -13,18 +13,25 @@ import type { Services } from "../services";
 // drops the rest before we see them, so count them in the raw headers.
 const AUTH_HEADERS = new Set(["authorization", "x-xdr-auth-id", "x-xdr-nonce", "x-xdr-timestamp"]);
 
+// Their lengths: a header name of another length is skipped without lower-casing it.
+const AUTH_HEADER_LENGTHS = new Set([...AUTH_HEADERS].map((n) => n.length));
+
 export function credentialHeaders(req: FastifyRequest): HeaderGet {
-  const repeated = new Set<string>();
-  const seen = new Set<string>();
-  for (let i = 0; i < req.raw.rawHeaders.length; i += 2) {
-    const n = req.raw.rawHeaders[i]!.toLowerCase();
+  let repeated: Set<string> | undefined;
+  let seen = "";
+  const raw = req.raw.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (!AUTH_HEADER_LENGTHS.has(raw[i]!.length)) continue;
+    const n = raw[i]!.toLowerCase();
     if (!AUTH_HEADERS.has(n)) continue;
-    if (seen.has(n)) repeated.add(n);
-    seen.add(n);
+    // Names seen so far, each between newlines (at most four of them).
+    if (seen.includes(`\n${n}\n`)) (repeated ??= new Set()).add(n);
+    else seen += `\n${n}\n`;
   }
+  const headers = req.headers;
   return (name) => {
-    if (repeated.has(name)) return undefined;
-    const v = req.headers[name];
+    if (repeated?.has(name)) return undefined;
+    const v = headers[name];
     return typeof v === "string" ? v : undefined;
   };
 }

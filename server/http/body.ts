@@ -10,18 +10,16 @@ import { ApiError } from "../errors";
 /** Nesting deeper than this is refused before validation (no schema goes near it). */
 export const MAX_JSON_DEPTH = 64;
 
-function jsonDepth(v: unknown, limit: number): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[v, 1]];
-  while (stack.length) {
-    const [x, d] = stack.pop()!;
-    if (d > max) max = d;
-    if (max > limit) return max;
-    if (x && typeof x === "object")
-      for (const y of Object.values(x as object))
-        if (y && typeof y === "object") stack.push([y, d + 1]);
+/** Whether `v` nests objects or arrays more than `limit` levels deep (`{}` is one level). */
+function nestsDeeper(v: unknown, limit: number): boolean {
+  if (v === null || typeof v !== "object") return false;
+  if (limit === 0) return true;
+  if (Array.isArray(v)) {
+    for (const y of v) if (nestsDeeper(y, limit - 1)) return true;
+    return false;
   }
-  return max;
+  for (const y of Object.values(v)) if (nestsDeeper(y, limit - 1)) return true;
+  return false;
 }
 
 export function registerBodyParsing(app: FastifyInstance): void {
@@ -45,7 +43,8 @@ export function registerBodyParsing(app: FastifyInstance): void {
     } catch {
       return done(new ApiError("INVALID_JSON", "the body is not valid JSON"));
     }
-    if (jsonDepth(v, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    // Recursion is bounded by the limit itself: at most MAX_JSON_DEPTH + 1 frames.
+    if (nestsDeeper(v, MAX_JSON_DEPTH))
       return done(
         new ApiError("INVALID_INPUT", `the body nests deeper than ${MAX_JSON_DEPTH} levels`),
       );

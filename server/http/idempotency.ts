@@ -11,7 +11,7 @@
  * is shown once) does so itself through `c.idempotency` and marks it `recorded`.
  */
 import { createHash } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
   IDEMPOTENCY_KEY_RE,
   IDEMPOTENCY_KEY_RULE,
@@ -77,9 +77,13 @@ export async function storedReply(
 }
 
 export function registerIdempotency(app: FastifyInstance, svc: Services): void {
-  app.addHook("preHandler", async (req, res) => {
-    const s = req.kp;
-    if (!s?.route.idempotency) return;
+  // Most routes do not honour the header: they go on at once, without a promise.
+  app.addHook("preHandler", (req, res, done) => {
+    if (!req.kp?.route.idempotency) return done();
+    return replay(req, res);
+  });
+  const replay = async (req: FastifyRequest, res: FastifyReply) => {
+    const s = req.kp!;
     const idem = idempotencyOf(req, svc);
     if (!idem) return;
     s.idempotency = idem;
@@ -91,9 +95,9 @@ export function registerIdempotency(app: FastifyInstance, svc: Services): void {
       .header("x-request-id", String(req.id))
       .headers(prior.headers!);
     return res.send(prior.body);
-  });
+  };
 
-  app.addHook("onSend", async (req, res, payload) => {
+  app.addHook("onSend", (req, res, payload, done) => {
     const s = req.kp;
     const idem = s?.idempotency;
     if (
@@ -103,15 +107,23 @@ export function registerIdempotency(app: FastifyInstance, svc: Services): void {
       res.statusCode >= 300 ||
       typeof payload !== "string"
     )
-      return payload;
+      return done(null, payload);
+    return remember(s.principal!.keyId, s.now, idem, payload);
+  });
+  const remember = async (
+    actorKeyId: number,
+    now: number,
+    idem: IdempotencyRequest,
+    payload: string,
+  ) => {
     await svc.store.saveIdempotentReply({
-      actorKeyId: s.principal!.keyId,
+      actorKeyId,
       key: idem.key,
       requestHash: idem.hash,
       replyEnc: idem.seal(payload),
-      createdAt: s.now,
-      notBefore: s.now - IDEMPOTENCY_WINDOW_MS,
+      createdAt: now,
+      notBefore: now - IDEMPOTENCY_WINDOW_MS,
     });
     return payload;
-  });
+  };
 }

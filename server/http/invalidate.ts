@@ -12,9 +12,9 @@ import type { Services } from "../services";
 export const isWrite = (r: RouteDef): boolean => r.permission?.level === "view_edit";
 
 export function registerCacheInvalidation(app: FastifyInstance, svc: Services): void {
-  app.addHook("onSend", async (req, _res, payload) => {
+  app.addHook("onSend", (req, _res, payload, done) => {
     const s = req.kp;
     if (s?.handled && isWrite(s.route)) svc.cache.invalidate();
-    return payload;
+    done(null, payload);
   });
 }

@@ -5,16 +5,18 @@
 import type { FastifyInstance } from "fastify";
 
 export function registerRequestLog(app: FastifyInstance): void {
-  app.addHook("onResponse", async (req, res) => {
+  app.addHook("onResponse", (req, res, done) => {
     req.log.info(
       {
         method: req.method,
-        route: req.routeOptions.url ?? "(none)",
+        // The route table's path when one matched (`routeOptions` builds an object per call).
+        route: req.kp ? req.kp.route.path : (req.routeOptions.url ?? "(none)"),
         status: res.statusCode,
         ms: Math.round(res.elapsedTime),
         key: req.kp?.principal?.keyId,
       },
       "request",
     );
+    done();
   });
 }

@@ -155,7 +155,7 @@ describe("keyplane server (CLI)", function () {
     assert.equal(await p.exited, 0);
   });
 
-  it("writes the request log asynchronously and loses none of it on SIGTERM", async () => {
+  it("writes the request log and loses none of it on SIGTERM", async () => {
     const p = run(args);
     procs.push(p);
     const url = await listening(p);

@@ -69,7 +69,25 @@ export interface KeyExtras {
   scopes: Map<number, string | null>;
 }
 
-export function keyFromRow(r: KeyRow, { roles, scopes }: KeyExtras): KeyRecord {
+/** The columns of a key row that {@link keyFromRow} reads: none of its secret material. */
+export const KEY_RECORD_COLUMNS = [
+  "id",
+  "security_level",
+  "comment",
+  "expiration",
+  "created_at",
+  "created_by",
+  "user_name",
+  "creator_key_id",
+  "status",
+  "revoked_at",
+  "last_used",
+  "retiring",
+] as const;
+
+export type KeyRecordRow = Pick<KeyRow, (typeof KEY_RECORD_COLUMNS)[number]>;
+
+export function keyFromRow(r: KeyRecordRow, { roles, scopes }: KeyExtras): KeyRecord {
   const id = Number(r.id);
   const rr = roles.get(id) ?? { ids: [], names: [] };
   return {

@@ -1,7 +1,7 @@
 /** The audit log: one row per audited request, filtered, sorted and paged in SQL. */
 import type { AuditFilter } from "../../sdk/contract/audit";
 import type { Driver, Param } from "./driver";
-import { countOf, num, placeholders, str, type Page } from "./sql";
+import { countOf, num, type Page, PAGING, placeholders, str } from "./sql";
 
 export interface AuditRecord {
   id: number;
@@ -141,7 +141,7 @@ export class AuditStore {
     const sortCol = AUDIT_SORT_COLUMNS[q.sort?.field ?? "timestamp"] ?? "ts";
     const dir = q.sort?.keyword === "asc" ? "ASC" : q.sort ? "DESC" : "DESC";
     const rows = await this.driver.all<AuditRow>(
-      `SELECT * FROM audit_log ${w} ORDER BY ${sortCol} ${dir}, id ${dir} LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`,
+      `SELECT * FROM audit_log ${w} ORDER BY ${sortCol} ${dir}, id ${dir} ${PAGING}`,
       [...params, q.limit, q.offset],
     );
     const total = await countOf(this.driver, `SELECT COUNT(*) AS c FROM audit_log ${w}`, params);

@@ -6,7 +6,7 @@
  */
 import type { Driver, Param } from "./driver";
 import { bump } from "./revision";
-import { countOf, placeholders, str, type Page } from "./sql";
+import { countOf, type Page, PAGING, placeholders, str } from "./sql";
 
 export type PrincipalType = "user" | "user-group" | "api-key";
 export type BindingOwner = "api-key" | "user" | "user-group" | "binding";
@@ -78,7 +78,7 @@ export async function listBindingsIn(
   if (f.owner) (where.push("b.owner = ?"), params.push(f.owner));
   const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
   const rows = await d.all<BindingRow>(
-    `SELECT b.*, r.pretty_name FROM role_bindings b JOIN roles r ON r.role_id = b.role_id ${w} ORDER BY b.created_ts, b.binding_id LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`,
+    `SELECT b.*, r.pretty_name FROM role_bindings b JOIN roles r ON r.role_id = b.role_id ${w} ORDER BY b.created_ts, b.binding_id ${PAGING}`,
     [...params, limit, offset],
   );
   const total = await countOf(d, `SELECT COUNT(*) AS c FROM role_bindings b ${w}`, params);

@@ -7,7 +7,7 @@
 import { directRoles, setDirectRole, type DirectRole } from "./bindings";
 import type { Driver, Param } from "./driver";
 import { bump } from "./revision";
-import { countOf, nameKey, num, placeholders, str } from "./sql";
+import { countOf, nameKey, num, PAGING, placeholders, str } from "./sql";
 
 export interface GroupRecord {
   groupId: string;
@@ -131,10 +131,11 @@ export class GroupStore {
     const rows =
       names && names.length === 0
         ? []
-        : await d.all<GroupRow>(
-            `SELECT * FROM user_groups ${w} ORDER BY name_key LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`,
-            [...p, limit, offset],
-          );
+        : await d.all<GroupRow>(`SELECT * FROM user_groups ${w} ORDER BY name_key ${PAGING}`, [
+            ...p,
+            limit,
+            offset,
+          ]);
     const total = await countOf(d, "SELECT COUNT(*) AS c FROM user_groups");
     return { rows: await groupDetails(d, rows.map(fromRow)), total };
   }

@@ -12,7 +12,7 @@ import {
   type KeyRecordRow,
 } from "./keyRows";
 import { visibleKeyCondition, type KeyNarrowing } from "./keyVisibility";
-import { countOf, likeEscape, nameKey, placeholders, str } from "./sql";
+import { countOf, likeEscape, nameKey, PAGING, placeholders, str } from "./sql";
 
 export interface KeyListQuery {
   filters: KeyFilter[];
@@ -156,7 +156,7 @@ function pageWithExtras(where: string, sort: KeyListQuery["sort"]): string {
   const order = orderBy(sort);
   return `SELECT k.*, r.role_id AS x_role_id, r.pretty_name AS x_role_name,
       s.entity_id AS x_scoped, s.scope_definition_id AS x_scope_definition
-    FROM (SELECT ${PAGE_COLUMNS} FROM api_keys k ${where} ORDER BY ${order} LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)) k
+    FROM (SELECT ${PAGE_COLUMNS} FROM api_keys k ${where} ORDER BY ${order} ${PAGING}) k
     LEFT JOIN role_bindings b ON b.principal_type = 'api-key' AND b.owner = 'api-key'
       AND b.principal_id = CAST(k.id AS TEXT)
     LEFT JOIN roles r ON r.role_id = b.role_id
@@ -205,11 +205,8 @@ export async function listKeys(
   // Plain reads, no transaction (a read transaction on SQLite would take the write lock): the
   // counts may be a write apart from the page, as with any paged API. The filtered count is
   // skipped when the page shows it (a first page that is not full), and the caller may pass
-  // the total it has cached. LIMIT and OFFSET are expressions, not bare parameters: SQLite
-  // (3.53) plans with a bare bound LIMIT's value, so each new binding expired the statement and
-  // every call re-prepared it (by id: 31 -> 17 us CPU per call; bench/RESULTS.md). Same plans.
-  // The page's roles and scope come in the same statement (pageWithExtras): one statement, not
-  // three, for a page.
+  // the total it has cached. The page's roles and scope come in the same statement
+  // (pageWithExtras): one statement, not three, for a page.
   const joined = await d.all<KeyRecordRow & JoinedExtras>(pageWithExtras(sqlOf("page"), q.sort), [
     ...params,
     q.limit,

@@ -3,7 +3,7 @@
  * (the scheduler inserts them, the webhook sender works through the due ones).
  */
 import type { Driver, Param } from "./driver";
-import { countOf, num, str, type Page } from "./sql";
+import { countOf, num, type Page, PAGING, str } from "./sql";
 import { visibleKeyCondition, type KeyNarrowing } from "./keyVisibility";
 
 export interface NotificationRecord {
@@ -91,7 +91,7 @@ export class NotificationStore {
     if (f.keyId !== undefined) (where.push("key_id = ?"), params.push(f.keyId));
     const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
     const rows = await this.driver.all<NotificationRow>(
-      `SELECT * FROM notifications ${w} ORDER BY created_ts DESC, id DESC LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`,
+      `SELECT * FROM notifications ${w} ORDER BY created_ts DESC, id DESC ${PAGING}`,
       [...params, limit, offset],
     );
     const total = await countOf(

@@ -8,7 +8,7 @@ import { listBindingsIn, type BindingRecord } from "./bindings";
 import type { Driver, Param } from "./driver";
 import { deleteOrRetire, ROLE_USERS } from "./retire";
 import { bump } from "./revision";
-import { countOf, nameKey, num, placeholders, str, type Page } from "./sql";
+import { countOf, nameKey, num, type Page, PAGING, placeholders, str } from "./sql";
 
 export interface RoleRecord {
   roleId: string;
@@ -107,7 +107,7 @@ export class RoleStore {
   async list(offset = 0, limit = 1000, includeRetired = false): Promise<Page<RoleRecord>> {
     const w = includeRetired ? "" : "WHERE retired_at IS NULL";
     const rows = await this.driver.all<RoleRow>(
-      `SELECT * FROM roles ${w} ORDER BY is_custom, name_key LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`,
+      `SELECT * FROM roles ${w} ORDER BY is_custom, name_key ${PAGING}`,
       [limit, offset],
     );
     const total = await countOf(this.driver, `SELECT COUNT(*) AS c FROM roles ${w}`);

@@ -7,7 +7,7 @@ import type { PrincipalType } from "./bindings";
 import type { Driver, Param } from "./driver";
 import { deleteOrRetire, SCOPE_USERS } from "./retire";
 import { bump } from "./revision";
-import { countOf, nameKey, num, str, type Page } from "./sql";
+import { countOf, nameKey, num, type Page, PAGING, str } from "./sql";
 
 export interface ScopeDefinitionRecord {
   scopeId: string;
@@ -99,7 +99,7 @@ export class ScopeStore {
 
   async listDefinitions(offset: number, limit: number): Promise<Page<ScopeDefinitionRecord>> {
     const rows = await this.driver.all<ScopeDefinitionRow>(
-      "SELECT * FROM scope_definitions WHERE retired_at IS NULL ORDER BY name_key LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)",
+      `SELECT * FROM scope_definitions WHERE retired_at IS NULL ORDER BY name_key ${PAGING}`,
       [limit, offset],
     );
     const total = await countOf(

@@ -3,7 +3,7 @@ import { directRoles, setDirectRole, type DirectRole } from "./bindings";
 import type { Driver, Param } from "./driver";
 import { groupsOfUsers, type DirectRoleWrite, type GroupRef } from "./groups";
 import { bump } from "./revision";
-import { countOf, num, placeholders, str, type Page } from "./sql";
+import { countOf, num, type Page, PAGING, placeholders, str } from "./sql";
 
 export interface UserRecord {
   email: string;
@@ -66,10 +66,10 @@ export class UserStore {
 
   async list(offset: number, limit: number): Promise<Page<UserDetails>> {
     const d = this.driver;
-    const rows = await d.all<UserRow>(
-      "SELECT * FROM users ORDER BY email LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)",
-      [limit, offset],
-    );
+    const rows = await d.all<UserRow>(`SELECT * FROM users ORDER BY email ${PAGING}`, [
+      limit,
+      offset,
+    ]);
     const total = await countOf(d, "SELECT COUNT(*) AS c FROM users");
     const users = rows.map(fromRow);
     const emails = users.map((u) => u.email);

@@ -7,7 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { ProviderDeps } from "../common";
-import { ApiKeyInputs, ApiKeyOutputs, apiKeyProvider } from "../resources/apiKey";
+import { ApiKeyInputs, ApiKeyOutputs, apiKeyProvider, echoesOf } from "../resources/apiKey";
 import { RoleInputs, RoleOutputs, roleProvider } from "../resources/role";
 import {
   RoleBindingInputs,
@@ -51,17 +51,7 @@ function apiKeyImplied(inputs: Record<string, unknown>, outs: Record<string, unk
     hasScope: outs.scopeId !== null && outs.scopeId !== undefined,
     scopeAreas: null,
     adopted: false,
-    rolesInput: inputs.roles,
-    commentInput: inputs.comment,
-    expirationInput: inputs.expiration,
-    expiresIn: inputs.expiresIn,
-    rotateBefore: inputs.rotateBefore,
-    overlap: inputs.overlap,
-    scopeInput: inputs.scope,
-    rotationTriggers: inputs.rotationTriggers,
-    verifyAfterCreate: inputs.verifyAfterCreate,
-    adopt: inputs.adopt,
-    sealTo: inputs.sealTo,
+    ...echoesOf(inputs),
   };
 }
 

@@ -9,6 +9,7 @@ export {
   ApiKeyInputs,
   ApiKeyOutputs,
   type ApiKeyState,
+  echoesOf,
 } from "./inputs";
 export { planApiKey, type ApiKeyPlan, type PlannedReplace } from "./plan";
 export { apiKeyProvider } from "./provider";

@@ -241,6 +241,23 @@ export interface ApiKeyState {
 
 export type News = ApiKeyInputs & { expiration?: number };
 
+/** The echoes of the inputs that a state keeps beside the live values (inverse: {@link inputsOf}). */
+export function echoesOf(news: Partial<News>) {
+  return {
+    rolesInput: news.roles,
+    commentInput: news.comment,
+    expirationInput: news.expiration,
+    expiresIn: news.expiresIn,
+    rotateBefore: news.rotateBefore,
+    overlap: news.overlap,
+    scopeInput: news.scope,
+    rotationTriggers: news.rotationTriggers,
+    verifyAfterCreate: news.verifyAfterCreate,
+    adopt: news.adopt,
+    sealTo: news.sealTo,
+  };
+}
+
 /** The inputs a state was made from (the echoes kept beside the live values). */
 export function inputsOf(st: ApiKeyState): News {
   return defined({

@@ -46,7 +46,7 @@ async function nonces(pg: boolean, rows: number): Promise<void> {
     const ROUNDS = 300;
     const CONCURRENT = 32;
     const single = (k: number, nonce: string, t: number) =>
-      store.nonces.insert([{ keyId: k, nonce, seenAt: t }]).then((r) => r.size === 1);
+      store.nonces.insert([{ keyId: k, nonce, seenAt: t }]).then(([fresh]) => fresh!);
     const batched = (k: number, nonce: string, t: number) => store.recordNonce(k, nonce, t);
     for (const [name, record] of [
       ["one INSERT each", single],

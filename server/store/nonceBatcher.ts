@@ -4,7 +4,7 @@
  * of the touched pages, instead of one per request. Each caller still learns whether its own
  * nonce was new; of two identical nonces in one batch only the first is.
  */
-import { nonceId, type NonceStore, type NonceUse } from "./nonces";
+import type { NonceStore, NonceUse } from "./nonces";
 
 interface PendingNonce extends NonceUse {
   resolve: (fresh: boolean) => void;
@@ -33,9 +33,8 @@ export class NonceBatcher {
     for (let i = 0; i < all.length; i += NONCE_BATCH) {
       const batch = all.slice(i, i + NONCE_BATCH);
       try {
-        const inserted = await this.nonces.insert(batch);
-        // `delete` hands each inserted row to the first caller that asked for it.
-        for (const b of batch) b.resolve(inserted.delete(nonceId(b.keyId, b.nonce)));
+        const fresh = await this.nonces.insert(batch);
+        batch.forEach((b, j) => b.resolve(fresh[j]!));
       } catch (e) {
         for (const b of batch) b.reject(e);
       }

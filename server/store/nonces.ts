@@ -13,9 +13,6 @@ export interface NonceUse {
   seenAt: number;
 }
 
-/** The identity of a nonce use in the set {@link NonceStore.insert} returns. */
-export const nonceId = (keyId: number, nonce: string) => `${keyId}:${nonce}`;
-
 /**
  * What the table keeps of a nonce: the first 16 bytes of its sha256 (UTF-8). Two nonces of one
  * key collide with probability 2^-128 per pair: never, in practice. Migration 10 computes the
@@ -28,26 +25,26 @@ export function nonceDigest(nonce: string): Buffer {
 export class NonceStore {
   constructor(private readonly driver: Driver) {}
 
-  /** Inserts the uses in one statement; returns the {@link nonceId}s that were new. */
-  async insert(batch: NonceUse[]): Promise<Set<string>> {
+  /**
+   * Inserts the uses in one statement; returns, for each use in order, whether it was new. Of
+   * two uses of one nonce by one key in the batch, only the first is.
+   */
+  async insert(batch: NonceUse[]): Promise<boolean[]> {
     const values = batch.map(() => "(?, ?, ?)").join(", ");
     const params: Param[] = [];
-    const byDigest = new Map<string, string>();
-    for (const b of batch) {
+    // A use's identity: its key and digest (latin1: one character per byte).
+    const ids = batch.map((b) => {
       const digest = nonceDigest(b.nonce);
       params.push(b.keyId, digest, b.seenAt);
-      byDigest.set(`${b.keyId}:${digest.toString("hex")}`, nonceId(b.keyId, b.nonce));
-    }
+      return `${b.keyId}:${digest.toString("latin1")}`;
+    });
     const rows = await this.driver.all<{ key_id: number | string; digest: Buffer }>(
       `INSERT INTO nonces (key_id, digest, seen_at) VALUES ${values} ON CONFLICT DO NOTHING RETURNING key_id, digest`,
       params,
     );
-    const fresh = new Set<string>();
-    for (const r of rows) {
-      const id = byDigest.get(`${Number(r.key_id)}:${r.digest.toString("hex")}`);
-      if (id !== undefined) fresh.add(id);
-    }
-    return fresh;
+    const inserted = new Set(rows.map((r) => `${Number(r.key_id)}:${r.digest.toString("latin1")}`));
+    // `delete` hands each inserted row to the first use that asked for it.
+    return ids.map((id) => inserted.delete(id));
   }
 
   async purge(before: number): Promise<number> {

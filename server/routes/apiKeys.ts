@@ -145,7 +145,10 @@ async function generate(c: Ctx<"apiKeys.generate">) {
       scope: scope ? ("scopeDefinitionId" in scope ? scope.scopeDefinitionId : "inline") : null,
     },
   });
-  return reply({ id, key });
+  // The new row as lists show it (extension), so the caller need not read it back. Not in the
+  // stored reply above: a replay reads as before, and the caller reads the key as it is by then.
+  const row = await store.getKey(id);
+  return reply({ id, key, ...(row ? { api_key: keyToWire(c, row) } : {}) });
 }
 
 async function list(c: Ctx<"apiKeys.list">) {

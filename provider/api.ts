@@ -24,7 +24,7 @@ export interface ProviderApi {
     expiration?: number | null;
     comment?: string | null;
     scope?: KeyScopeInput;
-  }): Promise<{ id: number; key: string }>;
+  }): Promise<{ id: number; key: string; record?: ApiKey }>;
   getKey(id: number): Promise<ApiKey | null>;
   editKey(
     id: number,
@@ -117,7 +117,8 @@ export function sdkApi(client: KeyplaneClient): ProviderApi {
   return {
     generateKey: async (r) => {
       const g = await client.apiKeys.generate(r);
-      return { id: g.id, key: g.key };
+      // The new row, when the server sends it (not on a replay, not from an older server).
+      return { id: g.id, key: g.key, ...(g.record ? { record: g.record } : {}) };
     },
     getKey: (id) => orNull(client.apiKeys.get(id)),
     editKey: async (id, e) => {

@@ -152,7 +152,7 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       }
       const expiration =
         news.expiration ?? (news.expiresIn ? now + parseDuration(news.expiresIn)! : undefined);
-      const { id, key } = await api.generateKey({
+      const { id, key, record } = await api.generateKey({
         roles: news.roles,
         securityLevel: news.securityLevel,
         ...(expiration !== undefined ? { expiration } : {}),
@@ -160,8 +160,11 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
         ...(news.scope !== undefined ? { scope: keyScopeParam(news.scope) } : {}),
       });
       try {
-        const seen = news.verifyAfterCreate ? await verifyNewKey(deps, id, key, news) : undefined;
-        const live = seen?.k ?? (await api.getKey(id));
+        // The generate reply's row saves reading the key back (an older server sends none).
+        const seen = news.verifyAfterCreate
+          ? await verifyNewKey(deps, id, key, news, record)
+          : undefined;
+        const live = seen?.k ?? record ?? (await api.getKey(id));
         // Sealed: only the ciphertext leaves this process.
         const sealedKey = news.sealTo ? await sealKey(key, news.sealTo) : undefined;
         const outs = await stateOf(

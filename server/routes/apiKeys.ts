@@ -145,6 +145,10 @@ async function generate(c: Ctx<"apiKeys.generate">) {
       scope: scope ? ("scopeDefinitionId" in scope ? scope.scopeDefinitionId : "inline") : null,
     },
   });
+  // A new key changes no cached key, role or setting: keep the cache (the caller's next request,
+  // often a verify of this key, need not reload its own key and the roles).
+  c.svc.cache.keyAdded(id);
+  if (c.req.kp) c.req.kp.cacheUpdated = true;
   // The new row as lists show it (extension), so the caller need not read it back. Not in the
   // stored reply above: a replay reads as before, and the caller reads the key as it is by then.
   const row = await store.getKey(id);

@@ -28,10 +28,11 @@ export interface ProviderApi {
   }): Promise<{ id: number; key: string; record?: ApiKey }>;
   /** The key, or null when it does not exist (concurrent calls go as one `get_api_keys` by ids). */
   getKey(id: number): Promise<ApiKey | null>;
+  /** Edits a key; the row after the edit, when the server sends it (an older server does not). */
   editKey(
     id: number,
     e: { roles?: string[]; comment?: string | null; expiration?: number | null },
-  ): Promise<void>;
+  ): Promise<ApiKey | undefined>;
   /**
    * Deletes a key; one already gone counts as deleted (what destroy wants). Concurrent calls go
    * as one `delete` of their ids, whose count cannot say which of them were already gone.
@@ -127,9 +128,7 @@ export function sdkApi(client: KeyplaneClient): ProviderApi {
       return { id: g.id, key: g.key, ...(g.record ? { record: g.record } : {}) };
     },
     getKey: batches.getKey,
-    editKey: async (id, e) => {
-      await client.apiKeys.edit(id, e);
-    },
+    editKey: async (id, e) => (await client.apiKeys.edit(id, e)).api_key,
     deleteKey: batches.deleteKey,
     retireKey: async (id, until) => {
       try {

@@ -1,7 +1,7 @@
 /**
  * API keys: generate, list, delete (the reference's `public_api` calls), get and edit (the
  * reference's `platform/iam` calls), plus our extensions: revoke, examples, scope at generate, the
- * new key's record in the generate reply.
+ * key's row in the generate and edit replies.
  */
 import { z } from "zod";
 import {
@@ -331,7 +331,13 @@ export const EditKeyRequest = z.object({
   expiration: EpochMs.nullish(),
 });
 export type EditKeyRequest = z.input<typeof EditKeyRequest>;
-export const EditKeyReply = dataEnvelope(MessageData);
+export const EditKeyReply = dataEnvelope(
+  MessageData.extend({
+    api_key: ApiKey.optional().describe(
+      "The key after the edit as `get_api_keys` lists it (extension), so that the caller need not read it back.",
+    ),
+  }),
+);
 
 /**
  * `POST /public_api/v1/api_keys/retire` request_data (extension): end a key's life at

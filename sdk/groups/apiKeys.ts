@@ -237,8 +237,15 @@ export class ApiKeysApi extends CallGroup {
     return (await this.call("apiKeys.get", { params: { id } }, opts)).body.data;
   }
 
-  /** Changes a key's roles, comment or expiration (`PUT /platform/iam/v1/api-key/{id}`). */
-  async edit(id: number, input: EditKeyInput, opts?: CallOptions): Promise<{ message: string }> {
+  /**
+   * Changes a key's roles, comment or expiration (`PUT /platform/iam/v1/api-key/{id}`). keyplane
+   * answers with the edited key too (`api_key`, an extension; absent from other servers).
+   */
+  async edit(
+    id: number,
+    input: EditKeyInput,
+    opts?: CallOptions,
+  ): Promise<{ message: string; api_key?: ApiKey }> {
     const body = compact({
       roles: input.roles,
       comment: input.comment,

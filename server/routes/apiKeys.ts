@@ -263,7 +263,12 @@ async function edit(c: Ctx<"apiKeys.edit">) {
     assetNames: keyDisplayName(id),
     additional: changes,
   });
-  return data({ message: "API key updated successfully" });
+  // The edited row as lists show it (extension), so the caller need not read it back.
+  const row = await store.getKey(id);
+  return data({
+    message: "API key updated successfully",
+    ...(row ? { api_key: keyToWire(c, row) } : {}),
+  });
 }
 
 /** The checks before keys stop working: the caller holds what each holds, and an administrator remains. */

@@ -230,9 +230,10 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       const keyId = Number(id);
       const p = planApiKey(olds, news, deps.now());
       const { edit, desiredExpiration: desired } = p;
-      if (Object.keys(edit).length) await api.editKey(keyId, edit);
+      const edited = Object.keys(edit).length ? await api.editKey(keyId, edit) : undefined;
       if (p.setScope) await api.setScope("api-key", id, keyScopeParam(news.scope) ?? null);
-      const live = await api.getKey(keyId);
+      // The edit's reply holds the row unless a scope change came after it (or the server is older).
+      const live = (!p.setScope && edited) || (await api.getKey(keyId));
       if (!live)
         throw new Error(
           `API key ${keyId} no longer exists; run \`pulumi up --refresh\` to recreate it`,

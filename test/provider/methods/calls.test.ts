@@ -42,6 +42,7 @@ describe("provider calls to the server", function () {
   const DELETE = "POST /public_api/v1/api_keys/delete";
   const GENERATE = "POST /public_api/v1/api_keys/generate";
   const VERIFY = "POST /public_api/v1/auth/verify";
+  const EDIT = "PUT /platform/iam/v1/api-key/:id";
 
   /** What `get` answers for a key: its row, or null for a 404. */
   const getOrNull = (id: number) =>
@@ -103,6 +104,31 @@ describe("provider calls to the server", function () {
       assert.equal(again.replayed, true);
       assert.equal(again.id, first.id);
       assert.equal(again.record, undefined);
+    });
+  });
+
+  describe("update", () => {
+    it("is the edit alone, its reply carrying the row; a scope change reads the key after it", async () => {
+      const c = await h.keys.check!({}, { roles: ["Viewer"], comment: "before" });
+      const made = await h.keys.create(c.inputs);
+      const news = (await h.keys.check!(c.inputs, { roles: ["Viewer"], comment: "after" })).inputs;
+      const { value: u, sent } = await requests(() => h.keys.update!(made.id, made.outs, news));
+      assert.deepEqual(sent, [EDIT]);
+      assert.equal((u.outs as ApiKeyState).comment, "after");
+      const live = (await h.client.apiKeys.get(Number(made.id)))!;
+      assert.equal((u.outs as ApiKeyState).comment, live.comment);
+
+      const scoped = (
+        await h.keys.check!(news, {
+          roles: ["Viewer"],
+          comment: "scoped",
+          scope: { endpoints: { endpoint_groups: { mode: "scope", names: ["g1"] } } },
+        })
+      ).inputs;
+      const again = await requests(() => h.keys.update!(made.id, u.outs, scoped));
+      assert.deepEqual(again.sent.slice(0, 1), [EDIT]);
+      assert.ok(again.sent.includes(GET), "the row is read after the scope change");
+      assert.equal((again.value.outs as ApiKeyState).hasScope, true);
     });
   });
 

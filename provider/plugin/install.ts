@@ -46,15 +46,20 @@ export const WRITE_CODE_CACHE_ENV = "KEYPLANE_PLUGIN_WRITE_CODE_CACHE";
 
 /**
  * Writes the plugin's code cache for `node` (launch.ts): runs the plugin's start-up (`entry`, the
- * launch.js beside this file unless given) in a child
- * process that saves what V8 compiled for it, then exits before serving. Throws when that fails.
+ * launch.js beside this file unless given) in a child process that saves what V8 compiled for
+ * it, then exits before serving. Throws when that fails.
  */
 export function writeCodeCache(
   node: string = process.execPath,
   entry: string = path.join(__dirname, "launch.js"),
 ): void {
+  // An environment of its own: the start-up reads no configuration, and no credential of the
+  // caller's has any business in the process that writes the cache. NODE_OPTIONS stays, as V8
+  // accepts a cache only under the flags it was made with, and the engine passes it on too.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "", [WRITE_CODE_CACHE_ENV]: "1" };
+  if (process.env.NODE_OPTIONS) env.NODE_OPTIONS = process.env.NODE_OPTIONS;
   const r = spawnSync(node, [entry], {
-    env: { ...process.env, [WRITE_CODE_CACHE_ENV]: "1" },
+    env,
     encoding: "utf8",
     timeout: 60_000,
   });

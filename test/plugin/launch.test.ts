@@ -15,7 +15,7 @@ import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { ensurePluginBundle } from "../../build/bundle-plugin";
 import { writeCodeCache } from "../../provider/plugin/install";
-import { CODE_CACHE, PLUGIN_BUNDLE } from "../../provider/plugin/launch";
+import { CODE_CACHE, compileBundle, PLUGIN_BUNDLE } from "../../provider/plugin/launch";
 import { repoRoot, scratchDir } from "../helpers/paths";
 import { firstLineOf } from "../helpers/process";
 
@@ -86,8 +86,17 @@ describe("the plugin's launcher and its code cache", function () {
       cache.length > 100_000,
       `the cache holds the start-up's code (${cache.length} bytes)`,
     );
-    assert.deepEqual(cache.subarray(0, 20), crypto.createHash("sha1").update(source).digest());
+    const sha1 = (d: string | Buffer) => crypto.createHash("sha1").update(d).digest();
+    assert.deepEqual(cache.subarray(0, 20), sha1(source), "the bundle's digest");
+    assert.deepEqual(cache.subarray(20, 40), sha1(cache.subarray(40)), "the data's digest");
     assert.equal(await versionServed(c.launch), version);
+  });
+
+  it("has V8 take the cache the build wrote for this node", () => {
+    ensurePluginBundle();
+    const { script, cached } = compileBundle();
+    assert.ok(cached, "the cache belongs to the bundle");
+    assert.equal(script.cachedDataRejected, false, "V8 accepts it");
   });
 
   it("serves without a cache, with another bundle's cache, and with a damaged one", async () => {
@@ -99,9 +108,14 @@ describe("the plugin's launcher and its code cache", function () {
     otherBundle[0] = otherBundle[0]! ^ 0xff;
     fs.writeFileSync(c.cache, otherBundle);
     assert.equal(await versionServed(c.launch), version, "another bundle's cache");
-    const damaged = Buffer.concat([good.subarray(0, 20), crypto.randomBytes(good.length - 20)]);
+    // V8 does not check its data: flipped bytes inside it (headers intact) would crash it.
+    const damaged = Buffer.from(good);
+    for (const at of [200, 5_000, 50_000]) damaged[40 + at] = damaged[40 + at]! ^ 0xff;
     fs.writeFileSync(c.cache, damaged);
     assert.equal(await versionServed(c.launch), version, "a damaged cache");
+    const random = Buffer.concat([good.subarray(0, 40), crypto.randomBytes(good.length - 40)]);
+    fs.writeFileSync(c.cache, random);
+    assert.equal(await versionServed(c.launch), version, "a cache of random bytes");
     fs.writeFileSync(c.cache, good.subarray(0, 7));
     assert.equal(await versionServed(c.launch), version, "a truncated cache");
   });

@@ -5,16 +5,20 @@
  * inputs, same gRPC stubs, same Node.js process model), in the same run, each operation of the
  * baseline followed by the same operation of the subject. The server runs in its own process.
  *
- * Both plugins run from launchers of the bench's own (the same node, the plugin's compiled entry)
- * that report each plugin process's CPU time, so a row says how much of an operation's CPU was
- * the plugin's and how much the CLI's and the YAML host's. With --profile, both also run under
- * `node --cpu-prof`, one profile directory per side and operation, and the run prints where each
- * plugin process spent its time.
+ * Both plugins run from launchers of the bench's own (the same node; keyplane's entry as it
+ * ships, `dist/provider/plugin/launch.js`: the bundle with its code cache; the no-op's compiled
+ * one) that report each plugin process's CPU time, so a row says how much of an operation's CPU
+ * was the plugin's and how much the CLI's and the YAML host's. With --profile, both also run
+ * under `node --cpu-prof`, one profile directory per side and operation, and the run prints where
+ * each plugin process spent its time (keyplane's all in its bundle: for a profile by module, run
+ * the unbundled entry with KEYPLANE_BENCH_PLUGIN_ENTRY=dist/provider/plugin/main.js).
+ * KEYPLANE_BENCH_NOOP_ENTRY likewise runs another no-op entry (e.g. a bundle of it).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { ensurePluginBundle } from "../build/bundle-plugin";
 import { offlineEngine } from "../provider/engine";
 import { pluginVersion } from "../provider/plugin/install";
 import { procCpuSeconds, type BenchOptions, type Row } from "./common";
@@ -126,10 +130,18 @@ export async function pluginBench(o: BenchOptions): Promise<PluginReport> {
       return d;
     };
     opDir("warm-up", "preview");
-    const pluginEntry = path.join(__dirname, "..", "provider", "plugin", "main.js");
+    // The plugin as it ships: the bundle its launchers run (rebuilt if the sources are newer).
     const plugins: Array<[string, string, string]> = [
-      ["keyplane", pluginVersion(), pluginEntry],
-      ["kpnoop", NOOP_VERSION, path.join(__dirname, "noop-plugin.js")],
+      [
+        "keyplane",
+        pluginVersion(),
+        process.env.KEYPLANE_BENCH_PLUGIN_ENTRY || ensurePluginBundle(),
+      ],
+      [
+        "kpnoop",
+        NOOP_VERSION,
+        process.env.KEYPLANE_BENCH_NOOP_ENTRY || path.join(__dirname, "noop-plugin.js"),
+      ],
     ];
     for (const [name, version, entry] of plugins)
       installLauncher(pulumi, env, dir, name, version, launcher(entry, opDirFile, o.profile));

@@ -1,6 +1,8 @@
 /** Validation: `request_data` and the query string against the route's zod schemas; failures name the field. */
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { RouteId } from "../../sdk/contract";
 import { ApiError, fromZod } from "../errors";
+import { COMMON_BODIES } from "./commonBodies";
 
 export function registerValidation(app: FastifyInstance): void {
   app.addHook("preValidation", (req, _res, done) => {
@@ -27,9 +29,14 @@ function validate(req: FastifyRequest): void {
       );
     }
     const rd = raw?.request_data ?? {};
-    const parsed = route.request.safeParse(rd);
-    if (!parsed.success) throw fromZod(parsed.error, "request_data", rd);
-    s.body = parsed.data;
+    // The commonest bodies need no schema run (./commonBodies.ts); the rest, and every refusal, do.
+    const plain = COMMON_BODIES[route.id as RouteId]?.(rd);
+    if (plain !== undefined) s.body = plain;
+    else {
+      const parsed = route.request.safeParse(rd);
+      if (!parsed.success) throw fromZod(parsed.error, "request_data", rd);
+      s.body = parsed.data;
+    }
   }
   s.query = {};
   if (route.query) {

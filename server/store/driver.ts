@@ -17,6 +17,11 @@ export interface Driver {
   readonly dialect: Dialect;
   all<T = Record<string, unknown>>(sql: string, params?: Param[]): Promise<T[]>;
   get<T = Record<string, unknown>>(sql: string, params?: Param[]): Promise<T | undefined>;
+  /**
+   * Rows as arrays of their column values, in the SELECT's order: no object per row and no
+   * column names, for a hot statement that decodes its rows itself (the key list by id).
+   */
+  values<T extends unknown[] = unknown[]>(sql: string, params?: Param[]): Promise<T[]>;
   run(sql: string, params?: Param[]): Promise<RunResult>;
   /** Runs `fn` in one transaction: all of it commits or none of it does. */
   tx<T>(fn: (d: Driver) => Promise<T>): Promise<T>;

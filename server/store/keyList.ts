@@ -7,9 +7,11 @@ import type { Driver, Param } from "./driver";
 import {
   KEY_RECORD_COLUMNS,
   keyFromRow,
+  keyFromValues,
   type KeyExtras,
   type KeyRecord,
   type KeyRecordRow,
+  type KeyRecordValues,
 } from "./keyRows";
 import { visibleKeyCondition, type KeyNarrowing } from "./keyVisibility";
 import { countOf, likeEscape, nameKey, PAGING, placeholders, str } from "./sql";
@@ -189,6 +191,66 @@ function decodeJoined(joined: (KeyRecordRow & JoinedExtras)[]): {
 }
 
 /**
+ * One key by id, with its roles (one row per role, by name; none: one row of NULLs) and its scope:
+ * what {@link pageWithExtras} reads for a page of that one key, as one constant statement (no
+ * subquery, sort or paging to plan), its rows read as values (`Driver.values`).
+ */
+const BY_ID = `SELECT ${KEY_RECORD_COLUMNS.map((c) => `k.${c}`).join(", ")},
+    r.role_id, r.pretty_name, s.entity_id, s.scope_definition_id
+  FROM api_keys k
+  LEFT JOIN role_bindings b ON b.principal_type = 'api-key' AND b.owner = 'api-key'
+    AND b.principal_id = CAST(k.id AS TEXT)
+  LEFT JOIN roles r ON r.role_id = b.role_id
+  LEFT JOIN entity_scopes s ON s.entity_type = 'api-key' AND s.entity_id = CAST(k.id AS TEXT)
+  WHERE k.id = ? ORDER BY r.name_key`;
+
+type ByIdRow = [
+  ...KeyRecordValues,
+  role_id: string | null,
+  role_name: string | null,
+  scoped: string | number | null,
+  scope_definition: string | null,
+];
+
+/**
+ * The one id a query asks for when it is `get_api_keys` by id (`id in [n]`, the first page, no
+ * scope narrowing; a sort orders one key as it is): its page is that key or nothing.
+ */
+function singleId(q: KeyListQuery): number | undefined {
+  if (q.narrow || q.offset !== 0 || q.limit < 1 || q.filters.length !== 1) return undefined;
+  const f = q.filters[0]!;
+  return f.field === "id" && f.value.length === 1 ? f.value[0] : undefined;
+}
+
+/** {@link listKeys} for {@link singleId}: the same page, counts and records, one statement. */
+async function listOne(
+  d: Driver,
+  id: number,
+  q: KeyListQuery,
+  countAll: () => Promise<number>,
+): Promise<KeyListPage> {
+  const rows = await d.values<ByIdRow>(BY_ID, [id]);
+  const first = rows[0];
+  const page: KeyRecord[] = [];
+  if (first) {
+    const n = KEY_RECORD_COLUMNS.length;
+    const ids: string[] = [];
+    const names: string[] = [];
+    for (const r of rows) {
+      if (r[n] === null) continue;
+      ids.push(String(r[n]));
+      names.push(String(r[n + 1]));
+    }
+    const has = first[n + 2] !== null;
+    const definitionId = has ? str(first[n + 3]) : null;
+    page.push(keyFromValues(first, ids, names, { has, definitionId }));
+  }
+  // As listKeys: a first page that is not full counts itself (one key against a limit of one
+  // would count the same one), and an id filter narrows, so the total is the cached or full count.
+  return { rows: page, filterCount: page.length, totalCount: q.totalCount ?? (await countAll()) };
+}
+
+/**
  * Lists keys with the reference's filters, sort and paging, in SQL. `countAll` counts every key
  * (used when the caller passes no cached total and a filter narrows the list).
  */
@@ -197,6 +259,8 @@ export async function listKeys(
   q: KeyListQuery,
   countAll: () => Promise<number>,
 ): Promise<KeyListPage> {
+  const one = singleId(q);
+  if (one !== undefined) return listOne(d, one, q, countAll);
   const { where, params } = conditions(q);
   const sqlOf = (shape: "page" | "count") =>
     where.length

@@ -110,6 +110,42 @@ export function keyFromRow(r: KeyRecordRow, { roles, scopes }: KeyExtras): KeyRe
   };
 }
 
+/** A key row as the values of {@link KEY_RECORD_COLUMNS}, in that order (`Driver.values`). */
+export type KeyRecordValues = ValuesOf<typeof KEY_RECORD_COLUMNS>;
+type ValuesOf<T extends readonly (keyof KeyRecordRow)[]> = {
+  -readonly [I in keyof T]: KeyRecordRow[T[I] & keyof KeyRecordRow];
+};
+
+/**
+ * {@link keyFromRow} for a row read as values: the same record, field for field, from the
+ * same columns by position (the key list by id reads its row this way, without an object per row).
+ */
+export function keyFromValues(
+  v: readonly [...KeyRecordValues, ...unknown[]],
+  roleIds: string[],
+  roleNames: string[],
+  scope: { has: boolean; definitionId: string | null },
+): KeyRecord {
+  return {
+    id: Number(v[0]),
+    securityLevel: v[1] as SecurityLevel,
+    comment: str(v[2]),
+    expiration: num(v[3]),
+    createdAt: Number(v[4]),
+    createdBy: str(v[5]),
+    userName: str(v[6]),
+    creatorKeyId: num(v[7]),
+    status: v[8] as "active" | "revoked",
+    revokedAt: num(v[9]),
+    lastUsed: num(v[10]),
+    roleIds,
+    roleNames,
+    scopeDefinitionId: scope.definitionId,
+    hasScope: scope.has,
+    retiring: Number(v[11] ?? 0) === 1,
+  };
+}
+
 /** The secret material columns of a key row. */
 export type KeySecretRow = Pick<
   KeyRow,

@@ -42,6 +42,18 @@ class PgBase {
   async get<T>(sql: string, params?: Param[]): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0];
   }
+  async values<T extends unknown[]>(sql: string, params?: Param[]): Promise<T[]> {
+    try {
+      const r = await this.q.query({
+        text: toPg(sql),
+        values: (params ?? []) as unknown[],
+        rowMode: "array",
+      });
+      return r.rows as T[];
+    } catch (e) {
+      return mapError(e);
+    }
+  }
   async run(sql: string, params?: Param[]): Promise<RunResult> {
     try {
       const r = await this.q.query(toPg(sql), (params ?? []) as unknown[]);

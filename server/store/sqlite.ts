@@ -45,6 +45,8 @@ function mapError(e: unknown): never {
 export class SqliteDriver implements Driver {
   readonly dialect = "sqlite" as const;
   private readonly stmts = new Map<string, BetterSqlite3.Statement>();
+  /** The same, in raw mode (rows as arrays), for {@link valuesNow}: a statement's mode is its state. */
+  private readonly rawStmts = new Map<string, BetterSqlite3.Statement>();
   private readonly lock = new Lock();
 
   private constructor(private readonly db: BetterSqlite3.Database) {}
@@ -84,6 +86,15 @@ export class SqliteDriver implements Driver {
     return s;
   }
 
+  private prepareRaw(sql: string): BetterSqlite3.Statement {
+    let s = this.rawStmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql).raw(true);
+      this.rawStmts.set(sql, s);
+    }
+    return s;
+  }
+
   private norm(params: Param[] | undefined): unknown[] {
     return params ?? [];
   }
@@ -92,6 +103,13 @@ export class SqliteDriver implements Driver {
   allNow<T>(sql: string, params?: Param[]): T[] {
     try {
       return this.prepare(sql).all(...this.norm(params)) as T[];
+    } catch (e) {
+      return mapError(e);
+    }
+  }
+  valuesNow<T extends unknown[]>(sql: string, params?: Param[]): T[] {
+    try {
+      return this.prepareRaw(sql).all(...this.norm(params)) as T[];
     } catch (e) {
       return mapError(e);
     }
@@ -127,6 +145,9 @@ export class SqliteDriver implements Driver {
   }
   get<T = Record<string, unknown>>(sql: string, params?: Param[]): Promise<T | undefined> {
     return this.guarded(() => this.getNow<T>(sql, params));
+  }
+  values<T extends unknown[] = unknown[]>(sql: string, params?: Param[]): Promise<T[]> {
+    return this.guarded(() => this.valuesNow<T>(sql, params));
   }
   run(sql: string, params?: Param[]): Promise<RunResult> {
     return this.guarded(() => this.runNow(sql, params));
@@ -180,6 +201,10 @@ class SqliteTx implements Driver {
   async get<T>(sql: string, params?: Param[]): Promise<T | undefined> {
     this.check();
     return this.d.getNow<T>(sql, params);
+  }
+  async values<T extends unknown[]>(sql: string, params?: Param[]): Promise<T[]> {
+    this.check();
+    return this.d.valuesNow<T>(sql, params);
   }
   async run(sql: string, params?: Param[]): Promise<RunResult> {
     this.check();

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { offlineEngine, type OfflineEngine } from "../../provider/engine";
+import { ensurePluginBundle } from "../../build/bundle-plugin";
 import { installPlugin } from "../../provider/plugin/install";
 import { scratchDir } from "../helpers/paths";
 import type { TestServer } from "../helpers/server";
@@ -41,6 +42,8 @@ export async function pluginStack(
     passphrase: PASSPHRASE,
     env: { ...(o.env ?? credentialEnv(t.url, t.admin)), ...(o.extraEnv ?? {}) },
   });
+  // The plugin runs as it ships, bundled: rebuilt here when the sources changed since the build.
+  ensurePluginBundle();
   installPlugin(path.join(engine.binDir, "pulumi"), {
     ...process.env,
     PULUMI_HOME: engine.pulumiHome,

@@ -5,11 +5,13 @@
  * when keyplane lives in node_modules, not in this repository.
  */
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ensurePluginBundle } from "../../build/bundle-plugin";
 import { offlineEngine } from "../../provider/engine";
 import { repoRoot, scratchDir } from "../helpers/paths";
+import { firstLineOf } from "../helpers/process";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { credentialEnv, outputsOf, PASSPHRASE, serverKeyIds } from "../helpers/stacks";
 
@@ -24,6 +26,7 @@ describe("keyplane installed from npm pack into a Pulumi project", function () {
     project = fs.mkdtempSync(
       path.join(fs.realpathSync(require("node:os").tmpdir()), "keyplane-installed-"),
     );
+    ensurePluginBundle(); // packed as it is (--ignore-scripts): the plugin's bundle must be current
     const packDir = scratchDir("pack");
     const tgz = execFileSync(
       "npm",
@@ -109,5 +112,25 @@ exports.scopeId = scope.scopeId;
     await stack.destroy();
     assert.deepEqual(await serverKeyIds(t), before);
     await stack.workspace.removeStack("installed");
+  });
+
+  it("ships the native plugin bundled: its launcher serves, `keyplane plugin install` installs it", async () => {
+    const bin = path.join(project, "node_modules", ".bin");
+    const plugin = spawn(path.join(bin, "pulumi-resource-keyplane"), [], { stdio: "pipe" });
+    assert.match(await firstLineOf(plugin), /^[1-9][0-9]*$/, "the plugin prints its port");
+    const engine = await offlineEngine({ baseDir: project, passphrase: PASSPHRASE });
+    const out = execFileSync(
+      path.join(bin, "keyplane"),
+      ["plugin", "install", "--pulumi", path.join(engine.binDir, "pulumi")],
+      { env: { ...process.env, PULUMI_HOME: engine.pulumiHome }, encoding: "utf8" },
+    );
+    assert.match(out, /installed pulumi-resource-keyplane \d+\.\d+\.\d+/);
+    const installed = fs.readFileSync(
+      path.join(out.trim().split(" into ").pop()!, "pulumi-resource-keyplane"),
+      "utf8",
+    );
+    const dir = path.join(project, "node_modules", "keyplane", "dist", "provider", "plugin");
+    assert.ok(installed.includes(path.join(dir, "launch.js")), installed);
+    assert.ok(fs.existsSync(path.join(dir, "pulumi-resource-keyplane.js.cache")), "a code cache");
   });
 });

@@ -14,6 +14,7 @@ import type {
 import type { Role } from "../sdk/contract";
 import type { KeyplaneClient } from "../sdk";
 import { ForbiddenError, NotFoundError } from "../sdk";
+import { keyBatches } from "./keyBatches";
 
 export type KeyScopeInput = { scope_definition_id: string } | ScopeAreasWrite;
 
@@ -24,14 +25,19 @@ export interface ProviderApi {
     expiration?: number | null;
     comment?: string | null;
     scope?: KeyScopeInput;
-  }): Promise<{ id: number; key: string }>;
+  }): Promise<{ id: number; key: string; record?: ApiKey }>;
+  /** The key, or null when it does not exist (concurrent calls go as one `get_api_keys` by ids). */
   getKey(id: number): Promise<ApiKey | null>;
+  /** Edits a key; the row after the edit, when the server sends it (an older server does not). */
   editKey(
     id: number,
     e: { roles?: string[]; comment?: string | null; expiration?: number | null },
-  ): Promise<void>;
-  /** Deletes a key; false when it was already gone. */
-  deleteKey(id: number): Promise<boolean>;
+  ): Promise<ApiKey | undefined>;
+  /**
+   * Deletes a key; one already gone counts as deleted (what destroy wants). Concurrent calls go
+   * as one `delete` of their ids, whose count cannot say which of them were already gone.
+   */
+  deleteKey(id: number): Promise<void>;
   /** Ends a key's life at `until` (its overlap); the server deletes it then. "gone" when it did not exist. */
   retireKey(
     id: number,
@@ -114,16 +120,16 @@ export type { Out };
 
 /** The ProviderApi over a KeyplaneClient. */
 export function sdkApi(client: KeyplaneClient): ProviderApi {
+  const batches = keyBatches(client);
   return {
     generateKey: async (r) => {
       const g = await client.apiKeys.generate(r);
-      return { id: g.id, key: g.key };
+      // The new row, when the server sends it (not on a replay, not from an older server).
+      return { id: g.id, key: g.key, ...(g.record ? { record: g.record } : {}) };
     },
-    getKey: (id) => orNull(client.apiKeys.get(id)),
-    editKey: async (id, e) => {
-      await client.apiKeys.edit(id, e);
-    },
-    deleteKey: async (id) => (await client.apiKeys.delete([id])) > 0,
+    getKey: batches.getKey,
+    editKey: async (id, e) => (await client.apiKeys.edit(id, e)).api_key,
+    deleteKey: batches.deleteKey,
     retireKey: async (id, until) => {
       try {
         const r = await client.apiKeys.retire(id, until);

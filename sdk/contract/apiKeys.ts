@@ -1,6 +1,7 @@
 /**
  * API keys: generate, list, delete (the reference's `public_api` calls), get and edit (the
- * reference's `platform/iam` calls), plus our extensions: revoke, examples, scope at generate.
+ * reference's `platform/iam` calls), plus our extensions: revoke, examples, scope at generate, the
+ * key's row in the generate and edit replies.
  */
 import { z } from "zod";
 import {
@@ -75,14 +76,6 @@ export const GenerateKeyRequest = z.object({
 });
 export type GenerateKeyRequest = z.input<typeof GenerateKeyRequest>;
 
-/** The generate reply: the key id and the key itself, shown this once. */
-export const GenerateKeyReply = replyEnvelope(
-  z.object({
-    id: z.coerce.number().int().describe("The key id, sent as `x-xdr-auth-id`."),
-    key: z.string().describe("The key. It is returned here only: store it now."),
-  }),
-);
-
 /** Key status: `expired` is derived from the clock; `revoked` keys stay listed but never authenticate. */
 export const KeyStatus = z.enum(["active", "expired", "revoked"]);
 export type KeyStatus = z.infer<typeof KeyStatus>;
@@ -124,6 +117,20 @@ export const ApiKey = z
   })
   .loose();
 export type ApiKey = z.infer<typeof ApiKey>;
+
+/**
+ * The generate reply: the key id and the key itself, shown this once, and (extension) the new key
+ * as `get_api_keys` lists it, so that a client need not read it back.
+ */
+export const GenerateKeyReply = replyEnvelope(
+  z.object({
+    id: z.coerce.number().int().describe("The key id, sent as `x-xdr-auth-id`."),
+    key: z.string().describe("The key. It is returned here only: store it now."),
+    api_key: ApiKey.optional().describe(
+      "The new key as `get_api_keys` lists it, never the secret (extension). Absent from the answer to a repeated `Idempotency-Key` (read the key instead: it may have changed since) and from servers without this extension.",
+    ),
+  }),
+);
 
 /** The most key ids one request may list, across all its `id in` filters (the store binds each as a parameter). */
 export const MAX_IDS = 10_000;
@@ -324,7 +331,13 @@ export const EditKeyRequest = z.object({
   expiration: EpochMs.nullish(),
 });
 export type EditKeyRequest = z.input<typeof EditKeyRequest>;
-export const EditKeyReply = dataEnvelope(MessageData);
+export const EditKeyReply = dataEnvelope(
+  MessageData.extend({
+    api_key: ApiKey.optional().describe(
+      "The key after the edit as `get_api_keys` lists it (extension), so that the caller need not read it back.",
+    ),
+  }),
+);
 
 /**
  * `POST /public_api/v1/api_keys/retire` request_data (extension): end a key's life at

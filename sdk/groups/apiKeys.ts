@@ -50,6 +50,12 @@ export interface GenerateKeyResult {
   idempotencyKey: string | null;
   /** True when the server answered from an earlier request with the same idempotency key. */
   replayed: boolean;
+  /**
+   * The new key as {@link ApiKeysApi.get} returns it, when the server sends it (a keyplane
+   * extension): absent from a replayed answer and from servers without the extension, where
+   * `get(id)` reads it.
+   */
+  record?: ApiKey;
 }
 
 /** A filter of `list` (AND-combined). Field names are camelCase; `operator` defaults where one is natural. */
@@ -177,6 +183,7 @@ export class ApiKeysApi extends CallGroup {
       key: res.body.reply.key,
       idempotencyKey,
       replayed: res.headers["idempotent-replayed"] === "true",
+      ...(res.body.reply.api_key ? { record: res.body.reply.api_key } : {}),
     };
   }
 
@@ -230,8 +237,15 @@ export class ApiKeysApi extends CallGroup {
     return (await this.call("apiKeys.get", { params: { id } }, opts)).body.data;
   }
 
-  /** Changes a key's roles, comment or expiration (`PUT /platform/iam/v1/api-key/{id}`). */
-  async edit(id: number, input: EditKeyInput, opts?: CallOptions): Promise<{ message: string }> {
+  /**
+   * Changes a key's roles, comment or expiration (`PUT /platform/iam/v1/api-key/{id}`). keyplane
+   * answers with the edited key too (`api_key`, an extension; absent from other servers).
+   */
+  async edit(
+    id: number,
+    input: EditKeyInput,
+    opts?: CallOptions,
+  ): Promise<{ message: string; api_key?: ApiKey }> {
     const body = compact({
       roles: input.roles,
       comment: input.comment,

@@ -1,8 +1,9 @@
 /**
  * What the hot path needs, cached: per key its auth record, decrypted Advanced secret, effective
  * roles, permissions and scope; all roles; the tenant settings. A replica drops everything when
- * the store's `revision` moves (polled every 200 ms) and at once after its own writes, so a
- * revocation reaches every replica well within a second.
+ * the store's `revision` moves (polled every 200 ms) and at once after its own writes (a
+ * generate drops only what it changes: {@link AuthCache.keyAdded}), so a revocation reaches
+ * every replica well within a second.
  *
  * Memory: up to 100,000 keys are cached, so an entry holds only what is its own, in one object
  * ({@link CachedKey}). Keys with the same roles share one frozen copy of their role ids, names and
@@ -71,7 +72,8 @@ export class CachedKey implements KeyPrincipal {
    * instead ({@link proven}), so that later requests with it compare one plain digest instead of
    * recomputing the HMAC chain, and any other value is known to be wrong without the stored hash
    * (the caller still pays the chain for it, for timing). It lives and dies with the entry: every
-   * write, here or on another replica, drops the cache and with it what was proven.
+   * write, here or on another replica, drops the cache and with it what was proven (a generate
+   * here keeps the other keys' entries: it cannot change them).
    */
   private check: string | null;
   /** Whether {@link check} holds the digest of a proven value rather than the stored hash. */
@@ -201,6 +203,18 @@ export class AuthCache {
     this.keyScopes = null;
     this.loading = new Map();
     this.grants = new Map();
+  }
+
+  /**
+   * After this replica generated key `id`: nothing cached changes but the counts and a remembered
+   * miss of that id, so only they go (a full drop made every generate's next request reload the
+   * caller's key, the roles and the settings). The revision poll still drops everything.
+   */
+  keyAdded(id: number): void {
+    this.keys.delete(id);
+    this.loading.delete(id);
+    this.keyCount = null;
+    this.keyScopes = null;
   }
 
   /** How many keys exist (get_api_keys' TOTAL_COUNT), cached like everything else here. */

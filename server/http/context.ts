@@ -81,6 +81,8 @@ export interface RequestState {
   idempotency?: IdempotencyRequest;
   /** The handler ran (whatever its outcome). */
   handled?: boolean;
+  /** The handler brought the auth cache up to date with its write itself (see invalidate.ts). */
+  cacheUpdated?: boolean;
   /** The request was answered from an earlier one (the handler did not run). */
   replayed?: boolean;
 }

@@ -3,7 +3,8 @@
  * once its handler has run, whatever the outcome (a handler may write and then fail), this
  * replica's auth cache is dropped before the reply leaves. Other replicas follow the store's
  * revision (server/auth/cache.ts). Refusals before the handler (401, 403, 400) drop nothing, so
- * a flood of them cannot empty the cache.
+ * a flood of them cannot empty the cache. A handler that succeeded and updated the cache for its
+ * own write precisely (a generate: `cache.keyAdded`) says so in `cacheUpdated`.
  */
 import type { FastifyInstance } from "fastify";
 import type { RouteDef } from "../../sdk/contract";
@@ -12,9 +13,10 @@ import type { Services } from "../services";
 export const isWrite = (r: RouteDef): boolean => r.permission?.level === "view_edit";
 
 export function registerCacheInvalidation(app: FastifyInstance, svc: Services): void {
-  app.addHook("onSend", (req, _res, payload, done) => {
+  app.addHook("onSend", (req, res, payload, done) => {
     const s = req.kp;
-    if (s?.handled && isWrite(s.route)) svc.cache.invalidate();
+    if (s?.handled && isWrite(s.route) && !(s.cacheUpdated && res.statusCode < 300))
+      svc.cache.invalidate();
     done(null, payload);
   });
 }

@@ -145,7 +145,14 @@ async function generate(c: Ctx<"apiKeys.generate">) {
       scope: scope ? ("scopeDefinitionId" in scope ? scope.scopeDefinitionId : "inline") : null,
     },
   });
-  return reply({ id, key });
+  // A new key changes no cached key, role or setting: keep the cache (the caller's next request,
+  // often a verify of this key, need not reload its own key and the roles).
+  c.svc.cache.keyAdded(id);
+  if (c.req.kp) c.req.kp.cacheUpdated = true;
+  // The new row as lists show it (extension), so the caller need not read it back. Not in the
+  // stored reply above: a replay reads as before, and the caller reads the key as it is by then.
+  const row = await store.getKey(id);
+  return reply({ id, key, ...(row ? { api_key: keyToWire(c, row) } : {}) });
 }
 
 async function list(c: Ctx<"apiKeys.list">) {
@@ -256,7 +263,12 @@ async function edit(c: Ctx<"apiKeys.edit">) {
     assetNames: keyDisplayName(id),
     additional: changes,
   });
-  return data({ message: "API key updated successfully" });
+  // The edited row as lists show it (extension), so the caller need not read it back.
+  const row = await store.getKey(id);
+  return data({
+    message: "API key updated successfully",
+    ...(row ? { api_key: keyToWire(c, row) } : {}),
+  });
 }
 
 /** The checks before keys stop working: the caller holds what each holds, and an administrator remains. */

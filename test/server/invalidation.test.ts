@@ -1,7 +1,8 @@
 /**
  * One cache-invalidation rule (server/http/invalidate.ts): once the handler of a write (a route
  * needing view_edit) has run, whatever its outcome, this replica's auth cache is dropped; reads
- * and refusals before the handler drop nothing. The revision poll is set to an hour here, so
+ * and refusals before the handler drop nothing; a generate that succeeded drops only what it
+ * changed (cache.keyAdded). The revision poll is set to an hour here, so
  * only the rule can explain what a test sees.
  */
 import * as assert from "node:assert/strict";
@@ -102,6 +103,38 @@ describe("auth cache invalidation after writes", () => {
       0,
       "a body the contract refuses",
     );
+  });
+
+  it("keeps the cache after a generate, which changes no cached entry: only the counts and a remembered miss of the new id go", async () => {
+    const cache = t.running.app.services.cache;
+    ok(await t.call("POST", "/public_api/v1/api_keys/validate"));
+    const admin = await cache.key(t.admin.id);
+    const next = (await t.createKey()).id + 1;
+    assert.equal(await cache.key(next), null, "a miss, remembered");
+    const total = await cache.totalKeys();
+    let made = 0;
+    assert.equal(await counted(async () => (made = (await t.createKey()).id)), 0);
+    assert.equal(made, next);
+    assert.equal(await cache.key(t.admin.id), admin, "the caller's entry stays");
+    assert.ok(await cache.key(next), "the new key is found");
+    assert.equal(await cache.totalKeys(), total + 1);
+    // A generate that fails in its handler (a scope definition that does not exist) drops it all.
+    const refused = await counted(async () =>
+      assertError(
+        "/public_api",
+        await t.call(
+          "POST",
+          "/public_api/v1/api_keys/generate",
+          rd({
+            roles: ["Viewer"],
+            security_level: "standard",
+            scope: { scope_definition_id: "sd-none" },
+          }),
+        ),
+        400,
+      ),
+    );
+    assert.equal(refused, 1);
   });
 
   it("classifies every route of the table: the writes are exactly those needing view_edit", () => {

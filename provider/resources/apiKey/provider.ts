@@ -152,7 +152,7 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       }
       const expiration =
         news.expiration ?? (news.expiresIn ? now + parseDuration(news.expiresIn)! : undefined);
-      const { id, key } = await api.generateKey({
+      const { id, key, record } = await api.generateKey({
         roles: news.roles,
         securityLevel: news.securityLevel,
         ...(expiration !== undefined ? { expiration } : {}),
@@ -160,8 +160,11 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
         ...(news.scope !== undefined ? { scope: keyScopeParam(news.scope) } : {}),
       });
       try {
-        const seen = news.verifyAfterCreate ? await verifyNewKey(deps, id, key, news) : undefined;
-        const live = seen?.k ?? (await api.getKey(id));
+        // The generate reply's row saves reading the key back (an older server sends none).
+        const seen = news.verifyAfterCreate
+          ? await verifyNewKey(deps, id, key, news, record)
+          : undefined;
+        const live = seen?.k ?? record ?? (await api.getKey(id));
         // Sealed: only the ciphertext leaves this process.
         const sealedKey = news.sealTo ? await sealKey(key, news.sealTo) : undefined;
         const outs = await stateOf(
@@ -227,9 +230,10 @@ export function apiKeyProvider(deps: ProviderDeps): pulumi.dynamic.ResourceProvi
       const keyId = Number(id);
       const p = planApiKey(olds, news, deps.now());
       const { edit, desiredExpiration: desired } = p;
-      if (Object.keys(edit).length) await api.editKey(keyId, edit);
+      const edited = Object.keys(edit).length ? await api.editKey(keyId, edit) : undefined;
       if (p.setScope) await api.setScope("api-key", id, keyScopeParam(news.scope) ?? null);
-      const live = await api.getKey(keyId);
+      // The edit's reply holds the row unless a scope change came after it (or the server is older).
+      const live = (!p.setScope && edited) || (await api.getKey(keyId));
       if (!live)
         throw new Error(
           `API key ${keyId} no longer exists; run \`pulumi up --refresh\` to recreate it`,

@@ -40,18 +40,20 @@ export async function scopeOf(deps: ProviderDeps, id: number, k: WireKey): Promi
 
 /**
  * verifyAfterCreate: the key must authenticate and hold exactly the roles and scope asked for.
- * Returns what it read, so that create need not read it again.
+ * `generated` is the row the generate reply carried, if any (else the key is read here). Returns
+ * what it read, so that create need not read it again.
  */
 export async function verifyNewKey(
   deps: ProviderDeps,
   id: number,
   key: string,
   news: News,
+  generated?: WireKey,
 ): Promise<{ k: WireKey; scope: LiveScope }> {
   const api = deps.api();
   const cred = { apiKeyId: id, apiKey: key, securityLevel: news.securityLevel };
   const res = await verifyFresh(() => api.verify(authHeaders(cred, deps.now)));
-  const k = await api.getKey(id);
+  const k = generated ?? (await api.getKey(id));
   if (!k) throw new Error(`API key ${id} is gone right after it was generated`);
   let roles: string[];
   let scope: { scopeId: string | null; areas: CanonicalScope | null; has: boolean };

@@ -105,8 +105,9 @@ describe("api keys: delete, revoke, get, edit", () => {
         }),
       ),
     );
-    assert.deepEqual(res, { data: { message: "API key updated successfully" } });
+    assert.equal(res.data.message, "API key updated successfully");
     const d = ok(await call("GET", `/platform/iam/v1/api-key/${a.id}`)).data;
+    assert.deepEqual(res.data.api_key, d, "the reply carries the edited row (extension)");
     assert.deepEqual(d.roles, ["Investigator", "Privileged Responder"]);
     assert.equal(d.comment, "after");
     assert.equal(d.expiration, exp);

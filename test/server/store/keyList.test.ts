@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { canonicalScope } from "../../../sdk/contract";
 import type { Store } from "../../../server/store/store";
 import { DB_KINDS } from "../../helpers/server";
-import { DAY, T0, key, freshStoreEachCase } from "./support";
+import { DAY, T0, key, freshStoreEachCase, scopeDefinition } from "./support";
 
 for (const kind of DB_KINDS) {
   describe(`store contract (${kind}): the key list by id`, () => {
@@ -15,15 +15,7 @@ for (const kind of DB_KINDS) {
     freshStoreEachCase(kind, (store) => (s = store));
 
     it("lists one key by id (its own statement) as the general list and getKey show it", async () => {
-      await s.createScopeDefinition({
-        scopeId: "sd1",
-        name: "Def",
-        description: null,
-        areas: canonicalScope({ assets: { mode: "see_all" } }),
-        createdBy: "t",
-        createdTs: T0,
-        updatedTs: null,
-      });
+      await scopeDefinition(s, "sd1");
       const plain = await key(s, { roles: [] });
       const many = await key(s, {
         roles: ["viewer", "investigator", "security_admin"],

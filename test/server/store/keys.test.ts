@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { canonicalScope, type KeyFilter } from "../../../sdk/contract";
 import type { Store } from "../../../server/store/store";
 import { DB_KINDS } from "../../helpers/server";
-import { ADV, DAY, T0, bid, key, freshStoreEachCase } from "./support";
+import { ADV, DAY, T0, bid, key, freshStoreEachCase, scopeDefinition } from "./support";
 
 for (const kind of DB_KINDS) {
   describe(`store contract (${kind})`, () => {
@@ -264,15 +264,7 @@ for (const kind of DB_KINDS) {
       });
 
       it("lists each key with all its roles and its scope, whatever the sort and the page", async () => {
-        await s.createScopeDefinition({
-          scopeId: "sd1",
-          name: "Def",
-          description: null,
-          areas: canonicalScope({ assets: { mode: "see_all" } }),
-          createdBy: "t",
-          createdTs: T0,
-          updatedTs: null,
-        });
+        await scopeDefinition(s, "sd1");
         const shapes: { roles: string[]; scope?: "inline" | "sd1" }[] = [
           { roles: [] },
           { roles: ["viewer"] },

@@ -1,10 +1,11 @@
 /**
  * What the store contract files share: a fresh database of each kind, the secret material of a
- * Standard and an Advanced key, and builders of keys, audit entries, users and groups. Every
+ * Standard and an Advanced key, and builders of keys, scope definitions, audit entries, users and groups. Every
  * contract file runs each case on both stores (SQLite and PostgreSQL), each on a fresh database,
  * through the Store API the server uses.
  */
 import * as path from "node:path";
+import { canonicalScope } from "../../../sdk/contract";
 import { openStore } from "../../../server/start";
 import type { KeySecret, NewAudit, Store } from "../../../server/store/store";
 import type { DbKind } from "../../helpers/server";
@@ -87,6 +88,19 @@ export async function key(
     creatorKeyId: 1,
     roleIds: roles,
     bindingIds: roles.map(bid),
+  });
+}
+
+/** A scope definition `scopeId` that sees all assets, created at T0. */
+export async function scopeDefinition(s: Store, scopeId: string): Promise<void> {
+  await s.createScopeDefinition({
+    scopeId,
+    name: "Def",
+    description: null,
+    areas: canonicalScope({ assets: { mode: "see_all" } }),
+    createdBy: "t",
+    createdTs: T0,
+    updatedTs: null,
   });
 }
 

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateKeyValue } from "../../../server/crypto/keyFormat";
+import type { KeyRecord } from "../../../server/store/store";
 import { repoRoot, scratchDir } from "../../helpers/paths";
 import { freshPostgresDatabase } from "../../helpers/postgres";
 import {
@@ -185,11 +186,11 @@ export async function startHarness(
       reopen: async () => {
         const r = await startTestServer({ dbUrl, keyring, options: { rateLimit: NO_RATE_LIMIT } });
         const rlogs = r.logs;
-        // The bootstrap admin may be gone (the fuzzers delete keys): the scan gets its own.
-        const scanAdmin =
-          (await r.running.store.getKey(admin.id))?.status === "active"
-            ? admin
-            : await storeAdmin(r, `${label} scan admin`);
+        // The fuzzers may have deleted, revoked, expired, demoted or scoped the bootstrap admin
+        // (an edit's role, scope or expiration lands on any id): then the scan gets its own.
+        const scanAdmin = stillInstanceAdmin(await r.running.store.getKey(admin.id))
+          ? admin
+          : await storeAdmin(r, `${label} scan admin`);
         return {
           url: r.url,
           admin: scanAdmin,
@@ -200,6 +201,18 @@ export async function startHarness(
     });
   }
   return t;
+}
+
+/** Whether a key can still read everything: active, unexpired, unscoped Instance Administrator. */
+function stillInstanceAdmin(k: KeyRecord | null | undefined): boolean {
+  return (
+    !!k &&
+    k.status === "active" &&
+    !k.retiring &&
+    (k.expiration === null || k.expiration > Date.now()) &&
+    k.roleIds.includes("instance_administrator") &&
+    !k.hasScope
+  );
 }
 
 /**

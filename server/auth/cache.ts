@@ -2,8 +2,8 @@
  * What the hot path needs, cached: per key its auth record, decrypted Advanced secret, effective
  * roles, permissions and scope; all roles; the tenant settings. A replica drops everything when
  * the store's `revision` moves (polled every 200 ms) and at once after its own writes (a
- * generate drops only what it changes: {@link AuthCache.keyAdded}), so a revocation reaches
- * every replica well within a second.
+ * generate or a delete of keys drops only what it changes: {@link AuthCache.keyAdded},
+ * {@link AuthCache.keyRemoved}), so a revocation reaches every replica well within a second.
  *
  * Memory: up to 100,000 keys are cached, so an entry holds only what is its own, in one object
  * ({@link CachedKey}). Keys with the same roles share one frozen copy of their role ids, names and
@@ -217,6 +217,21 @@ export class AuthCache {
     this.keyScopes = null;
   }
 
+  /**
+   * After this replica deleted keys `ids`: their entries (and loads in flight) go with the counts;
+   * the other keys, the roles, their grants and the settings stay, as a delete changes none of
+   * them (it removes the keys' own bindings, scope and nonces, which live in their entries).
+   * Other replicas drop everything on the revision poll, as for any write.
+   */
+  keyRemoved(ids: readonly number[]): void {
+    for (const id of ids) {
+      this.keys.delete(id);
+      this.loading.delete(id);
+    }
+    this.keyCount = null;
+    this.keyScopes = null;
+  }
+
   /** How many keys exist (get_api_keys' TOTAL_COUNT), cached like everything else here. */
   async totalKeys(): Promise<number> {
     if (this.keyCount === null) this.keyCount = await this.store.countKeys();
@@ -288,15 +303,17 @@ export class AuthCache {
       const keys = this.keys;
       p = this.load(id).then(
         (v) => {
-          if (this.keys === keys) {
+          // Not when the cache was dropped meanwhile, nor when this id's entry was (keyAdded,
+          // keyRemoved): what this load read may predate that write.
+          if (this.keys === keys && this.loading.get(id) === p) {
             if (keys.size >= this.maxKeys) keys.clear();
             keys.set(id, v);
           }
-          this.loading.delete(id);
+          if (this.loading.get(id) === p) this.loading.delete(id);
           return v;
         },
         (e) => {
-          this.loading.delete(id);
+          if (this.loading.get(id) === p) this.loading.delete(id);
           throw e;
         },
       );

@@ -285,6 +285,10 @@ async function remove(c: Ctx<"apiKeys.delete">) {
   const ids = idsOf(c.body.filters);
   await assertCanEnd(c, ids, "deleting");
   const n = await c.svc.store.deleteKeys(ids);
+  // A delete changes no other cached key, role or setting: drop only the deleted keys (the
+  // caller's next request, often the next delete of a destroy, need not re-authenticate).
+  c.svc.cache.keyRemoved(ids);
+  if (c.req.kp) c.req.kp.cacheUpdated = true;
   await c.svc.audit.record(c.req, c.principal, {
     entity: "API_KEY",
     subtype: "delete",

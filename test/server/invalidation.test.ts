@@ -1,8 +1,8 @@
 /**
  * One cache-invalidation rule (server/http/invalidate.ts): once the handler of a write (a route
  * needing view_edit) has run, whatever its outcome, this replica's auth cache is dropped; reads
- * and refusals before the handler drop nothing; a generate that succeeded drops only what it
- * changed (cache.keyAdded). The revision poll is set to an hour here, so
+ * and refusals before the handler drop nothing; a generate or a delete of keys that succeeded
+ * drops only what it changed (cache.keyAdded, cache.keyRemoved). The revision poll is set to an hour here, so
  * only the rule can explain what a test sees.
  */
 import * as assert from "node:assert/strict";
@@ -135,6 +135,48 @@ describe("auth cache invalidation after writes", () => {
       ),
     );
     assert.equal(refused, 1);
+  });
+
+  it("keeps the cache after a delete of keys: only the deleted keys' entries and the counts go", async () => {
+    const cache = t.running.app.services.cache;
+    ok(await t.call("POST", "/public_api/v1/api_keys/validate"));
+    const [gone, kept] = [await t.createKey(), await t.createKey()];
+    for (const k of [gone, kept])
+      ok(await t.call("POST", "/public_api/v1/api_keys/validate", undefined, { as: k }));
+    const admin = await cache.key(t.admin.id);
+    const keptEntry = await cache.key(kept.id);
+    assert.ok(keptEntry);
+    const total = await cache.totalKeys();
+    const del = (ids: number[]) =>
+      t.call(
+        "POST",
+        "/public_api/v1/api_keys/delete",
+        rd({ filters: [{ field: "id", operator: "in", value: ids }] }),
+      );
+    assert.equal(await counted(async () => ok(await del([gone.id]))), 0);
+    assert.equal(await cache.key(t.admin.id), admin, "the caller's entry stays");
+    assert.equal(await cache.key(kept.id), keptEntry, "another key's entry stays");
+    assert.equal(await cache.key(gone.id), null, "the deleted key is gone from the cache");
+    assert.equal(await cache.totalKeys(), total - 1);
+    assertError(
+      "/public_api",
+      await t.call("POST", "/public_api/v1/api_keys/validate", undefined, { as: gone }),
+      401,
+      "UNAUTHORIZED",
+    );
+    // A delete its handler refuses (the last admin key) drops it all.
+    assert.equal(await counted(async () => assert.ok((await del([t.admin.id])).status >= 400)), 1);
+  });
+
+  it("does not cache what a load in flight read when the key's entry is dropped meanwhile", async () => {
+    const { cache, store } = t.running.app.services;
+    const k = await t.createKey();
+    const inFlight = cache.key(k.id);
+    cache.keyRemoved([k.id]);
+    assert.ok(await inFlight, "the load saw the key");
+    // Gone behind the cache's back: only a load after keyRemoved can see that.
+    await store.deleteKeys([k.id]);
+    assert.equal(await cache.key(k.id), null);
   });
 
   it("classifies every route of the table: the writes are exactly those needing view_edit", () => {

@@ -128,7 +128,7 @@ export function sdkApi(client: KeyplaneClient): ProviderApi {
       return { id: g.id, key: g.key, ...(g.record ? { record: g.record } : {}) };
     },
     getKey: batches.getKey,
-    editKey: async (id, e) => (await client.apiKeys.edit(id, e)).api_key,
+    editKey: async (id, e) => (await client.apiKeys.edit(id, e)).record,
     deleteKey: batches.deleteKey,
     retireKey: async (id, until) => {
       try {

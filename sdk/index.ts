@@ -40,6 +40,7 @@ export {
   ApiKeysApi,
   type ApiKey,
   type GenerateKeyInput,
+  type EditKeyResult,
   type GenerateKeyResult,
   type KeyFilterInput,
   type KeySort,

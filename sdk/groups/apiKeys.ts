@@ -58,6 +58,18 @@ export interface GenerateKeyResult {
   record?: ApiKey;
 }
 
+/** The reply to `edit`. */
+export interface EditKeyResult {
+  /** The server's confirmation. */
+  message: string;
+  /**
+   * The edited key as {@link ApiKeysApi.get} returns it, when the server sends it (`api_key` on
+   * the wire, a keyplane extension, as on {@link GenerateKeyResult.record}); absent from servers
+   * without the extension, where `get(id)` reads it.
+   */
+  record?: ApiKey;
+}
+
 /** A filter of `list` (AND-combined). Field names are camelCase; `operator` defaults where one is natural. */
 export type KeyFilterInput =
   | { field: "id"; operator?: "in"; value: number[] }
@@ -237,21 +249,15 @@ export class ApiKeysApi extends CallGroup {
     return (await this.call("apiKeys.get", { params: { id } }, opts)).body.data;
   }
 
-  /**
-   * Changes a key's roles, comment or expiration (`PUT /platform/iam/v1/api-key/{id}`). keyplane
-   * answers with the edited key too (`api_key`, an extension; absent from other servers).
-   */
-  async edit(
-    id: number,
-    input: EditKeyInput,
-    opts?: CallOptions,
-  ): Promise<{ message: string; api_key?: ApiKey }> {
+  /** Changes a key's roles, comment or expiration (`PUT /platform/iam/v1/api-key/{id}`). */
+  async edit(id: number, input: EditKeyInput, opts?: CallOptions): Promise<EditKeyResult> {
     const body = compact({
       roles: input.roles,
       comment: input.comment,
       expiration: toEpochMsOrNull(input.expiration, "expiration"),
     });
-    return (await this.call("apiKeys.edit", { params: { id }, body }, opts)).body.data;
+    const data = (await this.call("apiKeys.edit", { params: { id }, body }, opts)).body.data;
+    return { message: data.message, ...(data.api_key ? { record: data.api_key } : {}) };
   }
 
   /** Deletes keys by id; returns how many were deleted (0 for ids already gone). */

@@ -283,20 +283,21 @@ for (const db of DB_KINDS) {
       assert.ok(!JSON.stringify(k).includes(g.key), "a read never returns the secret");
 
       const when = new Date(Math.floor((Date.now() + 10 * DAY) / 1000) * 1000);
-      assert.equal(
-        (
-          await client.apiKeys.edit(g.id, {
-            roles: ["Investigator"],
-            comment: "after",
-            expiration: when,
-          })
-        ).message,
-        "API key updated successfully",
-      );
+      const edited = await client.apiKeys.edit(g.id, {
+        roles: ["Investigator"],
+        comment: "after",
+        expiration: when,
+      });
+      assert.equal(edited.message, "API key updated successfully");
       const e = await client.apiKeys.get(g.id);
       assert.deepEqual(e.roles, ["Investigator"]);
       assert.equal(e.comment, "after");
       assert.equal(e.expiration, when.getTime());
+      assert.deepEqual(
+        edited.record,
+        e,
+        "the edit's reply carries the edited key, as get reads it",
+      );
 
       await client.apiKeys.edit(g.id, { expiration: null, comment: null });
       const n = await client.apiKeys.get(g.id);

@@ -2,8 +2,7 @@
  * What the hot path needs, cached: per key its auth record, decrypted Advanced secret, effective
  * roles, permissions and scope; all roles; the tenant settings. A replica drops everything when
  * the store's `revision` moves (polled every 200 ms) and at once after its own writes (a
- * generate or a delete of keys drops only what it changes: {@link AuthCache.keyAdded},
- * {@link AuthCache.keyRemoved}), so a revocation reaches every replica well within a second.
+ * generate or a delete of keys drops only what it changes: {@link AuthCache.keysWritten}), so a revocation reaches every replica well within a second.
  *
  * Memory: up to 100,000 keys are cached, so an entry holds only what is its own, in one object
  * ({@link CachedKey}). Keys with the same roles share one frozen copy of their role ids, names and
@@ -206,24 +205,13 @@ export class AuthCache {
   }
 
   /**
-   * After this replica generated key `id`: nothing cached changes but the counts and a remembered
-   * miss of that id, so only they go (a full drop made every generate's next request reload the
-   * caller's key, the roles and the settings). The revision poll still drops everything.
+   * After this replica's write that created or deleted exactly keys `ids` (a generate, a delete
+   * of keys): no other cached key, role, grant or setting changes, so only those keys' entries
+   * (a remembered miss, a load in flight) and the counts go. A full drop made the caller's next
+   * request (a verify of the new key, the next delete of a destroy) reload its own key, the
+   * roles and the settings. Other replicas drop everything on the revision poll.
    */
-  keyAdded(id: number): void {
-    this.keys.delete(id);
-    this.loading.delete(id);
-    this.keyCount = null;
-    this.keyScopes = null;
-  }
-
-  /**
-   * After this replica deleted keys `ids`: their entries (and loads in flight) go with the counts;
-   * the other keys, the roles, their grants and the settings stay, as a delete changes none of
-   * them (it removes the keys' own bindings, scope and nonces, which live in their entries).
-   * Other replicas drop everything on the revision poll, as for any write.
-   */
-  keyRemoved(ids: readonly number[]): void {
+  keysWritten(ids: readonly number[]): void {
     for (const id of ids) {
       this.keys.delete(id);
       this.loading.delete(id);
@@ -303,8 +291,8 @@ export class AuthCache {
       const keys = this.keys;
       p = this.load(id).then(
         (v) => {
-          // Not when the cache was dropped meanwhile, nor when this id's entry was (keyAdded,
-          // keyRemoved): what this load read may predate that write.
+          // Not when the cache was dropped meanwhile, nor when this id's entry was
+          // (keysWritten): what this load read may predate that write.
           if (this.keys === keys && this.loading.get(id) === p) {
             if (keys.size >= this.maxKeys) keys.clear();
             keys.set(id, v);

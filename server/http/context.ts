@@ -64,6 +64,8 @@ export interface Answer<B = unknown> {
   status?: number;
   body: B;
   headers?: Record<string, string>;
+  /** A write that created or deleted exactly these keys and changed nothing else (see invalidate.ts). */
+  keysWritten?: readonly number[];
 }
 
 export type Handler<K extends RouteId = RouteId> = (c: Ctx<K>) => Promise<Answer<ReplyOf<K>>>;
@@ -81,8 +83,8 @@ export interface RequestState {
   idempotency?: IdempotencyRequest;
   /** The handler ran (whatever its outcome). */
   handled?: boolean;
-  /** The handler brought the auth cache up to date with its write itself (see invalidate.ts). */
-  cacheUpdated?: boolean;
+  /** The handler's answer named the only keys its write created or deleted (see invalidate.ts). */
+  keysWritten?: readonly number[];
   /** The request was answered from an earlier one (the handler did not run). */
   replayed?: boolean;
 }

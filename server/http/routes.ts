@@ -36,6 +36,7 @@ export function registerRoutes(app: FastifyInstance, svc: Services, handlers: Ha
           svc,
         };
         const ans = await h(c);
+        s.keysWritten = ans.keysWritten;
         if (svc.options.validateReplies) {
           const chk = route.reply.safeParse(ans.body);
           if (!chk.success)

@@ -145,14 +145,13 @@ async function generate(c: Ctx<"apiKeys.generate">) {
       scope: scope ? ("scopeDefinitionId" in scope ? scope.scopeDefinitionId : "inline") : null,
     },
   });
-  // A new key changes no cached key, role or setting: keep the cache (the caller's next request,
-  // often a verify of this key, need not reload its own key and the roles).
-  c.svc.cache.keyAdded(id);
-  if (c.req.kp) c.req.kp.cacheUpdated = true;
   // The new row as lists show it (extension), so the caller need not read it back. Not in the
   // stored reply above: a replay reads as before, and the caller reads the key as it is by then.
   const row = await store.getKey(id);
-  return reply({ id, key, ...(row ? { api_key: keyToWire(c, row) } : {}) });
+  return {
+    ...reply({ id, key, ...(row ? { api_key: keyToWire(c, row) } : {}) }),
+    keysWritten: [id],
+  };
 }
 
 async function list(c: Ctx<"apiKeys.list">) {
@@ -285,10 +284,6 @@ async function remove(c: Ctx<"apiKeys.delete">) {
   const ids = idsOf(c.body.filters);
   await assertCanEnd(c, ids, "deleting");
   const n = await c.svc.store.deleteKeys(ids);
-  // A delete changes no other cached key, role or setting: drop only the deleted keys (the
-  // caller's next request, often the next delete of a destroy, need not re-authenticate).
-  c.svc.cache.keyRemoved(ids);
-  if (c.req.kp) c.req.kp.cacheUpdated = true;
   await c.svc.audit.record(c.req, c.principal, {
     entity: "API_KEY",
     subtype: "delete",
@@ -296,7 +291,7 @@ async function remove(c: Ctx<"apiKeys.delete">) {
     objectId: ids.length === 1 ? ids[0] : null,
     additional: { ids, deleted: n },
   });
-  return reply({ update_count: n });
+  return { ...reply({ update_count: n }), keysWritten: ids };
 }
 
 async function revoke(c: Ctx<"apiKeys.revoke">) {

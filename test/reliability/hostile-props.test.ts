@@ -30,6 +30,7 @@ import {
   NO_RATE_LIMIT,
   relDir,
   startHarness,
+  stillInstanceAdmin,
   storeAdmin,
 } from "./support";
 
@@ -189,12 +190,8 @@ describe("hostile input: fast-check properties over every route", function () {
   /** Re-makes the admin in the store when the fuzzer deleted, revoked or demoted it. */
   async function keepAdmin(): Promise<void> {
     const k = await t.running.store.getKey(admin.id);
-    const ok =
-      k &&
-      k.status === "active" &&
-      (k.expiration === null || k.expiration > Date.now() + 60_000) &&
-      k.roleNames.includes("Instance Administrator");
-    if (!ok) admin = await storeAdmin(t, "fuzz replacement admin");
+    if (!stillInstanceAdmin(k, Date.now() + 60_000))
+      admin = await storeAdmin(t, "fuzz replacement admin");
   }
 
   const routes = ROUTES as readonly RouteDef[];

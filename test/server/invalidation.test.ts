@@ -2,7 +2,7 @@
  * One cache-invalidation rule (server/http/invalidate.ts): once the handler of a write (a route
  * needing view_edit) has run, whatever its outcome, this replica's auth cache is dropped; reads
  * and refusals before the handler drop nothing; a generate or a delete of keys that succeeded
- * drops only what it changed (cache.keyAdded, cache.keyRemoved). The revision poll is set to an hour here, so
+ * drops only what it changed (the keys its answer names: cache.keysWritten). The revision poll is set to an hour here, so
  * only the rule can explain what a test sees.
  */
 import * as assert from "node:assert/strict";
@@ -172,9 +172,9 @@ describe("auth cache invalidation after writes", () => {
     const { cache, store } = t.running.app.services;
     const k = await t.createKey();
     const inFlight = cache.key(k.id);
-    cache.keyRemoved([k.id]);
+    cache.keysWritten([k.id]);
     assert.ok(await inFlight, "the load saw the key");
-    // Gone behind the cache's back: only a load after keyRemoved can see that.
+    // Gone behind the cache's back: only a load after keysWritten can see that.
     await store.deleteKeys([k.id]);
     assert.equal(await cache.key(k.id), null);
   });

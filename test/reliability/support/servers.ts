@@ -203,13 +203,16 @@ export async function startHarness(
   return t;
 }
 
-/** Whether a key can still read everything: active, unexpired, unscoped Instance Administrator. */
-function stillInstanceAdmin(k: KeyRecord | null | undefined): boolean {
+/**
+ * Whether a key can still read everything until `until` (ms): an active, unretired, unscoped
+ * Instance Administrator that does not expire before then (the fuzzers edit any id).
+ */
+export function stillInstanceAdmin(k: KeyRecord | null | undefined, until = Date.now()): boolean {
   return (
     !!k &&
     k.status === "active" &&
     !k.retiring &&
-    (k.expiration === null || k.expiration > Date.now()) &&
+    (k.expiration === null || k.expiration > until) &&
     k.roleIds.includes("instance_administrator") &&
     !k.hasScope
   );

@@ -1,13 +1,15 @@
 /**
  * The keyplane server under test, in its own process, started the way `keyplane server` starts it
  * (`startServer`: store, migrations, keyring file, bootstrap, Fastify; JSON request logs at
- * `info` on stderr, which the parent points at a file; production defaults for everything
- * else). `startKeyplane` forks this file; the parent can ask for the child's memory and stop it
- * gracefully, which also writes a CPU profile when it was started with `cpuProfDir`.
+ * `info` on stderr, which the parent points at a file; the node flags of the `keyplane` launcher;
+ * production defaults for everything else). `startKeyplane` forks this file; the parent can ask
+ * for the child's memory and stop it gracefully, which also writes a CPU profile when it was
+ * started with `cpuProfDir`.
  */
 import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { launcherNodeFlags } from "../cli/nodeFlags";
 import type { ServerOptions } from "../server/app";
 import type { Auth } from "./loadgen";
 
@@ -20,6 +22,8 @@ export interface KeyplaneProcOptions {
   cpuProfDir?: string;
   logLevel?: string;
   options?: ServerOptions;
+  /** Node flags instead of the `keyplane` launcher's (experiments: say so beside their figures). */
+  nodeFlags?: string[];
 }
 
 export interface Memory {
@@ -50,7 +54,11 @@ type ChildMsg =
 export function startKeyplane(o: KeyplaneProcOptions): Promise<RunningKeyplane> {
   fs.mkdirSync(o.dir, { recursive: true });
   const log = fs.openSync(path.join(o.dir, "server.log"), "a");
-  const execArgv = o.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  // The node flags `keyplane server` runs with (cli/nodeFlags.ts), then the profiler's.
+  const execArgv = [
+    ...(o.nodeFlags ?? launcherNodeFlags()),
+    ...(o.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`] : []),
+  ];
   const child = fork(__filename, [], { execArgv, stdio: ["ignore", "ignore", log, "ipc"] });
   fs.closeSync(log);
   return new Promise((resolve, reject) => {
@@ -91,7 +99,7 @@ export function startKeyplane(o: KeyplaneProcOptions): Promise<RunningKeyplane> 
           }),
       });
     });
-    child.send({ cmd: "start", o: { ...o, cpuProfDir: undefined } });
+    child.send({ cmd: "start", o: { ...o, cpuProfDir: undefined, nodeFlags: undefined } });
   });
 }
 

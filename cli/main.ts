@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * The keyplane command line: `keyplane <command> [args]`. Every command has --help; exit codes
  * are 0 (ok), 1 (error), 2 (usage); errors go to stderr.

@@ -17,6 +17,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { offlineEngine, packageRoot } from "../provider/engine";
 import { relativeExpiry } from "../sdk/durations";
 import { describeError } from "../cli/args";
+import { launcherNodeFlags } from "../cli/nodeFlags";
 import { KeyplaneClient } from "../sdk";
 
 const root = packageRoot();
@@ -71,6 +72,7 @@ async function ensureServer(): Promise<ServerInfo & { reused: boolean }> {
   const child = spawn(
     process.execPath,
     [
+      ...launcherNodeFlags(cli),
       cli,
       "server",
       "--port",

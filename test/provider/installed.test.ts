@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { ensurePluginBundle } from "../../build/bundle-plugin";
 import { offlineEngine } from "../../provider/engine";
 import { repoRoot, scratchDir } from "../helpers/paths";
-import { firstLineOf } from "../helpers/process";
+import { firstLineOf, lineMatching } from "../helpers/process";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { credentialEnv, outputsOf, PASSPHRASE, serverKeyIds } from "../helpers/stacks";
 
@@ -132,5 +132,33 @@ exports.scopeId = scope.scopeId;
     const dir = path.join(project, "node_modules", "keyplane", "dist", "provider", "plugin");
     assert.ok(installed.includes(path.join(dir, "launch.js")), installed);
     assert.ok(fs.existsSync(path.join(dir, "pulumi-resource-keyplane.js.cache")), "a code cache");
+  });
+
+  it("its `keyplane` bin runs the server with the launcher's node flags", async () => {
+    const dir = scratchDir("installed-server");
+    const server = spawn(
+      path.join(project, "node_modules", ".bin", "keyplane"),
+      [
+        "server",
+        "--port",
+        "0",
+        "--db",
+        `sqlite:${path.join(dir, "kp.db")}`,
+        "--bootstrap-file",
+        path.join(dir, "bootstrap.json"),
+        "--master-key-file",
+        path.join(dir, "master.key"),
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    try {
+      assert.match(await lineMatching(server, /keyplane listening on http:\/\/\S+/), /listening/);
+      // env -S execs node in the same process: its command line is node's.
+      const argv = fs.readFileSync(`/proc/${server.pid}/cmdline`, "utf8").split("\0");
+      assert.ok(argv.includes("--max-semi-space-size=8"), argv.join(" "));
+      assert.match(argv[0]!, /node$/, argv.join(" "));
+    } finally {
+      server.kill("SIGTERM");
+    }
   });
 });

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { launcherNodeFlags } from "../../../cli/nodeFlags";
 import { generateKeyValue } from "../../../server/crypto/keyFormat";
 import type { KeyRecord } from "../../../server/store/store";
 import { repoRoot, scratchDir } from "../../helpers/paths";
@@ -54,13 +55,14 @@ export interface CliOptions {
   env?: Record<string, string>;
 }
 
-/** Starts `node dist/cli/main.js server --port 0 …` and waits for "keyplane listening on URL". */
+/** Starts `node <launcher flags> dist/cli/main.js server --port 0 …` and waits for "keyplane listening on URL". */
 export async function startCli(o: CliOptions): Promise<CliServer> {
   const keyFile = o.keyFile ?? path.join(o.dir, "master.key");
   const bootstrapFile = o.bootstrapFile ?? path.join(o.dir, "bootstrap.json");
   const proc = spawn(
     process.execPath,
     [
+      ...launcherNodeFlags(CLI),
       CLI,
       "server",
       "--port",
